@@ -1,0 +1,304 @@
+"""The schema: the programme as it is (regions, units, cadres, households, persons, pairings with
+history, contacts, needs with escalation records, supervision actions, policies, satisfaction,
+typical cases) plus users, sessions, audit, imports, policy settings and the data version.
+
+Stored vocabulary values are the Chinese terms of `vocabulary.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Region(Base):
+    """Administrative divisions. Codes nest by prefix: 6-digit county (or 620000 province / 621200
+    city), 9-digit township, 12-digit village; `parent_code` makes the tree explicit."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))  # province / city / county / township / village
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+
+class Unit(Base):
+    """A work unit (工作单位) that cadres belong to."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+
+
+class Cadre(Base):
+    __tablename__ = "cadres"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # 干部编号
+    name: Mapped[str] = mapped_column(String(50))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    rank: Mapped[str] = mapped_column(String(10))  # 县级 / 科级 / 一般干部
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # 户编号
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+
+
+class Person(Base):
+    """A person cared for. The ID number is the import's natural key but is deliberately not unique
+    here: the same identity entered twice (身份重复) is a fact the verification page must find."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    sex: Mapped[str] = mapped_column(String(2))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    group: Mapped[str] = mapped_column("group_name", String(20))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    guardian: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(4), default="在册")
+    exit_date: Mapped[dt.date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(String(200))
+    verification_flag: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (
+        Index("ix_persons_village_group", "village_code", "group_name"),
+    )
+
+
+class Pairing(Base):
+    """Household ↔ cadre, with history: a change ends one row and starts another.
+    Active on day d when start_date <= d and (end_date is null or d < end_date)."""
+
+    __tablename__ = "pairings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # 爱心爸妈 / 爱心家人
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("household_id", "cadre_id", "start_date", name="uq_pairing_natural"),
+        Index("ix_pairings_household", "household_id", "start_date"),
+    )
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))
+    contact_date: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str | None] = mapped_column(Text)
+    gift_yuan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    record_no: Mapped[str | None] = mapped_column(String(60), unique=True)
+
+    __table_args__ = (
+        # Covers every per-pairing count and "last contact" seek the compliance rule makes.
+        Index("ix_contacts_pairing_date", "pairing_id", "contact_date", "method"),
+        Index("ix_contacts_date", "contact_date"),
+    )
+
+
+class Need(Base):
+    """A need raised by a household (诉求). `level` and `status` mirror the latest event for fast
+    filtering; as-of views read the events."""
+
+    __tablename__ = "needs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)  # 诉求编号
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"), index=True)
+    raised_date: Mapped[dt.date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(10), default="干部个人")
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(4), default="办理中")
+    closed_date: Mapped[dt.date | None] = mapped_column(Date)
+    closure_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock for concurrent edits
+
+    __table_args__ = (Index("ix_needs_status_due", "status", "due_date"),)
+
+
+class NeedEvent(Base):
+    """A dated record on a need: escalation (new level), note, or closure. Never overwritten."""
+
+    __tablename__ = "need_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
+    event_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))  # 提出 / 上报 / 备注 / 办结
+    level: Mapped[str | None] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class SupervisionAction(Base):
+    """A reminder (提醒) or formal supervision order (督办) to a cadre about one pairing."""
+
+    __tablename__ = "supervision_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    issued_date: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    batch_no: Mapped[str | None] = mapped_column(String(40), index=True)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class PolicyDelivery(Base):
+    """One entitled policy of one person (政策落实) and whether it is delivered."""
+
+    __tablename__ = "policy_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    policy: Mapped[str] = mapped_column(String(30))
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivered_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("person_id", "policy", name="uq_policy_person"),)
+
+
+class Satisfaction(Base):
+    """Feedback from a person cared for about their pairing (让群众说了算)."""
+
+    __tablename__ = "satisfaction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"), index=True)
+    survey_date: Mapped[dt.date] = mapped_column(Date)
+    level: Mapped[str] = mapped_column(String(6))  # 满意 / 基本满意 / 不满意
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class TypicalCase(Base):
+    """A publicity case built on one pairing. Headline and narrative are editable text; the
+    records they tell about are never changed through the case."""
+
+    __tablename__ = "typical_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    status: Mapped[str] = mapped_column(String(6))
+    headline: Mapped[str | None] = mapped_column(String(200))
+    narrative: Mapped[str | None] = mapped_column(Text)
+    theme: Mapped[str | None] = mapped_column(String(20))
+    alias: Mapped[str | None] = mapped_column(String(50))
+    consent_by: Mapped[str | None] = mapped_column(String(50))
+    consent_relation: Mapped[str | None] = mapped_column(String(20))  # 本人 / 监护人
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_scope: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(60))
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # null for identity-provider users
+    role: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str] = mapped_column(String(12))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class UserSession(Base):
+    """Server-side login sessions; the browser cookie carries only the signed token."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str | None] = mapped_column(String(60), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class ImportRun(Base):
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    username: Mapped[str | None] = mapped_column(String(60))
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(20))  # 成功 / 拒绝 / 部分导入
+    counts: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class PolicySetting(Base):
+    """Overrides of the default policy (policy.py); a missing key means the default."""
+
+    __tablename__ = "policy_settings"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))  # JSON
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(60))
+
+
+class HolidayDay(Base):
+    """Traditional-festival days (from the chinese-calendar library), for holiday-contact measures."""
+
+    __tablename__ = "holiday_days"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+
+class DataVersion(Base):
+    """One row whose counter every write bumps; cached queries key on it, so no process serves
+    figures older than the last write, even when several app processes share one database."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,72 @@
+"""The policy: every threshold of RULES.md and DOMAIN.md as a setting with a default.
+
+Defaults live here; a deployment overrides them in the `policy_settings` table (the admin page
+edits them and each change is audited). Code asks `load_policy(session)` and never hard-codes a
+number the policy owns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, fields
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_access.models import PolicySetting
+
+
+@dataclass(frozen=True)
+class Policy:
+    contacts_per_period: int = 1  # per quarter: 4 a year
+    visits_per_period: int = 1  # per half-year: 2 a year
+    grace_days: int = 30  # a period counts only if the pairing started this many days before its end
+    silent_days: int = 90
+    first_visit_days: int = 30  # 认门: first home visit due within this many days of the start
+    need_due_days: int = 30  # default 办理期限 = 提出日期 + this
+    max_households_per_cadre: int = 3
+    successor_gap_days: int = 30  # a pairing ended with no successor after this many days is a gap
+    adult_age: int = 18
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, object]) -> Policy:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in overrides.items() if k in known})
+
+
+# Chinese labels and explanations for the settings page, in the order shown.
+POLICY_LABELS: dict[str, tuple[str, str]] = {
+    "contacts_per_period": ("每季度应联系次数", "每个季度至少联系结对户的次数（全年 = 4 × 该值）"),
+    "visits_per_period": ("每半年应走访次数", "每半年至少实地走访的次数（全年 = 2 × 该值）"),
+    "grace_days": ("新结对宽限天数", "结对开始距周期末不足该天数的，该周期不计应联系/应走访"),
+    "silent_days": ("失联判定天数", "结对已满该天数且最近该天数内无任何联系，判定为失联"),
+    "first_visit_days": ("认门期限（天）", "结对后该天数内未实地走访，首次走访（认门）逾期"),
+    "need_due_days": ("诉求默认办理期限（天）", "未填办理期限的诉求，期限为提出日期加该天数"),
+    "max_households_per_cadre": ("每名干部最多结对户数", "超过该户数的干部列入数据核查"),
+    "successor_gap_days": ("结对断档天数", "结对解除后超过该天数仍无新结对，列为断档"),
+    "adult_age": ("儿童年满年龄", "孤儿、事实无人抚养儿童年满该年龄应调整结对"),
+}
+
+
+def load_policy(session: Session) -> Policy:
+    rows = session.execute(select(PolicySetting.key, PolicySetting.value)).all()
+    return Policy.from_overrides({key: json.loads(value) for key, value in rows})
+
+
+def save_setting(session: Session, key: str, value: int, username: str | None) -> None:
+    if key not in POLICY_LABELS:
+        raise KeyError(key)
+    if value < 0:
+        raise ValueError(value)
+    row = session.get(PolicySetting, key)
+    now = dt.datetime.now()
+    if row is None:
+        session.add(PolicySetting(key=key, value=json.dumps(value), updated_at=now, updated_by=username))
+    else:
+        row.value, row.updated_at, row.updated_by = json.dumps(value), now, username
+
+
+def as_dict(policy: Policy) -> dict[str, int]:
+    return dataclasses.asdict(policy)

@@ -1,0 +1,87 @@
+"""The programme's fixed vocabulary: the words stored in the database and shown to users.
+
+Stored values are the Chinese terms offices use (they are also what the import workbook carries),
+so a value read from the database can be shown as it is.
+"""
+
+from __future__ import annotations
+
+GROUP_ORPHAN = "孤儿"
+GROUP_UNSUPPORTED_CHILD = "事实无人抚养儿童"
+GROUP_DISABLED = "困难重度残疾人"
+GROUP_EXTREME_POOR = "特困人员"
+GROUPS = (GROUP_ORPHAN, GROUP_UNSUPPORTED_CHILD, GROUP_DISABLED, GROUP_EXTREME_POOR)
+CHILD_GROUPS = (GROUP_ORPHAN, GROUP_UNSUPPORTED_CHILD)
+
+# The "three groups" of the programme; the two child groups form one.
+THREE_GROUPS = {
+    "孤儿、事实无人抚养儿童": CHILD_GROUPS,
+    "困难重度残疾人": (GROUP_DISABLED,),
+    "特困人员": (GROUP_EXTREME_POOR,),
+}
+# One colour per group, the same on every chart.
+GROUP_COLOURS = {
+    GROUP_ORPHAN: "#c0392b",
+    GROUP_UNSUPPORTED_CHILD: "#e67e22",
+    GROUP_DISABLED: "#2c7bb6",
+    GROUP_EXTREME_POOR: "#5a8f29",
+}
+
+ROLE_PARENT = "爱心爸妈"
+ROLE_FAMILY = "爱心家人"
+
+RANK_COUNTY = "县级"
+RANK_SECTION = "科级"
+RANK_GENERAL = "一般干部"
+RANKS = (RANK_COUNTY, RANK_SECTION, RANK_GENERAL)
+
+METHOD_VISIT = "实地走访"
+METHODS = (METHOD_VISIT, "电话", "短信", "微信", "视频", "邀请到家", "集体活动")
+
+PERSON_ACTIVE = "在册"
+PERSON_EXITED = "退出"
+PERSON_STATUSES = (PERSON_ACTIVE, PERSON_EXITED)
+
+FLAG_NOT_ELIGIBLE = "不符合保障条件"
+FLAG_NOT_SUITABLE = "不适宜结对关爱"
+FLAG_DUPLICATE = "身份重复"
+VERIFICATION_FLAGS = (FLAG_NOT_ELIGIBLE, FLAG_NOT_SUITABLE, FLAG_DUPLICATE)
+
+NEED_CATEGORIES = ("生活", "上学", "就医", "就业", "住房", "政策落实", "矛盾纠纷", "其他")
+LEVEL_CADRE = "干部个人"
+LEVEL_UNIT = "单位"
+LEVEL_HIGHER = "上级"
+LEVEL_OFFICE = "领导小组办公室"
+ESCALATION_LEVELS = (LEVEL_CADRE, LEVEL_UNIT, LEVEL_HIGHER, LEVEL_OFFICE)
+NEED_OPEN = "办理中"
+NEED_CLOSED = "已办结"
+NEED_STATUSES = (NEED_OPEN, NEED_CLOSED)
+
+ACTION_REMIND = "提醒"
+ACTION_SUPERVISE = "督办"
+ACTION_KINDS = (ACTION_REMIND, ACTION_SUPERVISE)
+
+SATISFACTION_LEVELS = ("满意", "基本满意", "不满意")
+
+# Entitled policies per group (政策落实), from DOMAIN.md.
+ENTITLED_POLICIES = {
+    GROUP_ORPHAN: ("基本生活保障", "医疗保障", "教育资助"),
+    GROUP_UNSUPPORTED_CHILD: ("基本生活保障", "医疗保障", "教育资助"),
+    GROUP_DISABLED: ("最低生活保障", "困难残疾人生活补贴", "重度残疾人护理补贴", "基本养老保险"),
+    GROUP_EXTREME_POOR: ("基本生活保障", "医疗救助", "住房救助", "权益维护"),
+}
+
+STATUS_ON_TRACK = "达标"
+STATUS_BEHIND = "滞后"
+STATUS_SILENT = "失联"
+
+CASE_CANDIDATE = "候选"
+CASE_SHORTLISTED = "入围"
+CASE_CONSENTED = "已同意"
+CASE_APPROVED = "已审核"
+CASE_PUBLISHED = "已发布"
+CASE_REJECTED = "未采用"
+CASE_STATUSES = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED, CASE_REJECTED)
+
+USER_ROLES = ("admin", "leader", "inspector", "publicity")
+USER_ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部"}
