@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
 from data_access import compliance
 from data_access.db import session_scope

@@ -1,0 +1,33 @@
+# The two commands a new user needs: `make run` and `make test`.
+PY      := .venv/bin/python
+STAMP   := .venv/.installed
+
+.PHONY: run test bench lint services install demo-province screenshots
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m dashboard db upgrade
+	$(PY) -m dashboard demo --scale county --if-empty
+	$(PY) -m streamlit run dashboard/app.py
+
+services:
+	bash scripts/ensure-test-services.sh
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+test: $(STAMP) services lint
+	$(PY) -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+screenshots: $(STAMP) services
+	$(PY) -m pytest -q tests/e2e -k screenshots --screenshots

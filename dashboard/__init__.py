@@ -1,0 +1,1 @@
+"""The Streamlit app package: entry, navigation, auth, UI components and the CLI."""

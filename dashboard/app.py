@@ -1,0 +1,51 @@
+"""Entry script (`streamlit run dashboard/app.py`): the frame around every page — login, shared
+filters, navigation for the user's role, and a friendly message instead of any traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repository
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import auth, filters, navigation, ui  # noqa: E402
+from dashboard.cache import query  # noqa: E402
+from dashboard.context import PageContext, set_context  # noqa: E402
+from data_access.policy import load_policy  # noqa: E402
+
+
+def main() -> None:
+    st.set_page_config(page_title="结对关爱督导台", page_icon=":material/diversity_1:", layout="wide")
+    user = auth.require_user()
+    st.logo(str(ROOT / "dashboard" / "static" / "logo.svg"), size="large")
+    pages = {}
+    for spec in navigation.pages_for(user.role):
+        page = st.Page(str(ROOT / spec.script), title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                       default=spec.script == "pages/home.py")
+        pages.setdefault(spec.section, []).append(page)
+    current = st.navigation(pages)
+    st.sidebar.markdown("**筛选条件**")
+    region_code, region_name = filters.region_filter(user.scope)
+    as_of = filters.date_filter(dt.date.today())
+    set_context(
+        PageContext(
+            user=user,
+            scope=user.scope.narrow(region_code),
+            region_code=region_code,
+            region_name=region_name,
+            as_of=as_of,
+            policy=query(load_policy),
+        )
+    )
+    current.run()
+
+
+try:
+    main()
+except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback on a page
+    ui.friendly_error(exc)

@@ -1,0 +1,42 @@
+"""Cached query runner for pages.
+
+`query(fn, *args)` runs a data_access function `fn(session, *args)` and caches the result keyed on
+the database URL, the data version (bumped by every write, read from the database on each call,
+so another process's write is seen too) and the arguments (scope, dates, policy, filters).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from data_access.config import get_settings
+from data_access.db import data_version, session_scope
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    url = get_settings().database_url
+    return _cached(url, data_version(url), f"{fn.__module__}:{fn.__qualname__}", args, kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=1000, ttl=3600)
+def _cached(url: str, version: int, name: str, args: tuple, kwargs: dict):
+    module, qualname = name.split(":")
+    fn = importlib.import_module(module)
+    for part in qualname.split("."):
+        fn = getattr(fn, part)
+    with session_scope(url) as session:
+        return fn(session, *args, **kwargs)
+
+
+def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a data_access write `fn(session, *args)` in one transaction (all or nothing)."""
+    with session_scope(get_settings().database_url) as session:
+        return fn(session, *args, **kwargs)

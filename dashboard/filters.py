@@ -1,0 +1,107 @@
+"""The shared sidebar filters (region cascade, year, as-of date), mirrored in the URL
+(`?region=…&asof=…`) so a filtered view can be shared as a link.
+
+A value in the URL that differs from what this session last wrote wins (someone opened a link);
+otherwise the session's own choice is kept, also across page changes that clear the URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import cache
+from data_access import regions
+from data_access.scope import Scope, ScopeError
+
+ALL = "全部"
+
+
+def _from_url(name: str) -> str | None:
+    value = st.query_params.get(name)
+    last = st.session_state.get(f"_url_{name}")
+    if value and value != last:
+        return value
+    return None
+
+
+def _to_url(name: str, value: str | None) -> None:
+    if value:
+        st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+    st.session_state[f"_url_{name}"] = value
+
+
+def region_filter(user_scope: Scope) -> tuple[str | None, str]:
+    """Cascading selects from the user's own region down to villages. Returns (code, name)."""
+    requested = _from_url("region")
+    if requested is not None:
+        try:
+            user_scope.narrow(requested)
+        except ScopeError:
+            st.session_state["_scope_refused"] = requested
+            requested = None
+        else:
+            st.session_state["flt_region"] = requested
+    chosen: str | None = st.session_state.get("flt_region")
+    wanted_path = [r.code for r in cache.query(regions.path, chosen)] if chosen else []
+
+    options = cache.query(regions.root_for, user_scope)
+    picked: str | None = None
+    picked_name = "全部地区"
+    depth = 0
+    while options:
+        if len(options) == 1 and depth == 0 and user_scope.prefix:
+            picked, picked_name = options[0].code, options[0].name  # the user's own region
+        else:
+            labels = [ALL] + [o.name for o in options]
+            preselect = next((i + 1 for i, o in enumerate(options) if o.code in wanted_path), 0)
+            label = regions.LEVEL_LABELS.get(options[0].level, "地区")
+            choice = st.sidebar.selectbox(label, labels, index=preselect, key=f"flt_level_{depth}_{picked}")
+            if choice == ALL:
+                break
+            option = options[labels.index(choice) - 1]
+            picked, picked_name = option.code, option.name
+        depth += 1
+        options = cache.query(regions.children, picked)
+    st.session_state["flt_region"] = picked
+    _to_url("region", picked if picked and picked != _own_root(user_scope) else None)
+    return picked, picked_name
+
+
+def _own_root(user_scope: Scope) -> str | None:
+    roots = cache.query(regions.root_for, user_scope)
+    return roots[0].code if user_scope.prefix and len(roots) == 1 else None
+
+
+def date_filter(today: dt.date) -> dt.date:
+    """Year and as-of date. The as-of date defaults to today, or 31 Dec for a past year."""
+    requested = _from_url("asof")
+    if requested is not None:
+        try:
+            day = dt.date.fromisoformat(requested)
+            st.session_state["flt_asof"] = min(day, today)
+            st.session_state["flt_year"] = st.session_state["flt_asof"].year
+        except ValueError:
+            st.sidebar.warning(f"链接中的日期“{requested}”无法识别，已改用今天。")
+    years = list(range(today.year, today.year - 4, -1))
+    st.session_state.setdefault("flt_year", today.year)
+    st.session_state.setdefault("flt_asof", today)
+
+    def year_changed() -> None:
+        year = st.session_state["flt_year"]
+        st.session_state["flt_asof"] = today if year == today.year else dt.date(year, 12, 31)
+
+    year = st.sidebar.selectbox("年度", years, key="flt_year", format_func=lambda y: f"{y}年", on_change=year_changed)
+    as_of = st.sidebar.date_input(
+        "截至日期",
+        key="flt_asof",
+        min_value=dt.date(year, 1, 1),
+        max_value=min(today, dt.date(year, 12, 31)),
+        format="YYYY-MM-DD",
+        help="所有统计按此日期计算：结对、联系、诉求都以当天掌握的情况为准。",
+    )
+    _to_url("asof", as_of.isoformat() if as_of != today else None)
+    return as_of

@@ -1,0 +1,44 @@
+"""The page registry: every page, its section, and which roles see it. The entry script builds
+`st.navigation` from this list for the logged-in user's role; nothing else decides page access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_ROLES = ("admin", "leader", "inspector", "publicity")
+READERS = ("admin", "leader", "inspector")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    script: str  # path under the repository root
+    title: str
+    icon: str
+    section: str
+    roles: tuple[str, ...]
+
+    @property
+    def url_path(self) -> str:
+        return Path(self.script).stem
+
+
+# Sections in the order the sidebar shows them. Each issue's pages go after its marker line.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/home.py", "工作总览", ":material/dashboard:", "总览", ALL_ROLES),
+    # -- leaders' pages (覆盖、政策落实、趋势、排名、月通报)
+    # -- inspection pages (达标督查、干部详情、提醒督办)
+    # -- needs and overdue pages (诉求台账、逾期事项)
+    # -- publicity pages (典型案例)
+    # -- data pages (数据导入、数据核查)
+    # -- system pages (账号、审计日志、规则设置)
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [page for page in PAGES if role in page.roles]
+
+
+def can_open(role: str, script: str) -> bool:
+    return any(page.script == script and role in page.roles for page in PAGES)

@@ -1,0 +1,45 @@
+"""Shared widgets: page header, metric cards, empty-state sentences, friendly errors, tables."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.context import PageContext
+
+log = logging.getLogger("dashboard")
+
+
+def header(title: str, context: PageContext, caption: str | None = None) -> None:
+    st.title(title)
+    st.caption(caption or f"{context.region_name} · 截至 {context.as_of:%Y年%m月%d日}")
+
+
+def fmt_int(value: int | float | None) -> str:
+    return "—" if value is None else f"{int(value):,}"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def metric(column, label: str, value: str, delta: str | None = None, help: str | None = None,
+           delta_color: str = "normal") -> None:
+    column.metric(label, value, delta=delta, help=help, delta_color=delta_color, border=True)
+
+
+def empty(message: str) -> None:
+    """A sentence instead of an empty chart or table."""
+    st.info(message, icon=":material/info:")
+
+
+def table(frame: pd.DataFrame, **kwargs) -> None:
+    st.dataframe(frame, hide_index=True, use_container_width=True, **kwargs)
+
+
+def friendly_error(exc: BaseException) -> None:
+    """Log the traceback for the operator; show the user a sentence, never the traceback."""
+    log.exception("page failed", exc_info=exc)
+    st.error("页面暂时无法显示，已记录错误信息。请稍后刷新重试；如持续出现，请联系系统管理员。", icon=":material/error:")

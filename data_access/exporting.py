@@ -1,0 +1,88 @@
+"""Spreadsheet and CSV exports: one writer for every export of the app and the CLI.
+
+- CSV is UTF-8 with a BOM so Excel opens it in Chinese;
+- text cells beginning with = + - @ (or a tab/CR) are neutralised with a leading apostrophe, so an
+  export can never run a formula;
+- every file states who exported what and when (a sheet 导出说明 in a workbook, closing lines in a
+  CSV), and the caller records the export in the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportStamp:
+    exported_by: str  # username (display name)
+    what: str  # e.g. 滞后干部名单
+    region: str  # region name the rows are limited to
+    at: dt.datetime
+
+    def lines(self) -> list[tuple[str, str]]:
+        return [
+            ("导出内容", self.what),
+            ("数据范围", self.region),
+            ("导出人", self.exported_by),
+            ("导出时间", self.at.strftime("%Y-%m-%d %H:%M:%S")),
+            ("提示", "本文件含个人信息，仅限工作使用，不得外传。"),
+        ]
+
+
+def neutralise(value):
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(neutralise)
+    frame.columns = [neutralise(str(c)) for c in frame.columns]
+    return frame
+
+
+def to_csv_bytes(frame: pd.DataFrame, stamp: ExportStamp) -> bytes:
+    buffer = io.StringIO()
+    _safe(frame).to_csv(buffer, index=False)
+    buffer.write("\n")
+    for key, value in stamp.lines():
+        buffer.write(f"{key},{neutralise(value)}\n")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], stamp: ExportStamp) -> bytes:
+    """One or more sheets (name → rows), plus the 导出说明 sheet."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            _safe(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes = "A2"
+            for index, column in enumerate(frame.columns, start=1):
+                width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) + 2
+                sheet.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
+        pd.DataFrame(stamp.lines(), columns=["项目", "内容"]).to_excel(writer, sheet_name="导出说明", index=False)
+    return buffer.getvalue()
+
+
+def write_file(frame: pd.DataFrame, path: Path, stamp: ExportStamp, sheet_name: str = "数据") -> None:
+    """Write `frame` to `path`; the suffix (.csv or .xlsx) picks the format."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = to_csv_bytes(frame, stamp)
+    elif suffix == ".xlsx":
+        data = to_xlsx_bytes({sheet_name: frame}, stamp)
+    else:
+        raise ValueError(f"不支持的导出格式“{path.suffix}”，请使用 .csv 或 .xlsx")
+    path.write_bytes(data)

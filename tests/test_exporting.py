@@ -1,0 +1,34 @@
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+
+from data_access import masking
+from data_access.exporting import ExportStamp, to_csv_bytes, to_xlsx_bytes
+
+STAMP = ExportStamp("inspector", "滞后干部名单", "西和县", dt.datetime(2026, 11, 23, 9, 30))
+
+
+def test_csv_has_bom_neutralised_formulas_and_a_stamp():
+    data = to_csv_bytes(pd.DataFrame({"姓名": ["=HYPERLINK(1)", "张三"], "次数": [-1, 2]}), STAMP)
+    assert data.startswith("\ufeff".encode())
+    text = data.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+    assert "导出人,inspector" in text and "2026-11-23 09:30:00" in text
+
+
+def test_xlsx_has_data_and_stamp_sheets_and_no_formula():
+    data = to_xlsx_bytes({"名单": pd.DataFrame({"内容": ["@SUM(A1)", "+1", "正常"]})}, STAMP)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["名单", "导出说明"]
+    values = [c.value for c in book["名单"]["A"]][1:]
+    assert values == ["'@SUM(A1)", "'+1", "正常"]
+    assert all(c.data_type != "f" for row in book["名单"].iter_rows() for c in row)
+    assert ["导出人", "inspector"] in [[c.value for c in row] for row in book["导出说明"].iter_rows()]
+
+
+def test_masks():
+    assert masking.mask_id_number("621225199001011234") == "6212************34"
+    assert masking.mask_phone("13812345678") == "138****5678"
+    assert masking.mask_name("王小明") == "王*明"
