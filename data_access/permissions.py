@@ -1,0 +1,51 @@
+"""Who may do what: the one permission check every page, export and write asks.
+
+Region scope (which rows) is separate: see scope.py. This module answers which actions a role may
+take at all. Pages never decide access themselves; they call `allowed` (or `require`).
+"""
+
+from __future__ import annotations
+
+ACTIONS = {
+    "view_lists": "查看对象、干部和结对名单",
+    "view_aggregates": "查看汇总统计",
+    "reveal": "查看完整身份证号、电话",
+    "export_lists": "导出名单",
+    "issue_reminders": "发出提醒、督办",
+    "edit_needs": "办理诉求（上报、备注、办结）",
+    "view_cases": "查看典型案例",
+    "manage_cases": "挖掘、编辑典型案例，登记知情同意",
+    "approve_cases": "审核、发布典型案例",
+    "import": "导入数据",
+    "view_verification": "查看数据核查",
+    "manage_users": "管理账号",
+    "edit_policy": "修改达标规则设置",
+    "view_audit": "查看审计日志",
+}
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(ACTIONS),
+    "leader": frozenset(
+        {"view_lists", "view_aggregates", "reveal", "export_lists", "edit_needs", "view_cases", "approve_cases",
+         "view_verification"}
+    ),
+    "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs"}),
+    "publicity": frozenset({"view_aggregates", "view_cases", "manage_cases"}),
+}
+
+
+class PermissionDenied(PermissionError):
+    def __init__(self, role: str, action: str):
+        super().__init__(f"当前角色无权{ACTIONS.get(action, action)}")
+        self.role, self.action = role, action
+
+
+def allowed(role: str, action: str) -> bool:
+    if action not in ACTIONS:
+        raise KeyError(action)
+    return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def require(role: str, action: str) -> None:
+    if not allowed(role, action):
+        raise PermissionDenied(role, action)

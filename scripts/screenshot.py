@@ -1,0 +1,45 @@
+"""Screenshot a page of the running app as a user sees it (Debian's Chromium, CJK fonts).
+
+    .venv/bin/python scripts/screenshot.py OUT.png [--db URL] [--page URL_PATH] [--query 'region=…']
+
+Starts its own server on a free port; clicks the page's navigation link (a full page load would start
+a new session).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from data_access.config import get_settings  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serve, wait_idle  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--db", default=get_settings().database_url)
+    parser.add_argument("--page", default="", help="navigation title to click, e.g. 达标督查")
+    parser.add_argument("--query", default="", help="query string for the first load")
+    parser.add_argument("--width", type=int, default=1440)
+    args = parser.parse_args()
+    with serve(args.db) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": args.width, "height": 1000}, locale="zh-CN")
+        page.goto(f"{base}/?{args.query}" if args.query else base)
+        wait_idle(page)
+        if args.page:
+            page.get_by_role("link", name=args.page).first.click()
+            wait_idle(page)
+        page.screenshot(path=args.out, full_page=True)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
