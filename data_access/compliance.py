@@ -34,9 +34,9 @@ def period_ends(year: int, ends: tuple[tuple[int, int], ...]) -> list[dt.date]:
     return [dt.date(year, month, day) for month, day in ends]
 
 
-def active_on(day: dt.date):
-    """SQL condition: the pairing is active on `day` (start <= day < end)."""
-    return and_(Pairing.start_date <= day, or_(Pairing.end_date.is_(None), Pairing.end_date > day))
+def active_on(day: dt.date, pairing=Pairing):
+    """SQL condition: the pairing (or an alias of it) is active on `day` (start <= day < end)."""
+    return and_(pairing.start_date <= day, or_(pairing.end_date.is_(None), pairing.end_date > day))
 
 
 def _counted_periods(as_of: dt.date, ends: list[dt.date], grace_days: int):

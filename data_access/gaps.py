@@ -1,0 +1,135 @@
+"""Gaps that need a decision: persons in the register with no active pairing, pairings ended with
+no successor, and children not paired with a leading cadre. Shared by the leaders' pages, the
+verification page and the 逾期 view."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from data_access.compliance import active_on
+from data_access.coverage import in_register
+from data_access.masking import mask_id_number
+from data_access.models import Cadre, Household, Pairing, Person, Region, Unit
+from data_access.policy import Policy
+from data_access.scope import Scope
+from data_access.vocabulary import CHILD_GROUPS, RANK_COUNTY, RANK_SECTION
+
+
+def is_leading_cadre():
+    """SQL: the cadre counts as a leading cadre (领导干部): flagged, or of county or section rank."""
+    return or_(Cadre.is_leader.is_(True), Cadre.rank.in_((RANK_COUNTY, RANK_SECTION)))
+
+
+def _household_active(as_of: dt.date, household_id_column):
+    other = aliased(Pairing)
+    return exists().where(other.household_id == household_id_column, active_on(as_of, other))
+
+
+def _place_columns():
+    village = aliased(Region, name="village")
+    township = aliased(Region, name="township")
+    return village, township
+
+
+def unpaired_persons(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
+    """Persons in the register on `as_of` whose household has no active pairing, with the days
+    since their household's last pairing ended (empty when it never had one)."""
+    village, township = _place_columns()
+    last_end = (
+        select(func.max(Pairing.end_date))
+        .where(Pairing.household_id == Person.household_id, Pairing.end_date <= as_of)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Person.id_number, Person.name, Person.group, Household.code, township.name, village.name, last_end)
+        .join(Household, Household.id == Person.household_id)
+        .join(village, village.code == Person.village_code)
+        .outerjoin(township, township.code == village.parent_code)
+        .where(in_register(as_of), scope.within(Person.village_code), not_(_household_active(as_of, Person.household_id)))
+        .order_by(last_end.is_(None), last_end, Person.id)
+        .limit(limit)
+    ).all()
+    frame = pd.DataFrame(
+        [(mask_id_number(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows],
+        columns=["身份证号", "姓名", "类别", "户编号", "乡镇", "村", "上次结对解除日期"],
+    )
+    frame["未结对天数"] = [(as_of - d).days if pd.notna(d) and d else None for d in frame["上次结对解除日期"]]
+    return frame
+
+
+def count_unpaired(session: Session, scope: Scope, as_of: dt.date) -> int:
+    return session.execute(
+        select(func.count())
+        .select_from(Person)
+        .where(in_register(as_of), scope.within(Person.village_code), not_(_household_active(as_of, Person.household_id)))
+    ).scalar_one()
+
+
+def ended_without_successor(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int = 500
+) -> pd.DataFrame:
+    """Pairings ended at least `successor_gap_days` before `as_of` whose household, still with a
+    person in the register, has no pairing active on `as_of`."""
+    cutoff = as_of - dt.timedelta(days=policy.successor_gap_days)
+    newer = aliased(Pairing)
+    village, township = _place_columns()
+    still_in_register = exists().where(Person.household_id == Pairing.household_id, in_register(as_of))
+    no_later_pairing = not_(
+        exists().where(newer.household_id == Pairing.household_id, newer.start_date > Pairing.start_date,
+                       newer.start_date <= as_of)
+    )
+    rows = session.execute(
+        select(Household.code, township.name, village.name, Cadre.code, Cadre.name, Unit.name, Pairing.start_date,
+               Pairing.end_date, Pairing.end_reason)
+        .join(Household, Household.id == Pairing.household_id)
+        .join(Cadre, Cadre.id == Pairing.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .join(village, village.code == Household.village_code)
+        .outerjoin(township, township.code == village.parent_code)
+        .where(
+            Pairing.end_date <= cutoff,
+            scope.within(Household.village_code),
+            still_in_register,
+            no_later_pairing,
+            not_(_household_active(as_of, Pairing.household_id)),
+        )
+        .order_by(Pairing.end_date, Pairing.id)
+        .limit(limit)
+    ).all()
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["户编号", "乡镇", "村", "原干部编号", "原干部姓名", "原工作单位", "结对日期", "解除日期", "解除原因"],
+    )
+    frame["断档天数"] = [(as_of - d).days for d in frame["解除日期"]] if len(frame) else []
+    return frame
+
+
+def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
+    """Children of the two child groups whose active pairing is with a cadre who is not a leading cadre."""
+    village, township = _place_columns()
+    rows = session.execute(
+        select(Person.name, Person.group, Household.code, township.name, village.name, Cadre.code, Cadre.name,
+               Cadre.rank, Unit.name)
+        .join(Household, Household.id == Person.household_id)
+        .join(Pairing, and_(Pairing.household_id == Household.id, active_on(as_of)))
+        .join(Cadre, Cadre.id == Pairing.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .join(village, village.code == Person.village_code)
+        .outerjoin(township, township.code == village.parent_code)
+        .where(
+            Person.group.in_(CHILD_GROUPS),
+            in_register(as_of),
+            scope.within(Person.village_code),
+            not_(is_leading_cadre()),
+        )
+        .order_by(Household.code)
+        .limit(limit)
+    ).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["姓名", "类别", "户编号", "乡镇", "村", "干部编号", "干部姓名", "职级", "工作单位"],
+    )
