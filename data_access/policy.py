@@ -29,6 +29,7 @@ class Policy:
     max_households_per_cadre: int = 3
     successor_gap_days: int = 30  # a pairing ended with no successor after this many days is a gap
     adult_age: int = 18
+    response_days: int = 10  # default response deadline of a 提醒/督办: issued date + this
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, object]) -> Policy:
@@ -47,6 +48,7 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "max_households_per_cadre": ("每名干部最多结对户数", "超过该户数的干部列入数据核查"),
     "successor_gap_days": ("结对断档天数", "结对解除后超过该天数仍无新结对，列为断档"),
     "adult_age": ("儿童年满年龄", "孤儿、事实无人抚养儿童年满该年龄应调整结对"),
+    "response_days": ("提醒督办回应期限（天）", "发出提醒或督办后，干部应在该天数内联系结对户"),
 }
 
 
