@@ -30,6 +30,18 @@ class Policy:
     successor_gap_days: int = 30  # a pairing ended with no successor after this many days is a gap
     adult_age: int = 18
     response_days: int = 10  # default response deadline of a 提醒/督办: issued date + this
+    # Typical-case scoring (cases.score_terms): points per piece of evidence in the chosen period.
+    case_weight_needs_solved: int = 10  # per need closed
+    case_weight_fast_solved: int = 5  # extra per need closed within case_fast_days of being raised
+    case_fast_days: int = 15
+    case_weight_extra_contacts: int = 2  # per contact above what RULES.md owes
+    case_weight_extra_visits: int = 4  # per home visit above what RULES.md owes
+    case_weight_holidays: int = 5  # per traditional festival with a contact
+    case_weight_policies: int = 6  # per entitled policy newly delivered
+    case_weight_satisfied: int = 8  # per 满意 survey
+    case_weight_dissatisfied: int = 15  # subtracted per 不满意 survey
+    case_weight_rich_notes: int = 1  # per contact note of at least case_note_chars characters
+    case_note_chars: int = 30
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, object]) -> Policy:
@@ -49,6 +61,17 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "successor_gap_days": ("结对断档天数", "结对解除后超过该天数仍无新结对，列为断档"),
     "adult_age": ("儿童年满年龄", "孤儿、事实无人抚养儿童年满该年龄应调整结对"),
     "response_days": ("提醒督办回应期限（天）", "发出提醒或督办后，干部应在该天数内联系结对户"),
+    "case_weight_needs_solved": ("案例评分：每件办结诉求", "所选期间内每办结一件诉求得分"),
+    "case_weight_fast_solved": ("案例评分：每件快速办结", "提出后在“快速办结天数”内办结的诉求，每件另加分"),
+    "case_fast_days": ("案例评分：快速办结天数", "诉求自提出到办结不超过该天数，算快速办结"),
+    "case_weight_extra_contacts": ("案例评分：每次超额联系", "截至期末，联系次数超过应联系次数的部分，每次得分"),
+    "case_weight_extra_visits": ("案例评分：每次超额走访", "截至期末，实地走访超过应走访次数的部分，每次得分"),
+    "case_weight_holidays": ("案例评分：每个节日联系", "所选期间内在传统节日当天联系过的节日，每个得分"),
+    "case_weight_policies": ("案例评分：每项新落实政策", "所选期间内新落实的应享政策，每项得分"),
+    "case_weight_satisfied": ("案例评分：每次“满意”回访", "所选期间内结对户评价“满意”，每次得分"),
+    "case_weight_dissatisfied": ("案例评分：每次“不满意”扣分", "所选期间内结对户评价“不满意”，每次扣分"),
+    "case_weight_rich_notes": ("案例评分：每条详实记录", "所选期间内内容达到“详实记录字数”的联系记录，每条得分"),
+    "case_note_chars": ("案例评分：详实记录字数", "联系记录内容不少于该字数，算一条详实记录"),
 }
 
 
