@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -38,7 +39,8 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None):
     """Start the app on `database_url`; yields its base URL; stops it afterwards."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
-    log = open(ROOT / "data" / f"e2e-{port}.log", "w")  # noqa: SIM115 - closed below
+    log_path = Path(tempfile.gettempdir()) / f"pcd-e2e-{port}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -55,7 +57,7 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None):
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: see data/e2e-{port}.log")
+                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
         yield base
     finally:
