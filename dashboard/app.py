@@ -23,11 +23,13 @@ def main() -> None:
     st.set_page_config(page_title="结对关爱督导台", page_icon=":material/diversity_1:", layout="wide")
     user = auth.require_user()
     st.logo(str(ROOT / "dashboard" / "static" / "logo.svg"), size="large")
-    pages = {}
-    for spec in navigation.pages_for(user.role):
+    pages, specs = {}, {}
+    for spec in navigation.PAGES:  # pages the role may not open stay hidden but known, to be refused
         page = st.Page(str(ROOT / spec.script), title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                       default=spec.script == "pages/home.py")
+                       default=spec.script == "pages/home.py",
+                       visibility="visible" if navigation.can_open(user.role, spec.script) else "hidden")
         pages.setdefault(spec.section, []).append(page)
+        specs[page.url_path] = spec
     current = st.navigation(pages)
     st.sidebar.markdown("**筛选条件**")
     region_code, region_name = filters.region_filter(user.scope)
@@ -42,6 +44,13 @@ def main() -> None:
             policy=query(load_policy),
         )
     )
+    refused_region = st.session_state.pop("_scope_refused", None)
+    if refused_region:
+        auth.refuse_region(user, refused_region)
+    spec = specs[current.url_path]
+    if not navigation.can_open(user.role, spec.script):
+        auth.refuse_page(user, spec.title, spec.script)
+        return
     current.run()
 
 

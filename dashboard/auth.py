@@ -1,10 +1,40 @@
-"""Who is using the app. (Scaffold: the accounts issue replaces this with the login page.)"""
+"""The login frame around every page: who is using the app, the Chinese login page, logout, the
+session cookie that keeps a browser logged in across reloads and tabs, the identity-provider
+log-in (st.login) when `.streamlit/secrets.toml` has an [auth] section, and the refusals the entry
+shows when someone reaches past their role or region.
+
+The browser keeps only a signed, expiring cookie `pcd_session` = token.issued.signature; the
+server keeps the token's hash in `user_sessions` (data_access.accounts), so logout and inactivity
+end a session on the server whatever the browser still holds. Streamlit reads cookies only from
+the request that opened the page (st.context.cookies); setting or deleting one needs script in
+the page, done with st.html(..., unsafe_allow_javascript=True), which is not iframed.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import os
+import time
 from dataclasses import dataclass
 
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from dashboard.cache import query, write
+from data_access import accounts, audit, regions
+from data_access.config import PROJECT_ROOT, get_settings
 from data_access.scope import Scope
+
+COOKIE = "pcd_session"
+_USER = "_auth_user"
+_TOKEN = "_auth_token"
+_NOTICE = "_auth_notice"
+_LOGGED_OUT = "_auth_logged_out"
+_COOKIE_VALUE = "_auth_cookie"
+_APPTEST_SESSION_ID = "test session id"  # the fixed session id of streamlit.testing's AppTest
+APPTEST_USER = "_apptest_user"
 
 
 @dataclass(frozen=True)
@@ -18,6 +48,223 @@ class CurrentUser:
     def scope(self) -> Scope:
         return Scope.for_region(self.region_code)
 
+    @property
+    def role_label(self) -> str:
+        return accounts.ROLE_LABELS.get(self.role, self.role)
+
+
+def _user(account: accounts.Account) -> CurrentUser:
+    return CurrentUser(account.username, account.role, account.region_code, account.display_name)
+
+
+# -- the signed cookie --------------------------------------------------------------------------
+
+
+@functools.cache
+def _signing_key() -> bytes:
+    """DASHBOARD_SECRET_KEY, or a random key kept in data/.session_secret (one host)."""
+    configured = get_settings().secret_key
+    if configured:
+        return configured.encode()
+    path = PROJECT_ROOT / "data" / ".session_secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(os.urandom(32).hex())
+    return path.read_bytes().strip()
+
+
+def _signature(payload: str) -> str:
+    return hmac.new(_signing_key(), payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def sign_token(token: str, issued: int | None = None) -> str:
+    payload = f"{token}.{int(issued if issued is not None else time.time())}"
+    return f"{payload}.{_signature(payload)}"
+
+
+def unsign_token(value: str | None, now: float | None = None) -> str | None:
+    """The token inside a cookie value, or None when the signature is wrong or it is too old."""
+    try:
+        token, issued, signature = (value or "").split(".")
+        age = (now if now is not None else time.time()) - int(issued)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(signature, _signature(f"{token}.{issued}")):
+        return None
+    return token if 0 <= age <= get_settings().session_max_hours * 3600 else None
+
+
+def _cookie_script(value: str, max_age: int) -> str:
+    return (
+        "<script>document.cookie = '" + f"{COOKIE}={value}; Path=/; Max-Age={max_age}; SameSite=Strict"
+        + "' + (window.location.protocol === 'https:' ? '; Secure' : '');</script>"
+    )
+
+
+# -- who is logged in ---------------------------------------------------------------------------
+
+
+def _apptest_user() -> CurrentUser | None:
+    """Test hook: under streamlit.testing's AppTest only, a test may put the user's fields in
+    st.session_state[APPTEST_USER]. A served app never has this session id, so it never applies."""
+    ctx = get_script_run_ctx()
+    fields = st.session_state.get(APPTEST_USER)
+    if ctx is None or ctx.session_id != _APPTEST_SESSION_ID or not fields:
+        return None
+    return CurrentUser(**fields)
+
+
+def _identity_provider_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets.toml at all
+        return False
+
+
+def _remember(account: accounts.Account, token: str) -> CurrentUser:
+    st.session_state[_USER] = _user(account)
+    st.session_state[_TOKEN] = token
+    st.session_state.pop(_LOGGED_OUT, None)
+    return st.session_state[_USER]
+
+
+def _forget() -> None:
+    for key in (_USER, _TOKEN, _COOKIE_VALUE):
+        st.session_state.pop(key, None)
+
+
+def _resume() -> CurrentUser | None:
+    """The user of this browser session, checked against the server on every run."""
+    token = st.session_state.get(_TOKEN)
+    if token is not None:
+        account = write(accounts.resume_session, token)
+        if account is not None:
+            st.session_state[_USER] = _user(account)
+            return st.session_state[_USER]
+        _forget()
+        st.session_state[_NOTICE] = "长时间未操作或登录已失效，请重新登录。"
+        st.session_state[_LOGGED_OUT] = True
+        return None
+    if st.session_state.get(_LOGGED_OUT):
+        return None
+    token = unsign_token(st.context.cookies.get(COOKIE))
+    if token is not None:
+        account = write(accounts.resume_session, token)
+        if account is not None:
+            return _remember(account, token)
+    if _identity_provider_configured() and st.user.is_logged_in:
+        account, token = write(accounts.identity_login, st.user.get("email"))
+        if account is None:
+            _identity_refused()
+        return _remember(account, token)
+    return None
+
+
+def _identity_refused() -> None:
+    st.error(f"您的统一身份认证账号（{st.user.get('email') or '未提供邮箱'}）未在本系统登记或已停用，"
+             "请联系系统管理员开通。", icon=":material/block:")
+    if st.button("退出统一身份认证"):
+        st.logout()
+    st.stop()
+
 
 def require_user() -> CurrentUser:
-    return CurrentUser(username="admin", role="admin", region_code="", display_name="系统管理员")
+    """The logged-in user; otherwise the login page is shown and the run stops. The URL (page and
+    its filters) is left as it is, so a shared link opens where it points right after login."""
+    test_user = _apptest_user()
+    if test_user is not None:
+        _account_box(test_user)
+        return test_user
+    user = _resume()
+    if user is None:
+        user = _login_page()
+    cookie = st.session_state.get(_COOKIE_VALUE)
+    if cookie:  # written on every run of a password session: the same element, so it runs once
+        st.sidebar.html(_cookie_script(cookie, get_settings().session_max_hours * 3600), unsafe_allow_javascript=True)
+    _account_box(user)
+    return user
+
+
+def _login_page() -> CurrentUser:
+    """The login form. Returns the user when this run logged in; otherwise stops the run."""
+    if st.session_state.get(_LOGGED_OUT):
+        st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
+    box = st.empty()
+    with box.container():
+        _, middle, _ = st.columns([1, 1.2, 1])
+        with middle:
+            st.title("结对关爱督导台")
+            st.caption("三类困难群体结对关爱工作督导 · 请使用本人账号登录")
+            notice = st.session_state.pop(_NOTICE, None)
+            if notice:
+                st.info(notice, icon=":material/info:")
+            with st.form("login", border=True):
+                username = st.text_input("用户名", key="login_username", autocomplete="username")
+                password = st.text_input("密码", type="password", key="login_password",
+                                         autocomplete="current-password")
+                submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+            if _identity_provider_configured():
+                st.divider()
+                if st.button("使用统一身份认证登录", use_container_width=True):
+                    st.login()
+            st.caption("本系统含困难群众个人信息，仅限工作人员按职责使用；所有登录、查看和导出均有记录。")
+            if submitted:
+                if not username.strip() or not password:
+                    st.error("请输入用户名和密码。")
+                    st.stop()
+                result, token = write(accounts.password_login, username, password)
+                if result.account is None:
+                    st.error(result.message, icon=":material/lock:")
+                    st.stop()
+    if not submitted:
+        st.stop()
+    box.empty()
+    for key in ("login_username", "login_password"):
+        st.session_state.pop(key, None)
+    st.session_state[_COOKIE_VALUE] = sign_token(token)
+    return _remember(result.account, token)
+
+
+def _account_box(user: CurrentUser) -> None:
+    with st.sidebar.container(border=True):
+        region = query(regions.get, user.region_code) if user.region_code else None
+        where = region.name if region else user.region_code or "全部地区"
+        st.markdown(f"**{user.display_name or user.username}**  \n{user.role_label} · {where}")
+        if st.button("退出登录", key="logout", icon=":material/logout:", use_container_width=True):
+            logout()
+
+
+def logout() -> None:
+    """End the session on the server, forget it here, delete the cookie (on the login page)."""
+    token = st.session_state.get(_TOKEN)
+    if token is not None:
+        write(accounts.end_session, token)
+    _forget()
+    st.session_state[_LOGGED_OUT] = True
+    st.session_state[_NOTICE] = "您已退出登录。"
+    if _identity_provider_configured() and st.user.is_logged_in:
+        st.logout()
+    st.rerun()
+
+
+# -- refusals -----------------------------------------------------------------------------------
+
+
+def refuse_page(user: CurrentUser, title: str, script: str) -> None:
+    """A page the user's role may not open, reached by its address: say so and audit it."""
+    write(audit.record, user.username, "scope_refused", user.region_code or None, title,
+          {"page": script, "role": user.role})
+    st.error(f"您的账号（{user.role_label}）无权打开“{title}”页面。如工作需要，请联系系统管理员。",
+             icon=":material/block:")
+
+
+def refuse_region(user: CurrentUser, requested: str) -> None:
+    """A region outside the user's scope asked for in the URL: say so and audit it."""
+    write(audit.record, user.username, "scope_refused", user.region_code or None, requested,
+          {"region": requested, "role": user.role})
+    st.error(f"链接中的地区（区划代码 {requested}）不在您账号的查看范围内，已改为显示您有权查看的地区。",
+             icon=":material/block:")

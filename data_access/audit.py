@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access.models import AuditEntry
+from data_access.scope import Scope
 
 # Actions, with the Chinese names the audit page shows.
 ACTION_LABELS = {
     "login": "登录成功",
     "login_failed": "登录失败",
     "logout": "退出登录",
+    "session_expired": "登录超时退出",
     "scope_refused": "越权访问被拒绝",
     "reveal": "查看完整个人信息",
     "export": "导出",
@@ -45,3 +49,52 @@ def record(
             detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
         )
     )
+
+
+def _filters(scope: Scope, username: str | None, actions: tuple[str, ...], start: dt.date | None,
+             end: dt.date | None) -> list:
+    where = [] if not scope.prefix else [scope.within(AuditEntry.region_code)]
+    if username:
+        where.append(AuditEntry.username == username)
+    if actions:
+        where.append(AuditEntry.action.in_(actions))
+    if start:
+        where.append(AuditEntry.at >= dt.datetime.combine(start, dt.time()))
+    if end:
+        where.append(AuditEntry.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    return where
+
+
+def count_entries(session: Session, scope: Scope, username: str | None = None, actions: tuple[str, ...] = (),
+                  start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """How many entries match (entries of regions inside `scope`; a whole-database scope sees all)."""
+    where = _filters(scope, username, actions, start, end)
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(*where))
+
+
+def entries(session: Session, scope: Scope, username: str | None = None, actions: tuple[str, ...] = (),
+            start: dt.date | None = None, end: dt.date | None = None, offset: int = 0,
+            limit: int = 50) -> pd.DataFrame:
+    """One page of matching entries, newest first, with the Chinese action names."""
+    rows = session.execute(
+        select(AuditEntry.at, AuditEntry.username, AuditEntry.action, AuditEntry.region_code, AuditEntry.target,
+               AuditEntry.detail)
+        .where(*_filters(scope, username, actions, start, end))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return pd.DataFrame(
+        [
+            {"时间": f"{r.at:%Y-%m-%d %H:%M:%S}", "用户": r.username or "", "操作": ACTION_LABELS.get(r.action, r.action),
+             "地区": r.region_code or "", "对象": r.target or "", "详情": r.detail or ""}
+            for r in rows
+        ],
+        columns=["时间", "用户", "操作", "地区", "对象", "详情"],
+    )
+
+
+def usernames(session: Session, scope: Scope) -> list[str]:
+    """Everyone who appears in the log inside `scope`, for the user filter."""
+    where = [AuditEntry.username.is_not(None)] + _filters(scope, None, (), None, None)
+    return list(session.scalars(select(AuditEntry.username).where(*where).distinct().order_by(AuditEntry.username)))

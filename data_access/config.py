@@ -16,6 +16,9 @@ class Settings:
     upload_limit_mb: int
     session_idle_minutes: int
     secret_key: str | None
+    session_max_hours: int = 12  # a login lasts at most this long, active or not
+    login_max_failures: int = 5  # wrong passwords in a row before the account is locked
+    login_lock_minutes: int = 15  # first lock; each further lock doubles it (at most a day)
 
 
 def default_database_url() -> str:
@@ -28,4 +31,7 @@ def get_settings() -> Settings:
         upload_limit_mb=int(os.environ.get("DASHBOARD_UPLOAD_LIMIT_MB", "50")),
         session_idle_minutes=int(os.environ.get("DASHBOARD_SESSION_IDLE_MINUTES", "30")),
         secret_key=os.environ.get("DASHBOARD_SECRET_KEY"),
+        session_max_hours=int(os.environ.get("DASHBOARD_SESSION_MAX_HOURS", "12")),
+        login_max_failures=int(os.environ.get("DASHBOARD_LOGIN_MAX_FAILURES", "5")),
+        login_lock_minutes=int(os.environ.get("DASHBOARD_LOGIN_LOCK_MINUTES", "15")),
     )

@@ -6,17 +6,34 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.auth import APPTEST_USER
+
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "dashboard" / "app.py")
 
 
-def app(timeout: float = 30) -> AppTest:
-    return AppTest.from_file(ENTRY, default_timeout=timeout)
+ADMIN = {"username": "admin", "role": "admin", "region_code": "", "display_name": "系统管理员"}
 
 
-def open_page(script: str, timeout: float = 30) -> AppTest:
-    """Run the entry script, then switch to `script` (a path like 'pages/home.py')."""
-    at = app(timeout)
+def as_user(username: str, role: str, region_code: str, display_name: str = "") -> dict:
+    """A logged-in user for `app`/`open_page` (e.g. as_user("tl", "leader", TOWNSHIP_A))."""
+    return {"username": username, "role": role, "region_code": region_code, "display_name": display_name}
+
+
+def app(timeout: float = 30, user: dict | None = ADMIN) -> AppTest:
+    """The entry script with `user` logged in (admin by default; None shows the login page).
+
+    Uses the AppTest-only hook of dashboard/auth.py; a served app ignores it."""
+    at = AppTest.from_file(ENTRY, default_timeout=timeout)
+    if user is not None:
+        at.session_state[APPTEST_USER] = dict(user)
+    return at
+
+
+def open_page(script: str, timeout: float = 30, user: dict | None = ADMIN) -> AppTest:
+    """Run the entry script as `user` (admin by default), then switch to `script` (a path like
+    'pages/home.py')."""
+    at = app(timeout, user)
     at.run()
     if script != "pages/home.py":
         at.switch_page(str(ROOT / script))

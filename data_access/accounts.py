@@ -1,0 +1,371 @@
+"""Accounts and login sessions: password hashing (argon2), log-in with lock-out after repeated
+failures, server-side sessions (created, touched, ended, expired), user administration, the
+identity-provider lookup and the demo accounts.
+
+Passwords are stored only as argon2 hashes. A database gets accounts from `user add` (or the
+admin page); only the demo command calls `create_demo_accounts`, so no other database ever has a
+default password.
+
+Log-ins, log-outs and session touches write the audit log and the session table but do not bump
+the data version: they change no figure a page caches, and bumping on every click would throw the
+whole query cache away. User administration does bump it (the accounts page lists users).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from data_access import audit, db
+from data_access.config import Settings, get_settings
+from data_access.models import Region, User, UserSession
+from data_access.permissions import ROLE_ACTIONS
+from data_access.scope import Scope
+
+ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部"}
+DEMO_PASSWORD = "demo1234"
+MIN_PASSWORD_LENGTH = 8
+MAX_LOCK = dt.timedelta(days=1)
+_TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen is written at most this often
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@\-]{2,60}$")
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class AccountError(ValueError):
+    """A request the accounts module refuses, with the Chinese sentence to show."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region_code: str  # "" = the whole database
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account | None
+    message: str  # Chinese; empty on success
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.username, user.display_name or user.username, user.role, user.region_code or "")
+
+
+def _audit_region(region_code: str) -> str | None:
+    return region_code or None
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _find(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+
+
+# -- logging in ---------------------------------------------------------------------------------
+
+
+def lock_duration(failed_attempts: int, settings: Settings) -> dt.timedelta | None:
+    """After every `login_max_failures` wrong passwords in a row the account locks; each further
+    lock lasts twice as long as the one before (at most a day)."""
+    limit = max(settings.login_max_failures, 1)
+    if failed_attempts < limit or failed_attempts % limit:
+        return None
+    return min(dt.timedelta(minutes=settings.login_lock_minutes) * 2 ** (failed_attempts // limit - 1), MAX_LOCK)
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None,
+                 settings: Settings | None = None) -> LoginResult:
+    """Check a username and password; audit the attempt ("login" / "login_failed")."""
+    now, settings = now or _now(), settings or get_settings()
+    wrong = LoginResult(None, "用户名或密码不正确。")
+    user = _find(session, username) if username.strip() else None
+    if user is None:
+        verify_password(None, password)  # same work as for a real account: no timing hint
+        audit.record(session, username.strip()[:60] or None, "login_failed", detail={"reason": "unknown_user"})
+        return wrong
+    region = _audit_region(user.region_code)
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
+        audit.record(session, user.username, "login_failed", region, detail={"reason": "locked"})
+        return LoginResult(None, f"连续输错密码次数过多，账号已暂时锁定，请 {minutes} 分钟后再试。")
+    if not verify_password(user.password_hash, password):
+        user.failed_attempts = (user.failed_attempts or 0) + 1
+        lock = lock_duration(user.failed_attempts, settings)
+        detail = {"reason": "wrong_password", "failed_attempts": user.failed_attempts}
+        if lock:
+            user.locked_until = now + lock
+            detail["locked_minutes"] = int(lock.total_seconds() // 60)
+        audit.record(session, user.username, "login_failed", region, detail=detail)
+        if lock:
+            return LoginResult(None, f"连续输错密码次数过多，账号已暂时锁定 {detail['locked_minutes']} 分钟。")
+        return wrong
+    if not user.is_active:
+        audit.record(session, user.username, "login_failed", region, detail={"reason": "disabled"})
+        return LoginResult(None, "该账号已停用，请联系系统管理员。")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.failed_attempts, user.locked_until = 0, None
+    audit.record(session, user.username, "login", region, detail={"method": "password"})
+    return LoginResult(_account(user), "")
+
+
+def account_for_identity(session: Session, email: str | None) -> Account | None:
+    """The active account of an identity-provider user: the users row whose username is the
+    e-mail address the provider vouches for (case-insensitive)."""
+    if not email:
+        return None
+    user = _find(session, email)
+    return _account(user) if user is not None and user.is_active else None
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, account: Account, now: dt.datetime | None = None) -> str:
+    """A new server-side session; returns the token for the browser (only its hash is stored)."""
+    now = now or _now()
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=token_hash(token), user_id=account.id, created_at=now, last_seen=now))
+    return token
+
+
+def resume_session(session: Session, token: str, now: dt.datetime | None = None,
+                   settings: Settings | None = None) -> Account | None:
+    """The account of a live session, touching it; None when it is unknown, ended, expired (idle
+    too long or older than the maximum) or its user was disabled. An expired session is ended."""
+    now, settings = now or _now(), settings or get_settings()
+    row = session.get(UserSession, token_hash(token))
+    if row is None or row.ended_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    idle = now - row.last_seen > dt.timedelta(minutes=settings.session_idle_minutes)
+    too_old = now - row.created_at > dt.timedelta(hours=settings.session_max_hours)
+    if user is None or not user.is_active or idle or too_old:
+        row.ended_at = now
+        if user is not None:
+            audit.record(session, user.username, "session_expired", _audit_region(user.region_code),
+                         detail={"reason": "idle" if idle else "max_age" if too_old else "disabled"})
+        return None
+    if now - row.last_seen >= _TOUCH_EVERY:
+        row.last_seen = now
+    return _account(user)
+
+
+def end_session(session: Session, token: str, now: dt.datetime | None = None) -> None:
+    """Log out: the session ends on the server, so its cookie no longer opens anything."""
+    row = session.get(UserSession, token_hash(token))
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at = now or _now()
+    user = session.get(User, row.user_id)
+    if user is not None:
+        audit.record(session, user.username, "logout", _audit_region(user.region_code))
+
+
+def _end_all_sessions(session: Session, user_id: int) -> None:
+    session.execute(
+        update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None)).values(ended_at=_now())
+    )
+
+
+# -- administration -----------------------------------------------------------------------------
+
+
+def _check_role_region(session: Session, role: str, region_code: str) -> None:
+    if role not in ROLE_ACTIONS:
+        raise AccountError(f"角色“{role}”不存在，可选：{'、'.join(f'{k}（{v}）' for k, v in ROLE_LABELS.items())}")
+    if not region_code:
+        if role != "admin":
+            raise AccountError("只有系统管理员可以不限地区；请指定区划代码")
+        return
+    if session.get(Region, region_code) is None:
+        raise AccountError(f"区划代码 {region_code} 不存在")
+
+
+def _admin_audit(session: Session, actor: str, user: User, op: str, **detail) -> None:
+    db.bump_version(session)
+    audit.record(session, actor, "user_admin", _audit_region(user.region_code), user.username, {"op": op, **detail})
+
+
+def create_user(session: Session, actor: str, username: str, role: str, region_code: str | None,
+                password: str | None, display_name: str | None = None) -> Account:
+    """A new account. `password` None makes an identity-provider account (no password log-in)."""
+    username, region_code = username.strip(), (region_code or "").strip()
+    if not _USERNAME.match(username):
+        raise AccountError("用户名只能包含字母、数字和 _ . @ -，长度 2–60")
+    if _find(session, username) is not None:
+        raise AccountError(f"用户名 {username} 已存在")
+    _check_role_region(session, role, region_code)
+    user = User(username=username, display_name=(display_name or "").strip() or None, role=role,
+                region_code=region_code, is_active=True, failed_attempts=0,
+                password_hash=hash_password(password) if password is not None else None)
+    session.add(user)
+    session.flush()
+    _admin_audit(session, actor, user, "add", role=role, region=region_code, password=password is not None)
+    return _account(user)
+
+
+def _require(session: Session, username: str) -> User:
+    user = _find(session, username)
+    if user is None:
+        raise AccountError(f"用户 {username} 不存在")
+    return user
+
+
+def set_password(session: Session, actor: str, username: str, password: str) -> None:
+    """New password; unlocks the account and ends its sessions (log in again everywhere)."""
+    user = _require(session, username)
+    user.password_hash = hash_password(password)
+    user.failed_attempts, user.locked_until = 0, None
+    _end_all_sessions(session, user.id)
+    _admin_audit(session, actor, user, "passwd")
+
+
+def set_active(session: Session, actor: str, username: str, active: bool) -> None:
+    """Disable (ends every session at once) or enable an account."""
+    user = _require(session, username)
+    user.is_active = active
+    if not active:
+        _end_all_sessions(session, user.id)
+    _admin_audit(session, actor, user, "enable" if active else "disable")
+
+
+def unlock(session: Session, actor: str, username: str) -> None:
+    user = _require(session, username)
+    user.failed_attempts, user.locked_until = 0, None
+    _admin_audit(session, actor, user, "unlock")
+
+
+def update_user(session: Session, actor: str, username: str, role: str, region_code: str | None,
+                display_name: str | None) -> None:
+    user = _require(session, username)
+    region_code = (region_code or "").strip()
+    _check_role_region(session, role, region_code)
+    user.role, user.region_code, user.display_name = role, region_code, (display_name or "").strip() or None
+    _end_all_sessions(session, user.id)  # the new role/region applies from the next log-in
+    _admin_audit(session, actor, user, "update", role=role, region=region_code)
+
+
+def list_users(session: Session, scope: Scope, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Accounts whose region lies inside `scope` (a whole-database admin sees every account)."""
+    now = now or _now()
+    last_login = (
+        select(func.max(UserSession.created_at)).where(UserSession.user_id == User.id).scalar_subquery()
+    )
+    where = [] if not scope.prefix else [scope.within(User.region_code)]
+    rows = session.execute(
+        select(User.username, User.display_name, User.role, User.region_code, Region.name, User.is_active,
+               User.locked_until, User.password_hash.is_not(None), last_login.label("last_login"))
+        .outerjoin(Region, Region.code == User.region_code)
+        .where(*where)
+        .order_by(User.username)
+    ).all()
+    return pd.DataFrame(
+        [
+            {
+                "用户名": r.username,
+                "姓名": r.display_name or "",
+                "角色": ROLE_LABELS.get(r.role, r.role),
+                "地区": r.name or ("全部地区" if not r.region_code else r.region_code),
+                "区划代码": r.region_code or "",
+                "状态": "已停用" if not r.is_active
+                else f"锁定至 {r.locked_until:%m-%d %H:%M}" if r.locked_until and r.locked_until > now else "正常",
+                "登录方式": "密码" if r[7] else "统一身份认证",
+                "最近登录": f"{r.last_login:%Y-%m-%d %H:%M}" if r.last_login else "",
+            }
+            for r in rows
+        ],
+        columns=["用户名", "姓名", "角色", "地区", "区划代码", "状态", "登录方式", "最近登录"],
+    )
+
+
+def has_users(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(User)) > 0
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+DEMO_ACCOUNTS = (
+    # username, display name, role, level ("county" = the demo county, "township" = its first township)
+    ("admin", "系统管理员", "admin", "all"),
+    ("leader", "县领导（演示）", "leader", "county"),
+    ("inspector", "县督查组（演示）", "inspector", "county"),
+    ("publicity", "县宣传干部（演示）", "publicity", "county"),
+    ("township_leader", "乡镇领导（演示）", "leader", "township"),
+    ("township_inspector", "乡镇督查员（演示）", "inspector", "township"),
+)
+
+
+def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
+    """The demo accounts, all with password `demo1234` (called by the demo command only). Existing
+    demo accounts are reset to the demo password, role and region."""
+    township = session.scalar(
+        select(Region.code).where(Region.parent_code == region_code).order_by(Region.code).limit(1)
+    )
+    where = {"all": "", "county": region_code, "township": township or region_code}
+    password_hash = _hasher.hash(DEMO_PASSWORD)
+    made = []
+    for username, display_name, role, level in DEMO_ACCOUNTS:
+        user = _find(session, username) or User(username=username)
+        user.display_name, user.role, user.region_code = display_name, role, where[level]
+        user.password_hash, user.is_active, user.failed_attempts, user.locked_until = password_hash, True, 0, None
+        session.add(user)
+        session.flush()
+        made.append(_account(user))
+    db.bump_version(session)
+    audit.record(session, "演示数据", "user_admin", region_code, "演示账号", {"op": "demo", "accounts": len(made)})
+    return made
+
+
+def identity_login(session: Session, email: str | None) -> tuple[Account | None, str | None]:
+    """Log in a user the identity provider vouches for: (account, session token), or (None, None)
+    when no active account has that e-mail as its username. Audited either way."""
+    account = account_for_identity(session, email)
+    if account is None:
+        audit.record(session, (email or "")[:60] or None, "login_failed", detail={"reason": "unknown_identity"})
+        return None, None
+    audit.record(session, account.username, "login", _audit_region(account.region_code), detail={"method": "oidc"})
+    return account, start_session(session, account)
+
+
+def password_login(session: Session, username: str, password: str) -> tuple[LoginResult, str | None]:
+    """`authenticate`, then a new session on success: (result, session token)."""
+    result = authenticate(session, username, password)
+    return result, start_session(session, result.account) if result.account else None
