@@ -26,6 +26,7 @@ class Policy:
     silent_days: int = 90
     first_visit_days: int = 30  # 认门: first home visit due within this many days of the start
     need_due_days: int = 30  # default 办理期限 = 提出日期 + this
+    escalation_days: int = 15  # after an escalation, days the new level has before the next is proposed
     max_households_per_cadre: int = 3
     successor_gap_days: int = 30  # a pairing ended with no successor after this many days is a gap
     adult_age: int = 18
@@ -57,6 +58,7 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "silent_days": ("失联判定天数", "结对已满该天数且最近该天数内无任何联系，判定为失联"),
     "first_visit_days": ("认门期限（天）", "结对后该天数内未实地走访，首次走访（认门）逾期"),
     "need_due_days": ("诉求默认办理期限（天）", "未填办理期限的诉求，期限为提出日期加该天数"),
+    "escalation_days": ("诉求上报后办理期限（天）", "逾期诉求上报后，新的责任层级在该天数内仍未办结的，提示继续上报"),
     "max_households_per_cadre": ("每名干部最多结对户数", "超过该户数的干部列入数据核查"),
     "successor_gap_days": ("结对断档天数", "结对解除后超过该天数仍无新结对，列为断档"),
     "adult_age": ("儿童年满年龄", "孤儿、事实无人抚养儿童年满该年龄应调整结对"),
