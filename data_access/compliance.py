@@ -87,7 +87,12 @@ def pairing_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     )
     first_visit = (
         select(func.min(Contact.contact_date))
-        .where(Contact.pairing_id == Pairing.id, Contact.method == METHOD_VISIT, Contact.contact_date <= as_of)
+        .where(
+            Contact.pairing_id == Pairing.id,
+            Contact.method == METHOD_VISIT,
+            Contact.contact_date >= Pairing.start_date,
+            Contact.contact_date <= as_of,
+        )
         .scalar_subquery()
     )
     owed_contacts = policy.contacts_per_period * _counted_periods(
