@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 
-COMMAND_MODULES = ("db", "demo", "stats")
+COMMAND_MODULES = ("db", "demo", "stats", "importing")
 
 
 class UserError(Exception):

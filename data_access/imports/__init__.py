@@ -1,0 +1,152 @@
+"""Import of the exchange workbook (IMPORT_FORMAT.md): reading (reading.py), values as people type
+them (parsing.py), every rule of the format (validation.py), upserts in one transaction
+(loader.py), problems and the rejects workbook (report.py), the template (template.py).
+
+`run_import` is the one entry point for the CLI and the page: it validates, compares with the
+stored rows, and — unless it is a dry run, or there is any problem and `keep_valid` is off —
+stores the valid rows, records the run in ImportRun and the audit log, and bumps the data version,
+all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access import audit, db
+from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load
+from data_access.imports.reading import ImportFileError, RawBook, read_bytes, read_path
+from data_access.imports.report import problems_frame, rejects_workbook
+from data_access.imports.schema import SHEETS
+from data_access.imports.template import template_bytes
+from data_access.imports.validation import Problem, validate
+from data_access.models import ImportRun
+from data_access.policy import Policy
+from data_access.scope import EVERYWHERE, Scope
+
+__all__ = [
+    "ImportFileError", "ImportResult", "Problem", "history", "problems_frame", "read_bytes", "read_path",
+    "run_import", "template_bytes",
+]
+
+OUTCOME_STORED = "成功"
+OUTCOME_REFUSED = "拒绝"
+OUTCOME_PARTIAL = "部分导入"
+OUTCOME_PREVIEW = "预览"
+COUNT_ORDER = [s.name for s in SHEETS] + [HOUSEHOLDS, UNITS]
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    sha256: str
+    outcome: str
+    counts: dict[str, SheetCounts]
+    problems: list[Problem]
+    ignored_sheets: tuple[str, ...] = ()
+    rejects: bytes | None = None  # the rejects workbook, when rows were rejected
+    run_id: int | None = None
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def stored(self) -> bool:
+        return self.outcome in (OUTCOME_STORED, OUTCOME_PARTIAL)
+
+    def counts_frame(self) -> pd.DataFrame:
+        rows = [
+            (name, c.new, c.updated, c.unchanged, c.rejected)
+            for name in COUNT_ORDER if (c := self.counts.get(name)) and (c.new or c.updated or c.unchanged or c.rejected)
+        ]
+        return pd.DataFrame(rows, columns=["工作表", "新增", "更新", "未变", "有错误"])
+
+    def summary(self) -> str:
+        parts = []
+        for name in COUNT_ORDER:
+            c = self.counts.get(name)
+            if c and (c.new or c.updated or c.unchanged or c.rejected):
+                text = f"{name}：新增 {c.new}，更新 {c.updated}，未变 {c.unchanged}"
+                parts.append(text + (f"，有错误 {c.rejected}" if c.rejected else ""))
+        return "；".join(parts) or "没有数据行"
+
+
+def run_import(
+    session: Session,
+    book: RawBook,
+    *,
+    username: str,
+    policy: Policy,
+    scope: Scope = EVERYWHERE,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    keep_valid: bool = False,
+) -> ImportResult:
+    started = dt.datetime.now()
+    today = today or dt.date.today()
+    checked = validate(session, book, scope, today)
+    refused = bool(checked.problems) and not keep_valid
+    write = not dry_run and not refused
+    counts = load(session, checked, policy, today, write=write)
+    if dry_run:
+        outcome = OUTCOME_PREVIEW
+    elif refused:
+        outcome = OUTCOME_REFUSED
+    else:
+        outcome = OUTCOME_PARTIAL if checked.problems else OUTCOME_STORED
+    result = ImportResult(book.file_name, book.sha256, outcome, counts, checked.problems, book.ignored)
+    if keep_valid and checked.problems:
+        result.rejects = rejects_workbook(book, checked.rejected, checked.problems)
+    if not dry_run:
+        result.run_id = _record(session, result, username, scope)
+    result.seconds = (dt.datetime.now() - started).total_seconds()
+    return result
+
+
+def _record(session: Session, result: ImportResult, username: str, scope: Scope) -> int:
+    """ImportRun row, audit entry and data version bump, in the import's own transaction."""
+    counts = {name: c.as_dict() for name, c in result.counts.items()}
+    counts["problems"] = len(result.problems)
+    run = ImportRun(
+        at=dt.datetime.now().replace(microsecond=0),
+        username=username,
+        file_name=result.file_name[:300],
+        sha256=result.sha256,
+        dry_run=False,
+        outcome=result.outcome,
+        counts=json.dumps(counts, ensure_ascii=False),
+    )
+    session.add(run)
+    session.flush()
+    audit.record(session, username, "import", scope.prefix or None, result.file_name,
+                 {"outcome": result.outcome, "sha256": result.sha256, "counts": counts})
+    db.bump_version(session)
+    return run.id
+
+
+HISTORY_COLUMNS = ["时间", "操作人", "文件", "SHA-256", "结果", "新增", "更新", "未变", "有错误", "问题数"]
+
+
+def history(session: Session, limit: int = 50) -> pd.DataFrame:
+    """The latest import runs, newest first, with their counts summed over the sheets."""
+    rows = session.execute(
+        select(ImportRun.at, ImportRun.username, ImportRun.file_name, ImportRun.sha256, ImportRun.outcome, ImportRun.counts)
+        .order_by(ImportRun.at.desc(), ImportRun.id.desc())
+        .limit(limit)
+    ).all()
+    records = []
+    for at, username, file_name, sha256, outcome, counts_json in rows:
+        counts = json.loads(counts_json or "{}")
+        sheets = [c for name, c in counts.items() if name in [s.name for s in SHEETS]]
+        total = {k: sum(c.get(k, 0) for c in sheets) for k in ("new", "updated", "unchanged", "rejected")}
+        records.append((at, username or "", file_name, sha256[:12], outcome, total["new"], total["updated"],
+                        total["unchanged"], total["rejected"], counts.get("problems", 0)))
+    return pd.DataFrame(records, columns=HISTORY_COLUMNS)
+
+
+def count_runs(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(ImportRun)).scalar_one()

@@ -1,0 +1,422 @@
+"""Storing a checked workbook: upserts keyed on the natural keys, in bulk, inside the caller's one
+transaction (all or nothing).
+
+Each stage compares the workbook's rows with the stored ones by natural key (区划代码, 工作单位,
+干部编号, 户编号, 身份证号, 户编号+干部编号+结对日期, 记录编号 or the contact's identifying fields,
+诉求编号) and counts new / updated / unchanged rows; with `write=True` it then inserts and updates
+with one statement per batch. An optional column the sheet does not carry leaves the stored value
+as it is; a column that is there but blank clears it. Importing the same workbook twice therefore
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from data_access.imports.schema import CADRES, CONTACTS, NEEDS, PAIRINGS, PERSONS, REGIONS
+from data_access.imports.validation import Checked, Valid, chunks, region_level, region_parent
+from data_access.models import Cadre, Contact, Household, Need, NeedEvent, Pairing, Person, Region, Unit
+from data_access.policy import Policy
+from data_access.vocabulary import CHILD_GROUPS, NEED_CLOSED, ROLE_FAMILY, ROLE_PARENT
+
+HOUSEHOLDS = "户"
+UNITS = "工作单位"
+
+
+@dataclass
+class SheetCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
+
+
+def _differs(stored: dict, attrs: dict) -> bool:
+    return any(stored.get(key) != value for key, value in attrs.items())
+
+
+class Loader:
+    def __init__(self, session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool):
+        self.session, self.checked, self.policy, self.today, self.write = session, checked, policy, today, write
+        self.counts: dict[str, SheetCounts] = defaultdict(SheetCounts)
+        for sheet, rows in checked.rejected.items():
+            if rows:
+                self.counts[sheet].rejected = len(rows)
+        self.household_ids: dict[str, int] = {}
+        self.cadre_ids: dict[str, int] = {}
+        self.unit_ids: dict[str, int] = {}
+        self.pairing_ids: dict[tuple[str, str, dt.date], int] = {}
+        # (household, cadre) → [(start, end)] as they will be after this import
+        self.periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+
+    def valid(self, sheet: str) -> list[Valid]:
+        return self.checked.valid.get(sheet, [])
+
+    def _count(self, sheet: str, stored: dict | None, attrs: dict) -> str:
+        state = "new" if stored is None else ("updated" if _differs(stored, attrs) else "unchanged")
+        counts = self.counts[sheet]
+        setattr(counts, state, getattr(counts, state) + 1)
+        return state
+
+    def _insert(self, model, rows: list[dict]) -> None:
+        if self.write and rows:
+            for batch in chunks(rows, 2000):
+                self.session.execute(insert(model), batch)
+
+    def _update(self, model, rows: list[dict]) -> None:
+        if self.write and rows:
+            by_keys: dict[tuple, list[dict]] = defaultdict(list)
+            for row in rows:
+                by_keys[tuple(sorted(row))].append(row)
+            for group in by_keys.values():
+                for batch in chunks(group, 2000):
+                    self.session.execute(update(model), batch)
+
+    # ---- stages -------------------------------------------------------------------------------
+
+    def regions(self) -> None:
+        wanted = {row.attrs["code"]: row.attrs["name"] for row in self.valid(REGIONS)}
+        for code, name in self.checked.new_regions.items():
+            wanted.setdefault(code, name)
+        lookup: set[str] = set()
+        for code in wanted:
+            while code:
+                lookup.add(code)
+                code = region_parent(code)
+        stored: dict[str, str] = {}
+        for batch in chunks(list(lookup)):
+            stored.update(self.session.execute(select(Region.code, Region.name).where(Region.code.in_(batch))).all())
+        known = set(stored) | set(wanted)
+        inserts, updates = [], []
+        for code in sorted(wanted, key=lambda c: (len(c), c)):  # parents before children
+            state = self._count(REGIONS, {"name": stored[code]} if code in stored else None, {"name": wanted[code]})
+            if state == "new":
+                parent = region_parent(code)
+                while parent and parent not in known:  # a county under a city the database does not hold
+                    parent = region_parent(parent)
+                inserts.append({"code": code, "name": wanted[code], "level": region_level(code), "parent_code": parent})
+            elif state == "updated":
+                updates.append({"code": code, "name": wanted[code]})
+        self._insert(Region, inserts)
+        self._update(Region, updates)
+
+    def units(self) -> None:
+        wanted: dict[str, str | None] = {}
+        for row in self.valid(CADRES):
+            unit, region = row.refs["unit"], row.refs["unit_region"]
+            if unit not in wanted or (wanted[unit] is None and region):
+                wanted[unit] = region
+        stored: dict[str, tuple[int, str | None]] = {}
+        for batch in chunks(list(wanted)):
+            for uid, name, region in self.session.execute(
+                select(Unit.id, Unit.name, Unit.region_code).where(Unit.name.in_(batch))
+            ):
+                stored[name] = (uid, region)
+        inserts, updates = [], []
+        for name, region in wanted.items():
+            if name not in stored:
+                self.counts[UNITS].new += 1
+                inserts.append({"name": name, "region_code": region})
+            elif region and stored[name][1] != region:
+                self.counts[UNITS].updated += 1
+                updates.append({"id": stored[name][0], "region_code": region})
+            else:
+                self.counts[UNITS].unchanged += 1
+        self._insert(Unit, inserts)
+        self._update(Unit, updates)
+        self.unit_ids = {name: uid for name, (uid, _) in stored.items()}
+        if self.write:
+            for batch in chunks([row["name"] for row in inserts]):
+                self.unit_ids.update(self.session.execute(select(Unit.name, Unit.id).where(Unit.name.in_(batch))).all())
+
+    def cadres(self) -> None:
+        rows = self.valid(CADRES)
+        stored: dict[str, dict] = {}
+        for batch in chunks([r.attrs["code"] for r in rows]):
+            for cadre, unit in self.session.execute(
+                select(Cadre, Unit.name).join(Unit, Unit.id == Cadre.unit_id).where(Cadre.code.in_(batch))
+            ):
+                stored[cadre.code] = {"id": cadre.id, "code": cadre.code, "name": cadre.name, "rank": cadre.rank, "is_leader": cadre.is_leader,
+                                      "phone": cadre.phone, "unit": unit}
+        inserts, updates = [], []
+        for row in rows:
+            attrs = dict(row.attrs, unit=row.refs["unit"])
+            old = stored.get(attrs["code"])
+            state = self._count(CADRES, old, attrs)
+            if state == "unchanged":
+                continue
+            values = {k: v for k, v in attrs.items() if k != "unit"}
+            values["unit_id"] = self.unit_ids.get(attrs["unit"])
+            if state == "new":
+                inserts.append(values)
+            else:
+                updates.append(dict(values, id=old["id"]))
+        self._insert(Cadre, inserts)
+        self._update(Cadre, updates)
+
+    def households(self) -> None:
+        wanted: dict[str, str] = {}
+        for row in self.valid(PERSONS):
+            wanted.setdefault(row.refs["household"], row.attrs["village_code"])
+        stored: dict[str, tuple[int, str]] = {}
+        for batch in chunks(list(wanted)):
+            for hid, code, village in self.session.execute(
+                select(Household.id, Household.code, Household.village_code).where(Household.code.in_(batch))
+            ):
+                stored[code] = (hid, village)
+        inserts, updates = [], []
+        for code, village in wanted.items():
+            if code not in stored:
+                self.counts[HOUSEHOLDS].new += 1
+                inserts.append({"code": code, "village_code": village})
+            elif stored[code][1] != village:
+                self.counts[HOUSEHOLDS].updated += 1
+                updates.append({"id": stored[code][0], "village_code": village})
+            else:
+                self.counts[HOUSEHOLDS].unchanged += 1
+        self._insert(Household, inserts)
+        self._update(Household, updates)
+
+    def _resolve_ids(self) -> None:
+        """Household and cadre ids for every code the later sheets refer to."""
+        households = {r.refs["household"] for s in (PERSONS, PAIRINGS, CONTACTS, NEEDS) for r in self.valid(s)}
+        cadres = {r.refs["cadre"] for s in (PAIRINGS, CONTACTS) for r in self.valid(s)}
+        for batch in chunks(list(households)):
+            self.household_ids.update(self.session.execute(
+                select(Household.code, Household.id).where(Household.code.in_(batch))).all())
+        for batch in chunks(list(cadres)):
+            self.cadre_ids.update(self.session.execute(select(Cadre.code, Cadre.id).where(Cadre.code.in_(batch))).all())
+
+    def persons(self) -> None:
+        rows = self.valid(PERSONS)
+        stored: dict[str, list[dict]] = defaultdict(list)
+        columns = ("name", "sex", "birth_date", "group", "village_code", "phone", "guardian", "status", "exit_date",
+                   "exit_reason", "verification_flag")
+        for batch in chunks([r.attrs["id_number"] for r in rows]):
+            for person, code in self.session.execute(
+                select(Person, Household.code).join(Household, Household.id == Person.household_id)
+                .where(Person.id_number.in_(batch))
+            ):
+                stored[person.id_number].append(
+                    {"id": person.id, "household": code, **{c: getattr(person, c) for c in columns}}
+                )
+        inserts, updates = [], []
+        for row in rows:
+            attrs = dict(row.attrs, household=row.refs["household"])
+            candidates = stored.get(attrs["id_number"], [])
+            old = next((c for c in candidates if c["household"] == attrs["household"]), None)
+            if old is None and len(candidates) == 1:
+                old = candidates[0]
+            state = self._count(PERSONS, old, {k: v for k, v in attrs.items() if k != "id_number"})
+            if state == "unchanged":
+                continue
+            values = {k: v for k, v in attrs.items() if k != "household"}
+            values["household_id"] = self.household_ids.get(attrs["household"])
+            if state == "new":
+                values.setdefault("status", "在册")
+                inserts.append(values)
+            else:
+                updates.append(dict(values, id=old["id"]))
+        self._insert(Person, inserts)
+        self._update(Person, updates)
+
+    def _child_households(self, codes: set[str]) -> set[str]:
+        children = {r.refs["household"] for r in self.valid(PERSONS) if r.attrs["group"] in CHILD_GROUPS}
+        booked = {r.attrs["id_number"] for r in self.valid(PERSONS)}
+        for batch in chunks(list(codes)):
+            for code, number in self.session.execute(
+                select(Household.code, Person.id_number).join(Person, Person.household_id == Household.id)
+                .where(Household.code.in_(batch), Person.group.in_(CHILD_GROUPS))
+            ):
+                if number not in booked:
+                    children.add(code)
+        return children
+
+    def pairings(self) -> None:
+        rows = self.valid(PAIRINGS)
+        households = {r.refs["household"] for s in (PAIRINGS, CONTACTS, NEEDS) for r in self.valid(s)}
+        stored: dict[tuple[str, str, dt.date], dict] = {}
+        for batch in chunks(list(households)):
+            for pairing, hcode, ccode in self.session.execute(
+                select(Pairing, Household.code, Cadre.code)
+                .join(Household, Household.id == Pairing.household_id)
+                .join(Cadre, Cadre.id == Pairing.cadre_id)
+                .where(Household.code.in_(batch))
+            ):
+                stored[(hcode, ccode, pairing.start_date)] = {
+                    "id": pairing.id, "start_date": pairing.start_date, "end_date": pairing.end_date, "end_reason": pairing.end_reason, "role": pairing.role,
+                }
+        children = self._child_households({r.refs["household"] for r in rows})
+        inserts, updates = [], []
+        booked: set[tuple[str, str, dt.date]] = set()
+        for row in rows:
+            key = (row.refs["household"], row.refs["cadre"], row.attrs["start_date"])
+            booked.add(key)
+            attrs = dict(row.attrs, role=ROLE_PARENT if key[0] in children else ROLE_FAMILY)
+            old = stored.get(key)
+            state = self._count(PAIRINGS, old, attrs)
+            values = dict(attrs, household_id=self.household_ids.get(key[0]), cadre_id=self.cadre_ids.get(key[1]))
+            if state == "new":
+                inserts.append(values)
+            elif state == "updated":
+                updates.append(dict(attrs, id=old["id"]))
+        for key, old in stored.items():
+            self.pairing_ids[key] = old["id"]
+            if key not in booked:
+                self.periods[key[:2]].append((key[2], old["end_date"]))
+        for row in rows:
+            self.periods[(row.refs["household"], row.refs["cadre"])].append((row.attrs["start_date"], row.attrs["end_date"]))
+        self._insert(Pairing, inserts)
+        self._update(Pairing, updates)
+        if self.write and inserts:
+            new_households = list({r.refs["household"] for r in rows})
+            for batch in chunks(new_households):
+                for pid, hcode, ccode, start in self.session.execute(
+                    select(Pairing.id, Household.code, Cadre.code, Pairing.start_date)
+                    .join(Household, Household.id == Pairing.household_id)
+                    .join(Cadre, Cadre.id == Pairing.cadre_id)
+                    .where(Household.code.in_(batch))
+                ):
+                    self.pairing_ids[(hcode, ccode, start)] = pid
+
+    def _pairing_start(self, household: str, cadre: str, day: dt.date) -> dt.date | None:
+        for start, end in self.periods.get((household, cadre), []):
+            if start <= day and (end is None or day < end):
+                return start
+        return None
+
+    def contacts(self) -> None:
+        rows = self.valid(CONTACTS)
+        if not rows:
+            return
+        by_record: dict[str, dict] = {}
+        by_fields: dict[tuple, dict] = {}
+        households = list({r.refs["household"] for r in rows})
+        for batch in chunks(households):
+            for contact, hcode, ccode, start in self.session.execute(
+                select(Contact, Household.code, Cadre.code, Pairing.start_date)
+                .join(Pairing, Pairing.id == Contact.pairing_id)
+                .join(Household, Household.id == Pairing.household_id)
+                .join(Cadre, Cadre.id == Pairing.cadre_id)
+                .where(Household.code.in_(batch))
+            ):
+                entry = {"id": contact.id, "pairing": (hcode, ccode, start), "contact_date": contact.contact_date,
+                         "method": contact.method, "content": contact.content, "gift_yuan": contact.gift_yuan,
+                         "record_no": contact.record_no}
+                if contact.record_no:
+                    by_record[contact.record_no] = entry
+                else:
+                    by_fields[(hcode, ccode, contact.contact_date, contact.method, contact.content)] = entry
+        numbers = [r.attrs["record_no"] for r in rows if r.attrs["record_no"] and r.attrs["record_no"] not in by_record]
+        for batch in chunks(numbers):  # a record number stored under a household this workbook does not name
+            for contact, hcode, ccode, start in self.session.execute(
+                select(Contact, Household.code, Cadre.code, Pairing.start_date)
+                .join(Pairing, Pairing.id == Contact.pairing_id)
+                .join(Household, Household.id == Pairing.household_id)
+                .join(Cadre, Cadre.id == Pairing.cadre_id)
+                .where(Contact.record_no.in_(batch))
+            ):
+                by_record[contact.record_no] = {
+                    "id": contact.id, "pairing": (hcode, ccode, start), "contact_date": contact.contact_date,
+                    "method": contact.method, "content": contact.content, "gift_yuan": contact.gift_yuan,
+                    "record_no": contact.record_no}
+        inserts, updates = [], []
+        for row in rows:
+            household, cadre, attrs = row.refs["household"], row.refs["cadre"], row.attrs
+            start = self._pairing_start(household, cadre, attrs["contact_date"])
+            pairing = (household, cadre, start)
+            old = by_record.get(attrs["record_no"]) if attrs["record_no"] else None
+            if old is None:
+                old = by_fields.get((household, cadre, attrs["contact_date"], attrs["method"], attrs["content"]))
+            state = self._count(CONTACTS, old, dict(attrs, pairing=pairing))
+            if state == "unchanged":
+                continue
+            values = dict(attrs, pairing_id=self.pairing_ids.get(pairing))
+            if state == "new":
+                inserts.append(values)
+            else:
+                updates.append(dict(values, id=old["id"]))
+        self._insert(Contact, inserts)
+        self._update(Contact, updates)
+
+    def needs(self) -> None:
+        rows = self.valid(NEEDS)
+        stored: dict[str, dict] = {}
+        columns = ("raised_date", "category", "content", "level", "due_date", "status", "closed_date", "closure_note")
+        for batch in chunks([r.attrs["code"] for r in rows]):
+            for need, hcode in self.session.execute(
+                select(Need, Household.code).join(Household, Household.id == Need.household_id).where(Need.code.in_(batch))
+            ):
+                stored[need.code] = {"id": need.id, "code": need.code, "household": hcode, "version": need.version,
+                                     **{c: getattr(need, c) for c in columns}}
+        inserts, updates, events = [], [], []
+        for row in rows:
+            attrs = dict(row.attrs, household=row.refs["household"])
+            if attrs["due_date"] is None:
+                attrs["due_date"] = attrs["raised_date"] + dt.timedelta(days=self.policy.need_due_days)
+            old = stored.get(attrs["code"])
+            state = self._count(NEEDS, old, attrs)
+            if state == "unchanged":
+                continue
+            values = {k: v for k, v in attrs.items() if k != "household"}
+            values["household_id"] = self.household_ids.get(attrs["household"])
+            if state == "new":
+                values["pairing_id"] = self._pairing_on(attrs["household"], attrs["raised_date"])
+                inserts.append(values)
+                events.append((attrs["code"], attrs["raised_date"], "提出", attrs["level"], "导入"))
+                if attrs["status"] == NEED_CLOSED:
+                    events.append((attrs["code"], attrs["closed_date"], "办结", None, attrs["closure_note"]))
+            else:
+                updates.append(dict(values, id=old["id"], version=old["version"] + 1))
+                if attrs["level"] != old["level"]:
+                    events.append((attrs["code"], self.today, "上报", attrs["level"], "导入更新责任层级"))
+                if attrs["status"] == NEED_CLOSED and old["status"] != NEED_CLOSED:
+                    events.append((attrs["code"], attrs["closed_date"], "办结", None, attrs["closure_note"]))
+        self._insert(Need, inserts)
+        self._update(Need, updates)
+        if self.write and events:
+            ids: dict[str, int] = {}
+            for batch in chunks(list({e[0] for e in events})):
+                ids.update(self.session.execute(select(Need.code, Need.id).where(Need.code.in_(batch))).all())
+            self._insert(NeedEvent, [
+                {"need_id": ids[code], "event_date": day, "kind": kind, "level": level, "note": note}
+                for code, day, kind, level, note in events
+            ])
+
+    def _pairing_on(self, household: str, day: dt.date) -> int | None:
+        """The household's pairing active on `day` (the latest started), for a need's pairing."""
+        best: tuple[dt.date, int] | None = None
+        for (hcode, ccode), periods in self.periods.items():
+            if hcode != household:
+                continue
+            for start, end in periods:
+                pid = self.pairing_ids.get((hcode, ccode, start))
+                if pid and start <= day and (end is None or day < end) and (best is None or start > best[0]):
+                    best = (start, pid)
+        return best[1] if best else None
+
+    def run(self) -> dict[str, SheetCounts]:
+        self.regions()
+        self.units()
+        self.cadres()
+        self.households()
+        if self.write:
+            self._resolve_ids()
+        self.persons()
+        self.pairings()
+        self.contacts()
+        self.needs()
+        return dict(self.counts)
+
+
+def load(session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool) -> dict[str, SheetCounts]:
+    """Compare (and with `write`, store) the valid rows; returns counts per sheet."""
+    return Loader(session, checked, policy, today, write).run()
