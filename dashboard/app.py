@@ -31,6 +31,10 @@ def main() -> None:
         pages.setdefault(spec.section, []).append(page)
         specs[page.url_path] = spec
     current = st.navigation(pages)
+    wanted = auth.wanted_page()  # a shared link opened before login: go where it pointed, filters kept
+    by_path = {page.url_path: page for section in pages.values() for page in section}
+    if wanted in by_path and by_path[wanted].url_path != current.url_path:
+        st.switch_page(by_path[wanted], query_params=st.query_params.to_dict())
     st.sidebar.markdown("**筛选条件**")
     region_code, region_name = filters.region_filter(user.scope)
     as_of = filters.date_filter(dt.date.today())

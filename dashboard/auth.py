@@ -18,6 +18,7 @@ import hmac
 import os
 import time
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -33,6 +34,7 @@ _TOKEN = "_auth_token"
 _NOTICE = "_auth_notice"
 _LOGGED_OUT = "_auth_logged_out"
 _COOKIE_VALUE = "_auth_cookie"
+_WANTED = "_auth_wanted_page"
 _APPTEST_SESSION_ID = "test session id"  # the fixed session id of streamlit.testing's AppTest
 APPTEST_USER = "_apptest_user"
 
@@ -193,6 +195,8 @@ def _login_page() -> CurrentUser:
     """The login form. Returns the user when this run logged in; otherwise stops the run."""
     if st.session_state.get(_LOGGED_OUT):
         st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
+    else:
+        st.session_state.setdefault(_WANTED, _requested_page())
     box = st.empty()
     with box.container():
         _, middle, _ = st.columns([1, 1.2, 1])
@@ -227,6 +231,18 @@ def _login_page() -> CurrentUser:
         st.session_state.pop(key, None)
     st.session_state[_COOKIE_VALUE] = sign_token(token)
     return _remember(result.account, token)
+
+
+def _requested_page() -> str | None:
+    """The page path of the address the browser opened (before login the app knows no pages, so
+    st.context.url still ends with it), e.g. 'audit_log' for http://host/audit_log?region=…"""
+    url = st.context.url or ""
+    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def wanted_page() -> str | None:
+    """Once, right after login: the page path the browser asked for before it (a shared link)."""
+    return st.session_state.pop(_WANTED, None) if _USER in st.session_state else None
 
 
 def _account_box(user: CurrentUser) -> None:

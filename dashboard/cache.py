@@ -40,3 +40,10 @@ def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a data_access write `fn(session, *args)` in one transaction (all or nothing)."""
     with session_scope(get_settings().database_url) as session:
         return fn(session, *args, **kwargs)
+
+
+def fresh(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a data_access read uncached: for what changes without a data-version bump (the audit
+    log and login sessions, written on every log-in)."""
+    with session_scope(get_settings().database_url) as session:
+        return fn(session, *args, **kwargs)

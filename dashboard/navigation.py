@@ -33,6 +33,8 @@ PAGES: tuple[PageSpec, ...] = (
     # -- publicity pages (典型案例)
     # -- data pages (数据导入、数据核查)
     # -- system pages (账号、审计日志、规则设置)
+    PageSpec("pages/users.py", "账号管理", ":material/manage_accounts:", "系统管理", ("admin",)),
+    PageSpec("pages/audit_log.py", "审计日志", ":material/history:", "系统管理", ("admin",)),
 )
 
 

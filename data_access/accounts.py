@@ -29,7 +29,7 @@ from data_access import audit, db
 from data_access.config import Settings, get_settings
 from data_access.models import Region, User, UserSession
 from data_access.permissions import ROLE_ACTIONS
-from data_access.scope import Scope
+from data_access.scope import EVERYWHERE, Scope
 
 ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部"}
 DEMO_PASSWORD = "demo1234"
@@ -208,7 +208,9 @@ def _end_all_sessions(session: Session, user_id: int) -> None:
 # -- administration -----------------------------------------------------------------------------
 
 
-def _check_role_region(session: Session, role: str, region_code: str) -> None:
+def _check_role_region(session: Session, role: str, region_code: str, scope: Scope) -> None:
+    if not scope.contains(region_code):
+        raise AccountError(f"区划代码 {region_code or '（全部地区）'} 不在您的管理范围内")
     if role not in ROLE_ACTIONS:
         raise AccountError(f"角色“{role}”不存在，可选：{'、'.join(f'{k}（{v}）' for k, v in ROLE_LABELS.items())}")
     if not region_code:
@@ -225,14 +227,15 @@ def _admin_audit(session: Session, actor: str, user: User, op: str, **detail) ->
 
 
 def create_user(session: Session, actor: str, username: str, role: str, region_code: str | None,
-                password: str | None, display_name: str | None = None) -> Account:
-    """A new account. `password` None makes an identity-provider account (no password log-in)."""
+                password: str | None, display_name: str | None = None, scope: Scope = EVERYWHERE) -> Account:
+    """A new account inside the administrator's `scope` (the CLI has the whole database).
+    `password` None makes an identity-provider account (no password log-in)."""
     username, region_code = username.strip(), (region_code or "").strip()
     if not _USERNAME.match(username):
         raise AccountError("用户名只能包含字母、数字和 _ . @ -，长度 2–60")
     if _find(session, username) is not None:
         raise AccountError(f"用户名 {username} 已存在")
-    _check_role_region(session, role, region_code)
+    _check_role_region(session, role, region_code, scope)
     user = User(username=username, display_name=(display_name or "").strip() or None, role=role,
                 region_code=region_code, is_active=True, failed_attempts=0,
                 password_hash=hash_password(password) if password is not None else None)
@@ -242,42 +245,42 @@ def create_user(session: Session, actor: str, username: str, role: str, region_c
     return _account(user)
 
 
-def _require(session: Session, username: str) -> User:
+def _require(session: Session, username: str, scope: Scope) -> User:
     user = _find(session, username)
-    if user is None:
-        raise AccountError(f"用户 {username} 不存在")
+    if user is None or not scope.contains(user.region_code or ""):
+        raise AccountError(f"用户 {username} 不存在或不在您的管理范围内")
     return user
 
 
-def set_password(session: Session, actor: str, username: str, password: str) -> None:
+def set_password(session: Session, actor: str, username: str, password: str, scope: Scope = EVERYWHERE) -> None:
     """New password; unlocks the account and ends its sessions (log in again everywhere)."""
-    user = _require(session, username)
+    user = _require(session, username, scope)
     user.password_hash = hash_password(password)
     user.failed_attempts, user.locked_until = 0, None
     _end_all_sessions(session, user.id)
     _admin_audit(session, actor, user, "passwd")
 
 
-def set_active(session: Session, actor: str, username: str, active: bool) -> None:
+def set_active(session: Session, actor: str, username: str, active: bool, scope: Scope = EVERYWHERE) -> None:
     """Disable (ends every session at once) or enable an account."""
-    user = _require(session, username)
+    user = _require(session, username, scope)
     user.is_active = active
     if not active:
         _end_all_sessions(session, user.id)
     _admin_audit(session, actor, user, "enable" if active else "disable")
 
 
-def unlock(session: Session, actor: str, username: str) -> None:
-    user = _require(session, username)
+def unlock(session: Session, actor: str, username: str, scope: Scope = EVERYWHERE) -> None:
+    user = _require(session, username, scope)
     user.failed_attempts, user.locked_until = 0, None
     _admin_audit(session, actor, user, "unlock")
 
 
 def update_user(session: Session, actor: str, username: str, role: str, region_code: str | None,
-                display_name: str | None) -> None:
-    user = _require(session, username)
+                display_name: str | None, scope: Scope = EVERYWHERE) -> None:
+    user = _require(session, username, scope)
     region_code = (region_code or "").strip()
-    _check_role_region(session, role, region_code)
+    _check_role_region(session, role, region_code, scope)
     user.role, user.region_code, user.display_name = role, region_code, (display_name or "").strip() or None
     _end_all_sessions(session, user.id)  # the new role/region applies from the next log-in
     _admin_audit(session, actor, user, "update", role=role, region=region_code)
@@ -314,6 +317,18 @@ def list_users(session: Session, scope: Scope, now: dt.datetime | None = None) -
         ],
         columns=["用户名", "姓名", "角色", "地区", "区划代码", "状态", "登录方式", "最近登录"],
     )
+
+
+def account_regions(session: Session, scope: Scope) -> list[tuple[str, str]]:
+    """Regions an account may be limited to (province down to township) inside `scope`, as
+    (code, name) in tree order; villages are too small to supervise from."""
+    rows = session.execute(
+        select(Region.code, Region.name, Region.level)
+        .where(scope.within(Region.code), Region.level != "village")
+        .order_by(Region.code)
+    ).all()
+    indent = {"province": 0, "city": 1, "county": 2, "township": 3}
+    return [(r.code, "　" * indent.get(r.level, 0) + r.name) for r in rows]
 
 
 def has_users(session: Session) -> bool:

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import AuditEntry
+from data_access.models import AuditEntry, Region
 from data_access.scope import Scope
 
 # Actions, with the Chinese names the audit page shows.
@@ -51,6 +51,39 @@ def record(
     )
 
 
+# How the audit page words the detail keys and values the app writes; others are shown as they are.
+DETAIL_LABELS = {
+    "method": "方式", "reason": "原因", "failed_attempts": "连续失败次数", "locked_minutes": "锁定分钟",
+    "page": "页面", "role": "角色", "region": "地区代码", "op": "操作", "rows": "行数", "file": "文件",
+    "fields": "内容", "why": "事由", "accounts": "账号数", "password": "设密码",
+}
+DETAIL_VALUES = {
+    "password": "密码", "oidc": "统一身份认证", "unknown_user": "用户名不存在", "wrong_password": "密码错误",
+    "locked": "账号锁定中", "disabled": "账号已停用", "unknown_identity": "身份未登记", "idle": "长时间未操作",
+    "max_age": "超过最长登录时间", "add": "新建", "passwd": "重置密码", "enable": "启用", "disable": "停用",
+    "unlock": "解除锁定", "update": "修改角色和地区", "demo": "创建演示账号", True: "是", False: "否",
+}
+
+
+def describe(detail: str | None) -> str:
+    """The JSON detail of an entry as a short Chinese line."""
+    if not detail:
+        return ""
+    try:
+        values = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(values, dict):
+        return str(values)
+
+    def word(value):
+        if isinstance(value, list):
+            return "、".join(str(word(v)) for v in value)
+        return DETAIL_VALUES.get(value, value) if isinstance(value, str | bool) else value
+
+    return "；".join(f"{DETAIL_LABELS.get(k, k)}：{word(v)}" for k, v in values.items())
+
+
 def _filters(scope: Scope, username: str | None, actions: tuple[str, ...], start: dt.date | None,
              end: dt.date | None) -> list:
     where = [] if not scope.prefix else [scope.within(AuditEntry.region_code)]
@@ -78,7 +111,8 @@ def entries(session: Session, scope: Scope, username: str | None = None, actions
     """One page of matching entries, newest first, with the Chinese action names."""
     rows = session.execute(
         select(AuditEntry.at, AuditEntry.username, AuditEntry.action, AuditEntry.region_code, AuditEntry.target,
-               AuditEntry.detail)
+               AuditEntry.detail, Region.name.label("region_name"))
+        .outerjoin(Region, Region.code == AuditEntry.region_code)
         .where(*_filters(scope, username, actions, start, end))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset(offset)
@@ -87,7 +121,7 @@ def entries(session: Session, scope: Scope, username: str | None = None, actions
     return pd.DataFrame(
         [
             {"时间": f"{r.at:%Y-%m-%d %H:%M:%S}", "用户": r.username or "", "操作": ACTION_LABELS.get(r.action, r.action),
-             "地区": r.region_code or "", "对象": r.target or "", "详情": r.detail or ""}
+             "地区": r.region_name or r.region_code or "", "对象": r.target or "", "详情": describe(r.detail)}
             for r in rows
         ],
         columns=["时间", "用户", "操作", "地区", "对象", "详情"],

@@ -1,0 +1,51 @@
+"""审计日志: who did what, when, where, to what — filtered by user, action and date, paged."""
+
+import datetime as dt
+import math
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import fresh
+from dashboard.context import get_context
+from data_access import audit
+from data_access.permissions import allowed
+
+PAGE_SIZE = 50
+ALL = "全部用户"
+
+ctx = get_context()
+ui.header("审计日志", ctx, caption="登录、查看完整个人信息、导出、导入、提醒督办、案例状态变更和账号管理的记录")
+if not allowed(ctx.user.role, "view_audit"):
+    st.error("当前角色无权查看审计日志。")
+    st.stop()
+
+scope = ctx.user.scope  # the log is kept per user's region, not per village: the sidebar filter does not apply
+today = dt.date.today()
+cols = st.columns([1.2, 2, 1, 1])
+username = cols[0].selectbox("用户", [ALL] + fresh(audit.usernames, scope), key="audit_user")
+actions = cols[1].multiselect("操作", list(audit.ACTION_LABELS), format_func=audit.ACTION_LABELS.get,
+                              key="audit_actions", placeholder="全部操作")
+start = cols[2].date_input("开始日期", today - dt.timedelta(days=30), max_value=today, format="YYYY-MM-DD",
+                           key="audit_start")
+end = cols[3].date_input("结束日期", today, max_value=today, format="YYYY-MM-DD", key="audit_end")
+if start > end:
+    st.warning("开始日期晚于结束日期，请调整。")
+    st.stop()
+
+who = None if username == ALL else username
+filters = (scope, who, tuple(actions), start, end)
+total = fresh(audit.count_entries, *filters)
+if total == 0:
+    ui.empty("所选条件下没有审计记录。")
+    st.stop()
+
+pages = math.ceil(total / PAGE_SIZE)
+page_no = 1
+if pages > 1:
+    page_no = st.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, value=1, step=1,
+                              key="audit_page")
+frame = fresh(audit.entries, *filters, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+st.caption(f"共 {ui.fmt_int(total)} 条记录，第 {page_no} / {pages} 页，最新的在前。")
+ui.table(frame, height=min(36 * (len(frame) + 1) + 4, 1850),
+         column_config={"详情": st.column_config.TextColumn(width="large")})

@@ -1,0 +1,110 @@
+"""账号管理: list accounts in the administrator's region; add one; reset a password, disable,
+enable, unlock, or change role and region. Every change is audited (data_access.accounts)."""
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import fresh, write
+from dashboard.context import get_context
+from data_access import accounts
+from data_access.permissions import allowed
+
+ctx = get_context()
+ui.header("账号管理", ctx, caption="账号只能由管理员开设；密码仅以加密摘要保存，管理员也无法查看。")
+if not allowed(ctx.user.role, "manage_users"):
+    st.error("当前角色无权管理账号。")
+    st.stop()
+
+scope, actor = ctx.user.scope, ctx.user.username
+roles = list(accounts.ROLE_LABELS)
+region_options = fresh(accounts.account_regions, scope)
+region_names = dict(region_options)
+region_codes = ([""] if not scope.prefix else []) + [code for code, _ in region_options]
+
+
+def region_label(code: str) -> str:
+    return "全部地区（仅系统管理员）" if code == "" else f"{region_names[code]}（{code}）"
+
+
+def run(fn, *args, success: str, **kwargs) -> None:
+    try:
+        write(fn, actor, *args, scope=scope, **kwargs)
+    except accounts.AccountError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["users_done"] = success
+        st.rerun()
+
+
+done = st.session_state.pop("users_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+
+frame = fresh(accounts.list_users, scope)
+st.subheader(f"账号（{len(frame)} 个）")
+if frame.empty:
+    ui.empty("还没有账号。可在下方新建，或用命令行 python -m dashboard user add 开设。")
+else:
+    ui.table(frame)
+
+new_tab, edit_tab = st.tabs(["新建账号", "修改账号"])
+with new_tab, st.form("new_user", clear_on_submit=False):
+    cols = st.columns(2)
+    username = cols[0].text_input("用户名", help="字母、数字和 _ . @ -；统一身份认证用户填写其邮箱")
+    display_name = cols[1].text_input("姓名")
+    role = cols[0].selectbox("角色", roles, format_func=accounts.ROLE_LABELS.get)
+    region = cols[1].selectbox("地区", region_codes, format_func=region_label,
+                               help="账号只能查看该地区的数据；乡镇账号只能查看本乡镇")
+    method = st.radio("登录方式", ["密码", "统一身份认证"], horizontal=True)
+    cols = st.columns(2)
+    password = cols[0].text_input("初始密码", type="password", help=f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
+    repeat = cols[1].text_input("再次输入密码", type="password")
+    if st.form_submit_button("新建账号", type="primary"):
+        if method == "密码" and password != repeat:
+            st.error("两次输入的密码不一致。")
+        else:
+            run(accounts.create_user, username, role, region, password if method == "密码" else None,
+                display_name, success=f"已新建账号 {username.strip()}。")
+
+with edit_tab:
+    if frame.empty:
+        ui.empty("没有可修改的账号。")
+    else:
+        target = st.selectbox("选择账号", list(frame["用户名"]), key="users_target")
+        row = frame.set_index("用户名").loc[target]
+        st.caption(f"{row['姓名'] or target} · {row['角色']} · {row['地区']} · 状态：{row['状态']}")
+        cols = st.columns(3)
+        if row["状态"] == "已停用":
+            if cols[0].button("启用账号", use_container_width=True):
+                run(accounts.set_active, target, True, success=f"已启用账号 {target}。")
+        elif target != actor and cols[0].button("停用账号", use_container_width=True,
+                                                help="停用后该账号立即退出，不能再登录"):
+            run(accounts.set_active, target, False, success=f"已停用账号 {target}，其登录已全部结束。")
+        if row["状态"].startswith("锁定") and cols[1].button("解除锁定", use_container_width=True):
+            run(accounts.unlock, target, success=f"已解除账号 {target} 的锁定。")
+
+        with st.form("reset_password"):
+            st.markdown("**重置密码**")
+            cols = st.columns(2)
+            new_password = cols[0].text_input("新密码", type="password")
+            new_repeat = cols[1].text_input("再次输入新密码", type="password")
+            if st.form_submit_button("重置密码"):
+                if new_password != new_repeat:
+                    st.error("两次输入的密码不一致。")
+                else:
+                    run(accounts.set_password, target, new_password,
+                        success=f"已重置账号 {target} 的密码，其原有登录已全部结束。")
+
+        with st.form("change_role"):
+            st.markdown("**修改角色和地区**")
+            cols = st.columns(3)
+            current_role = next(k for k, v in accounts.ROLE_LABELS.items() if v == row["角色"])
+            new_role = cols[0].selectbox("角色", roles, index=roles.index(current_role),
+                                         format_func=accounts.ROLE_LABELS.get)
+            code = row["区划代码"]
+            new_region = cols[1].selectbox("地区", region_codes, format_func=region_label,
+                                           index=region_codes.index(code) if code in region_codes else 0)
+            new_name = cols[2].text_input("姓名", value=row["姓名"])
+            if st.form_submit_button("保存修改"):
+                run(accounts.update_user, target, new_role, new_region, new_name,
+                    success=f"已修改账号 {target}，新的角色和地区在其下次登录时生效。")
