@@ -1,16 +1,22 @@
-"""Coverage of the three groups: who is in the register on a day, and who has an active pairing."""
+"""Coverage of the three groups: who is in the register on a day, who has an active pairing, the
+headline snapshot of a region on a day (home page and bulletin), and the same one level down
+(townships of a county, villages of a township)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from data_access.compliance import active_on
-from data_access.models import Contact, Household, Pairing, Person
-from data_access.scope import Scope
+from data_access import compliance, needs, regions
+from data_access.compliance import ComplianceSummary, active_on
+from data_access.models import Contact, Household, Need, Pairing, Person
+from data_access.needs import NeedsSummary
+from data_access.policy import Policy
+from data_access.scope import Scope, region_prefix
 from data_access.vocabulary import GROUPS, PERSON_ACTIVE
 
 
@@ -39,6 +45,7 @@ class GroupCoverage:
 @dataclass(frozen=True)
 class Headline:
     groups: tuple[GroupCoverage, ...]
+    households: int  # distinct households in the register (a household may span two groups)
     cadres_paired: int
     gifts_yuan: float
 
@@ -68,6 +75,11 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
         .group_by(Person.group)
     ).all()
     by_group = {row[0]: GroupCoverage(row[0], row[1], row[2], int(row[3] or 0)) for row in rows}
+    households = session.execute(
+        select(func.count(func.distinct(Person.household_id))).where(
+            in_register(as_of), scope.within(Person.village_code)
+        )
+    ).scalar_one()
     cadres = session.execute(
         select(func.count(func.distinct(Pairing.cadre_id)))
         .join(Household, Household.id == Pairing.household_id)
@@ -84,7 +96,137 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
     ).scalar_one()
     return Headline(
         groups=tuple(by_group.get(g, GroupCoverage(g, 0, 0, 0)) for g in GROUPS),
+        households=households,
         cadres_paired=cadres,
         gifts_yuan=float(gifts),
     )
 
+
+
+# -- snapshots: every headline figure of one region on one day ---------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The home page's and the bulletin's figures for a region on a day (one definition)."""
+
+    as_of: dt.date
+    head: Headline
+    compliance: ComplianceSummary
+    needs: NeedsSummary
+
+
+def snapshot(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Snapshot:
+    return Snapshot(
+        as_of=as_of,
+        head=headline(session, scope, as_of),
+        compliance=compliance.summary(session, scope, as_of, policy),
+        needs=needs.summary(session, scope, as_of),
+    )
+
+
+def previous_month_end(day: dt.date) -> dt.date:
+    """The last day of the month before `day`'s month: what the deltas on the cards compare with."""
+    return day.replace(day=1) - dt.timedelta(days=1)
+
+
+# -- coverage one level down from the chosen region -------------------------------------------
+
+
+def breakdown_regions(session: Session, scope: Scope, region_code: str | None) -> list[regions.RegionRow]:
+    """The rows of the by-region table: the children of the chosen region (townships of a county,
+    villages of a township), or of the user's own region when none is chosen."""
+    if region_code:
+        return regions.children(session, region_code)
+    roots = regions.root_for(session, scope)
+    return regions.children(session, roots[0].code) if len(roots) == 1 else roots
+
+
+def _by_prefix(session: Session, rows: list[regions.RegionRow], statement_for) -> dict[str, list[tuple]]:
+    """Run `statement_for(key)` once per code length among `rows`, where `key(column)` is the SQL
+    prefix of a region-code column of that length (the code of the row region it lies in);
+    return {prefix: [remaining columns of each result row]} for the prefixes of `rows`."""
+    wanted = {region_prefix(r.code) for r in rows}
+    found: dict[str, list[tuple]] = {}
+    for length in sorted({len(p) for p in wanted}):
+        for row in session.execute(statement_for(lambda column, n=length: func.substr(column, 1, n))).all():
+            if row[0] in wanted:
+                found.setdefault(row[0], []).append(tuple(row[1:]))
+    return found
+
+
+REGION_COLUMNS = [
+    "代码", "地区", *GROUPS, "在册人数", "在册户数", "已结对人数", "覆盖率", "未结对人数",
+    "结对干部", "达标干部", "达标率", "逾期诉求",
+]
+
+
+def by_region(
+    session: Session, scope: Scope, region_code: str | None, as_of: dt.date, policy: Policy
+) -> pd.DataFrame:
+    """One row per region one level down from the chosen region, with the four groups side by side,
+    coverage, cadres on track (a cadre's status there is the worst over their pairings there, as in
+    compliance.cadre_status) and needs overdue on `as_of`. Shares are fractions (None when 0/0)."""
+    rows = breakdown_regions(session, scope, region_code)
+    if not rows:
+        return pd.DataFrame(columns=REGION_COLUMNS)
+    paired = household_paired(as_of)
+
+    def persons(key):
+        k = key(Person.village_code)
+        return (
+            select(k, Person.group, func.count(), func.count(func.distinct(Person.household_id)),
+                   func.sum(case((paired, 1), else_=0)))
+            .where(in_register(as_of), scope.within(Person.village_code))
+            .group_by(k, Person.group)
+        )
+
+    def households(key):
+        k = key(Person.village_code)
+        return (
+            select(k, func.count(func.distinct(Person.household_id)))
+            .where(in_register(as_of), scope.within(Person.village_code))
+            .group_by(k)
+        )
+
+    def cadres(key):
+        status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
+        k = key(status.c.village_code).label("k")
+        per_cadre = (
+            select(k, status.c.cadre_id, func.max(status.c.is_behind).label("behind"),
+                   func.max(status.c.is_silent).label("silent"))
+            .group_by(k, status.c.cadre_id)
+            .subquery("cadre_in_region")
+        )
+        on_track = case((and_(per_cadre.c.behind == 0, per_cadre.c.silent == 0), 1), else_=0)
+        return select(per_cadre.c.k, func.count(), func.sum(on_track)).group_by(per_cadre.c.k)
+
+    def overdue(key):
+        k = key(Household.village_code)
+        return (
+            select(k, func.count())
+            .select_from(Need)
+            .join(Household, Household.id == Need.household_id)
+            .where(needs.overdue_on(as_of), scope.within(Household.village_code))
+            .group_by(k)
+        )
+
+    person_rows = _by_prefix(session, rows, persons)
+    household_rows = _by_prefix(session, rows, households)
+    cadre_rows = _by_prefix(session, rows, cadres)
+    overdue_rows = _by_prefix(session, rows, overdue)
+    records = []
+    for region in rows:
+        key = region_prefix(region.code)
+        per_group = {g: (n, h, int(p or 0)) for g, n, h, p in person_rows.get(key, ())}
+        total = sum(v[0] for v in per_group.values())
+        paired_n = sum(v[2] for v in per_group.values())
+        n_households = household_rows.get(key, [(0,)])[0][0]
+        n_cadres, n_on_track = cadre_rows.get(key, [(0, 0)])[0]
+        records.append(
+            [region.code, region.name, *(per_group.get(g, (0, 0, 0))[0] for g in GROUPS), total, n_households,
+             paired_n, paired_n / total if total else None, total - paired_n, n_cadres, int(n_on_track or 0),
+             int(n_on_track or 0) / n_cadres if n_cadres else None,
+             overdue_rows.get(key, [(0,)])[0][0]]
+        )
+    return pd.DataFrame(records, columns=REGION_COLUMNS)

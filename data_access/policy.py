@@ -31,6 +31,7 @@ class Policy:
     successor_gap_days: int = 30  # a pairing ended with no successor after this many days is a gap
     adult_age: int = 18
     response_days: int = 10  # default response deadline of a 提醒/督办: issued date + this
+    ranking_bottom_count: int = 3  # rankings and the bulletin name this many lowest units/townships
     # Typical-case scoring (cases.score_terms): points per piece of evidence in the chosen period.
     case_weight_needs_solved: int = 10  # per need closed
     case_weight_fast_solved: int = 5  # extra per need closed within case_fast_days of being raised
@@ -63,6 +64,7 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "successor_gap_days": ("结对断档天数", "结对解除后超过该天数仍无新结对，列为断档"),
     "adult_age": ("儿童年满年龄", "孤儿、事实无人抚养儿童年满该年龄应调整结对"),
     "response_days": ("提醒督办回应期限（天）", "发出提醒或督办后，干部应在该天数内联系结对户"),
+    "ranking_bottom_count": ("排名末位通报个数", "单位、乡镇按达标率排名时标出并在月通报中点名的末位个数（未全部达标的才列入）"),
     "case_weight_needs_solved": ("案例评分：每件办结诉求", "所选期间内每办结一件诉求得分"),
     "case_weight_fast_solved": ("案例评分：每件快速办结", "提出后在“快速办结天数”内办结的诉求，每件另加分"),
     "case_fast_days": ("案例评分：快速办结天数", "诉求自提出到办结不超过该天数，算快速办结"),

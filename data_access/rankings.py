@@ -1,0 +1,69 @@
+"""Rankings by the share of cadres on track (RULES.md via compliance.cadre_status): work units
+(工作单位) and the regions one level down from the chosen region, lowest first, with the bottom
+`policy.ranking_bottom_count` that are not fully on track marked as lagging (末位)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from data_access import compliance, coverage
+from data_access.models import Cadre, Unit
+from data_access.policy import Policy
+from data_access.scope import Scope
+
+UNIT_COLUMNS = ["排名", "工作单位", "结对干部", "达标干部", "滞后干部", "失联干部", "达标率", "末位"]
+REGION_COLUMNS = ["排名", "代码", "地区", "结对干部", "达标干部", "达标率", "覆盖率", "逾期诉求", "末位"]
+
+
+def _rank(frame: pd.DataFrame, bottom: int) -> pd.DataFrame:
+    """Lowest share first (ties by name), rank 1 = lowest; the first `bottom` rows below 100% are
+    marked 末位. Rows with no cadre (no share) go last and are never marked."""
+    name = "工作单位" if "工作单位" in frame.columns else "地区"
+    frame = frame.assign(_missing=frame["达标率"].isna()).sort_values(["_missing", "达标率", name])
+    frame = frame.drop(columns="_missing").reset_index(drop=True)
+    frame.insert(0, "排名", range(1, len(frame) + 1))
+    lagging = frame["达标率"].notna() & (frame["达标率"] < 1)
+    frame["末位"] = lagging & (lagging.cumsum() <= bottom)
+    return frame
+
+
+def units(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> pd.DataFrame:
+    """One row per work unit with a cadre paired in `scope` on `as_of` (a cadre's status is the
+    worst over their pairings in scope), lowest on-track share first."""
+    cadres = compliance.cadre_status(scope, as_of, policy).subquery("cadre_status")
+    on_track = case((and_(cadres.c.is_behind == 0, cadres.c.is_silent == 0), 1), else_=0)
+    rows = session.execute(
+        select(
+            Unit.name,
+            func.count(),
+            func.sum(on_track),
+            func.sum(cadres.c.is_behind),
+            func.sum(cadres.c.is_silent),
+        )
+        .select_from(cadres)
+        .join(Cadre, Cadre.id == cadres.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .group_by(Unit.id, Unit.name)
+    ).all()
+    frame = pd.DataFrame(
+        [(name, n, int(ok or 0), int(b or 0), int(s or 0), int(ok or 0) / n) for name, n, ok, b, s in rows],
+        columns=UNIT_COLUMNS[1:-1],
+    )
+    return _rank(frame, policy.ranking_bottom_count)
+
+
+def regions(session: Session, scope: Scope, region_code: str | None, as_of: dt.date, policy: Policy) -> pd.DataFrame:
+    """The regions of coverage.by_region (townships, or villages of a township) ranked the same way."""
+    frame = coverage.by_region(session, scope, region_code, as_of, policy)
+    frame = frame[["代码", "地区", "结对干部", "达标干部", "达标率", "覆盖率", "逾期诉求"]]
+    return _rank(frame, policy.ranking_bottom_count)
+
+
+def lagging(frame: pd.DataFrame) -> list[str]:
+    """Names of the rows marked 末位 (for the bulletin's sentence)."""
+    name = "工作单位" if "工作单位" in frame.columns else "地区"
+    return list(frame.loc[frame["末位"], name])
