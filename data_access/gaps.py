@@ -69,11 +69,12 @@ def count_unpaired(session: Session, scope: Scope, as_of: dt.date) -> int:
     ).scalar_one()
 
 
-def ended_without_successor(
-    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int = 500
-) -> pd.DataFrame:
-    """Pairings ended at least `successor_gap_days` before `as_of` whose household, still with a
-    person in the register, has no pairing active on `as_of`."""
+def ended_without_successor_query(scope: Scope, as_of: dt.date, policy: Policy):
+    """Subquery: pairings ended at least `successor_gap_days` before `as_of` whose household, still
+    with a person in the register, has no pairing active on `as_of` and none started since.
+
+    Columns: pairing_id, household_code, village_code, township_code (first 9 digits of the village
+    code), township, village, cadre_code, cadre_name, unit_id, unit_name, start_date, end_date, end_reason."""
     cutoff = as_of - dt.timedelta(days=policy.successor_gap_days)
     newer = aliased(Pairing)
     village, township = _place_columns()
@@ -82,9 +83,12 @@ def ended_without_successor(
         exists().where(newer.household_id == Pairing.household_id, newer.start_date > Pairing.start_date,
                        newer.start_date <= as_of)
     )
-    rows = session.execute(
-        select(Household.code, township.name, village.name, Cadre.code, Cadre.name, Unit.name, Pairing.start_date,
-               Pairing.end_date, Pairing.end_reason)
+    return (
+        select(Pairing.id.label("pairing_id"), Household.code.label("household_code"), Household.village_code,
+               func.substr(Household.village_code, 1, 9).label("township_code"), township.name.label("township"),
+               village.name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
+               Unit.id.label("unit_id"), Unit.name.label("unit_name"), Pairing.start_date, Pairing.end_date,
+               Pairing.end_reason)
         .join(Household, Household.id == Pairing.household_id)
         .join(Cadre, Cadre.id == Pairing.cadre_id)
         .join(Unit, Unit.id == Cadre.unit_id)
@@ -97,11 +101,23 @@ def ended_without_successor(
             no_later_pairing,
             not_(_household_active(as_of, Pairing.household_id)),
         )
-        .order_by(Pairing.end_date, Pairing.id)
+        .subquery("ended_without_successor")
+    )
+
+
+def ended_without_successor(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = 500
+) -> pd.DataFrame:
+    """The rows of `ended_without_successor_query`, longest gap first, with the days of the gap."""
+    rows = ended_without_successor_query(scope, as_of, policy)
+    result = session.execute(
+        select(rows.c.household_code, rows.c.township, rows.c.village, rows.c.cadre_code, rows.c.cadre_name,
+               rows.c.unit_name, rows.c.start_date, rows.c.end_date, rows.c.end_reason)
+        .order_by(rows.c.end_date, rows.c.pairing_id)
         .limit(limit)
     ).all()
     frame = pd.DataFrame(
-        [tuple(r) for r in rows],
+        [tuple(r) for r in result],
         columns=["户编号", "乡镇", "村", "原干部编号", "原干部姓名", "原工作单位", "结对日期", "解除日期", "解除原因"],
     )
     frame["断档天数"] = [(as_of - d).days for d in frame["解除日期"]] if len(frame) else []

@@ -124,23 +124,53 @@ def _place_tables():
     return Region.__table__.alias("village"), Region.__table__.alias("township")
 
 
-def overdue_frame(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None) -> pd.DataFrame:
-    """One row per need overdue on `as_of`, longest overdue first (the `export overdue` columns)."""
+def responsible_cadre_id():
+    """SQL scalar: the cadre answering for the need — its pairing's cadre, else the cadre of the
+    household's pairing active on the raised date."""
+    own = select(Pairing.cadre_id).where(Pairing.id == Need.pairing_id).scalar_subquery()
+    active = (
+        select(Pairing.cadre_id)
+        .where(Pairing.household_id == Need.household_id, Pairing.start_date <= Need.raised_date,
+               or_(Pairing.end_date.is_(None), Pairing.end_date > Need.raised_date))
+        .order_by(Pairing.start_date.desc(), Pairing.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(own, active)
+
+
+def overdue_query(scope: Scope, as_of: dt.date):
+    """Subquery: one row per need overdue on `as_of` inside `scope`.
+
+    Columns: need_id, code, household_code, village_code, township_code (first 9 digits of the
+    village code), township, village, category, content, level, raised_date, due_date, cadre_id."""
     village, township = _place_tables()
-    statement = (
+    return (
         select(
-            Need.code, Household.code, township.c.name, village.c.name, Need.category, Need.content,
-            level_on(as_of), Need.raised_date, Need.due_date,
+            Need.id.label("need_id"), Need.code.label("code"), Household.code.label("household_code"),
+            Household.village_code, func.substr(Household.village_code, 1, 9).label("township_code"),
+            township.c.name.label("township"), village.c.name.label("village"), Need.category, Need.content,
+            level_on(as_of).label("level"), Need.raised_date, Need.due_date,
+            responsible_cadre_id().label("cadre_id"),
         )
         .join(Household, Household.id == Need.household_id)
         .join(village, village.c.code == Household.village_code)
         .outerjoin(township, township.c.code == village.c.parent_code)
         .where(overdue_on(as_of), scope.within(Household.village_code))
-        .order_by(Need.due_date, Need.code)
+        .subquery("overdue_needs")
+    )
+
+
+def overdue_frame(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None) -> pd.DataFrame:
+    """One row per need overdue on `as_of`, longest overdue first (the `export overdue` columns)."""
+    rows = overdue_query(scope, as_of)
+    statement = (
+        select(rows.c.code, rows.c.household_code, rows.c.township, rows.c.village, rows.c.category,
+               rows.c.content, rows.c.level, rows.c.raised_date, rows.c.due_date)
+        .order_by(rows.c.due_date, rows.c.code)
         .limit(limit)
     )
-    rows = session.execute(statement).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=OVERDUE_COLUMNS[:-1])
+    frame = pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=OVERDUE_COLUMNS[:-1])
     frame["逾期天数"] = [(as_of - due).days for due in frame["办理期限"]] if len(frame) else []
     return frame
 
@@ -362,19 +392,11 @@ def need_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
 
 
 def _cadre_of(session: Session, need: Need):
-    """The need's pairing's cadre, or the household's pairing active on the raised date."""
-    statement = select(Cadre.name, Cadre.code, Unit.name, Cadre.phone).join(Unit, Unit.id == Cadre.unit_id)
-    if need.pairing_id is not None:
-        statement = statement.join(Pairing, Pairing.cadre_id == Cadre.id).where(Pairing.id == need.pairing_id)
-    else:
-        statement = (
-            statement.join(Pairing, Pairing.cadre_id == Cadre.id)
-            .where(Pairing.household_id == need.household_id, Pairing.start_date <= need.raised_date,
-                   or_(Pairing.end_date.is_(None), Pairing.end_date > need.raised_date))
-            .order_by(Pairing.start_date.desc())
-            .limit(1)
-        )
-    return session.execute(statement).first()
+    return session.execute(
+        select(Cadre.name, Cadre.code, Unit.name, Cadre.phone)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .where(Cadre.id == select(responsible_cadre_id()).where(Need.id == need.id).scalar_subquery())
+    ).first()
 
 
 def _family(session: Session, household_id: int, show_names: bool) -> pd.DataFrame:
