@@ -31,6 +31,9 @@ PAGES: tuple[PageSpec, ...] = (
     # -- inspection pages (达标督查、干部详情、提醒督办)
     # -- needs and overdue pages (诉求台账、逾期事项)
     # -- publicity pages (典型案例)
+    PageSpec("pages/case_candidates.py", "案例挖掘", ":material/manage_search:", "典型案例", ("admin", "publicity", "leader")),
+    PageSpec("pages/case_detail.py", "案例详情", ":material/article:", "典型案例", ("admin", "publicity", "leader")),
+    PageSpec("pages/case_gallery.py", "案例展示", ":material/photo_library:", "典型案例", ("admin", "publicity", "leader")),
     # -- data pages (数据导入、数据核查)
     # -- system pages (账号、审计日志、规则设置)
     PageSpec("pages/users.py", "账号管理", ":material/manage_accounts:", "系统管理", ("admin",)),

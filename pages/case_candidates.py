@@ -1,0 +1,115 @@
+"""案例挖掘: pairings ranked by the evidence in their records, each with its reasons, for publicity staff."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from dashboard.navigation import ROOT
+from data_access import cases, permissions
+from data_access.policy import POLICY_LABELS
+from data_access.vocabulary import GROUPS, RANKS
+
+ALL = "全部"
+PAGE_SIZE = 50
+DETAIL = str(ROOT / "pages" / "case_detail.py")
+
+ctx = get_context()
+ui.header("案例挖掘", ctx)
+if not permissions.allowed(ctx.user.role, "view_cases"):
+    st.error("当前角色无权查看典型案例。")
+    st.stop()
+
+cols = st.columns([1, 1, 1.2, 1])
+group = cols[0].selectbox("群体", [ALL, *GROUPS], key="case_group")
+theme = cols[1].selectbox("主题", [ALL, *cases.THEMES], key="case_theme",
+                          help="按诉求类别和联系记录中的关键词归类")
+rank = cols[2].selectbox("干部职级", [ALL, cases.LEADER_PARENTS, *RANKS], key="case_rank")
+period_start = cols[3].date_input(
+    "期间开始", value=dt.date(ctx.year, 1, 1), min_value=dt.date(ctx.year - 3, 1, 1), max_value=ctx.as_of,
+    format="YYYY-MM-DD", key=f"case_start_{ctx.as_of}", help="期间截止于左侧“截至日期”",
+)
+search = st.text_input("在联系记录中搜索", placeholder="如：轮椅、入学、住院、春节", key="case_search", max_chars=50)
+
+filters = cases.CandidateFilters(
+    group=None if group == ALL else group,
+    theme=None if theme == ALL else theme,
+    rank=None if rank == ALL else rank,
+    search=search.strip() or None,
+    period_start=period_start,
+)
+if st.session_state.get("case_filters") != filters:
+    st.session_state["case_filters"] = filters
+    st.session_state["case_page"] = 0
+page_no = st.session_state.get("case_page", 0)
+
+result = query(cases.candidates, ctx.scope, ctx.as_of, ctx.policy, filters, page_no, PAGE_SIZE)
+st.caption(f"统计期间：{result.period_start:%Y年%m月%d日} 至 {result.period_end:%Y年%m月%d日}；"
+           "按得分从高到低排列，得分相同按结对先后排列。对象只显示化名和年龄。")
+
+with st.expander("得分怎么算"):
+    st.markdown(
+        "得分 = 下列各项证据 × 每项分值之和（分值在“规则设置”中调整）。联系、走访的“应有次数”按达标规则计算，"
+        "只计期间内截至日期仍在结对的户；没有任何加分证据的结对不列入候选。"
+    )
+    st.markdown("\n".join(
+        f"- {POLICY_LABELS[term.weight][0].removeprefix('案例评分：')}：{'−' if term.sign < 0 else '+'}"
+        f"{getattr(ctx.policy, term.weight)} 分" for term in cases.SCORE_TERMS
+    ) + f"\n- 快速办结：{ctx.policy.case_fast_days} 天内；详实记录：不少于 {ctx.policy.case_note_chars} 字")
+
+rows = result.rows
+if rows.empty:
+    ui.empty("没有符合条件的候选案例。可以放宽群体、主题或职级条件，或把期间开始日期提前。" if page_no == 0
+             else "已经是最后一页。")
+    if page_no > 0 and st.button("回到第一页"):
+        st.session_state["case_page"] = 0
+        st.rerun()
+    st.stop()
+
+event = st.dataframe(
+    rows,
+    hide_index=True,
+    use_container_width=True,
+    column_order=["排名", "得分", "对象", "群体", "乡镇", "结对干部", "单位", "主题", "推荐理由", "案例状态"],
+    column_config={
+        "推荐理由": st.column_config.TextColumn(width="large"),
+        "得分": st.column_config.NumberColumn(format="%d"),
+    },
+    on_select="rerun",
+    selection_mode="single-row",
+    key=f"case_table_{page_no}",
+)
+
+nav = st.columns([1, 1, 6])
+if page_no > 0 and nav[0].button("上一页"):
+    st.session_state["case_page"] = page_no - 1
+    st.rerun()
+if result.has_more and nav[1].button("下一页"):
+    st.session_state["case_page"] = page_no + 1
+    st.rerun()
+nav[2].caption(f"第 {page_no + 1} 页，本页 {len(rows)} 条")
+
+selected = event.selection.rows if event is not None else []
+if not selected:
+    st.caption("点选表格中的一行，可查看案例详情或建立案例。")
+    st.stop()
+
+row = rows.iloc[selected[0]]
+pairing_id, case_id = int(row["pairing_id"]), row["case_id"]
+st.markdown(f"**已选：** 第 {row['排名']} 名　{row['对象']}　{row['结对干部']}（{row['单位']}）")
+actions = st.columns([1, 1, 4])
+if actions[0].button("查看案例详情", type="primary"):
+    params = {"case": str(int(case_id))} if pd.notna(case_id) else {"pairing": str(pairing_id)}
+    st.switch_page(DETAIL, query_params=params)
+can_create = permissions.allowed(ctx.user.role, "manage_cases") and row["案例状态"] in ("未建案例", "未采用")
+if can_create and actions[1].button("建立案例"):
+    try:
+        new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, pairing_id, ctx.user.username,
+                       ctx.user.role)
+    except (cases.CaseError, permissions.PermissionDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.switch_page(DETAIL, query_params={"case": str(new_id)})

@@ -1,0 +1,218 @@
+"""案例详情: the case card assembled from the records, the vetting workflow, text editing and the brief."""
+
+import datetime as dt
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from dashboard.navigation import ROOT
+from data_access import case_brief, cases, permissions
+from data_access.vocabulary import (
+    CASE_APPROVED,
+    CASE_CANDIDATE,
+    CASE_CONSENTED,
+    CASE_PUBLISHED,
+    CASE_REJECTED,
+    CASE_SHORTLISTED,
+)
+
+CANDIDATES = str(ROOT / "pages" / "case_candidates.py")
+STEPS = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def esc(text: str) -> str:
+    """Plain text for st.markdown (a masked ID's asterisks must not turn into italics)."""
+    return re.sub(r"([\\`*_{}\[\]<>#+\-!|~])", r"\\\1", text or "")
+
+
+def as_int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def act(fn, *args, done: str) -> None:
+    """Run one workflow write; show the rule's sentence when it is refused."""
+    try:
+        write(fn, *args)
+    except (cases.CaseError, permissions.PermissionDenied) as exc:
+        st.error(str(exc))
+        return
+    st.session_state["case_flash"] = done
+    st.rerun()
+
+
+ctx = get_context()
+ui.header("案例详情", ctx)
+role, username = ctx.user.role, ctx.user.username
+if not permissions.allowed(role, "view_cases"):
+    st.error("当前角色无权查看典型案例。")
+    st.stop()
+can_manage = permissions.allowed(role, "manage_cases")
+can_approve = permissions.allowed(role, "approve_cases")
+today = dt.date.today()
+
+if flash := st.session_state.pop("case_flash", None):
+    st.success(flash)
+
+requested_case = as_int(st.query_params.get("case"))
+requested_pairing = as_int(st.query_params.get("pairing")) if requested_case is None else None
+options = query(cases.case_options, ctx.scope)
+choices: list[tuple[str, int, str]] = [("case", cid, label) for cid, label in options]
+if requested_pairing is not None:
+    choices.insert(0, ("pairing", requested_pairing, "从“案例挖掘”选中的结对（尚未建立案例）"))
+if not choices:
+    ui.empty("还没有建立案例。请到“案例挖掘”中挑选候选结对并建立案例。")
+    st.page_link(CANDIDATES, label="去案例挖掘", icon=":material/search:")
+    st.stop()
+index = next((i for i, (kind, key, _) in enumerate(choices)
+              if (kind == "case" and key == requested_case) or (kind == "pairing" and key == requested_pairing)), 0)
+if requested_case is not None and not any(k == "case" and i == requested_case for k, i, _ in choices):
+    st.warning("链接中的案例不存在，或不在您的管辖范围内；已改为显示列表中的第一个案例。")
+kind, key, _ = st.selectbox("选择案例", choices, index=index, format_func=lambda c: c[2])
+if kind == "case" and key != requested_case:
+    st.query_params["case"] = str(key)
+    if "pairing" in st.query_params:
+        del st.query_params["pairing"]
+
+try:
+    card = query(cases.case_card, ctx.scope, ctx.as_of, ctx.policy,
+                 key if kind == "pairing" else None, key if kind == "case" else None)
+except cases.CaseError as exc:
+    st.error(str(exc))
+    st.stop()
+info = card.case
+
+st.subheader(card.headline)
+status = info.status if info else "未建案例"
+theme = (info.theme if info and info.theme else "、".join(card.themes)) or "—"
+st.caption(f"状态：{status}　主题：{theme}　地区：{card.township}{card.village}")
+if card.involves_minor:
+    st.warning("涉及未成年人：只使用化名和年龄；须登记监护人的知情同意后，方可审核、发布。", icon=":material/child_care:")
+
+left, right = st.columns([1, 1.2])
+with left:
+    st.markdown(f"**结对干部**：{esc(card.cadre)}（{esc(card.cadre_rank)}，{esc(card.unit)}），{esc(card.role)}")
+    st.markdown(f"**关爱对象**：{esc(card.who)}")
+    st.markdown("**案例故事**")
+    st.markdown(esc(card.story))
+    if card.changes:
+        st.markdown("**帮扶成效**")
+        st.markdown("\n".join(f"- {esc(change)}" for change in card.changes))
+with right:
+    ui.table(pd.DataFrame(card.facts, columns=["项目", "情况"]))
+
+st.markdown("**过程记录**（联系、诉求、政策落实和群众评价，按日期排列）")
+if card.timeline.empty:
+    ui.empty("截至所选日期，这个结对还没有任何记录。")
+else:
+    ui.table(card.timeline, column_config={"慰问(元)": st.column_config.NumberColumn(format="%.0f")})
+
+st.divider()
+st.subheader("审核流程")
+if info is None:
+    st.markdown("尚未建立案例。建立后依次经过：" + " → ".join(STEPS) + "。")
+    if can_manage and st.button("建立案例", type="primary"):
+        try:
+            new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, card.pairing_id, username, role)
+        except (cases.CaseError, permissions.PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["case_flash"] = f"已建立案例（编号 {new_id}），状态为“候选”。"
+            st.query_params["case"] = str(new_id)
+            if "pairing" in st.query_params:
+                del st.query_params["pairing"]
+            st.rerun()
+    st.stop()
+
+st.markdown(" → ".join(f"**【{s}】**" if s == info.status else s for s in STEPS)
+            + (f"　（当前：**{CASE_REJECTED}**）" if info.status == CASE_REJECTED else ""))
+if info.has_consent:
+    st.markdown(esc(f"知情同意：{info.consent_relation}{info.consent_by}，{info.consent_date:%Y年%m月%d日}，"
+                    f"使用范围：{info.consent_scope}"))
+if info.approved_at:
+    st.markdown(esc(f"审核：{info.approved_by}，{info.approved_at:%Y年%m月%d日}"))
+if info.status == CASE_REJECTED:
+    st.markdown(esc(f"未采用原因：{info.reject_reason}"))
+
+if info.status == CASE_CANDIDATE and can_manage and st.button("列为入围", type="primary"):
+    act(cases.shortlist, ctx.scope, info.id, username, role, done="已列为入围案例。")
+
+if info.status in (CASE_SHORTLISTED, CASE_CONSENTED) and can_manage:
+    with st.form("consent"):
+        st.markdown("**登记知情同意**" + ("（涉及未成年人，须由监护人同意）" if card.involves_minor else ""))
+        c = st.columns([1, 1, 1])
+        given_by = c[0].text_input("同意人姓名", max_chars=50)
+        relation = c[1].radio("同意人身份", cases.CONSENT_RELATIONS, horizontal=True,
+                              index=1 if card.involves_minor else 0)
+        given_on = c[2].date_input("同意日期", value=today, max_value=today, format="YYYY-MM-DD")
+        consent_scope = st.text_input("同意的使用范围", max_chars=200, placeholder="如：县融媒体中心公众号、宣传展板")
+        if st.form_submit_button("登记知情同意"):
+            act(cases.record_consent, ctx.scope, today, ctx.policy, info.id, username, role, given_by, relation,
+                given_on, consent_scope, done="已登记知情同意，待领导审核。")
+elif info.status == CASE_SHORTLISTED:
+    st.info("待宣传干部登记知情同意。", icon=":material/hourglass_top:")
+
+if info.status == CASE_CONSENTED:
+    if can_approve:
+        if st.button("审核通过", type="primary"):
+            act(cases.approve, ctx.scope, today, ctx.policy, info.id, username, role, done="已审核通过。")
+    else:
+        st.info("待领导审核。", icon=":material/hourglass_top:")
+if info.status == CASE_APPROVED:
+    if can_approve:
+        if st.button("发布", type="primary"):
+            act(cases.publish, ctx.scope, today, ctx.policy, info.id, username, role, done="案例已发布。")
+    else:
+        st.info("已审核，待领导发布。", icon=":material/hourglass_top:")
+if info.status == CASE_REJECTED and can_manage and st.button("重新列为候选"):
+    act(cases.reopen, ctx.scope, info.id, username, role, done="已重新列为候选。")
+
+if info.status != CASE_REJECTED and (can_manage or can_approve):
+    label = "撤下已发布的案例" if info.status == CASE_PUBLISHED else "标为未采用"
+    with st.expander(label):
+        reason = st.text_area("原因（必填）", key="reject_reason", max_chars=500)
+        if st.button(label, key="reject"):
+            act(cases.reject, ctx.scope, info.id, username, role, reason, done=f"已{label}。")
+
+if can_manage and info.status in cases.EDITABLE_STATUSES:
+    st.divider()
+    st.subheader("编辑案例文字")
+    st.caption("这里只修改案例的标题、化名、主题和正文，不会改变联系记录、诉求等原始数据。请勿写入真实姓名、身份证号、电话。")
+    with st.form("edit"):
+        headline = st.text_input("标题", value=info.headline or card.headline, max_chars=200)
+        c = st.columns(2)
+        alias = c[0].text_input("化名", value=info.alias, max_chars=50,
+                                placeholder=card.persons[0].alias if card.persons else "")
+        theme_options = ["", *cases.THEMES]
+        theme_pick = c[1].selectbox("主题", theme_options,
+                                    index=theme_options.index(info.theme) if info.theme in theme_options else 0,
+                                    format_func=lambda t: t or "（未定）")
+        narrative = st.text_area("正文", value=info.narrative or card.story, height=220)
+        if st.form_submit_button("保存修改"):
+            try:
+                changed = write(cases.edit_case, ctx.scope, today, ctx.policy, info.id, username, role, headline,
+                                narrative, alias, theme_pick)
+            except (cases.CaseError, permissions.PermissionDenied) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["case_flash"] = f"已保存：{'、'.join(changed)}。" if changed else "没有修改。"
+                st.rerun()
+
+st.divider()
+scope, as_of, policy, case_id = ctx.scope, ctx.as_of, ctx.policy, info.id
+display, region_name = ctx.user.display_name or username, ctx.region_name
+
+
+def make_brief() -> bytes:
+    return write(case_brief.case_brief, scope, as_of, policy, case_id, username, display, region_name)
+
+
+st.download_button("下载案例简报（Word）", data=make_brief, file_name=f"典型案例简报_案例{info.id}.docx", mime=DOCX,
+                   icon=":material/description:", help="标题、故事、主要事实和审核情况；对象只用化名。导出会记入审计日志。")

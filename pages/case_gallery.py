@@ -1,0 +1,92 @@
+"""案例展示: published and shortlisted cases of the region, with cases per group and per township so
+the office can see whether publicity is spread fairly; batch brief of the shortlist."""
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from dashboard.navigation import ROOT
+from data_access import case_brief, cases, permissions
+from data_access.vocabulary import CASE_PUBLISHED, GROUP_COLOURS
+
+DETAIL = str(ROOT / "pages" / "case_detail.py")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+VIEWS = {"已发布": (CASE_PUBLISHED,), "入围及以上（含在审）": cases.SHORTLIST_STATUSES}
+SHOWN = 60
+
+ctx = get_context()
+ui.header("案例展示", ctx)
+if not permissions.allowed(ctx.user.role, "view_cases"):
+    st.error("当前角色无权查看典型案例。")
+    st.stop()
+
+view = st.radio("显示范围", list(VIEWS), index=1, horizontal=True, key="gallery_view")
+statuses = VIEWS[view]
+figures = query(cases.gallery_figures, ctx.scope, statuses)
+listing = query(cases.gallery, ctx.scope, ctx.as_of, ctx.policy, statuses, SHOWN)
+
+total = int(figures.by_township["案例数"].sum()) if not figures.by_township.empty else 0
+towns_total = len(figures.by_township)
+towns_with = int((figures.by_township["案例数"] > 0).sum()) if towns_total else 0
+cols = st.columns(3)
+ui.metric(cols[0], f"{view}案例", f"{ui.fmt_int(total)} 件")
+ui.metric(cols[1], "有案例的乡镇", f"{towns_with} / {towns_total} 个",
+          help="分母为当前范围内有在册关爱对象或有案例的乡镇")
+groups_with = int((figures.by_group["案例数"] > 0).sum()) if not figures.by_group.empty else 0
+ui.metric(cols[2], "涉及群体", f"{groups_with} / 4 类")
+
+if total == 0:
+    ui.empty(f"当前范围内还没有{view}的典型案例。可以到“案例挖掘”中挑选候选结对。")
+    st.stop()
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**各群体案例数**")
+    chart = px.bar(figures.by_group, x="群体", y="案例数", color="群体", color_discrete_map=GROUP_COLOURS,
+                   hover_data=["在册对象", "每千人案例"], text="案例数")
+    chart.update_layout(showlegend=False, height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                        yaxis_title="案例数（件）", xaxis_title=None)
+    st.plotly_chart(chart, use_container_width=True)
+with right:
+    st.markdown("**各乡镇案例数**")
+    towns = figures.by_township.sort_values(["案例数", "乡镇"], ascending=[True, True])
+    chart = px.bar(towns, x="案例数", y="乡镇", orientation="h", hover_data=["在册对象", "每千人案例"], text="案例数",
+                   color_discrete_sequence=["#2c7bb6"])
+    chart.update_layout(height=max(320, 28 * len(towns)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                        xaxis_title="案例数（件）", yaxis_title=None)
+    st.plotly_chart(chart, use_container_width=True)
+with st.expander("按乡镇查看案例与在册对象（看宣传是否分布均衡）"):
+    ui.table(figures.by_township.sort_values(["每千人案例", "乡镇"], ascending=[False, True]))
+
+st.subheader("案例")
+if len(listing) >= SHOWN:
+    st.caption(f"只列出最近 {SHOWN} 件。")
+for _, row in listing.iterrows():
+    with st.container(border=True):
+        st.markdown(f"**{row['标题']}**")
+        st.caption(f"{row['状态']} · 主题：{row['主题']} · {row['乡镇']} · {row['对象']} · {row['群体']} · "
+                   f"{row['结对干部']}（{row['单位']}）")
+        st.page_link(DETAIL, label="查看详情", icon=":material/arrow_forward:",
+                     query_params={"case": str(int(row["编号"]))})
+
+st.divider()
+scope, as_of, policy, username = ctx.scope, ctx.as_of, ctx.policy, ctx.user.username
+display, region_name = ctx.user.display_name or username, ctx.region_name
+
+
+def docx_batch() -> bytes:
+    return write(case_brief.shortlist_briefs, scope, as_of, policy, username, display, region_name, False)
+
+
+def zip_batch() -> bytes:
+    return write(case_brief.shortlist_briefs, scope, as_of, policy, username, display, region_name, True)
+
+
+st.markdown("**导出入围案例简报**（入围、已同意、已审核、已发布的案例；对象只用化名，导出记入审计日志）")
+cols = st.columns([1, 1, 3])
+cols[0].download_button("合并为一个 Word 文件", data=docx_batch, file_name="入围典型案例简报.docx", mime=DOCX,
+                        icon=":material/description:")
+cols[1].download_button("每案一个文件（zip）", data=zip_batch, file_name="入围典型案例简报.zip",
+                        mime="application/zip", icon=":material/folder_zip:")
