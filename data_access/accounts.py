@@ -103,7 +103,8 @@ def lock_duration(failed_attempts: int, settings: Settings) -> dt.timedelta | No
     limit = max(settings.login_max_failures, 1)
     if failed_attempts < limit or failed_attempts % limit:
         return None
-    return min(dt.timedelta(minutes=settings.login_lock_minutes) * 2 ** (failed_attempts // limit - 1), MAX_LOCK)
+    doublings = min(failed_attempts // limit - 1, 16)  # 2**16 × any lock is past the one-day cap
+    return min(dt.timedelta(minutes=settings.login_lock_minutes) * 2**doublings, MAX_LOCK)
 
 
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None,

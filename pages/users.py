@@ -50,15 +50,15 @@ else:
 new_tab, edit_tab = st.tabs(["新建账号", "修改账号"])
 with new_tab, st.form("new_user", clear_on_submit=False):
     cols = st.columns(2)
-    username = cols[0].text_input("用户名", help="字母、数字和 _ . @ -；统一身份认证用户填写其邮箱")
-    display_name = cols[1].text_input("姓名")
-    role = cols[0].selectbox("角色", roles, format_func=accounts.ROLE_LABELS.get)
-    region = cols[1].selectbox("地区", region_codes, format_func=region_label,
+    username = cols[0].text_input("用户名", key="new_username", help="字母、数字和 _ . @ -；统一身份认证用户填写其邮箱")
+    display_name = cols[1].text_input("姓名", key="new_display_name")
+    role = cols[0].selectbox("角色", roles, format_func=accounts.ROLE_LABELS.get, key="new_role")
+    region = cols[1].selectbox("地区", region_codes, format_func=region_label, key="new_region",
                                help="账号只能查看该地区的数据；乡镇账号只能查看本乡镇")
-    method = st.radio("登录方式", ["密码", "统一身份认证"], horizontal=True)
+    method = st.radio("登录方式", ["密码", "统一身份认证"], horizontal=True, key="new_method")
     cols = st.columns(2)
-    password = cols[0].text_input("初始密码", type="password", help=f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
-    repeat = cols[1].text_input("再次输入密码", type="password")
+    password = cols[0].text_input("初始密码", type="password", key="new_password", help=f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
+    repeat = cols[1].text_input("再次输入密码", type="password", key="new_repeat")
     if st.form_submit_button("新建账号", type="primary"):
         if method == "密码" and password != repeat:
             st.error("两次输入的密码不一致。")
