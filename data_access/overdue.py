@@ -1,0 +1,223 @@
+"""The one 逾期 view: everything past its date in a region, counted per township and per work unit,
+with the rows behind the counts and one workbook export.
+
+Four kinds, each defined once in its own module and only gathered here:
+- 逾期诉求: needs overdue on D (needs.overdue_query, RULES.md);
+- 认门逾期: first home visits not made within `first_visit_days` (compliance.pairing_status);
+- 提醒督办未回应: reminders/督办 unanswered past their deadline (supervision.actions_query);
+- 结对断档: pairings ended with no successor after `successor_gap_days` (gaps.ended_without_successor_query).
+
+Counts are grouped in the database; rows are limited for the page and complete in the export.
+A need is counted under the unit of the cadre answering for it; the other kinds under the unit of
+the cadre of the pairing (for 结对断档, the former cadre).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access import audit, compliance, gaps, needs, supervision
+from data_access.exporting import ExportStamp, to_xlsx_bytes
+from data_access.models import Cadre, Household, Region, Unit
+from data_access.permissions import require
+from data_access.policy import Policy
+from data_access.scope import Scope
+
+KIND_NEEDS = "逾期诉求"
+KIND_FIRST_VISITS = "认门逾期"
+KIND_UNANSWERED = "提醒督办未回应"
+KIND_NO_SUCCESSOR = "结对断档"
+KINDS = (KIND_NEEDS, KIND_FIRST_VISITS, KIND_UNANSWERED, KIND_NO_SUCCESSOR)
+TOTAL = "合计"
+NO_UNIT = "（未关联结对干部）"
+
+# The column a row is linked to its detail by: the need, the cadre, or the household.
+LINK_COLUMNS = {KIND_NEEDS: "诉求编号", KIND_FIRST_VISITS: "干部编号", KIND_UNANSWERED: "干部编号",
+                KIND_NO_SUCCESSOR: "户编号"}
+
+
+def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
+    status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
+    village = Region.__table__.alias("village")
+    township = Region.__table__.alias("township")
+    return (
+        select(
+            status.c.pairing_id, Household.code.label("household_code"),
+            func.substr(status.c.village_code, 1, 9).label("township_code"), township.c.name.label("township"),
+            village.c.name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
+            Unit.id.label("unit_id"), Unit.name.label("unit_name"), status.c.start_date,
+        )
+        .join(Household, Household.id == status.c.household_id)
+        .join(Cadre, Cadre.id == status.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .join(village, village.c.code == status.c.village_code)
+        .outerjoin(township, township.c.code == village.c.parent_code)
+        .where(status.c.first_visit_overdue == 1)
+        .subquery("first_visits_overdue")
+    )
+
+
+def _unanswered_query(scope: Scope, as_of: dt.date):
+    actions = supervision.actions_query(scope, as_of).subquery("actions_with_outcome")
+    return (
+        select(actions.c.action_id, func.substr(Household.village_code, 1, 9).label("township_code"),
+               actions.c.unit_id, actions.c.unit_name)
+        .join(Household, Household.code == actions.c.household_code)
+        .where(actions.c.outcome == supervision.UNANSWERED)
+        .subquery("unanswered")
+    )
+
+
+def _needs_query(scope: Scope, as_of: dt.date):
+    rows = needs.overdue_query(scope, as_of)
+    return (
+        select(*rows.c, Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"), Unit.id.label("unit_id"),
+               Unit.name.label("unit_name"))
+        .select_from(rows)
+        .outerjoin(Cadre, Cadre.id == rows.c.cadre_id)
+        .outerjoin(Unit, Unit.id == Cadre.unit_id)
+        .subquery("needs_with_unit")
+    )
+
+
+def _kind_queries(scope: Scope, as_of: dt.date, policy: Policy):
+    return {
+        KIND_NEEDS: _needs_query(scope, as_of),
+        KIND_FIRST_VISITS: _first_visit_query(scope, as_of, policy),
+        KIND_UNANSWERED: _unanswered_query(scope, as_of),
+        KIND_NO_SUCCESSOR: gaps.ended_without_successor_query(scope, as_of, policy),
+    }
+
+
+@dataclass(frozen=True)
+class OverdueCounts:
+    totals: dict[str, int]  # kind → count
+    by_township: pd.DataFrame  # 县区, 乡镇, one column per kind, 合计 (largest first); index: township code
+    by_unit: pd.DataFrame  # 工作单位, one column per kind, 合计 (largest first)
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> OverdueCounts:
+    """How many of each kind on D, per township and per work unit (grouped in the database)."""
+    grouped = []
+    for kind, rows in _kind_queries(scope, as_of, policy).items():
+        statement = (
+            select(rows.c.township_code, rows.c.unit_name, func.count())
+            .group_by(rows.c.township_code, rows.c.unit_name)
+        )
+        grouped += [(kind, town, unit or NO_UNIT, n) for town, unit, n in session.execute(statement)]
+    frame = pd.DataFrame(grouped, columns=["kind", "township_code", "unit", "n"])
+    totals = {kind: int(frame.loc[frame["kind"] == kind, "n"].sum()) for kind in KINDS}
+    by_township = _pivot(frame, "township_code")
+    places = _township_names(session, list(by_township.index))
+    by_township.insert(0, "乡镇", [places.get(code, (code, ""))[0] for code in by_township.index])
+    by_township.insert(0, "县区", [places.get(code, ("", ""))[1] for code in by_township.index])
+    by_unit = _pivot(frame, "unit").rename_axis("工作单位").reset_index()
+    return OverdueCounts(totals, by_township, by_unit)
+
+
+def _pivot(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    table = frame.pivot_table(index=by, columns="kind", values="n", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=list(KINDS), fill_value=0).astype(int)
+    table[TOTAL] = table.sum(axis=1)
+    table.columns.name = None
+    return table.sort_values([TOTAL, *KINDS], ascending=False, kind="stable")
+
+
+def _township_names(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """township code → (township name, county name)."""
+    if not codes:
+        return {}
+    county = Region.__table__.alias("county")
+    rows = session.execute(
+        select(Region.code, Region.name, county.c.name)
+        .outerjoin(county, county.c.code == Region.parent_code)
+        .where(Region.code.in_(codes))
+    )
+    return {code: (name, county_name or "") for code, name, county_name in rows}
+
+
+NEEDS_COLUMNS = ["诉求编号", "户编号", "乡镇", "村", "类别", "内容", "责任层级", "干部编号", "干部姓名", "工作单位",
+                 "提出日期", "办理期限", "逾期天数"]
+FIRST_VISIT_COLUMNS = ["户编号", "乡镇", "村", "干部编号", "干部姓名", "工作单位", "结对日期", "认门期限", "已结对天数"]
+
+
+def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None) -> pd.DataFrame:
+    """Overdue needs with the cadre and unit answering for them, longest overdue first."""
+    rows = _needs_query(scope, as_of)
+    result = session.execute(
+        select(rows.c.code, rows.c.household_code, rows.c.township, rows.c.village, rows.c.category, rows.c.content,
+               rows.c.level, rows.c.cadre_code, rows.c.cadre_name, rows.c.unit_name, rows.c.raised_date,
+               rows.c.due_date)
+        .order_by(rows.c.due_date, rows.c.code)
+        .limit(limit)
+    )
+    frame = pd.DataFrame([tuple(r) for r in result], columns=NEEDS_COLUMNS[:-1])
+    frame["逾期天数"] = [(as_of - due).days for due in frame["办理期限"]] if len(frame) else []
+    return frame
+
+
+def first_visit_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                     limit: int | None = None) -> pd.DataFrame:
+    """Active pairings whose first home visit (认门) is overdue, oldest pairing first."""
+    rows = _first_visit_query(scope, as_of, policy)
+    result = session.execute(
+        select(rows.c.household_code, rows.c.township, rows.c.village, rows.c.cadre_code, rows.c.cadre_name,
+               rows.c.unit_name, rows.c.start_date)
+        .order_by(rows.c.start_date, rows.c.pairing_id)
+        .limit(limit)
+    )
+    frame = pd.DataFrame([tuple(r) for r in result], columns=FIRST_VISIT_COLUMNS[:-2])
+    starts = list(frame["结对日期"])
+    frame["认门期限"] = [start + dt.timedelta(days=policy.first_visit_days) for start in starts]
+    frame["已结对天数"] = [(as_of - start).days for start in starts]
+    return frame
+
+
+def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None
+         ) -> dict[str, pd.DataFrame]:
+    """kind → its rows (at most `limit` each), each with the LINK_COLUMNS column to open its detail."""
+    return {
+        KIND_NEEDS: needs_rows(session, scope, as_of, limit),
+        KIND_FIRST_VISITS: first_visit_rows(session, scope, as_of, policy, limit),
+        KIND_UNANSWERED: supervision.unanswered_actions(session, scope, as_of, limit),
+        KIND_NO_SUCCESSOR: gaps.ended_without_successor(session, scope, as_of, policy, limit),
+    }
+
+
+@dataclass(frozen=True)
+class OverdueView:
+    counts: OverdueCounts
+    rows: dict[str, pd.DataFrame]
+    limit: int
+
+
+def view(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int = 200) -> OverdueView:
+    """What the 逾期事项 page shows: the counts and the first `limit` rows of each kind."""
+    return OverdueView(counts(session, scope, as_of, policy), rows(session, scope, as_of, policy, limit), limit)
+
+
+def export_workbook(session: Session, username: str, role: str, scope: Scope, as_of: dt.date, policy: Policy,
+                    region_code: str | None, region_name: str) -> bytes:
+    """The whole view as one workbook (summaries per township and unit, then one sheet per kind with
+    every row), stamped and recorded in the audit log."""
+    require(role, "export_lists")
+    tally = counts(session, scope, as_of, policy)
+    sheets = {
+        "按乡镇汇总": tally.by_township.reset_index(drop=True),
+        "按单位汇总": tally.by_unit,
+        **rows(session, scope, as_of, policy, limit=None),
+    }
+    stamp = ExportStamp(username, f"逾期事项（截至 {as_of}）", region_name, dt.datetime.now())
+    data = to_xlsx_bytes(sheets, stamp)
+    audit.record(session, username, "export", region_code, "逾期事项",
+                 {"截至": as_of, "行数": {kind: len(sheets[kind]) for kind in KINDS}})
+    return data
