@@ -131,41 +131,32 @@ def score(evidence: Mapping[str, Any], policy: Policy):
 
 
 def explain(evidence: Mapping[str, Any], policy: Policy) -> list[str]:
-    """The reasons, in Chinese, with the points each earned (only the terms that scored)."""
-    n = {key: int(evidence[key] or 0) for key in (t.component for t in SCORE_TERMS)}
+    """The reasons, in Chinese, each with the points it earned; terms that earned nothing are left out."""
+    n = {t.component: int(evidence[t.component] or 0) for t in SCORE_TERMS}
+    points = {t.component: getattr(policy, t.weight) * n[t.component] for t in SCORE_TERMS}
 
-    def pts(term: str) -> int:
-        t = next(t for t in SCORE_TERMS if t.component == term)
-        return getattr(policy, t.weight) * n[term]
+    def figure(key: str) -> int:
+        return int(evidence.get(key) or 0)
 
-    reasons: list[str] = []
-    if n["needs_solved"]:
-        avg = int(evidence.get("solve_days") or 0) / n["needs_solved"]
-        text = f"办结诉求 {n['needs_solved']} 件，平均 {avg:.0f} 天办结（+{pts('needs_solved')}）"
-        if n["fast_solved"]:
-            text += f"，其中 {n['fast_solved']} 件 {policy.case_fast_days} 天内办结（+{pts('fast_solved')}）"
-        reasons.append(text)
-    if n["extra_contacts"]:
-        reasons.append(
-            f"联系 {int(evidence.get('done_contacts') or 0)} 次，比应联系 {int(evidence.get('owed_contacts') or 0)}"
-            f" 次多 {n['extra_contacts']} 次（+{pts('extra_contacts')}）"
-        )
-    if n["extra_visits"]:
-        reasons.append(
-            f"实地走访 {int(evidence.get('done_visits') or 0)} 次，比应走访 {int(evidence.get('owed_visits') or 0)}"
-            f" 次多 {n['extra_visits']} 次（+{pts('extra_visits')}）"
-        )
-    if n["holidays"]:
-        reasons.append(f"{n['holidays']} 个传统节日当天联系（+{pts('holidays')}）")
-    if n["policies"]:
-        reasons.append(f"新落实应享政策 {n['policies']} 项（+{pts('policies')}）")
-    if n["satisfied"]:
-        reasons.append(f"回访评价“满意” {n['satisfied']} 次（+{pts('satisfied')}）")
-    if n["dissatisfied"]:
-        reasons.append(f"回访评价“不满意” {n['dissatisfied']} 次（−{pts('dissatisfied')}）")
-    if n["rich_notes"]:
-        reasons.append(f"详实联系记录 {n['rich_notes']} 条（+{pts('rich_notes')}）")
-    return reasons
+    texts = {
+        "needs_solved": lambda: f"办结诉求 {n['needs_solved']} 件，平均 "
+                                f"{figure('solve_days') / n['needs_solved']:.0f} 天办结",
+        "fast_solved": lambda: f"{n['fast_solved']} 件诉求在 {policy.case_fast_days} 天内办结",
+        "extra_contacts": lambda: f"联系 {figure('done_contacts')} 次，比应联系 {figure('owed_contacts')} 次"
+                                  f"多 {n['extra_contacts']} 次",
+        "extra_visits": lambda: f"实地走访 {figure('done_visits')} 次，比应走访 {figure('owed_visits')} 次"
+                                f"多 {n['extra_visits']} 次",
+        "holidays": lambda: f"{n['holidays']} 个传统节日当天联系",
+        "policies": lambda: f"新落实应享政策 {n['policies']} 项",
+        "satisfied": lambda: f"回访评价“满意” {n['satisfied']} 次",
+        "dissatisfied": lambda: f"回访评价“不满意” {n['dissatisfied']} 次",
+        "rich_notes": lambda: f"详实联系记录 {n['rich_notes']} 条",
+    }
+    return [
+        f"{texts[t.component]()}（{'+' if t.sign > 0 else '−'}{points[t.component]}）"
+        for t in SCORE_TERMS
+        if points[t.component]
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1118,13 +1109,15 @@ def gallery(
     return pd.DataFrame(table, columns=GALLERY_COLUMNS)
 
 
-def case_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
-    """(case id, label) of every case in scope, for a picker."""
-    rows = session.execute(_cases_statement(scope, tuple(s for s in (
-        CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED, CASE_REJECTED)))).all()
+def case_options(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                 limit: int = 500) -> list[tuple[int, str]]:
+    """(case id, label) of the cases in scope, published first then newest, for a picker."""
+    statuses = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED, CASE_REJECTED)
+    rows = session.execute(_cases_statement(scope, statuses).limit(limit)).all()
+    houses = _households(session, list({r[1] for r in rows}), as_of, policy, {r[1]: r[0].alias for r in rows})
     options = []
-    for found, _hid, _role, cadre, unit, town in rows:
-        title = f"：{found.headline}" if found.headline else ""
+    for found, hid, _role, cadre, unit, town in rows:
+        title = f"：{houses[hid].redact(found.headline)}" if found.headline else ""
         options.append((found.id, f"案例{found.id}（{found.status}）{town or ''} {unit}{cadre}{title}"))
     return options
 

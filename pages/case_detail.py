@@ -63,7 +63,7 @@ if flash := st.session_state.pop("case_flash", None):
 
 requested_case = as_int(st.query_params.get("case"))
 requested_pairing = as_int(st.query_params.get("pairing")) if requested_case is None else None
-options = query(cases.case_options, ctx.scope)
+options = query(cases.case_options, ctx.scope, ctx.as_of, ctx.policy)
 choices: list[tuple[str, int, str]] = [("case", cid, label) for cid, label in options]
 if requested_pairing is not None:
     choices.insert(0, ("pairing", requested_pairing, "从“案例挖掘”选中的结对（尚未建立案例）"))
