@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 
-COMMAND_MODULES = ("db", "demo", "stats", "importing", "user")
+COMMAND_MODULES = ("db", "demo", "stats", "importing", "user", "export", "report")
 
 
 class UserError(Exception):

@@ -105,3 +105,14 @@ def date_filter(today: dt.date) -> dt.date:
     )
     _to_url("asof", as_of.isoformat() if as_of != today else None)
     return as_of
+
+
+def drill_down(code: str | None) -> None:
+    """Make `code` the chosen region from inside a page (a click on a township): it lands in the URL
+    and the sidebar cascade follows on the next run. Call from a widget callback or before st.rerun."""
+    _to_url("region", None)
+    if code:
+        st.query_params["region"] = code
+    st.session_state["flt_region"] = code
+    for key in [k for k in st.session_state if str(k).startswith("flt_level_")]:
+        del st.session_state[key]

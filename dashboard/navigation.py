@@ -28,6 +28,11 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "工作总览", ":material/dashboard:", "总览", ALL_ROLES),
     # -- leaders' pages (覆盖、政策落实、趋势、排名、月通报)
+    PageSpec("pages/coverage.py", "覆盖情况", ":material/groups:", "领导查看", READERS),
+    PageSpec("pages/policy_delivery.py", "政策落实", ":material/fact_check:", "领导查看", READERS),
+    PageSpec("pages/trends.py", "趋势分析", ":material/trending_up:", "领导查看", READERS),
+    PageSpec("pages/rankings.py", "单位排名", ":material/leaderboard:", "领导查看", READERS),
+    PageSpec("pages/bulletin.py", "月通报", ":material/campaign:", "领导查看", ("admin", "leader")),
     # -- inspection pages (达标督查、干部详情、提醒督办)
     # -- needs and overdue pages (诉求台账、逾期事项)
     # -- publicity pages (典型案例)

@@ -394,3 +394,12 @@ def record_export(session: Session, username: str, b: Bulletin, fmt: str) -> Non
     """Audit a bulletin download (the export itself changes no figures, so no version bump)."""
     audit.record(session, username, "export", b.region_code, b.title,
                  {"format": fmt, "month": f"{b.year}-{b.month:02d}", "as_of": b.as_of.isoformat()})
+
+
+def export(session: Session, scope: Scope, region_code: str | None, year: int, month: int, policy: Policy,
+           fmt: str, username: str, today: dt.date | None = None) -> bytes:
+    """The bulletin as a file, with the download recorded in the audit log (same transaction)."""
+    b = figures(session, scope, region_code, year, month, policy, today)
+    data = render(b, fmt, username)
+    record_export(session, username, b, fmt)
+    return data

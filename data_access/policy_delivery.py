@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import and_, exists, func, literal, not_, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from data_access import audit
 from data_access.coverage import in_register
 from data_access.masking import mask_id_number
 from data_access.models import Household, Person, PolicyDelivery, Region
@@ -109,3 +110,16 @@ def missing_persons(session: Session, scope: Scope, as_of: dt.date, group: str |
     return pd.DataFrame(
         [(mask_id_number(r[0]), *r[1:]) for r in rows], columns=MISSING_COLUMNS
     )
+
+
+EXPORT_LIMIT = 50_000
+
+
+def export_missing(session: Session, scope: Scope, as_of: dt.date, username: str, region_code: str | None,
+                   group: str | None = None, policy: str | None = None) -> pd.DataFrame:
+    """The missing-policy list for a download (masked, at most EXPORT_LIMIT rows), recorded in the
+    audit log in the same transaction."""
+    frame = missing_persons(session, scope, as_of, group, policy, limit=EXPORT_LIMIT)
+    audit.record(session, username, "export", region_code, "政策未落实名单",
+                 {"rows": len(frame), "as_of": as_of.isoformat(), "group": group, "policy": policy})
+    return frame

@@ -1,37 +1,74 @@
-"""工作总览: the headline figures for the chosen region and date."""
+"""工作总览: the headline figures for the chosen region and date, each with its change since the
+previous month end. Aggregates only (publicity users see this page too): no personal data."""
 
 import streamlit as st
 
 from dashboard import ui
 from dashboard.cache import query
 from dashboard.context import get_context
-from data_access import compliance, coverage
+from data_access import coverage
 
 ctx = get_context()
 ui.header("工作总览", ctx)
 
-head = query(coverage.headline, ctx.scope, ctx.as_of)
-comp = query(compliance.summary, ctx.scope, ctx.as_of, ctx.policy)
+before_day = coverage.previous_month_end(ctx.as_of)
+now = query(coverage.snapshot, ctx.scope, ctx.as_of, ctx.policy)
+before = query(coverage.snapshot, ctx.scope, before_day, ctx.policy)
+same_year = before_day.year == ctx.as_of.year  # year-to-date figures restart on 1 January
 
-if head.persons == 0:
-    ui.empty("所选地区在该日期没有在册的关爱对象。")
+if now.head.persons == 0:
+    ui.empty(f"{ctx.region_name}在 {ctx.as_of:%Y-%m-%d} 没有在册的关爱对象，请在左侧选择其他地区或日期。")
     st.stop()
 
-cols = st.columns(4)
-ui.metric(cols[0], "在册关爱对象", f"{ui.fmt_int(head.persons)} 人")
-ui.metric(cols[1], "结对覆盖率", ui.fmt_pct(head.coverage), help="有在结对关系的在册对象 ÷ 在册对象")
-ui.metric(cols[2], "结对干部", f"{ui.fmt_int(head.cadres_paired)} 名")
-ui.metric(cols[3], "干部达标率", ui.fmt_pct(comp.cadre_on_track_share),
-          help="所结对户均未滞后、未失联的干部占比（口径见“达标规则”）")
+
+def change(now_value, before_value, unit: str = "", year_to_date: bool = False) -> str | None:
+    if before_value is None or now_value is None or (year_to_date and not same_year):
+        return None
+    diff = now_value - before_value
+    if isinstance(diff, float) and unit == "个百分点":
+        return f"{diff * 100:+.1f} {unit}"
+    return f"{diff:+,.0f} {unit}".rstrip()
+
+
+head, comp, need = now.head, now.compliance, now.needs
+st.caption(f"卡片下方为较上月末（{before_day:%Y-%m-%d}）的变化。")
 
 cols = st.columns(4)
-ui.metric(cols[0], "今年联系次数", f"{ui.fmt_int(comp.done_contacts)} / 应 {ui.fmt_int(comp.owed_contacts)}")
-ui.metric(cols[1], "今年走访次数", f"{ui.fmt_int(comp.done_visits)} / 应 {ui.fmt_int(comp.owed_visits)}")
-ui.metric(cols[2], "滞后 / 失联结对", f"{ui.fmt_int(comp.pairings_behind)} / {ui.fmt_int(comp.pairings_silent)}")
-ui.metric(cols[3], "今年慰问金额", f"{head.gifts_yuan:,.0f} 元")
+ui.metric(cols[0], "在册关爱对象", f"{ui.fmt_int(head.persons)} 人", change(head.persons, before.head.persons, "人"))
+ui.metric(cols[1], "在册户数", f"{ui.fmt_int(head.households)} 户", change(head.households, before.head.households, "户"))
+ui.metric(cols[2], "结对覆盖率", ui.fmt_pct(head.coverage), change(head.coverage, before.head.coverage, "个百分点"),
+          help="有在结对关系的在册对象 ÷ 在册对象")
+ui.metric(cols[3], "结对干部", f"{ui.fmt_int(head.cadres_paired)} 名",
+          change(head.cadres_paired, before.head.cadres_paired, "名"))
+
+cols = st.columns(4)
+ui.metric(cols[0], "干部达标率", ui.fmt_pct(comp.cadre_on_track_share),
+          change(comp.cadre_on_track_share, before.compliance.cadre_on_track_share, "个百分点"),
+          help="所结对户均未滞后、未失联的干部占比（口径见“达标规则”）")
+ui.metric(cols[1], "今年联系次数", f"{ui.fmt_int(comp.done_contacts)} / 应 {ui.fmt_int(comp.owed_contacts)}",
+          change(comp.done_contacts, before.compliance.done_contacts, "次", year_to_date=True),
+          help="在结对关系今年以来的联系次数 / 截至当日应联系次数")
+ui.metric(cols[2], "今年走访次数", f"{ui.fmt_int(comp.done_visits)} / 应 {ui.fmt_int(comp.owed_visits)}",
+          change(comp.done_visits, before.compliance.done_visits, "次", year_to_date=True),
+          help="实地走访次数 / 截至当日应走访次数")
+ui.metric(cols[3], "今年慰问金额", f"{head.gifts_yuan:,.0f} 元",
+          change(head.gifts_yuan, before.head.gifts_yuan, "元", year_to_date=True))
+
+cols = st.columns(4)
+ui.metric(cols[0], "在办诉求", f"{ui.fmt_int(need.open)} 件", change(need.open, before.needs.open, "件"),
+          delta_color="inverse")
+ui.metric(cols[1], "逾期诉求", f"{ui.fmt_int(need.overdue)} 件", change(need.overdue, before.needs.overdue, "件"),
+          delta_color="inverse", help="未办结且已过办理期限")
+ui.metric(cols[2], "滞后 / 失联结对", f"{ui.fmt_int(comp.pairings_behind)} / {ui.fmt_int(comp.pairings_silent)}",
+          change(comp.pairings_behind, before.compliance.pairings_behind, "个滞后"), delta_color="inverse")
+ui.metric(cols[3], "认门逾期结对", f"{ui.fmt_int(comp.first_visits_overdue)} 个",
+          change(comp.first_visits_overdue, before.compliance.first_visits_overdue, "个"), delta_color="inverse",
+          help="结对已满认门期限仍未实地走访")
 
 st.subheader("三类群体")
 cols = st.columns(4)
-for column, group in zip(cols, head.groups, strict=True):
-    ui.metric(column, group.group, f"{ui.fmt_int(group.persons)} 人",
+for column, group, previous in zip(cols, head.groups, before.head.groups, strict=True):
+    ui.metric(column, group.group, f"{ui.fmt_int(group.persons)} 人", change(group.persons, previous.persons, "人"),
               help=f"{group.households} 户，结对覆盖 {ui.fmt_pct(group.coverage)}")
+    column.caption(f"{ui.fmt_int(group.households)} 户 · 已结对 {ui.fmt_int(group.paired_persons)} 人 · "
+                   f"覆盖 {ui.fmt_pct(group.coverage)}")

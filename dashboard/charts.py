@@ -1,0 +1,120 @@
+"""Plotly figures for the pages: Chinese labels, readable sizes, and each group always in its own
+colour (vocabulary.GROUP_COLOURS). Functions take the DataFrames data_access returns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from data_access.vocabulary import GROUP_COLOURS, GROUPS
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+LAGGING = "#d7301f"
+NORMAL = "#4a90c2"
+CONTACTS = "#2c7bb6"
+VISITS = "#fdae61"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380, **kwargs) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 16}},
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        plot_bgcolor="white",
+        hoverlabel={"font_family": FONT},
+        **kwargs,
+    )
+    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
+    return fig
+
+
+def _pct_text(values) -> list[str]:
+    return ["—" if pd.isna(v) else f"{v * 100:.1f}%" for v in values]
+
+
+def groups_by_region(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Persons of the four groups stacked per region, coverage written above each bar."""
+    fig = go.Figure()
+    for group in GROUPS:
+        fig.add_bar(
+            x=frame["地区"], y=frame[group], name=group, marker_color=GROUP_COLOURS[group],
+            customdata=frame["代码"], hovertemplate=f"%{{x}}<br>{group}：%{{y}} 人<extra></extra>",
+        )
+    fig.add_scatter(
+        x=frame["地区"], y=frame["在册人数"], mode="text", text=_pct_text(frame["覆盖率"]),
+        textposition="top center", showlegend=False, hoverinfo="skip", textfont={"size": 11},
+    )
+    fig.update_layout(barmode="stack", clickmode="event+select")
+    fig.update_yaxes(title_text="在册人数（人）")
+    return _layout(fig, title)
+
+
+def share_bars(frame: pd.DataFrame, label: str, title: str, share: str = "达标率") -> go.Figure:
+    """Horizontal bars of a share per row, lowest at the top, rows marked 末位 in red."""
+    rows = frame.iloc[::-1]
+    colours = [LAGGING if flag else NORMAL for flag in rows.get("末位", [False] * len(rows))]
+    fig = go.Figure(
+        go.Bar(
+            x=rows[share].fillna(0) * 100, y=rows[label], orientation="h", marker_color=colours,
+            text=_pct_text(rows[share]), textposition="outside",
+            hovertemplate=f"%{{y}}<br>{share}：%{{x:.1f}}%<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text=f"{share}（%）", range=[0, 110])
+    return _layout(fig, title, height=max(300, 26 * len(rows) + 100))
+
+
+def monthly_activity(frame: pd.DataFrame, title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=frame["月份"], y=frame["联系次数"], name="联系次数", marker_color=CONTACTS)
+    fig.add_bar(x=frame["月份"], y=frame["走访次数"], name="其中实地走访", marker_color=VISITS)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="次数")
+    return _layout(fig, title)
+
+
+def shares_over_time(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Lines of the share columns (fractions) of `frame` against its 日期 column."""
+    fig = go.Figure()
+    for column, colour in zip([c for c in frame.columns if c != "日期"], ("#2c7bb6", "#5a8f29", "#c0392b"),
+                              strict=False):
+        fig.add_scatter(
+            x=frame["日期"], y=frame[column] * 100, name=column, mode="lines+markers+text",
+            line={"color": colour, "width": 3}, text=_pct_text(frame[column]), textposition="top center",
+            hovertemplate=f"%{{x}}<br>{column}：%{{y:.1f}}%<extra></extra>",
+        )
+    fig.update_yaxes(title_text="百分比（%）", range=[0, 108])
+    return _layout(fig, title)
+
+
+def policy_delivery(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Delivery rate per entitled policy, one bar colour per group."""
+    fig = go.Figure()
+    for group in GROUPS:
+        rows = frame[frame["类别"] == group]
+        if rows.empty:
+            continue
+        fig.add_bar(
+            x=rows["应享政策"], y=rows["落实率"].fillna(0) * 100, name=group, marker_color=GROUP_COLOURS[group],
+            text=_pct_text(rows["落实率"]), textposition="outside",
+            customdata=rows[["已落实人数", "在册人数"]],
+            hovertemplate=f"{group}<br>%{{x}}：%{{customdata[0]}} / %{{customdata[1]}} 人<extra></extra>",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="落实率（%）", range=[0, 115])
+    return _layout(fig, title, height=420)
+
+
+def holiday_contacts(frame: pd.DataFrame, title: str) -> go.Figure:
+    fig = go.Figure(
+        go.Bar(
+            x=frame["节日"], y=frame["节日联系率"].fillna(0) * 100, marker_color="#c0392b",
+            text=_pct_text(frame["节日联系率"]), textposition="outside",
+            customdata=frame[["联系到的结对户", "在结对户"]],
+            hovertemplate="%{x}<br>联系到 %{customdata[0]} / %{customdata[1]} 户<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="节日联系率（%）", range=[0, 115])
+    return _layout(fig, title, height=340)

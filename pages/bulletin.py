@@ -1,0 +1,67 @@
+"""月通报: pick a month, preview the bulletin's figures, download the Word notice or the workbook
+(each download is generated on click and recorded in the audit log)."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from data_access import bulletin, trends
+
+ctx = get_context()
+ui.header("月通报", ctx, caption=f"{ctx.region_name} · {ctx.year}年")
+
+today = dt.date.today()
+last_month = ctx.as_of.month if ctx.year == today.year else 12
+months = list(range(last_month, 0, -1))
+default = 1 if len(months) > 1 and ctx.year == today.year else 0  # the last completed month
+month = st.selectbox("通报月份", months, index=default, format_func=lambda m: f"{ctx.year}年{m}月", key="bulletin_month")
+
+b = query(bulletin.figures, ctx.scope, ctx.region_code, ctx.year, month, ctx.policy, today)
+st.subheader(b.title)
+if b.as_of < trends.month_end(b.year, b.month):
+    st.caption(f"{b.month}月尚未结束，数据截至 {b.as_of:%Y-%m-%d}。")
+if b.is_empty:
+    ui.empty(f"{b.region_name}在{b.year}年{b.month}月没有在册的关爱对象，本月无通报内容。")
+    st.stop()
+
+
+def _file(fmt: str):
+    def build() -> bytes:
+        return write(bulletin.export, ctx.scope, ctx.region_code, ctx.year, month, ctx.policy, fmt,
+                     ctx.user.username, today)
+    return build
+
+
+cols = st.columns(2)
+cols[0].download_button("下载通报（Word）", _file("docx"), file_name=f"{b.title}.docx", icon=":material/description:",
+                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        use_container_width=True, on_click="ignore")
+cols[1].download_button("下载数据（Excel）", _file("xlsx"), file_name=f"{b.title}.xlsx", icon=":material/table:",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        use_container_width=True, on_click="ignore")
+
+st.markdown("**一、总体情况**")
+st.markdown(bulletin.summary_paragraph(b))
+figures = dict(bulletin.key_figures(b))
+cols = st.columns(4)
+for column, label in zip(cols, ("结对覆盖率", "干部达标率", "本月联系（次）", "逾期诉求（件）"), strict=True):
+    ui.metric(column, label.split("（")[0], figures[label])
+
+st.markdown("**二、分地区情况**")
+if b.by_region.empty:
+    ui.empty("所选地区已是最末一级，没有下级地区。")
+else:
+    ui.table(bulletin.region_table(b))
+st.markdown("**三、分单位情况**")
+if b.units.empty:
+    ui.empty("本月没有在结对的干部。")
+else:
+    ui.table(bulletin.unit_table(b))
+st.markdown("**四、存在问题**")
+st.markdown(bulletin.lagging_paragraph(b))
+if not b.holidays.empty:
+    st.markdown("**五、节日联系情况**")
+    ui.table(bulletin.holiday_table(b))

@@ -1,0 +1,90 @@
+"""覆盖情况: the groups side by side per township (or per village after a drill-down), coverage,
+on-track share, overdue needs; a click on a bar or the 下钻 select makes that region the shared
+region filter (so it is in the URL); and the gaps that need a decision."""
+
+import streamlit as st
+
+from dashboard import charts, filters, ui
+from dashboard.cache import query
+from dashboard.context import get_context
+from data_access import coverage, gaps, regions
+from data_access.vocabulary import GROUPS
+
+ctx = get_context()
+ui.header("覆盖情况", ctx)
+
+frame = query(coverage.by_region, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
+path = query(regions.path, ctx.region_code) if ctx.region_code else []
+parent = path[-2] if len(path) >= 2 and ctx.user.scope.contains(path[-2].code) else None
+codes = dict(zip(frame["地区"], frame["代码"], strict=True))
+
+
+def _drill_from_chart() -> None:
+    points = st.session_state["coverage_chart"].selection.points
+    if points and points[0].get("x") in codes:
+        filters.drill_down(codes[points[0]["x"]])
+
+
+def _drill_from_select() -> None:
+    name = st.session_state["coverage_drill"]
+    if name in codes:
+        filters.drill_down(codes[name])
+
+
+if parent is not None:
+    st.button(f"返回上一级：{parent.name}", icon=":material/arrow_upward:",
+              on_click=filters.drill_down, args=(parent.code,))
+
+if frame.empty:
+    ui.empty(f"{ctx.region_name}已是最末一级，没有下级地区可分；请在左侧选择乡镇或县区查看分布。")
+elif frame["在册人数"].sum() == 0:
+    ui.empty(f"{ctx.region_name}各下级地区在 {ctx.as_of:%Y-%m-%d} 均没有在册的关爱对象。")
+else:
+    first = query(regions.get, frame["代码"].iloc[0])
+    level = regions.LEVEL_LABELS.get(first.level, "地区")
+    st.plotly_chart(
+        charts.groups_by_region(frame, f"各{level}在册对象及结对覆盖率（点击柱形查看下一级）"),
+        key="coverage_chart", on_select=_drill_from_chart, selection_mode="points", use_container_width=True,
+    )
+    if first.level != "village":
+        st.selectbox(f"下钻到{level}", [""] + list(frame["地区"]), key="coverage_drill", on_change=_drill_from_select,
+                     format_func=lambda name: name or "请选择", help="选中后左侧地区筛选和网址同步切换，可直接分享链接")
+    shown = frame.drop(columns=["代码"]).assign(
+        覆盖率=frame["覆盖率"] * 100, 达标率=frame["达标率"] * 100
+    ).rename(columns={"地区": level})
+    ui.table(
+        shown,
+        column_config={
+            "覆盖率": st.column_config.NumberColumn("覆盖率", format="%.1f%%"),
+            "达标率": st.column_config.NumberColumn("干部达标率", format="%.1f%%",
+                                                  help="所结对户均未滞后、未失联的干部占比（按在该地区的结对计）"),
+            **{g: st.column_config.NumberColumn(g, help=f"在册{g}人数") for g in GROUPS},
+        },
+    )
+
+st.subheader("需要决策的缺口")
+unpaired_total = query(gaps.count_unpaired, ctx.scope, ctx.as_of)
+unpaired = query(gaps.unpaired_persons, ctx.scope, ctx.as_of)
+ended = query(gaps.ended_without_successor, ctx.scope, ctx.as_of, ctx.policy)
+children = query(gaps.children_without_leading_cadre, ctx.scope, ctx.as_of)
+tabs = st.tabs([f"未结对对象（{unpaired_total}）", f"结对断档（{len(ended)}）", f"儿童未由领导干部结对（{len(children)}）"])
+with tabs[0]:
+    if unpaired.empty:
+        ui.empty("所有在册对象都有在结对关系。")
+    else:
+        st.caption("在册对象所在户当前没有结对干部；未结对天数自上次结对解除起算（从未结对的为空）。")
+        ui.table(unpaired)
+        if unpaired_total > len(unpaired):
+            st.caption(f"仅显示前 {len(unpaired)} 人，共 {unpaired_total} 人。")
+with tabs[1]:
+    if ended.empty:
+        ui.empty(f"没有解除满 {ctx.policy.successor_gap_days} 天仍未接续的结对。")
+    else:
+        st.caption(f"结对解除满 {ctx.policy.successor_gap_days} 天、户内仍有在册对象但没有新的结对干部。")
+        ui.table(ended)
+with tabs[2]:
+    if children.empty:
+        ui.empty("孤儿、事实无人抚养儿童均由领导干部结对。")
+    else:
+        st.caption("孤儿、事实无人抚养儿童应由领导干部担任“爱心爸妈”，以下结对干部不是领导干部。")
+        ui.table(children)

@@ -1,0 +1,61 @@
+"""政策落实: for each group its entitled policies and how many persons have each delivered; the
+masked list of persons still missing one, to hand to the responsible department (audited export)."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from data_access import permissions, policy_delivery
+from data_access.exporting import ExportStamp, to_xlsx_bytes
+from data_access.vocabulary import ENTITLED_POLICIES, GROUPS
+
+PAGE_SIZE = 100
+
+ctx = get_context()
+ui.header("政策落实", ctx)
+
+summary = query(policy_delivery.summary, ctx.scope, ctx.as_of)
+if summary["在册人数"].sum() == 0:
+    ui.empty(f"{ctx.region_name}在 {ctx.as_of:%Y-%m-%d} 没有在册的关爱对象，暂无政策落实情况。")
+    st.stop()
+
+st.plotly_chart(charts.policy_delivery(summary, "各类群体应享政策落实率"), use_container_width=True)
+ui.table(
+    summary.assign(落实率=summary["落实率"] * 100),
+    column_config={"落实率": st.column_config.NumberColumn("落实率", format="%.1f%%")},
+)
+
+st.subheader("政策未落实名单")
+st.caption("每行为一人一项未落实的应享政策，身份证号已脱敏；可导出后交相关职能部门逐人核实落实。")
+cols = st.columns(2)
+group = cols[0].selectbox("类别", ["全部", *GROUPS], key="pd_group")
+group = None if group == "全部" else group
+names = sorted({p for g in ([group] if group else GROUPS) for p in ENTITLED_POLICIES[g]})
+policy = cols[1].selectbox("应享政策", ["全部", *names], key="pd_policy")
+policy = None if policy == "全部" else policy
+
+total = query(policy_delivery.count_missing, ctx.scope, ctx.as_of, group, policy)
+if total == 0:
+    ui.empty("所选类别的应享政策均已落实。")
+    st.stop()
+pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+page = st.number_input(f"页码（共 {pages} 页，{total} 条）", 1, pages, 1, key="pd_page") if pages > 1 else 1
+rows = query(policy_delivery.missing_persons, ctx.scope, ctx.as_of, group, policy, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+ui.table(rows)
+
+if permissions.allowed(ctx.user.role, "export_lists"):
+    export_key = (ctx.scope.prefix, ctx.as_of, group, policy)
+    if st.button("生成导出文件（Excel）", icon=":material/download:"):
+        frame = write(policy_delivery.export_missing, ctx.scope, ctx.as_of, ctx.user.username, ctx.region_code,
+                      group, policy)
+        what = f"政策未落实名单（截至 {ctx.as_of}）"
+        stamp = ExportStamp(ctx.user.display_name or ctx.user.username, what, ctx.region_name, dt.datetime.now())
+        st.session_state["pd_export"] = (export_key, to_xlsx_bytes({"政策未落实名单": frame}, stamp))
+    ready_key, ready = st.session_state.get("pd_export", (None, None))
+    if ready_key == export_key:
+        st.download_button("下载政策未落实名单.xlsx", ready,
+                           file_name=f"政策未落实名单_{ctx.region_name}_{ctx.as_of}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,55 @@
+"""单位排名: work units and the regions one level down ranked by the share of cadres on track,
+lowest first, with the bottom ones (policy: 排名末位通报个数) highlighted."""
+
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.cache import query
+from dashboard.context import get_context
+from data_access import rankings
+
+ctx = get_context()
+ui.header("单位排名", ctx)
+bottom = ctx.policy.ranking_bottom_count
+st.caption(f"按干部达标率从低到高排列；未全部达标的前 {bottom} 名标为“末位”（红色），个数可在规则设置中调整。")
+
+
+def _highlight(row):
+    return ["background-color: #fde0dc" if row["末位"] else ""] * len(row)
+
+
+def _show(frame, label):
+    shown = frame.assign(达标率=frame["达标率"] * 100)
+    if "覆盖率" in shown:
+        shown = shown.assign(覆盖率=frame["覆盖率"] * 100)
+    shown = shown.assign(末位=frame["末位"].map(lambda x: "末位" if x else ""))
+    st.dataframe(
+        shown.style.apply(_highlight, axis=1, subset=None).format(
+            {c: "{:.1f}%" for c in ("达标率", "覆盖率") if c in shown}, na_rep="—"),
+        hide_index=True, use_container_width=True,
+        column_config={"代码": None},
+    )
+
+
+units_tab, regions_tab = st.tabs(["工作单位", "下级地区"])
+with units_tab:
+    units = query(rankings.units, ctx.scope, ctx.as_of, ctx.policy)
+    if units.empty:
+        ui.empty(f"{ctx.region_name}在 {ctx.as_of:%Y-%m-%d} 没有在结对的干部，无法排名。")
+    else:
+        lagging = rankings.lagging(units)
+        if lagging:
+            st.warning("达标率末位单位：" + "、".join(lagging), icon=":material/warning:")
+        st.plotly_chart(charts.share_bars(units.head(30), "工作单位", "各单位干部达标率（最低的 30 个）"),
+                        use_container_width=True)
+        _show(units, "工作单位")
+with regions_tab:
+    places = query(rankings.regions, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
+    if places.empty or places["结对干部"].sum() == 0:
+        ui.empty(f"{ctx.region_name}没有可排名的下级地区（已是最末一级，或下级地区没有在结对的干部）。")
+    else:
+        lagging = rankings.lagging(places)
+        if lagging:
+            st.warning("达标率末位地区：" + "、".join(lagging), icon=":material/warning:")
+        st.plotly_chart(charts.share_bars(places, "地区", "各地区干部达标率"), use_container_width=True)
+        _show(places, "地区")
