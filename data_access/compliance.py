@@ -1,7 +1,8 @@
 """The compliance rule of RULES.md, once, in SQL: owed and done contacts/visits, 滞后 / 失联 / 达标.
 
 `pairing_status(scope, as_of, policy)` is the single definition; every page, export, CLI command
-and roll-up selects from it. Thresholds come from `Policy`. The date arithmetic is done in Python
+and roll-up selects from it: the roll-ups per region / unit / cadre, the inspectors' laggard list
+(filtered, worst first, paged), the `export laggards` frame and the cadre detail below. Thresholds come from `Policy`. The date arithmetic is done in Python
 into bound parameters, so the same statement runs on SQLite and PostgreSQL.
 
 Reading of the boundaries (see RULES.md):
@@ -18,13 +19,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Contact, Household, Pairing
+from data_access import masking, needs
+from data_access.models import (
+    Cadre,
+    Contact,
+    Household,
+    Need,
+    Pairing,
+    Person,
+    Region,
+    SupervisionAction,
+    Unit,
+)
 from data_access.policy import Policy
 from data_access.scope import Scope
-from data_access.vocabulary import METHOD_VISIT, STATUS_BEHIND, STATUS_ON_TRACK, STATUS_SILENT
+from data_access.vocabulary import GROUPS, METHOD_VISIT, STATUS_BEHIND, STATUS_ON_TRACK, STATUS_SILENT
 
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 HALF_ENDS = ((6, 30), (12, 31))
@@ -224,4 +237,621 @@ def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> C
     )
 
 
+# --- the inspectors' laggard list ----------------------------------------------------------------
 
+STATUS_BOTH = status_label(True, True)
+LAGGARD_STATUSES = (STATUS_BEHIND, STATUS_SILENT, STATUS_BOTH)
+
+
+@dataclass(frozen=True)
+class LaggardFilter:
+    """What an inspector narrows the laggard list by; None / empty means no narrowing."""
+
+    unit_id: int | None = None
+    rank: str | None = None
+    group: str | None = None  # a person of this group lives in the household
+    status: str | None = None  # 滞后: behind (silent or not); 失联: silent; 滞后、失联: both
+    min_days_silent: int | None = None  # no contact for more than this many days
+    reminded_only: bool = False  # the cadre was reminded or supervised this year, on or before D
+    text: str = ""  # part of a cadre's name or code, or of a unit's name
+
+
+def _silent_since(rows):
+    """The day the pairing went quiet: its last contact, or its start when it never had one."""
+    return func.coalesce(rows.c.last_contact, rows.c.start_date)
+
+
+def _capped(done, owed):
+    return case((done < owed, done), else_=owed)
+
+
+def _shortfall(rows):
+    return (rows.c.owed_contacts - _capped(rows.c.done_contacts, rows.c.owed_contacts)) + (
+        rows.c.owed_visits - _capped(rows.c.done_visits, rows.c.owed_visits)
+    )
+
+
+def _reminded(cadre_id, as_of: dt.date):
+    return (
+        select(SupervisionAction.id)
+        .where(
+            SupervisionAction.cadre_id == cadre_id,
+            SupervisionAction.issued_date >= dt.date(as_of.year, 1, 1),
+            SupervisionAction.issued_date <= as_of,
+        )
+        .exists()
+    )
+
+
+def _status_conditions(status: str | None, is_behind, is_silent) -> list:
+    if status == STATUS_BEHIND:
+        return [is_behind == 1]
+    if status == STATUS_SILENT:
+        return [is_silent == 1]
+    if status == STATUS_BOTH:
+        return [is_behind == 1, is_silent == 1]
+    return [or_(is_behind == 1, is_silent == 1)]
+
+
+def _text_condition(text: str):
+    text = text.strip()
+    if not text:
+        return None
+    return or_(
+        Cadre.name.contains(text, autoescape=True),
+        Cadre.code.contains(text, autoescape=True),
+        Unit.name.contains(text, autoescape=True),
+    )
+
+
+def _laggards(scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) -> Select:
+    """Behind or silent pairings active on `as_of`, filtered, worst first: both before silent before
+    behind, then the largest shortfall, then the longest silence."""
+    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    village = Region.__table__.alias("village")
+    township = Region.__table__.alias("township")
+    silent_since = _silent_since(rows)
+    conditions = _status_conditions(flt.status, rows.c.is_behind, rows.c.is_silent)
+    if flt.unit_id is not None:
+        conditions.append(Cadre.unit_id == flt.unit_id)
+    if flt.rank:
+        conditions.append(Cadre.rank == flt.rank)
+    if flt.group:
+        conditions.append(
+            select(Person.id).where(Person.household_id == rows.c.household_id, Person.group == flt.group).exists()
+        )
+    if flt.min_days_silent is not None:
+        conditions.append(silent_since < as_of - dt.timedelta(days=flt.min_days_silent))
+    if flt.reminded_only:
+        conditions.append(_reminded(rows.c.cadre_id, as_of))
+    text = _text_condition(flt.text)
+    if text is not None:
+        conditions.append(text)
+    return (
+        select(
+            rows.c.pairing_id,
+            rows.c.cadre_id,
+            Cadre.code.label("cadre_code"),
+            Cadre.name.label("cadre_name"),
+            Cadre.rank,
+            Unit.name.label("unit_name"),
+            rows.c.household_id,
+            Household.code.label("household_code"),
+            township.c.name.label("township"),
+            village.c.name.label("village"),
+            rows.c.owed_contacts,
+            rows.c.done_contacts,
+            rows.c.owed_visits,
+            rows.c.done_visits,
+            rows.c.last_contact,
+            silent_since.label("silent_since"),
+            rows.c.is_behind,
+            rows.c.is_silent,
+            rows.c.first_visit_overdue,
+        )
+        .join(Cadre, Cadre.id == rows.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .join(Household, Household.id == rows.c.household_id)
+        .join(village, village.c.code == rows.c.village_code)
+        .outerjoin(township, township.c.code == village.c.parent_code)
+        .where(*conditions)
+        .order_by(
+            (rows.c.is_behind + 2 * rows.c.is_silent).desc(),
+            _shortfall(rows).desc(),
+            silent_since,
+            Cadre.code,
+            rows.c.pairing_id,
+        )
+    )
+
+
+def _chunks(ids, size: int = 500):
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def household_groups(session: Session, household_ids) -> dict[int, str]:
+    """The groups of the persons in each household, joined with 、 in the vocabulary's order."""
+    found: dict[int, set[str]] = {}
+    for chunk in _chunks(household_ids):
+        statement = select(Person.household_id, Person.group).where(Person.household_id.in_(chunk)).distinct()
+        for household_id, group in session.execute(statement):
+            found.setdefault(household_id, set()).add(group)
+    order = {group: i for i, group in enumerate(GROUPS)}
+    return {h: "、".join(sorted(groups, key=lambda g: (order.get(g, 99), g))) for h, groups in found.items()}
+
+
+def reminder_counts(session: Session, cadre_ids, as_of: dt.date) -> dict[int, int]:
+    """How many reminders / supervision orders each cadre received this year, on or before D."""
+    counts: dict[int, int] = {}
+    for chunk in _chunks(cadre_ids):
+        statement = (
+            select(SupervisionAction.cadre_id, func.count())
+            .where(
+                SupervisionAction.cadre_id.in_(chunk),
+                SupervisionAction.issued_date >= dt.date(as_of.year, 1, 1),
+                SupervisionAction.issued_date <= as_of,
+            )
+            .group_by(SupervisionAction.cadre_id)
+        )
+        counts.update(dict(session.execute(statement).all()))
+    return counts
+
+
+LAGGARD_COLUMNS = [
+    "状态", "干部姓名", "干部编号", "职级", "工作单位", "户编号", "乡镇", "村", "类别",
+    "已联系", "应联系", "已走访", "应走访", "最近联系日期", "未联系天数", "认门", "本年提醒",
+]
+LAGGARDS_EXPORT_COLUMNS = [
+    "干部编号", "干部姓名", "工作单位", "户编号", "乡镇", "村", "类别", "状态",
+    "已联系", "应联系", "已走访", "应走访", "最近联系日期",
+]
+
+
+@dataclass(frozen=True)
+class LaggardPage:
+    total: int  # laggard pairings matching the filter
+    rows: pd.DataFrame  # LAGGARD_COLUMNS, plus pairing_id and cadre_id for selecting rows
+
+
+def _laggard_frame(session: Session, rows, as_of: dt.date) -> pd.DataFrame:
+    groups = household_groups(session, [r["household_id"] for r in rows])
+    reminded = reminder_counts(session, [r["cadre_id"] for r in rows], as_of)
+    records = [
+        {
+            "状态": status_label(r["is_behind"], r["is_silent"]),
+            "干部姓名": r["cadre_name"],
+            "干部编号": r["cadre_code"],
+            "职级": r["rank"],
+            "工作单位": r["unit_name"],
+            "户编号": r["household_code"],
+            "乡镇": r["township"] or "",
+            "村": r["village"],
+            "类别": groups.get(r["household_id"], ""),
+            "已联系": int(r["done_contacts"]),
+            "应联系": int(r["owed_contacts"]),
+            "已走访": int(r["done_visits"]),
+            "应走访": int(r["owed_visits"]),
+            "最近联系日期": r["last_contact"],
+            "未联系天数": (as_of - r["silent_since"]).days,
+            "认门": "逾期" if r["first_visit_overdue"] else "",
+            "本年提醒": reminded.get(r["cadre_id"], 0),
+            "pairing_id": r["pairing_id"],
+            "cadre_id": r["cadre_id"],
+        }
+        for r in rows
+    ]
+    return pd.DataFrame(records, columns=LAGGARD_COLUMNS + ["pairing_id", "cadre_id"])
+
+
+def laggard_page(
+    session: Session,
+    scope: Scope,
+    as_of: dt.date,
+    policy: Policy,
+    flt: LaggardFilter = LaggardFilter(),
+    page: int = 1,
+    page_size: int = 50,
+) -> LaggardPage:
+    """One page of the laggard list, worst first, and how many rows match in all."""
+    statement = _laggards(scope, as_of, policy, flt)
+    paged = statement.add_columns(func.count().over().label("total")).limit(page_size).offset(
+        (max(page, 1) - 1) * page_size
+    )
+    rows = session.execute(paged).mappings().all()
+    if rows:
+        total = rows[0]["total"]
+    else:
+        total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    return LaggardPage(total=int(total), rows=_laggard_frame(session, rows, as_of))
+
+
+def laggards_frame(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter = LaggardFilter()
+) -> pd.DataFrame:
+    """Every behind or silent pairing active on `as_of` (the `export laggards` list), worst first."""
+    rows = session.execute(_laggards(scope, as_of, policy, flt)).mappings().all()
+    return _laggard_frame(session, rows, as_of)[LAGGARDS_EXPORT_COLUMNS]
+
+
+def laggard_pairings_of(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_ids) -> list[int]:
+    """The behind or silent pairings of these cadres on `as_of` (what a reminder to a cadre is about)."""
+    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    statement = select(rows.c.pairing_id).where(
+        rows.c.cadre_id.in_(list(cadre_ids)), or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
+    )
+    return list(session.scalars(statement.order_by(rows.c.pairing_id)))
+
+
+# --- roll-ups ---------------------------------------------------------------------------------------
+
+def _share(part, whole):
+    return [p / w if w else None for p, w in zip(part, whole, strict=True)]
+
+
+REGION_ROLLUP_COLUMNS = [
+    "地区", "结对户数", "达标", "滞后", "失联", "结对达标率", "干部数", "有滞后失联的干部",
+    "联系完成率", "走访完成率", "认门逾期",
+]
+
+
+def region_rollup(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, code_length: int = 9
+) -> pd.DataFrame:
+    """Per region whose code has `code_length` digits (9: township, 12: village), lowest share of
+    on-track pairings first. Completion rates cap each pairing's done at what it owes."""
+    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    region_code = func.substr(rows.c.village_code, 1, code_length)
+    lagging = or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
+    statement = (
+        select(
+            region_code.label("region_code"),
+            func.count(),
+            func.sum(case((lagging, 0), else_=1)),
+            func.sum(rows.c.is_behind),
+            func.sum(rows.c.is_silent),
+            func.count(rows.c.cadre_id.distinct()),
+            func.count(case((lagging, rows.c.cadre_id)).distinct()),
+            func.sum(_capped(rows.c.done_contacts, rows.c.owed_contacts)),
+            func.sum(rows.c.owed_contacts),
+            func.sum(_capped(rows.c.done_visits, rows.c.owed_visits)),
+            func.sum(rows.c.owed_visits),
+            func.sum(rows.c.first_visit_overdue),
+        )
+        .group_by(region_code)
+    )
+    data = [tuple(int(v or 0) if i else v for i, v in enumerate(r)) for r in session.execute(statement)]
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_([d[0] for d in data]))).all())
+    frame = pd.DataFrame(
+        data,
+        columns=["code", "结对户数", "达标", "滞后", "失联", "干部数", "有滞后失联的干部",
+                 "done_c", "owed_c", "done_v", "owed_v", "认门逾期"],
+    )
+    frame.insert(0, "地区", [names.get(code, code) for code in frame["code"]])
+    frame["结对达标率"] = _share(frame["达标"], frame["结对户数"])
+    frame["联系完成率"] = _share(frame["done_c"], frame["owed_c"])
+    frame["走访完成率"] = _share(frame["done_v"], frame["owed_v"])
+    frame = frame.sort_values(["结对达标率", "结对户数"], ascending=[True, False], na_position="last")
+    return frame[["code"] + REGION_ROLLUP_COLUMNS].reset_index(drop=True)
+
+
+UNIT_ROLLUP_COLUMNS = ["工作单位", "干部数", "达标干部", "滞后干部", "失联干部", "干部达标率", "结对户数"]
+
+
+def unit_rollup(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None
+) -> pd.DataFrame:
+    """Per work unit: its cadres with a pairing in scope, by their worst status; lowest share of
+    on-track cadres first (then the larger unit)."""
+    cadres = cadre_status(scope, as_of, policy).subquery("cadre_status")
+    on_track = func.sum(case((or_(cadres.c.is_behind == 1, cadres.c.is_silent == 1), 0), else_=1))
+    count = func.count()
+    statement = (
+        select(
+            Unit.id, Unit.name, count, on_track, func.sum(cadres.c.is_behind), func.sum(cadres.c.is_silent),
+            func.sum(cadres.c.pairings),
+        )
+        .join(Cadre, Cadre.id == cadres.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .group_by(Unit.id, Unit.name)
+        .order_by((on_track * 1.0 / count), count.desc(), Unit.name)
+        .limit(limit)
+    )
+    data = [(r[0], r[1], *(int(v) for v in r[2:])) for r in session.execute(statement)]
+    frame = pd.DataFrame(data, columns=["unit_id", "工作单位", "干部数", "达标干部", "滞后干部", "失联干部", "结对户数"])
+    frame["干部达标率"] = _share(frame["达标干部"], frame["干部数"])
+    return frame[["unit_id"] + UNIT_ROLLUP_COLUMNS]
+
+
+CADRE_ROLLUP_COLUMNS = [
+    "状态", "干部姓名", "干部编号", "职级", "工作单位", "结对户数", "滞后户数", "失联户数",
+    "已联系", "应联系", "已走访", "应走访", "最近联系日期", "本年提醒",
+]
+
+
+def cadre_rollup(
+    session: Session,
+    scope: Scope,
+    as_of: dt.date,
+    policy: Policy,
+    flt: LaggardFilter = LaggardFilter(),
+    page: int = 1,
+    page_size: int = 50,
+) -> LaggardPage:
+    """Per cadre (their worst status over the pairings active on D), worst first, paged. The filter's
+    status, unit, rank, reminded and text apply to the cadre; group and days silent to any of their
+    lagging pairings."""
+    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    silent_since = _silent_since(rows)
+    lag_conditions = []
+    if flt.group:
+        lag_conditions.append(
+            select(Person.id).where(Person.household_id == rows.c.household_id, Person.group == flt.group).exists()
+        )
+    if flt.min_days_silent is not None:
+        lag_conditions.append(silent_since < as_of - dt.timedelta(days=flt.min_days_silent))
+    matching = and_(or_(rows.c.is_behind == 1, rows.c.is_silent == 1), *lag_conditions)
+    per_cadre = (
+        select(
+            rows.c.cadre_id,
+            func.count().label("pairings"),
+            func.max(rows.c.is_behind).label("is_behind"),
+            func.max(rows.c.is_silent).label("is_silent"),
+            func.sum(rows.c.is_behind).label("behind_pairings"),
+            func.sum(rows.c.is_silent).label("silent_pairings"),
+            func.sum(rows.c.done_contacts).label("done_contacts"),
+            func.sum(rows.c.owed_contacts).label("owed_contacts"),
+            func.sum(rows.c.done_visits).label("done_visits"),
+            func.sum(rows.c.owed_visits).label("owed_visits"),
+            func.max(rows.c.last_contact).label("last_contact"),
+            func.sum(_shortfall(rows)).label("shortfall"),
+            func.max(case((matching, 1), else_=0)).label("matching"),
+        )
+        .group_by(rows.c.cadre_id)
+        .subquery("per_cadre")
+    )
+    conditions = _status_conditions(flt.status, per_cadre.c.is_behind, per_cadre.c.is_silent)
+    conditions.append(per_cadre.c.matching == 1)
+    if flt.unit_id is not None:
+        conditions.append(Cadre.unit_id == flt.unit_id)
+    if flt.rank:
+        conditions.append(Cadre.rank == flt.rank)
+    if flt.reminded_only:
+        conditions.append(_reminded(per_cadre.c.cadre_id, as_of))
+    text = _text_condition(flt.text)
+    if text is not None:
+        conditions.append(text)
+    statement = (
+        select(per_cadre, Cadre.code, Cadre.name, Cadre.rank, Unit.name.label("unit_name"),
+               func.count().over().label("total"))
+        .join(Cadre, Cadre.id == per_cadre.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .where(*conditions)
+        .order_by(
+            (per_cadre.c.is_behind + 2 * per_cadre.c.is_silent).desc(),
+            per_cadre.c.shortfall.desc(),
+            per_cadre.c.last_contact.is_not(None),
+            per_cadre.c.last_contact,
+            Cadre.code,
+        )
+        .limit(page_size)
+        .offset((max(page, 1) - 1) * page_size)
+    )
+    found = session.execute(statement).mappings().all()
+    reminded = reminder_counts(session, [r["cadre_id"] for r in found], as_of)
+    records = [
+        {
+            "状态": status_label(r["is_behind"], r["is_silent"]),
+            "干部姓名": r["name"],
+            "干部编号": r["code"],
+            "职级": r["rank"],
+            "工作单位": r["unit_name"],
+            "结对户数": int(r["pairings"]),
+            "滞后户数": int(r["behind_pairings"]),
+            "失联户数": int(r["silent_pairings"]),
+            "已联系": int(r["done_contacts"]),
+            "应联系": int(r["owed_contacts"]),
+            "已走访": int(r["done_visits"]),
+            "应走访": int(r["owed_visits"]),
+            "最近联系日期": r["last_contact"],
+            "本年提醒": reminded.get(r["cadre_id"], 0),
+            "cadre_id": r["cadre_id"],
+        }
+        for r in found
+    ]
+    total = int(found[0]["total"]) if found else 0
+    return LaggardPage(total=total, rows=pd.DataFrame(records, columns=CADRE_ROLLUP_COLUMNS + ["cadre_id"]))
+
+
+# --- one cadre ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CadreOption:
+    id: int
+    code: str
+    name: str
+    unit: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.code}，{self.unit}）"
+
+
+def _cadre_in_scope(scope: Scope):
+    """SQL: the cadre has (or had) a pairing with a household inside `scope`."""
+    return (
+        select(Pairing.id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Pairing.cadre_id == Cadre.id, scope.within(Household.village_code))
+        .exists()
+    )
+
+
+def find_cadres(session: Session, scope: Scope, text: str = "", limit: int = 30) -> list[CadreOption]:
+    """Cadres paired with a household in scope whose name, code or unit contains `text`."""
+    statement = (
+        select(Cadre.id, Cadre.code, Cadre.name, Unit.name)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .where(_cadre_in_scope(scope))
+        .order_by(Cadre.code)
+        .limit(limit)
+    )
+    condition = _text_condition(text)
+    if condition is not None:
+        statement = statement.where(condition)
+    return [CadreOption(*row) for row in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class CadreProfile:
+    id: int
+    code: str
+    name: str
+    unit: str
+    rank: str
+    is_leader: bool
+    phone: str  # masked
+
+
+def cadre_profile(session: Session, scope: Scope, cadre_id: int) -> CadreProfile | None:
+    """The cadre, or None when they have no pairing inside `scope` (nothing to show this user)."""
+    row = session.execute(
+        select(Cadre.id, Cadre.code, Cadre.name, Unit.name, Cadre.rank, Cadre.is_leader, Cadre.phone)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .where(Cadre.id == cadre_id, _cadre_in_scope(scope))
+    ).first()
+    if row is None:
+        return None
+    return CadreProfile(*row[:6], phone=masking.mask_phone(row[6]))
+
+
+CADRE_PAIRING_COLUMNS = [
+    "户编号", "乡镇", "村", "类别", "结对对象", "开始日期", "结束日期", "状态",
+    "已联系", "应联系", "已走访", "应走访", "最近联系日期", "认门",
+]
+
+
+def cadre_pairings(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> pd.DataFrame:
+    """The cadre's pairings in scope that were active at some time this year up to D; the status
+    columns are filled for those active on D. Names of the persons cared for are masked."""
+    status = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    village = Region.__table__.alias("village")
+    township = Region.__table__.alias("township")
+    statement = (
+        select(
+            Pairing.id, Pairing.household_id, Household.code, township.c.name, village.c.name,
+            Pairing.start_date, Pairing.end_date, status.c.is_behind, status.c.is_silent,
+            status.c.done_contacts, status.c.owed_contacts, status.c.done_visits, status.c.owed_visits,
+            status.c.last_contact, status.c.first_visit_overdue,
+        )
+        .join(Household, Household.id == Pairing.household_id)
+        .join(village, village.c.code == Household.village_code)
+        .outerjoin(township, township.c.code == village.c.parent_code)
+        .outerjoin(status, status.c.pairing_id == Pairing.id)
+        .where(
+            Pairing.cadre_id == cadre_id,
+            scope.within(Household.village_code),
+            Pairing.start_date <= as_of,
+            or_(Pairing.end_date.is_(None), Pairing.end_date > dt.date(as_of.year, 1, 1)),
+        )
+        .order_by(Pairing.end_date.is_not(None), Household.code, Pairing.start_date)
+    )
+    rows = session.execute(statement).all()
+    household_ids = [r[1] for r in rows]
+    groups = household_groups(session, household_ids)
+    names: dict[int, list[str]] = {}
+    for chunk in _chunks(household_ids):
+        for household_id, name in session.execute(
+            select(Person.household_id, Person.name).where(Person.household_id.in_(chunk)).order_by(Person.id)
+        ):
+            names.setdefault(household_id, []).append(masking.mask_name(name))
+    records = []
+    for r in rows:
+        active = r[7] is not None
+        records.append(
+            [
+                r[2], r[3] or "", r[4], groups.get(r[1], ""), "、".join(names.get(r[1], [])), r[5], r[6],
+                status_label(r[7], r[8]) if active else "已解除",
+                *((int(v) for v in r[9:13]) if active else (None,) * 4),
+                r[13] if active else None,
+                ("逾期" if r[14] else "") if active else "",
+            ]
+        )
+    return pd.DataFrame(records, columns=CADRE_PAIRING_COLUMNS)
+
+
+TIMELINE_COLUMNS = ["截至", "应联系", "已联系", "应走访", "已走访", "本季联系", "本季走访"]
+
+
+def cadre_timeline(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> pd.DataFrame:
+    """Owed against done at each quarter end of the year up to D, and at D itself: the rule applied
+    as of each of those days (what was known then), summed over the cadre's pairings active that
+    day; plus the contacts and visits made within each quarter."""
+    points = [end for end in period_ends(as_of.year, QUARTER_ENDS) if end < as_of] + [as_of]
+    records = []
+    previous = dt.date(as_of.year, 1, 1) - dt.timedelta(days=1)
+    for day in points:
+        rows = pairing_status(scope, day, policy).subquery("pairing_status")
+        owed_c, done_c, owed_v, done_v = session.execute(
+            select(
+                func.coalesce(func.sum(rows.c.owed_contacts), 0),
+                func.coalesce(func.sum(rows.c.done_contacts), 0),
+                func.coalesce(func.sum(rows.c.owed_visits), 0),
+                func.coalesce(func.sum(rows.c.done_visits), 0),
+            ).where(rows.c.cadre_id == cadre_id)
+        ).one()
+        made, visits = session.execute(
+            select(func.count(), func.coalesce(func.sum(case((Contact.method == METHOD_VISIT, 1), else_=0)), 0))
+            .join(Pairing, Pairing.id == Contact.pairing_id)
+            .join(Household, Household.id == Pairing.household_id)
+            .where(
+                Pairing.cadre_id == cadre_id,
+                scope.within(Household.village_code),
+                Contact.contact_date > previous,
+                Contact.contact_date <= day,
+            )
+        ).one()
+        records.append([day, int(owed_c), int(done_c), int(owed_v), int(done_v), int(made), int(visits)])
+        previous = day
+    return pd.DataFrame(records, columns=TIMELINE_COLUMNS)
+
+
+CONTACT_COLUMNS = ["日期", "方式", "户编号", "内容", "慰问金额（元）"]
+
+
+def cadre_contacts(session: Session, scope: Scope, as_of: dt.date, cadre_id: int, limit: int = 200) -> pd.DataFrame:
+    """The cadre's contacts this year up to D with households in scope, latest first."""
+    statement = (
+        select(Contact.contact_date, Contact.method, Household.code, Contact.content, Contact.gift_yuan)
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(
+            Pairing.cadre_id == cadre_id,
+            scope.within(Household.village_code),
+            Contact.contact_date >= dt.date(as_of.year, 1, 1),
+            Contact.contact_date <= as_of,
+        )
+        .order_by(Contact.contact_date.desc(), Contact.id.desc())
+        .limit(limit)
+    )
+    rows = [(r[0], r[1], r[2], r[3] or "", float(r[4]) if r[4] is not None else None) for r in session.execute(statement)]
+    return pd.DataFrame(rows, columns=CONTACT_COLUMNS)
+
+
+CADRE_NEED_COLUMNS = ["诉求编号", "户编号", "类别", "内容", "提出日期", "办理期限", "状态", "办结日期"]
+
+
+def cadre_needs(session: Session, scope: Scope, as_of: dt.date, cadre_id: int) -> pd.DataFrame:
+    """Needs raised through the cadre's pairings on or before D, as they stood on D."""
+    closed = and_(Need.closed_date.is_not(None), Need.closed_date <= as_of)
+    state = case((closed, "已办结"), (needs.overdue_on(as_of), "逾期"), else_="办理中")
+    statement = (
+        select(Need.code, Household.code, Need.category, Need.content, Need.raised_date, Need.due_date, state,
+               case((closed, Need.closed_date)))
+        .join(Pairing, Pairing.id == Need.pairing_id)
+        .join(Household, Household.id == Need.household_id)
+        .where(Pairing.cadre_id == cadre_id, scope.within(Household.village_code), Need.raised_date <= as_of)
+        .order_by(Need.raised_date.desc(), Need.code)
+    )
+    return pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=CADRE_NEED_COLUMNS)
