@@ -67,9 +67,12 @@ class Loader:
         return state
 
     def _insert(self, model, rows: list[dict]) -> None:
+        """Core executemany (no ORM bookkeeping): attribute names mapped to column names."""
         if self.write and rows:
-            for batch in chunks(rows, 2000):
-                self.session.execute(insert(model), batch)
+            columns = {attr.key: attr.columns[0].key for attr in model.__mapper__.column_attrs}
+            connection = self.session.connection()
+            for batch in chunks(rows, 5000):
+                connection.execute(insert(model.__table__), [{columns[k]: v for k, v in row.items()} for row in batch])
 
     def _update(self, model, rows: list[dict]) -> None:
         if self.write and rows:
@@ -394,10 +397,13 @@ class Loader:
     def _pairing_on(self, household: str, day: dt.date) -> int | None:
         """The household's pairing active on `day` (the latest started), for a need's pairing."""
         best: tuple[dt.date, int] | None = None
-        for (hcode, ccode), periods in self.periods.items():
-            if hcode != household:
-                continue
-            for start, end in periods:
+        if not hasattr(self, "_by_household"):
+            self._by_household: dict[str, list[str]] = defaultdict(list)
+            for hcode, ccode in self.periods:
+                self._by_household[hcode].append(ccode)
+        for ccode in self._by_household.get(household, []):
+            hcode = household
+            for start, end in self.periods[(hcode, ccode)]:
                 pid = self.pairing_ids.get((hcode, ccode, start))
                 if pid and start <= day and (end is None or day < end) and (best is None or start > best[0]):
                     best = (start, pid)
