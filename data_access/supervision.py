@@ -16,13 +16,19 @@ Writes bump the data version and are audited ("reminder") in the same transactio
 from __future__ import annotations
 
 import datetime as dt
+import io
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Cadre, Contact, Household, Pairing, Region, SupervisionAction, Unit
-from data_access.scope import Scope
+from data_access import audit, compliance
+from data_access.db import bump_version
+from data_access.models import Cadre, Contact, Household, Pairing, Region, SupervisionAction, Unit, User
+from data_access.policy import Policy
+from data_access.scope import Scope, ScopeError
+from data_access.vocabulary import ACTION_KINDS, ACTION_REMIND
 
 ANSWERED = "已回应"
 PENDING = "待回应"
@@ -115,3 +121,277 @@ def unanswered_actions(session: Session, scope: Scope, as_of: dt.date, limit: in
     frame = pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=UNANSWERED_COLUMNS[:-1])
     frame["逾期天数"] = [(as_of - deadline).days for deadline in frame["回应期限"]] if len(frame) else []
     return frame
+
+
+# --- issuing ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssueResult:
+    batch_no: str
+    actions: int
+    cadres: int
+    deadline: dt.date
+
+
+def _missing(row, as_of: dt.date) -> str:
+    """What the pairing lacks on `as_of`, in the words of a notice."""
+    parts = []
+    if row["done_contacts"] < row["owed_contacts"]:
+        parts.append(f"联系 {row['done_contacts']}/{row['owed_contacts']} 次")
+    if row["done_visits"] < row["owed_visits"]:
+        parts.append(f"实地走访 {row['done_visits']}/{row['owed_visits']} 次")
+    if row["is_silent"]:
+        since = row["last_contact"]
+        parts.append(
+            f"已 {(as_of - since).days} 天未联系" if since else f"结对以来 {(as_of - row['start_date']).days} 天未联系"
+        )
+    if row["first_visit_overdue"]:
+        parts.append("未认门")
+    return "；".join(parts) or "按期联系"
+
+
+def _next_batch_no(session: Session, kind: str, issued: dt.date) -> str:
+    prefix = f"{_BATCH_PREFIX.get(kind, 'TX')}{issued:%Y%m%d}-"
+    taken = session.scalar(
+        select(func.count(func.distinct(SupervisionAction.batch_no))).where(SupervisionAction.batch_no.like(f"{prefix}%"))
+    )
+    return f"{prefix}{taken + 1:03d}"
+
+
+def issue(
+    session: Session,
+    scope: Scope,
+    as_of: dt.date,
+    policy: Policy,
+    username: str,
+    kind: str,
+    pairing_ids: list[int],
+    issued_date: dt.date | None = None,
+    deadline: dt.date | None = None,
+    note: str = "",
+) -> IssueResult:
+    """Issue a reminder or supervision order about each of `pairing_ids` (to each one's cadre), as one
+    batch. The reason stored is what the pairing lacks on `as_of` (the day the inspector looked at).
+    The pairings must be active on `as_of` inside `scope`; otherwise nothing is written."""
+    if kind not in ACTION_KINDS:
+        raise ValueError(f"未知的督办类型：{kind}")
+    ids = sorted(set(pairing_ids))
+    if not ids:
+        raise ValueError("请先选择要提醒或督办的干部")
+    issued_date = issued_date or dt.date.today()
+    deadline = deadline or issued_date + dt.timedelta(days=policy.response_days)
+    if deadline < issued_date:
+        raise ValueError("回应期限不能早于发出日期")
+    status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
+    rows = session.execute(select(status).where(status.c.pairing_id.in_(ids))).mappings().all()
+    if len(rows) != len(ids):
+        raise ScopeError("所选结对不在当前地区范围内或已解除，请刷新后重试")
+    batch_no = _next_batch_no(session, kind, issued_date)
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    suffix = f"。{note.strip()}" if note.strip() else ""
+    session.execute(
+        insert(SupervisionAction),
+        [
+            {
+                "cadre_id": r["cadre_id"],
+                "pairing_id": r["pairing_id"],
+                "kind": kind,
+                "issued_date": issued_date,
+                "deadline": deadline,
+                "reason": f"截至{as_of:%Y-%m-%d}：{_missing(r, as_of)}{suffix}",
+                "batch_no": batch_no,
+                "issued_by": user_id,
+            }
+            for r in rows
+        ],
+    )
+    cadres = len({r["cadre_id"] for r in rows})
+    audit.record(
+        session, username, "reminder", scope.prefix or None, batch_no,
+        {"kind": kind, "actions": len(rows), "cadres": cadres, "issued": issued_date, "deadline": deadline,
+         "as_of": as_of},
+    )
+    bump_version(session)
+    return IssueResult(batch_no, len(rows), cadres, deadline)
+
+
+# --- reading past actions -------------------------------------------------------------------------------
+
+ACTION_COLUMNS = [
+    "批次号", "类型", "发出日期", "回应期限", "干部姓名", "干部编号", "工作单位", "户编号", "乡镇", "村",
+    "督办事由", "回应情况", "首次联系日期",
+]
+
+
+def _action_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            (r["batch_no"] or "", r["kind"], r["issued_date"], r["deadline"], r["cadre_name"], r["cadre_code"],
+             r["unit_name"], r["household_code"], r["township"] or "", r["village"], r["reason"] or "",
+             r["outcome"], r["responded_on"])
+            for r in rows
+        ],
+        columns=ACTION_COLUMNS,
+    )
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    total: int
+    counts: dict[str, int]  # outcome → actions, over all matching actions
+    rows: pd.DataFrame  # ACTION_COLUMNS
+
+
+def action_page(
+    session: Session,
+    scope: Scope,
+    as_of: dt.date,
+    outcome: str | None = None,
+    kind: str | None = None,
+    since: dt.date | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> ActionPage:
+    """Past actions (issued on or after `since`, up to D), newest first, with their outcome on D."""
+    rows = actions_query(scope, as_of).subquery("with_outcome")
+    conditions = []
+    if kind:
+        conditions.append(rows.c.kind == kind)
+    if since:
+        conditions.append(rows.c.issued_date >= since)
+    counts = dict(
+        session.execute(select(rows.c.outcome, func.count()).where(*conditions).group_by(rows.c.outcome)).all()
+    )
+    if outcome:
+        conditions.append(rows.c.outcome == outcome)
+    statement = (
+        select(rows)
+        .where(*conditions)
+        .order_by(rows.c.issued_date.desc(), rows.c.batch_no.desc(), rows.c.cadre_code, rows.c.action_id)
+        .limit(page_size)
+        .offset((max(page, 1) - 1) * page_size)
+    )
+    found = session.execute(statement).mappings().all()
+    total = counts.get(outcome, 0) if outcome else sum(counts.values())
+    return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found))
+
+
+def cadre_actions(session: Session, scope: Scope, as_of: dt.date, cadre_id: int) -> pd.DataFrame:
+    """Every action the cadre received up to D (about pairings in scope) and what followed."""
+    rows = actions_query(scope, as_of).subquery("with_outcome")
+    statement = select(rows).where(rows.c.cadre_id == cadre_id).order_by(rows.c.issued_date.desc(), rows.c.action_id)
+    return _action_frame(session.execute(statement).mappings().all())
+
+
+EFFECT_COLUMNS = ["工作单位", "提醒督办次数", "已回应", "逾期后回应", "逾期未回应", "待回应", "回应率"]
+
+
+def unit_effect(session: Session, scope: Scope, as_of: dt.date, since: dt.date | None = None) -> pd.DataFrame:
+    """Per unit: how the actions to its cadres ended; 回应率 = answered ÷ (all but pending), lowest first."""
+    rows = actions_query(scope, as_of).subquery("with_outcome")
+
+    def n(outcome: str):
+        return func.sum(case((rows.c.outcome == outcome, 1), else_=0))
+
+    statement = (
+        select(rows.c.unit_name, func.count(), n(ANSWERED), n(LATE), n(UNANSWERED), n(PENDING))
+        .where(*([rows.c.issued_date >= since] if since else []))
+        .group_by(rows.c.unit_id, rows.c.unit_name)
+    )
+    data = [(r[0], *(int(v) for v in r[1:])) for r in session.execute(statement)]
+    frame = pd.DataFrame(data, columns=EFFECT_COLUMNS[:-1])
+    decided = frame["提醒督办次数"] - frame["待回应"]
+    frame["回应率"] = [a / d if d else None for a, d in zip(frame["已回应"], decided, strict=True)]
+    return frame.sort_values(["回应率", "提醒督办次数"], ascending=[True, False], na_position="last").reset_index(
+        drop=True
+    )
+
+
+def batches(session: Session, scope: Scope, as_of: dt.date, limit: int = 100) -> list[tuple[str, str, dt.date, int]]:
+    """Recent batches up to D: (batch_no, kind, issued_date, actions), newest first."""
+    rows = actions_query(scope, as_of).subquery("with_outcome")
+    statement = (
+        select(rows.c.batch_no, rows.c.kind, func.min(rows.c.issued_date), func.count())
+        .where(rows.c.batch_no.is_not(None))
+        .group_by(rows.c.batch_no, rows.c.kind)
+        .order_by(func.min(rows.c.issued_date).desc(), rows.c.batch_no.desc())
+        .limit(limit)
+    )
+    return [tuple(r) for r in session.execute(statement)]
+
+
+# --- the notice ---------------------------------------------------------------------------------------
+
+NOTICE_COLUMNS = ["序号", "干部姓名", "干部编号", "工作单位", "户编号", "乡镇", "村", "存在问题", "回应期限"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    batch_no: str
+    kind: str
+    issued_date: dt.date
+    deadline: dt.date
+    rows: pd.DataFrame  # NOTICE_COLUMNS
+
+    @property
+    def title(self) -> str:
+        return f"结对关爱工作{self.kind}通知（{self.batch_no}）"
+
+
+def notice(session: Session, scope: Scope, batch_no: str) -> Notice | None:
+    """The notice of one batch: each cadre, their unit and what was missing (rows in scope only)."""
+    rows = actions_query(scope, dt.date.max).subquery("with_outcome")
+    found = session.execute(
+        select(rows).where(rows.c.batch_no == batch_no).order_by(rows.c.unit_name, rows.c.cadre_code, rows.c.action_id)
+    ).mappings().all()
+    if not found:
+        return None
+    frame = pd.DataFrame(
+        [
+            (i, r["cadre_name"], r["cadre_code"], r["unit_name"], r["household_code"], r["township"] or "",
+             r["village"], r["reason"] or "", r["deadline"])
+            for i, r in enumerate(found, start=1)
+        ],
+        columns=NOTICE_COLUMNS,
+    )
+    first = found[0]
+    return Notice(batch_no, first["kind"], first["issued_date"], first["deadline"], frame)
+
+
+def notice_docx(item: Notice, issuer: str) -> bytes:
+    """A printable notice (Word): heading, the request, the table of cadres and what is missing."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(11)
+    style.element.rPr.rFonts.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", "宋体")
+    heading = document.add_heading(item.title, level=1)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    verb = "督促" if item.kind == ACTION_REMIND else "督办"
+    document.add_paragraph(
+        f"经核查，下列结对干部截至 {item.issued_date:%Y年%m月%d日} 未按要求完成结对关爱联系走访任务。"
+        f"现予以{item.kind}，请相关单位{verb}干部于 {item.deadline:%Y年%m月%d日} 前联系、走访结对户，"
+        "并将落实情况报领导小组办公室。"
+    )
+    table = document.add_table(rows=1, cols=len(NOTICE_COLUMNS))
+    table.style = "Table Grid"
+    for cell, title in zip(table.rows[0].cells, NOTICE_COLUMNS, strict=True):
+        cell.text = title
+    for record in item.rows.itertuples(index=False):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, record, strict=True):
+            cell.text = value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
+    document.add_paragraph("")
+    document.add_paragraph(f"发出：{issuer}    日期：{item.issued_date:%Y年%m月%d日}    共 {len(item.rows)} 条")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def record_notice_export(session: Session, username: str, scope: Scope, batch_no: str, fmt: str, rows: int) -> None:
+    """Audit a notice download (an export of cadres' names and units)."""
+    audit.record(session, username, "export", scope.prefix or None, f"督办通知 {batch_no}", {"format": fmt, "rows": rows})

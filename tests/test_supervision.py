@@ -2,14 +2,16 @@
 as-of views, the unit share that worked, issuing (audit, data version, scope) and the notices."""
 
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import select
 
 from data_access import supervision
 from data_access.db import session_scope
-from data_access.models import SupervisionAction
-from data_access.scope import EVERYWHERE, Scope
+from data_access.models import AuditEntry, SupervisionAction
+from data_access.policy import Policy
+from data_access.scope import EVERYWHERE, Scope, ScopeError
 from tests import builders as b
 
 D = dt.date
@@ -103,3 +105,101 @@ def test_contact_with_another_pairing_does_not_answer(reminded):
         other = b.pairing(s, b.household(s), cadre, D(2023, 1, 1))
         b.contact(s, other, D(2024, 5, 12))
     assert _outcome(url, D(2024, 6, 1)) == [supervision.UNANSWERED]
+
+
+@pytest.fixture
+def two_units(db_url):
+    """Two cadres in two units, each behind on one pairing at 2024-06-30."""
+    with session_scope(db_url) as s:
+        b.region_tree(s)
+        li = b.cadre(s, b.unit(s, "县民政局"), name="李华")
+        wang = b.cadre(s, b.unit(s, "县教育局"), name="王芳")
+        p_li = b.pairing(s, b.household(s, b.VILLAGE_A1), li, D(2024, 1, 1))
+        p_wang = b.pairing(s, b.household(s, b.VILLAGE_B1), wang, D(2024, 1, 1))
+    return db_url, {"li": li, "wang": wang, "p_li": p_li, "p_wang": p_wang}
+
+
+def _version(url):
+    from data_access.db import data_version
+
+    return data_version(url)
+
+
+def test_issue_writes_batch_audit_and_version(two_units):
+    url, ids = two_units
+    before = _version(url)
+    with session_scope(url) as s:
+        result = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "inspector1", "督办",
+                                   [ids["p_li"], ids["p_wang"]], issued_date=D(2024, 7, 1))
+    assert (result.actions, result.cadres) == (2, 2)
+    assert result.deadline == D(2024, 7, 11)  # the policy's response_days
+    assert result.batch_no == "DB20240701-001"
+    assert _version(url) == before + 1
+    with session_scope(url) as s:
+        rows = s.scalars(select(SupervisionAction).order_by(SupervisionAction.id)).all()
+        assert [(r.kind, r.batch_no, r.deadline) for r in rows] == [("督办", "DB20240701-001", D(2024, 7, 11))] * 2
+        assert rows[0].reason == "截至2024-06-30：联系 0/2 次；实地走访 0/1 次；结对以来 181 天未联系；未认门"
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "reminder")).one()
+        assert (entry.username, entry.target) == ("inspector1", "DB20240701-001")
+        second = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(response_days=3), "inspector1", "督办",
+                                   [ids["p_li"]], issued_date=D(2024, 7, 1))
+    assert second.batch_no == "DB20240701-002"
+    assert second.deadline == D(2024, 7, 4)
+
+
+def test_issue_refuses_out_of_scope_and_writes_nothing(two_units):
+    url, ids = two_units
+    before = _version(url)
+    with pytest.raises(ScopeError), session_scope(url) as s:
+        supervision.issue(s, Scope.for_region(b.TOWNSHIP_A), D(2024, 6, 30), Policy(), "inspector1", "提醒",
+                          [ids["p_li"], ids["p_wang"]])
+    with pytest.raises(ValueError), session_scope(url) as s:
+        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "inspector1", "提醒", [ids["p_li"]],
+                          issued_date=D(2024, 7, 1), deadline=D(2024, 6, 1))
+    with session_scope(url) as s:
+        assert s.scalars(select(SupervisionAction)).all() == []
+        assert s.scalars(select(AuditEntry)).all() == []
+    assert _version(url) == before
+
+
+def test_unit_effect_and_action_page(two_units):
+    url, ids = two_units
+    with session_scope(url) as s:
+        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "i", "提醒", [ids["p_li"], ids["p_wang"]],
+                          issued_date=D(2024, 7, 1), deadline=D(2024, 7, 10))
+        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "i", "提醒", [ids["p_li"]],
+                          issued_date=D(2024, 7, 20), deadline=D(2024, 7, 30))
+        b.contact(s, ids["p_li"], D(2024, 7, 5))  # answers the first reminder only
+    with session_scope(url) as s:
+        effect = supervision.unit_effect(s, EVERYWHERE, D(2024, 8, 1))
+        page = supervision.action_page(s, EVERYWHERE, D(2024, 8, 1))
+        only_unanswered = supervision.action_page(s, EVERYWHERE, D(2024, 8, 1), outcome=supervision.UNANSWERED)
+        mid = supervision.unit_effect(s, EVERYWHERE, D(2024, 7, 25))
+    assert effect[["工作单位", "提醒督办次数", "已回应", "逾期未回应", "回应率"]].values.tolist() == [
+        ["县教育局", 1, 0, 1, 0.0], ["县民政局", 2, 1, 1, 0.5]]
+    assert page.total == 3
+    assert page.counts == {supervision.ANSWERED: 1, supervision.UNANSWERED: 2}
+    assert list(page.rows["发出日期"]) == [D(2024, 7, 20), D(2024, 7, 1), D(2024, 7, 1)]
+    assert only_unanswered.total == 2 and set(only_unanswered.rows["回应情况"]) == {supervision.UNANSWERED}
+    # on 07-25 the second reminder is still pending: not counted in the share
+    assert mid.set_index("工作单位").loc["县民政局", "回应率"] == 1.0
+
+
+def test_notice_lists_cadres_units_and_what_is_missing(two_units):
+    import docx
+
+    url, ids = two_units
+    with session_scope(url) as s:
+        result = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "i", "提醒",
+                                   [ids["p_li"], ids["p_wang"]], issued_date=D(2024, 7, 1))
+        item = supervision.notice(s, EVERYWHERE, result.batch_no)
+        hidden = supervision.notice(s, Scope.for_region(b.TOWNSHIP_B), result.batch_no)
+    assert item.title == f"结对关爱工作提醒通知（{result.batch_no}）"
+    assert list(item.rows.columns) == supervision.NOTICE_COLUMNS
+    assert item.rows[["干部姓名", "工作单位"]].values.tolist() == [["王芳", "县教育局"], ["李华", "县民政局"]]
+    assert "联系 0/2 次" in item.rows.iloc[0]["存在问题"]
+    assert list(hidden.rows["干部姓名"]) == ["王芳"]  # a township user sees only their rows
+    document = docx.Document(io.BytesIO(supervision.notice_docx(item, "县督查组")))
+    cells = [c.text for row in document.tables[0].rows for c in row.cells]
+    assert "李华" in cells and "县民政局" in cells and "存在问题" in cells
+    assert any("2024年07月11日" in p.text for p in document.paragraphs)
