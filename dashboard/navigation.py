@@ -35,6 +35,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/bulletin.py", "月通报", ":material/campaign:", "领导查看", ("admin", "leader")),
     # -- inspection pages (达标督查、干部详情、提醒督办)
     # -- needs and overdue pages (诉求台账、逾期事项)
+    PageSpec("pages/needs.py", "诉求台账", ":material/assignment_late:", "诉求与逾期", ("admin", "leader", "inspector")),
+    PageSpec("pages/overdue.py", "逾期事项", ":material/alarm:", "诉求与逾期", ("admin", "leader", "inspector")),
     # -- publicity pages (典型案例)
     PageSpec("pages/case_candidates.py", "案例挖掘", ":material/manage_search:", "典型案例", ("admin", "publicity", "leader")),
     PageSpec("pages/case_detail.py", "案例详情", ":material/article:", "典型案例", ("admin", "publicity", "leader")),

@@ -339,6 +339,8 @@ class NeedDetail:
     level_since_on: dt.date
     # who
     family: pd.DataFrame  # 姓名, 类别, 身份证号, 联系电话, 监护人 (masked)
+    person_ids: tuple[int, ...]  # the family's rows, in order (for a deliberate reveal)
+    cadre_id: int | None
     cadre_name: str | None
     cadre_code: str | None
     unit_name: str | None
@@ -376,6 +378,7 @@ def need_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
             and since_d < as_of - dt.timedelta(days=policy.escalation_days)):
         proposed = next_level(level_d)
     cadre = _cadre_of(session, need)
+    person_ids, family = _family(session, need.household_id, show_names=allowed(role, "view_lists"))
     return NeedDetail(
         need_id=need.id, code=need.code, version=need.version, category=need.category, content=need.content,
         raised_date=need.raised_date, due_date=need.due_date, household_code=household_code, township=town,
@@ -384,31 +387,31 @@ def need_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
         level_on=level_d if exists_d else "—",
         status_on=("尚未提出" if not exists_d else NEED_OPEN if open_d else NEED_CLOSED),
         overdue_days_on=overdue_days, proposed_level=proposed, level_since_on=since_d,
-        family=_family(session, need.household_id, show_names=allowed(role, "view_lists")),
-        cadre_name=cadre[0] if cadre else None, cadre_code=cadre[1] if cadre else None,
-        unit_name=cadre[2] if cadre else None, cadre_phone=mask_phone(cadre[3]) if cadre else None,
+        family=family, person_ids=person_ids, cadre_id=cadre[0] if cadre else None,
+        cadre_name=cadre[1] if cadre else None, cadre_code=cadre[2] if cadre else None,
+        unit_name=cadre[3] if cadre else None, cadre_phone=mask_phone(cadre[4]) if cadre else None,
         history=_history(session, need.id),
     )
 
 
 def _cadre_of(session: Session, need: Need):
     return session.execute(
-        select(Cadre.name, Cadre.code, Unit.name, Cadre.phone)
+        select(Cadre.id, Cadre.name, Cadre.code, Unit.name, Cadre.phone)
         .join(Unit, Unit.id == Cadre.unit_id)
         .where(Cadre.id == select(responsible_cadre_id()).where(Need.id == need.id).scalar_subquery())
     ).first()
 
 
-def _family(session: Session, household_id: int, show_names: bool) -> pd.DataFrame:
+def _family(session: Session, household_id: int, show_names: bool) -> tuple[tuple[int, ...], pd.DataFrame]:
     rows = session.execute(
-        select(Person.name, Person.group, Person.id_number, Person.phone, Person.guardian)
+        select(Person.id, Person.name, Person.group, Person.id_number, Person.phone, Person.guardian)
         .where(Person.household_id == household_id)
         .order_by(Person.id)
     ).all()
-    return pd.DataFrame(
+    return tuple(r[0] for r in rows), pd.DataFrame(
         [(name if show_names else mask_name(name), group, mask_id_number(idn), mask_phone(phone),
           (guardian if show_names else mask_name(guardian)) or "")
-         for name, group, idn, phone, guardian in rows],
+         for _, name, group, idn, phone, guardian in rows],
         columns=["姓名", "类别", "身份证号", "联系电话", "监护人"],
     )
 

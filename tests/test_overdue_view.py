@@ -46,9 +46,8 @@ def _action(s, cadre, pairing, issued, deadline, kind="提醒"):
     s.add(SupervisionAction(cadre_id=cadre, pairing_id=pairing, kind=kind, issued_date=issued, deadline=deadline))
 
 
-@pytest.fixture
-def overdue_db(db_url):
-    with session_scope(db_url) as s:
+def build(url: str) -> None:
+    with session_scope(url) as s:
         b.region_tree(s)
         zhang = b.cadre(s, b.unit(s, "县民政局"), name="张明")
         li = b.cadre(s, b.unit(s, "县教育局"), name="李华")
@@ -71,6 +70,11 @@ def overdue_db(db_url):
         _action(s, zhang, p1, dt.date(2024, 5, 1), dt.date(2024, 5, 11))
         b.contact(s, p1, dt.date(2024, 5, 5))
         _action(s, zhang, p4, dt.date(2024, 5, 20), dt.date(2024, 5, 30), kind="督办")
+
+
+@pytest.fixture
+def overdue_db(db_url):
+    build(db_url)
     return db_url
 
 

@@ -1,0 +1,105 @@
+"""逾期事项: everything past its date in one place — overdue needs, first home visits not made,
+reminders/督办 unanswered, pairings ended with no successor — counted per township and unit, with the
+rows (a selected need opens in 诉求台账) and the whole view as one Excel workbook."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from dashboard.navigation import PAGES, ROOT
+from data_access import overdue, permissions
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+KIND_COLOURS = dict(zip(overdue.KINDS, ("#d7301f", "#fd8d3c", "#756bb1", "#4292c6"), strict=True))
+# Where a selected row opens: kind → (page script, URL parameter), for pages that are registered.
+DETAIL_PAGES = {overdue.KIND_NEEDS: ("pages/needs.py", "need")}
+
+ctx = get_context()
+ui.header("逾期事项", ctx)
+policy = ctx.policy
+RULES = {
+    overdue.KIND_NEEDS: "截至当日未办结、且办理期限早于当日的诉求（逾期天数 = 当日 − 办理期限）。",
+    overdue.KIND_FIRST_VISITS: f"结对已满 {policy.first_visit_days} 天、仍没有实地走访（认门）的在结对关系。",
+    overdue.KIND_UNANSWERED: "提醒或督办的回应期限已过，发出后干部一直没有联系该结对户。",
+    overdue.KIND_NO_SUCCESSOR: f"结对解除满 {policy.successor_gap_days} 天、户内仍有在册对象但没有新的结对干部。",
+}
+
+result = query(overdue.view, ctx.scope, ctx.as_of, policy)
+tally = result.counts
+
+cols = st.columns(5)
+ui.metric(cols[0], "逾期事项合计", f"{ui.fmt_int(tally.total)} 项")
+for column, kind in zip(cols[1:], overdue.KINDS, strict=True):
+    ui.metric(column, kind, f"{ui.fmt_int(tally.totals[kind])} 项", help=RULES[kind])
+
+if tally.total == 0:
+    ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有逾期事项。")
+    st.stop()
+
+if permissions.allowed(ctx.user.role, "export_lists"):
+    user = ctx.user
+    st.download_button(
+        "导出 Excel（全部明细）",
+        lambda: write(overdue.export_workbook, user.username, user.role, ctx.scope, ctx.as_of, policy,
+                      ctx.region_code, ctx.region_name),
+        file_name=f"逾期事项_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:",
+        on_click="ignore", help="一个工作簿：按乡镇、按单位汇总，以及四类事项的全部明细各一张表；导出会记入审计日志。",
+    )
+
+
+def stacked_bars(frame, label: str, title: str):
+    top = frame.head(15).iloc[::-1]
+    fig = go.Figure()
+    for kind in overdue.KINDS:
+        fig.add_bar(y=top[label], x=top[kind], name=kind, orientation="h", marker_color=KIND_COLOURS[kind],
+                    hovertemplate=f"%{{y}}<br>{kind}：%{{x}} 项<extra></extra>")
+    fig.update_layout(
+        barmode="stack", height=max(260, 28 * len(top) + 120), font={"family": FONT, "size": 13},
+        plot_bgcolor="white", title={"text": title, "x": 0, "font": {"size": 16}},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+    )
+    fig.update_xaxes(title_text="逾期事项（项）", gridcolor="#e5e5e5")
+    return fig
+
+
+st.subheader("分布")
+by_township, by_unit = st.tabs(["按乡镇", "按工作单位"])
+with by_township:
+    towns = tally.by_township.reset_index(drop=True)
+    if towns["县区"].nunique() <= 1:
+        towns = towns.drop(columns=["县区"])
+    st.plotly_chart(stacked_bars(towns, "乡镇", "逾期事项最多的乡镇（前 15 个）"), width="stretch")
+    ui.table(towns)
+with by_unit:
+    st.plotly_chart(stacked_bars(tally.by_unit, "工作单位", "逾期事项最多的工作单位（前 15 个）"),
+                    width="stretch")
+    ui.table(tally.by_unit)
+    st.caption(f"诉求计入应答的结对干部所在单位；提出时没有结对干部的计入“{overdue.NO_UNIT}”。"
+               "结对断档计入原结对干部所在单位。")
+
+st.subheader("明细")
+registered = {page.script for page in PAGES}
+tabs = st.tabs([f"{kind}（{tally.totals[kind]}）" for kind in overdue.KINDS])
+for tab, kind in zip(tabs, overdue.KINDS, strict=True):
+    with tab:
+        frame = result.rows[kind]
+        st.caption(RULES[kind])
+        if frame.empty:
+            ui.empty(f"没有{kind}。")
+            continue
+        target = DETAIL_PAGES.get(kind)
+        if target and target[0] in registered:
+            event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                                 selection_mode="single-row", key=f"overdue_rows_{kind}")
+            st.caption("选中一行（点击行首方框），即可打开该诉求的详情并办理。")
+            if event.selection.rows:
+                code = str(frame.iloc[event.selection.rows[0]][overdue.LINK_COLUMNS[kind]])
+                st.switch_page(str(ROOT / target[0]), query_params={target[1]: code})
+        else:
+            ui.table(frame)
+        if tally.totals[kind] > len(frame):
+            st.caption(f"仅显示前 {len(frame)} 项，共 {tally.totals[kind]} 项；全部明细请导出 Excel。")
