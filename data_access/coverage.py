@@ -165,8 +165,8 @@ def by_region(
     session: Session, scope: Scope, region_code: str | None, as_of: dt.date, policy: Policy
 ) -> pd.DataFrame:
     """One row per region one level down from the chosen region, with the four groups side by side,
-    coverage, cadres on track (a cadre's status there is the worst over their pairings there, as in
-    compliance.cadre_status) and needs overdue on `as_of`. Shares are fractions (None when 0/0)."""
+    coverage, cadres on track (compliance.region_rollup: a cadre is on track there when none of
+    their pairings there is behind or silent) and needs overdue on `as_of`. Shares are fractions (None when 0/0)."""
     rows = breakdown_regions(session, scope, region_code)
     if not rows:
         return pd.DataFrame(columns=REGION_COLUMNS)
@@ -189,18 +189,6 @@ def by_region(
             .group_by(k)
         )
 
-    def cadres(key):
-        status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
-        k = key(status.c.village_code).label("k")
-        per_cadre = (
-            select(k, status.c.cadre_id, func.max(status.c.is_behind).label("behind"),
-                   func.max(status.c.is_silent).label("silent"))
-            .group_by(k, status.c.cadre_id)
-            .subquery("cadre_in_region")
-        )
-        on_track = case((and_(per_cadre.c.behind == 0, per_cadre.c.silent == 0), 1), else_=0)
-        return select(per_cadre.c.k, func.count(), func.sum(on_track)).group_by(per_cadre.c.k)
-
     def overdue(key):
         k = key(Household.village_code)
         return (
@@ -213,7 +201,11 @@ def by_region(
 
     person_rows = _by_prefix(session, rows, persons)
     household_rows = _by_prefix(session, rows, households)
-    cadre_rows = _by_prefix(session, rows, cadres)
+    cadre_rows: dict[str, tuple[int, int]] = {}
+    for length in sorted({len(region_prefix(r.code)) for r in rows}):
+        rollup = compliance.region_rollup(session, scope, as_of, policy, code_length=length)
+        for code, n, lagging in zip(rollup["code"], rollup["干部数"], rollup["有滞后失联的干部"], strict=True):
+            cadre_rows[code] = (int(n), int(n) - int(lagging))
     overdue_rows = _by_prefix(session, rows, overdue)
     records = []
     for region in rows:
@@ -222,7 +214,7 @@ def by_region(
         total = sum(v[0] for v in per_group.values())
         paired_n = sum(v[2] for v in per_group.values())
         n_households = household_rows.get(key, [(0,)])[0][0]
-        n_cadres, n_on_track = cadre_rows.get(key, [(0, 0)])[0]
+        n_cadres, n_on_track = cadre_rows.get(key, (0, 0))
         records.append(
             [region.code, region.name, *(per_group.get(g, (0, 0, 0))[0] for g in GROUPS), total, n_households,
              paired_n, paired_n / total if total else None, total - paired_n, n_cadres, int(n_on_track or 0),

@@ -1,4 +1,4 @@
-"""Rankings by the share of cadres on track (RULES.md via compliance.cadre_status): work units
+"""Rankings by the share of cadres on track (RULES.md via the compliance roll-ups): work units
 (工作单位) and the regions one level down from the chosen region, lowest first, with the bottom
 `policy.ranking_bottom_count` that are not fully on track marked as lagging (末位)."""
 
@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from data_access import compliance, coverage
-from data_access.models import Cadre, Unit
 from data_access.policy import Policy
 from data_access.scope import Scope
 
@@ -32,27 +30,17 @@ def _rank(frame: pd.DataFrame, bottom: int) -> pd.DataFrame:
 
 
 def units(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> pd.DataFrame:
-    """One row per work unit with a cadre paired in `scope` on `as_of` (a cadre's status is the
-    worst over their pairings in scope), lowest on-track share first."""
-    cadres = compliance.cadre_status(scope, as_of, policy).subquery("cadre_status")
-    on_track = case((and_(cadres.c.is_behind == 0, cadres.c.is_silent == 0), 1), else_=0)
-    rows = session.execute(
-        select(
-            Unit.name,
-            func.count(),
-            func.sum(on_track),
-            func.sum(cadres.c.is_behind),
-            func.sum(cadres.c.is_silent),
-        )
-        .select_from(cadres)
-        .join(Cadre, Cadre.id == cadres.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .group_by(Unit.id, Unit.name)
-    ).all()
-    frame = pd.DataFrame(
-        [(name, n, int(ok or 0), int(b or 0), int(s or 0), int(ok or 0) / n) for name, n, ok, b, s in rows],
-        columns=UNIT_COLUMNS[1:-1],
-    )
+    """One row per work unit with a cadre paired in `scope` on `as_of` (compliance.unit_rollup: a
+    cadre's status is the worst over their pairings in scope), lowest on-track share first."""
+    rollup = compliance.unit_rollup(session, scope, as_of, policy)
+    frame = pd.DataFrame({
+        "工作单位": rollup["工作单位"],
+        "结对干部": rollup["干部数"],
+        "达标干部": rollup["达标干部"],
+        "滞后干部": rollup["滞后干部"],
+        "失联干部": rollup["失联干部"],
+        "达标率": rollup["干部达标率"],
+    })
     return _rank(frame, policy.ranking_bottom_count)
 
 

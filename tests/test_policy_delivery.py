@@ -1,0 +1,58 @@
+"""Entitled policies delivered per group and the masked list of persons missing one
+(tests/leaders_data.py), with direct SQL, on SQLite and PostgreSQL."""
+
+import json
+
+from sqlalchemy import select, text
+
+from data_access import policy_delivery
+from data_access.db import session_scope
+from data_access.models import AuditEntry
+from data_access.scope import EVERYWHERE, Scope
+from data_access.vocabulary import ENTITLED_POLICIES, GROUPS
+from tests import builders as b
+from tests import leaders_data as L
+
+
+def test_summary(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        frame = policy_delivery.summary(s, EVERYWHERE, L.D)
+        delivered_sql = s.execute(text(
+            "SELECT count(*) FROM policy_deliveries WHERE delivered AND (delivered_date IS NULL OR delivered_date <= :d)"
+        ), {"d": L.D}).scalar_one()
+    assert len(frame) == sum(len(ENTITLED_POLICIES[g]) for g in GROUPS)
+    rows = frame.set_index(["类别", "应享政策"])
+    assert tuple(rows.loc[("特困人员", "基本生活保障")]) == (2, 1, 1, 0.5)
+    assert tuple(rows.loc[("特困人员", "医疗救助")]) == (2, 0, 2, 0.0)  # recorded but not delivered
+    assert tuple(rows.loc[("孤儿", "基本生活保障")]) == (1, 0, 1, 0.0)  # delivered only after D
+    assert frame["已落实人数"].sum() == delivered_sql == 1
+
+
+def test_missing_list_masked_and_filtered(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        everyone = policy_delivery.missing_persons(s, EVERYWHERE, L.D, limit=None)
+        total = policy_delivery.count_missing(s, EVERYWHERE, L.D)
+        poor = policy_delivery.missing_persons(s, EVERYWHERE, L.D, group="特困人员", policy="基本生活保障")
+        township_b = policy_delivery.count_missing(s, Scope.for_region(b.TOWNSHIP_B), L.D)
+        second_page = policy_delivery.missing_persons(s, EVERYWHERE, L.D, offset=10, limit=10)
+    # 5 persons in the register: 4 + 4 + 3 + 3 + 4 entitlements, minus 李秀英's one delivered policy.
+    assert total == len(everyone) == 17
+    assert list(poor["姓名"]) == ["孙老汉"]
+    assert township_b == 3 + 3 + 4
+    assert len(second_page) == 7
+    assert "621225195001011234" not in everyone.to_csv()
+    assert set(everyone.loc[everyone["姓名"] == "李秀英", "身份证号"]) == {"6212************34"}
+    assert "基本生活保障" not in set(everyone.loc[everyone["姓名"] == "李秀英", "未落实政策"])
+
+
+def test_export_is_audited(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        frame = policy_delivery.export_missing(s, EVERYWHERE, L.D, "leader1", b.COUNTY, group="孤儿")
+    with session_scope(db_url) as s:
+        entry = s.execute(select(AuditEntry)).scalar_one()
+    assert len(frame) == 3
+    assert (entry.username, entry.action, entry.region_code, entry.target) == ("leader1", "export", b.COUNTY, "政策未落实名单")
+    assert json.loads(entry.detail)["rows"] == 3

@@ -1,0 +1,56 @@
+"""Monthly activity, month-end points and festival contacts on the hand-built county
+(tests/leaders_data.py), with direct SQL for the totals, on SQLite and PostgreSQL."""
+
+import datetime as dt
+
+from sqlalchemy import text
+
+from data_access import trends
+from data_access.db import session_scope
+from data_access.scope import EVERYWHERE, Scope
+from tests import builders as b
+from tests import leaders_data as L
+
+
+def test_monthly_activity(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        frame = trends.monthly_activity(s, EVERYWHERE, L.D)
+        township_b = trends.monthly_activity(s, Scope.for_region(b.TOWNSHIP_B), L.D)
+        june = trends.activity(s, EVERYWHERE, dt.date(2024, 6, 1), L.D)
+        total, visits = s.execute(text(
+            "SELECT count(*), sum(CASE WHEN method = '实地走访' THEN 1 ELSE 0 END) FROM contacts "
+            "WHERE contact_date BETWEEN :a AND :d"), {"a": dt.date(2024, 1, 1), "d": L.D}).one()
+    assert list(frame["月份"]) == ["1月", "2月", "3月", "4月", "5月", "6月"]
+    assert list(frame["联系次数"]) == [1, 2, 0, 1, 1, 1]
+    assert list(frame["走访次数"]) == [0, 1, 0, 0, 1, 0]
+    assert list(frame["慰问金额（元）"]) == [0, 0, 0, 0, 200, 0]
+    assert (frame["联系次数"].sum(), frame["走访次数"].sum()) == (total, visits)
+    assert list(township_b["联系次数"]) == [0, 1, 0, 1, 0, 0]
+    assert (june.contacts, june.visits, june.gifts_yuan) == (1, 0, 0)
+
+
+def test_month_ends():
+    assert trends.month_ends(dt.date(2024, 3, 31)) == [dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31)]
+    assert trends.month_ends(dt.date(2024, 3, 5)) == [dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 5)]
+    assert trends.month_ends(dt.date(2024, 1, 1)) == [dt.date(2024, 1, 1)]
+    assert trends.month_end(2024, 12) == dt.date(2024, 12, 31)
+
+
+def test_holiday_contacts(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        frame = trends.holiday_contacts(s, EVERYWHERE, dt.date(2024, 1, 1), L.D).set_index("节日")
+        may = trends.holiday_contacts(s, EVERYWHERE, dt.date(2024, 5, 1), dt.date(2024, 5, 31))
+        direct = s.execute(text(
+            "SELECT count(*) FROM contacts c JOIN holiday_days h ON h.day = c.contact_date WHERE h.name = '春节'"
+        )).scalar_one()
+    assert list(frame.index) == ["春节", "端午节"]
+    spring = frame.loc["春节"]
+    # 02-10: 张明 phoned 李秀英, 赵刚 visited the children; four pairings were active on 02-10.
+    assert (spring["节日天数"], spring["联系次数"], spring["联系到的结对户"], spring["在结对户"]) == (8, 2, 2, 4)
+    assert spring["联系次数"] == direct
+    assert spring["节日联系率"] == 0.5
+    dragon = frame.loc["端午节"]
+    assert (dragon["联系次数"], dragon["联系到的结对户"], dragon["在结对户"]) == (1, 1, 3)
+    assert may.empty
