@@ -72,7 +72,7 @@ if rows.empty:
 event = st.dataframe(
     rows,
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_order=["排名", "得分", "对象", "群体", "乡镇", "结对干部", "单位", "主题", "推荐理由", "案例状态"],
     column_config={
         "推荐理由": st.column_config.TextColumn(width="large"),

@@ -48,7 +48,7 @@ with left:
                    hover_data=["在册对象", "每千人案例"], text="案例数")
     chart.update_layout(showlegend=False, height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                         yaxis_title="案例数（件）", xaxis_title=None)
-    st.plotly_chart(chart, use_container_width=True)
+    st.plotly_chart(chart, width="stretch")
 with right:
     st.markdown("**各乡镇案例数**")
     towns = figures.by_township.sort_values(["案例数", "乡镇"], ascending=[True, True])
@@ -56,7 +56,7 @@ with right:
                    color_discrete_sequence=["#2c7bb6"])
     chart.update_layout(height=max(320, 28 * len(towns)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                         xaxis_title="案例数（件）", yaxis_title=None)
-    st.plotly_chart(chart, use_container_width=True)
+    st.plotly_chart(chart, width="stretch")
 with st.expander("按乡镇查看案例与在册对象（看宣传是否分布均衡）"):
     ui.table(figures.by_township.sort_values(["每千人案例", "乡镇"], ascending=[False, True]))
 
