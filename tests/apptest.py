@@ -45,6 +45,34 @@ def texts(at: AppTest) -> str:
     """Everything a user can read on the page, as one string (for 'no ID number shown' scans)."""
     parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.title]
     parts += [e.value for e in at.subheader] + [e.value for e in at.info] + [e.value for e in at.error]
+    parts += [e.value for e in at.warning] + [e.value for e in at.success] + [e.value for e in at.text]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [df.value.to_csv() for df in at.dataframe] + [t.value.to_csv() for t in at.table]
     return "\n".join(str(p) for p in parts)
+
+
+
+def downloads(at: AppTest) -> dict[str, bytes]:
+    """The bytes behind every download button on the page (label → content), as a user who
+    clicked each would receive them; a deferred download (data=callable) is generated here.
+    Runs the page once more to keep hold of the run's media files."""
+    from streamlit.testing.v1 import app_test as module
+
+    managers = []
+
+    class Keeping(module.MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    module.MediaFileManager = Keeping
+    try:
+        at.run()
+    finally:
+        module.MediaFileManager = Keeping.__bases__[0]
+    files = {}
+    for button in at.get("download_button"):
+        proto = button.proto
+        url = managers[-1].execute_deferred(proto.deferred_file_id) if proto.deferred_file_id else proto.url
+        files[proto.label] = managers[-1]._storage.get_file(url.rsplit("/", 1)[-1]).content
+    return files
