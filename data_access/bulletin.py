@@ -221,7 +221,7 @@ def _pyplot():
 
 def _png(fig) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=160, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=150)
     _pyplot().close(fig)
     return buffer.getvalue()
 
@@ -232,7 +232,7 @@ def region_chart(b: Bulletin) -> bytes | None:
     if f.empty or f["在册人数"].sum() == 0:
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
     bottom = [0] * len(f)
     for group in GROUPS:
         ax.bar(f["地区"], f[group], bottom=bottom, label=group, color=GROUP_COLOURS[group])
@@ -252,7 +252,7 @@ def monthly_chart(b: Bulletin) -> bytes | None:
     if f.empty or f["联系次数"].sum() == 0:
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
     x = range(len(f))
     ax.bar([i - 0.2 for i in x], f["联系次数"], width=0.4, label="联系次数", color="#2c7bb6")
     ax.bar([i + 0.2 for i in x], f["走访次数"], width=0.4, label="其中实地走访", color="#fdae61")

@@ -1,9 +1,10 @@
 """Trends over a year: contacts and visits recorded per month, the coverage and on-track share at
 each month end, and contact on traditional festivals (the `holiday_days` table) as its own measure.
 
-Month-end figures are `coverage.snapshot` of that day: one definition for the home page, the
-bulletin and the trend line. Each month end is its own (cached) call, so a completed month is
-computed once per data version whatever as-of date the page is looked at.
+Month-end points take coverage from `coverage` and the on-track share from
+`compliance.cadre_status`, the same definitions as `coverage.snapshot` (home page, bulletin) but
+without its other figures, since a year has twelve of them. Each month end is its own (cached)
+call, so a completed month is computed once per data version whatever as-of date is looked at.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import pandas as pd
 from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import Session
 
+from data_access import compliance
 from data_access.compliance import active_on
-from data_access.models import Contact, HolidayDay, Household, Pairing
+from data_access.coverage import household_paired, in_register
+from data_access.models import Contact, HolidayDay, Household, Pairing, Person
+from data_access.policy import Policy
 from data_access.scope import Scope
 from data_access.vocabulary import METHOD_VISIT, METHODS
 
@@ -33,6 +37,25 @@ def month_ends(as_of: dt.date) -> list[dt.date]:
     days = [month_end(as_of.year, m) for m in range(1, as_of.month + 1)]
     days = [d for d in days if d <= as_of]
     return days + ([as_of] if not days or days[-1] != as_of else [])
+
+
+@dataclass(frozen=True)
+class MonthEndPoint:
+    day: dt.date
+    coverage: float | None  # persons with an active pairing ÷ persons in the register
+    cadre_on_track_share: float | None
+
+
+def month_end_point(session: Session, scope: Scope, day: dt.date, policy: Policy) -> MonthEndPoint:
+    persons, paired = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((household_paired(day), 1), else_=0)), 0))
+        .where(in_register(day), scope.within(Person.village_code))
+    ).one()
+    cadres = compliance.cadre_status(scope, day, policy).subquery("cadre_status")
+    n, on_track = session.execute(
+        select(func.count(), func.sum(case((and_(cadres.c.is_behind == 0, cadres.c.is_silent == 0), 1), else_=0)))
+    ).one()
+    return MonthEndPoint(day, int(paired) / persons if persons else None, int(on_track or 0) / n if n else None)
 
 
 def _contacts_in_scope(scope: Scope, start: dt.date, end: dt.date):

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.cache import query
 from dashboard.context import get_context
-from data_access import coverage, trends
+from data_access import trends
 
 ctx = get_context()
 ui.header("趋势分析", ctx)
@@ -24,11 +24,10 @@ else:
         ui.table(activity)
 
 st.subheader("覆盖率与干部达标率")
-# One cached snapshot per month end: a completed month is computed once per data version.
-points = [(day, query(coverage.snapshot, ctx.scope, day, ctx.policy)) for day in trends.month_ends(ctx.as_of)]
+# One cached call per month end: a completed month is computed once per data version.
+points = [query(trends.month_end_point, ctx.scope, day, ctx.policy) for day in trends.month_ends(ctx.as_of)]
 shares = pd.DataFrame(
-    [(f"{day:%m-%d}", s.head.coverage, s.compliance.cadre_on_track_share) for day, s in points],
-    columns=["日期", "结对覆盖率", "干部达标率"],
+    [(f"{p.day:%m-%d}", p.coverage, p.cadre_on_track_share) for p in points], columns=["日期", "结对覆盖率", "干部达标率"]
 )
 if shares[["结对覆盖率", "干部达标率"]].isna().all().all():
     ui.empty(f"{ctx.region_name}在 {ctx.year} 年没有在册对象或在结对关系，无法计算覆盖率和达标率。")

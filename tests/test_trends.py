@@ -5,8 +5,9 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from data_access import trends
+from data_access import coverage, trends
 from data_access.db import session_scope
+from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
 from tests import leaders_data as L
@@ -54,3 +55,18 @@ def test_holiday_contacts(db_url):
     dragon = frame.loc["端午节"]
     assert (dragon["联系次数"], dragon["联系到的结对户"], dragon["在结对户"]) == (1, 1, 3)
     assert may.empty
+
+
+def test_month_end_points_equal_snapshots(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        for day in trends.month_ends(L.D):
+            point = trends.month_end_point(s, EVERYWHERE, day, Policy())
+            snap = coverage.snapshot(s, EVERYWHERE, day, Policy())
+            assert (point.coverage, point.cadre_on_track_share) == (
+                snap.head.coverage, snap.compliance.cadre_on_track_share), day
+        march = trends.month_end_point(s, EVERYWHERE, dt.date(2024, 3, 31), Policy())
+    # 03-31: 孙老汉's pairing ended 03-01 (4 of 5 paired); each cadre owes the Q1 contact and has it,
+    # and 王强's 01-05 call is inside the 90 days ending 03-31: all three on track. By 06-30 he is not.
+    assert march.coverage == 0.8
+    assert march.cadre_on_track_share == 1.0
