@@ -42,6 +42,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/case_detail.py", "案例详情", ":material/article:", "典型案例", ("admin", "publicity", "leader")),
     PageSpec("pages/case_gallery.py", "案例展示", ":material/photo_library:", "典型案例", ("admin", "publicity", "leader")),
     # -- data pages (数据导入、数据核查)
+    PageSpec("pages/data_import.py", "数据导入", ":material/upload_file:", "数据管理", ("admin",)),
+    PageSpec("pages/verification.py", "数据核查", ":material/playlist_add_check:", "数据管理", ("admin", "leader")),
     # -- system pages (账号、审计日志、规则设置)
     PageSpec("pages/users.py", "账号管理", ":material/manage_accounts:", "系统管理", ("admin",)),
     PageSpec("pages/audit_log.py", "审计日志", ":material/history:", "系统管理", ("admin",)),

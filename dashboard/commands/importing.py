@@ -33,7 +33,8 @@ def _run(args) -> int:
         book = imports.read_path(args.file, get_settings().upload_limit_mb)
     except imports.ImportFileError as exc:
         raise UserError(str(exc)) from None
-    with session_scope() as session:
+    # The URL is passed explicitly: `session_scope()` without one keeps the first URL a process used.
+    with session_scope(get_settings().database_url) as session:
         result = imports.run_import(
             session, book, username=CLI_USER, policy=load_policy(session), dry_run=args.dry_run,
             keep_valid=args.keep_valid,

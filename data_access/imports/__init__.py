@@ -30,7 +30,7 @@ from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 
 __all__ = [
-    "ImportFileError", "ImportResult", "Problem", "history", "problems_frame", "read_bytes", "read_path",
+    "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "problems_frame", "read_bytes", "read_path",
     "run_import", "template_bytes",
 ]
 
@@ -150,3 +150,23 @@ def history(session: Session, limit: int = 50) -> pd.DataFrame:
 
 def count_runs(session: Session) -> int:
     return session.execute(select(func.count()).select_from(ImportRun)).scalar_one()
+
+
+def import_upload(
+    session: Session,
+    data: bytes,
+    file_name: str,
+    *,
+    limit_mb: int | None,
+    username: str,
+    policy: Policy,
+    scope: Scope = EVERYWHERE,
+    dry_run: bool = True,
+    keep_valid: bool = False,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """An uploaded file, previewed (dry run) or stored: the page's one call. Raises ImportFileError
+    for a file that is too big or not a workbook."""
+    book = read_bytes(data, file_name, limit_mb)
+    return run_import(session, book, username=username, policy=policy, scope=scope, today=today,
+                      dry_run=dry_run, keep_valid=keep_valid)
