@@ -34,6 +34,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/rankings.py", "单位排名", ":material/leaderboard:", "领导查看", READERS),
     PageSpec("pages/bulletin.py", "月通报", ":material/campaign:", "领导查看", ("admin", "leader")),
     # -- inspection pages (达标督查、干部详情、提醒督办)
+    PageSpec("pages/compliance.py", "达标督查", ":material/rule:", "督查督办", READERS),
+    PageSpec("pages/cadre.py", "干部详情", ":material/badge:", "督查督办", READERS),
+    PageSpec("pages/supervision.py", "提醒督办", ":material/campaign:", "督查督办", READERS),
     # -- needs and overdue pages (诉求台账、逾期事项)
     PageSpec("pages/needs.py", "诉求台账", ":material/assignment_late:", "诉求与逾期", ("admin", "leader", "inspector")),
     PageSpec("pages/overdue.py", "逾期事项", ":material/alarm:", "诉求与逾期", ("admin", "leader", "inspector")),
@@ -45,6 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/data_import.py", "数据导入", ":material/upload_file:", "数据管理", ("admin",)),
     PageSpec("pages/verification.py", "数据核查", ":material/playlist_add_check:", "数据管理", ("admin", "leader")),
     # -- system pages (账号、审计日志、规则设置)
+    PageSpec("pages/policy_settings.py", "规则设置", ":material/tune:", "系统管理", ("admin",)),
     PageSpec("pages/users.py", "账号管理", ":material/manage_accounts:", "系统管理", ("admin",)),
     PageSpec("pages/audit_log.py", "审计日志", ":material/history:", "系统管理", ("admin",)),
 )

@@ -16,6 +16,7 @@ Reading of the boundaries (see RULES.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from data_access import masking, needs
+from data_access import audit, exporting, masking, needs, permissions
 from data_access.models import (
     Cadre,
     Contact,
@@ -855,3 +856,41 @@ def cadre_needs(session: Session, scope: Scope, as_of: dt.date, cadre_id: int) -
         .order_by(Need.raised_date.desc(), Need.code)
     )
     return pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=CADRE_NEED_COLUMNS)
+
+
+def unit_options(session: Session, scope: Scope, as_of: dt.date) -> list[tuple[int, str]]:
+    """Units with a cadre paired on `as_of` with a household in scope: (id, name), by name."""
+    statement = (
+        select(Unit.id, Unit.name)
+        .where(
+            select(Pairing.id)
+            .join(Cadre, Cadre.id == Pairing.cadre_id)
+            .join(Household, Household.id == Pairing.household_id)
+            .where(Cadre.unit_id == Unit.id, active_on(as_of), scope.within(Household.village_code))
+            .exists()
+        )
+        .order_by(Unit.name)
+    )
+    return [tuple(r) for r in session.execute(statement)]
+
+
+def export_laggards(
+    session: Session,
+    username: str,
+    role: str,
+    scope: Scope,
+    as_of: dt.date,
+    policy: Policy,
+    flt: LaggardFilter,
+    region_name: str,
+    fmt: str = "xlsx",
+) -> bytes:
+    """The laggard list as a file (CSV with BOM or xlsx), stamped and audited in this transaction."""
+    permissions.require(role, "export_lists")
+    frame = laggards_frame(session, scope, as_of, policy, flt)
+    what = f"滞后干部名单（截至 {as_of}）"
+    stamp = exporting.ExportStamp(username, what, region_name, dt.datetime.now())
+    data = exporting.to_csv_bytes(frame, stamp) if fmt == "csv" else exporting.to_xlsx_bytes({"滞后干部名单": frame}, stamp)
+    audit.record(session, username, "export", scope.prefix or None, "滞后干部名单",
+                 {"rows": len(frame), "as_of": as_of, "format": fmt, "filter": dataclasses.asdict(flt)})
+    return data

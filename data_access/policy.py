@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access import audit, permissions
+from data_access.db import bump_version
 from data_access.models import PolicySetting
 
 
@@ -95,6 +97,34 @@ def save_setting(session: Session, key: str, value: int, username: str | None) -
         session.add(PolicySetting(key=key, value=json.dumps(value), updated_at=now, updated_by=username))
     else:
         row.value, row.updated_at, row.updated_by = json.dumps(value), now, username
+
+
+# Floors below which a setting makes no sense (a 0-day silence window would call everyone silent).
+MINIMUMS: dict[str, int] = {"silent_days": 1, "adult_age": 1}
+
+
+def change_setting(session: Session, username: str, role: str, key: str, value: int) -> bool:
+    """One change from the settings page: permission checked, saved, audited (old → new) and the data
+    version bumped so every cached figure is recomputed under the new rule. False when unchanged."""
+    permissions.require(role, "edit_policy")
+    if key not in POLICY_LABELS:
+        raise KeyError(key)
+    value = int(value)
+    if value < MINIMUMS.get(key, 0):
+        raise ValueError(f"“{POLICY_LABELS[key][0]}”不能小于 {MINIMUMS.get(key, 0)}")
+    old = getattr(load_policy(session), key)
+    if value == old:
+        return False
+    save_setting(session, key, value, username)
+    audit.record(session, username, "policy_setting", None, key,
+                 {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
+    bump_version(session)
+    return True
+
+
+def change_settings(session: Session, username: str, role: str, changes: dict[str, int]) -> list[str]:
+    """Several changes in one transaction (all or nothing); returns the keys that changed."""
+    return [key for key, value in changes.items() if change_setting(session, username, role, key, value)]
 
 
 def as_dict(policy: Policy) -> dict[str, int]:

@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance
+from data_access import audit, compliance, exporting, permissions
 from data_access.db import bump_version
 from data_access.models import Cadre, Contact, Household, Pairing, Region, SupervisionAction, Unit, User
 from data_access.policy import Policy
@@ -392,6 +392,18 @@ def notice_docx(item: Notice, issuer: str) -> bytes:
     return buffer.getvalue()
 
 
-def record_notice_export(session: Session, username: str, scope: Scope, batch_no: str, fmt: str, rows: int) -> None:
-    """Audit a notice download (an export of cadres' names and units)."""
-    audit.record(session, username, "export", scope.prefix or None, f"督办通知 {batch_no}", {"format": fmt, "rows": rows})
+def notice_file(
+    session: Session, username: str, role: str, scope: Scope, region_name: str, batch_no: str, fmt: str
+) -> bytes:
+    """The notice of a batch as a Word (docx) or Excel (xlsx) file; the download is audited."""
+    permissions.require(role, "export_lists")
+    item = notice(session, scope, batch_no)
+    if item is None:
+        raise ScopeError(f"批次 {batch_no} 不存在或不在当前地区范围内")
+    if fmt == "docx":
+        data = notice_docx(item, username)
+    else:
+        stamp = exporting.ExportStamp(username, item.title, region_name, dt.datetime.now())
+        data = exporting.to_xlsx_bytes({f"{item.kind}通知": item.rows}, stamp)
+    audit.record(session, username, "export", scope.prefix or None, item.title, {"format": fmt, "rows": len(item.rows)})
+    return data

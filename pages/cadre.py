@@ -1,0 +1,118 @@
+"""干部详情: one cadre — their pairings and status on the chosen day, contacts and visits against
+what was owed at each quarter end, needs raised and closed, reminders received and what followed.
+Names of the persons cared for are masked; the cadre's phone is masked."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.cache import query
+from dashboard.context import get_context
+from data_access import compliance, supervision
+
+ctx = get_context()
+ui.header("干部详情", ctx)
+
+# A cadre asked for by a shared link (?cadre=id, unless this session wrote it) or by another page.
+linked_id = st.query_params.get("cadre")
+if linked_id == st.session_state.get("_cd_url"):
+    linked_id = None
+wanted = st.session_state.pop("cadre_detail_id", None) or linked_id
+text = st.text_input("查找干部", key="cd_text", placeholder="输入干部姓名、干部编号或单位名称")
+options = query(compliance.find_cadres, ctx.scope, text, 30)
+if wanted is not None and str(wanted).isdigit() and all(o.id != int(wanted) for o in options):
+    linked = query(compliance.cadre_profile, ctx.scope, int(wanted))  # opened from a link or another page
+    if linked is not None:
+        options = [compliance.CadreOption(linked.id, linked.code, linked.name, linked.unit), *options]
+if not options:
+    ui.empty("没有找到符合条件的结对干部。请换个姓名、编号或单位再试，或检查左侧所选地区。")
+    st.stop()
+ids = [o.id for o in options]
+labels = {o.id: o.label for o in options}
+if wanted is not None and str(wanted).isdigit() and int(wanted) in ids:
+    st.session_state["cd_pick"] = int(wanted)
+if st.session_state.get("cd_pick") not in ids:
+    st.session_state.pop("cd_pick", None)
+cadre_id = st.selectbox(f"选择干部（匹配 {len(options)} 名{'，仅列前 30 名' if len(options) >= 30 else ''}）",
+                        ids, format_func=labels.get, key="cd_pick")
+st.query_params["cadre"] = st.session_state["_cd_url"] = str(cadre_id)
+
+profile = query(compliance.cadre_profile, ctx.scope, cadre_id)
+if profile is None:
+    st.error("该干部在当前所选地区没有结对户，无法查看。请在左侧栏选择其结对户所在地区。")
+    st.stop()
+
+pairings = query(compliance.cadre_pairings, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
+actions = query(supervision.cadre_actions, ctx.scope, ctx.as_of, cadre_id)
+active = pairings[pairings["状态"] != "已解除"]
+lagging = active[active["状态"] != "达标"]
+worst = "达标" if lagging.empty else compliance.status_label(
+    lagging["状态"].str.contains("滞后").any(), lagging["状态"].str.contains("失联").any())
+
+st.subheader(f"{profile.name}（{profile.code}）")
+cols = st.columns(5)
+ui.metric(cols[0], "工作单位", profile.unit)
+ui.metric(cols[1], "职级", profile.rank + ("（领导干部）" if profile.is_leader else ""))
+ui.metric(cols[2], "联系电话", profile.phone or "未登记")
+ui.metric(cols[3], "当前状态", worst, help="所结对各户中最差的状态")
+ui.metric(cols[4], "收到提醒/督办", f"{len(actions)} 次",
+          help="截至当日收到的提醒和督办（仅含当前地区内的结对户）")
+
+st.markdown("#### 结对户")
+if pairings.empty:
+    ui.empty("该干部在本年度截至当日没有在当前地区的结对户。")
+else:
+    ui.table(pairings, column_config={
+        "开始日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "结束日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    })
+
+st.markdown("#### 联系走访进度")
+timeline = query(compliance.cadre_timeline, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
+labels_x = [f"{d:%m-%d}" for d in timeline["截至"]]
+fig = go.Figure()
+fig.add_bar(x=labels_x, y=timeline["本季联系"], name="期间联系", marker_color=charts.CONTACTS, opacity=0.35)
+fig.add_bar(x=labels_x, y=timeline["本季走访"], name="期间走访", marker_color=charts.VISITS, opacity=0.45)
+fig.add_scatter(x=labels_x, y=timeline["已联系"], name="累计已联系", mode="lines+markers",
+                line={"color": charts.CONTACTS, "width": 3})
+fig.add_scatter(x=labels_x, y=timeline["应联系"], name="累计应联系", mode="lines+markers",
+                line={"color": charts.CONTACTS, "width": 2, "dash": "dash"})
+fig.add_scatter(x=labels_x, y=timeline["已走访"], name="累计已走访", mode="lines+markers",
+                line={"color": "#e08214", "width": 3})
+fig.add_scatter(x=labels_x, y=timeline["应走访"], name="累计应走访", mode="lines+markers",
+                line={"color": "#e08214", "width": 2, "dash": "dash"})
+fig.update_layout(
+    barmode="group", height=380, font={"family": charts.FONT, "size": 13}, plot_bgcolor="white",
+    title={"text": f"{ctx.year}年各季度末累计完成与应完成（按当时掌握的情况）", "x": 0, "font": {"size": 16}},
+    margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+)
+fig.update_xaxes(title_text="截至（月-日）")
+fig.update_yaxes(title_text="次数", gridcolor="#e5e5e5", rangemode="tozero")
+st.plotly_chart(fig, width="stretch")
+st.caption("虚线为按规则应完成的累计次数，实线为实际累计完成次数；柱为该季度内实际联系、走访次数。")
+
+contacts_tab, needs_tab, actions_tab = st.tabs(["联系记录", "诉求", "提醒督办"])
+with contacts_tab:
+    contacts = query(compliance.cadre_contacts, ctx.scope, ctx.as_of, cadre_id)
+    if contacts.empty:
+        ui.empty(f"{ctx.year}年截至当日没有联系记录。")
+    else:
+        st.caption(f"{ctx.year}年截至当日的联系记录，最近的在前（最多 200 条）。")
+        ui.table(contacts, column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+with needs_tab:
+    needs = query(compliance.cadre_needs, ctx.scope, ctx.as_of, cadre_id)
+    if needs.empty:
+        ui.empty("截至当日，该干部的结对户没有登记诉求。")
+    else:
+        counts = needs["状态"].value_counts()
+        st.caption(f"共 {len(needs)} 件：已办结 {counts.get('已办结', 0)} 件，办理中 {counts.get('办理中', 0)} 件，"
+                   f"逾期 {counts.get('逾期', 0)} 件（均按截至日期的情况）。")
+        ui.table(needs)
+with actions_tab:
+    if actions.empty:
+        ui.empty("截至当日，该干部没有收到提醒或督办。")
+    else:
+        st.caption("回应情况：期限内联系了该户为已回应；期限已过仍未联系为逾期未回应。")
+        ui.table(actions)

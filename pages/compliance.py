@@ -1,0 +1,211 @@
+"""达标督查: for the chosen region and day, how many cadres and pairings are on track, roll-ups per
+township / unit / cadre, and the filtered, worst-first laggard list from which inspectors issue
+提醒 / 督办 and export the list."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from data_access import compliance, permissions, supervision
+from data_access.compliance import LAGGARD_STATUSES, LaggardFilter
+from data_access.scope import ScopeError
+from data_access.vocabulary import ACTION_KINDS, GROUPS, RANKS
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ANY = "全部"
+
+ctx = get_context()
+policy = ctx.policy
+ui.header("达标督查", ctx)
+st.caption(
+    f"口径：每季度应联系 {policy.contacts_per_period} 次、每半年应实地走访 {policy.visits_per_period} 次"
+    f"（结对不满 {policy.grace_days} 天的周期不计）；结对满 {policy.silent_days} 天且最近 {policy.silent_days} 天"
+    "无任何联系为失联。截至日期之后的联系不计入。"
+)
+
+done = st.session_state.pop("compliance_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+
+head = query(compliance.summary, ctx.scope, ctx.as_of, policy)
+if head.active_pairings == 0:
+    ui.empty(f"{ctx.region_name}在 {ctx.as_of:%Y-%m-%d} 没有在结对关系，无需督查。")
+    st.stop()
+
+cols = st.columns(5)
+ui.metric(cols[0], "结对干部", f"{ui.fmt_int(head.cadres)} 名", help="截至当日有在结对关系的干部")
+ui.metric(cols[1], "干部达标率", ui.fmt_pct(head.cadre_on_track_share),
+          help="所结对户均未滞后、未失联的干部占比")
+ui.metric(cols[2], "滞后结对", f"{ui.fmt_int(head.pairings_behind)} 户",
+          help="已联系次数少于应联系，或已走访次数少于应走访")
+ui.metric(cols[3], "失联结对", f"{ui.fmt_int(head.pairings_silent)} 户",
+          help=f"结对满 {policy.silent_days} 天、最近 {policy.silent_days} 天没有任何联系")
+ui.metric(cols[4], "认门逾期", f"{ui.fmt_int(head.first_visits_overdue)} 户",
+          help=f"结对满 {policy.first_visit_days} 天仍未实地走访")
+cols = st.columns(5)
+ui.metric(cols[0], "在结对户", f"{ui.fmt_int(head.active_pairings)} 户")
+ui.metric(cols[1], "达标结对", f"{ui.fmt_int(head.pairings_on_track)} 户")
+ui.metric(cols[2], "已联系 / 应联系", f"{ui.fmt_int(head.done_contacts)} / {ui.fmt_int(head.owed_contacts)}")
+ui.metric(cols[3], "已走访 / 应走访", f"{ui.fmt_int(head.done_visits)} / {ui.fmt_int(head.owed_visits)}")
+ui.metric(cols[4], "干部达标", f"{ui.fmt_int(head.cadres_on_track)} 名")
+
+# --- filters shared by the laggard list and the per-cadre table ------------------------------------------
+units = query(compliance.unit_options, ctx.scope, ctx.as_of)
+unit_names = {unit_id: name for unit_id, name in units}
+with st.container(border=True):
+    st.markdown("**筛选**（地区、截至日期在左侧栏选择）")
+    row = st.columns([2, 1, 1.4, 1.2])
+    unit_id = row[0].selectbox("工作单位", [None] + list(unit_names), key="cp_unit",
+                               format_func=lambda u: ANY if u is None else unit_names[u])
+    rank = row[1].selectbox("职级", [ANY, *RANKS], key="cp_rank")
+    group = row[2].selectbox("对象类别", [ANY, *GROUPS], key="cp_group")
+    status = row[3].selectbox("状态", [ANY, *LAGGARD_STATUSES], key="cp_status",
+                              help="滞后：含同时失联的；失联：含同时滞后的；滞后、失联：两者都有")
+    row = st.columns([2, 1, 1.4, 1.2])
+    text = row[0].text_input("搜索干部或单位", key="cp_text", placeholder="干部姓名、干部编号或单位名称")
+    silent_over = row[1].number_input("未联系天数超过", min_value=0, max_value=3650, value=0, step=30,
+                                      key="cp_silent", help="0 表示不限")
+    row[2].markdown("&nbsp;")
+    reminded_only = row[2].checkbox("只看本年已提醒/督办的干部", key="cp_reminded")
+flt = LaggardFilter(
+    unit_id=unit_id,
+    rank=None if rank == ANY else rank,
+    group=None if group == ANY else group,
+    status=None if status == ANY else status,
+    min_days_silent=int(silent_over) or None,
+    reminded_only=reminded_only,
+    text=text.strip(),
+)
+
+lag_tab, town_tab, unit_tab, cadre_tab = st.tabs(["滞后失联名单", "按乡镇", "按单位", "按干部"])
+
+
+def page_picker(total: int, key: str) -> int:
+    pages = max(1, -(-total // PAGE_SIZE))
+    if pages == 1:
+        return 1
+    return int(st.number_input(f"页码（共 {pages} 页，每页 {PAGE_SIZE} 条）", min_value=1, max_value=pages, key=key))
+
+
+with lag_tab:
+    page_no = st.session_state.get("cp_page", 1)
+    result = query(compliance.laggard_page, ctx.scope, ctx.as_of, policy, flt, page_no, PAGE_SIZE)
+    if result.total and result.rows.empty:  # the filter shrank the list below the page asked for
+        st.session_state["cp_page"] = page_no = 1
+        result = query(compliance.laggard_page, ctx.scope, ctx.as_of, policy, flt, page_no, PAGE_SIZE)
+    st.subheader(f"滞后、失联结对 {ui.fmt_int(result.total)} 户")
+    if result.total == 0:
+        ui.empty("没有符合条件的滞后或失联结对。" if flt != LaggardFilter() else
+                 f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 所有在结对户均已达标。")
+    else:
+        st.caption("按严重程度排列：先“滞后、失联”，再“失联”“滞后”；同类中欠缺次数多、未联系时间长的在前。"
+                   "勾选表格左侧可选中干部，用于发出提醒或查看详情。")
+        rows = result.rows
+        shown = rows.drop(columns=["pairing_id", "cadre_id"])
+        event = st.dataframe(
+            shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+            key="cp_table",
+            column_config={
+                "最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "未联系天数": st.column_config.NumberColumn(format="%d 天"),
+                "本年提醒": st.column_config.NumberColumn(format="%d 次"),
+            },
+        )
+        page_picker(result.total, "cp_page")
+        picked = [int(i) for i in getattr(getattr(event, "selection", None), "rows", [])]
+        labels = {
+            int(r.pairing_id): f"{r.干部姓名}（{r.工作单位}）· 户 {r.户编号} · {r.状态}"
+            for r in rows.itertuples(index=False)
+        }
+        chosen_by_table = [int(rows.iloc[i]["pairing_id"]) for i in picked if i < len(rows)]
+
+        act, look, export = st.columns([3, 1.2, 1.4])
+        with look:
+            cadre_choice = sorted({int(rows.iloc[i]["cadre_id"]) for i in picked if i < len(rows)})
+            if st.button("查看所选干部详情", disabled=len(cadre_choice) != 1, icon=":material/person_search:",
+                         help="在表格中勾选一位干部的结对后可用"):
+                st.session_state["cadre_detail_id"] = cadre_choice[0]
+                st.switch_page("pages/cadre.py")
+        with export:
+            if permissions.allowed(ctx.user.role, "export_lists"):
+                user = ctx.user
+                st.download_button(
+                    f"导出名单（{ui.fmt_int(result.total)} 户）",
+                    lambda: write(compliance.export_laggards, user.username, user.role, ctx.scope, ctx.as_of,
+                                  policy, flt, ctx.region_name, "xlsx"),
+                    file_name=f"滞后干部名单_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX,
+                    icon=":material/download:", on_click="ignore",
+                    help="导出当前筛选条件下的全部滞后、失联结对（Excel）；导出会记入审计日志。",
+                )
+        with act:
+            if permissions.allowed(ctx.user.role, "issue_reminders"):
+                with st.expander("发出提醒 / 督办", expanded=bool(chosen_by_table), icon=":material/campaign:"):
+                    with st.form("cp_issue"):
+                        chosen = st.multiselect("对象（在表格中勾选，或在此选择）", list(labels),
+                                                default=chosen_by_table, format_func=labels.get)
+                        row = st.columns(2)
+                        kind = row[0].radio("方式", ACTION_KINDS, horizontal=True,
+                                            help="提醒：首次督促；督办：提醒后仍未落实的正式督办")
+                        today = dt.date.today()
+                        deadline = row[1].date_input(
+                            "回应期限", today + dt.timedelta(days=policy.response_days), min_value=today,
+                            format="YYYY-MM-DD", help=f"默认为今天起 {policy.response_days} 天（规则设置中可改）",
+                        )
+                        note = st.text_input("附言（可选）", placeholder="例如：请于期限前完成实地走访并报送情况")
+                        submitted = st.form_submit_button("发出", type="primary")
+                    if submitted:
+                        if not chosen:
+                            st.warning("请先选择要提醒或督办的对象。")
+                        else:
+                            try:
+                                issued = write(supervision.issue, ctx.scope, ctx.as_of, policy, ctx.user.username,
+                                               kind, chosen, today, deadline, note)
+                            except (ScopeError, ValueError) as exc:
+                                st.error(f"未能发出：{exc}")
+                            else:
+                                st.session_state["compliance_done"] = (
+                                    f"已发出{kind} {issued.actions} 条（{issued.cadres} 名干部），批次号 "
+                                    f"{issued.batch_no}，回应期限 {issued.deadline:%Y-%m-%d}。可在“提醒督办”页下载通知。"
+                                )
+                                st.rerun()
+            else:
+                st.caption("发出提醒、督办需督查组账号。")
+
+with town_tab:
+    by_village = len(ctx.scope.prefix) >= 9
+    level = "村" if by_village else "乡镇"
+    regions = query(compliance.region_rollup, ctx.scope, ctx.as_of, policy, 12 if by_village else 9)
+    st.plotly_chart(
+        charts.share_bars(regions.head(20), "地区", f"结对达标率最低的{level}（前 20 个）", share="结对达标率"),
+        width="stretch",
+    )
+    ui.table(
+        regions.drop(columns=["code"]).rename(columns={"地区": level}),
+        column_config={c: st.column_config.NumberColumn(format="percent")
+                       for c in ("结对达标率", "联系完成率", "走访完成率")},
+    )
+    st.caption("联系完成率、走访完成率：每户已完成次数超过应完成的部分不计，防止一户多联掩盖他户未联。")
+
+with unit_tab:
+    unit_frame = query(compliance.unit_rollup, ctx.scope, ctx.as_of, policy, 300)
+    st.caption("干部状态取其所结对各户中最差的一户；按干部达标率由低到高排列（最多显示 300 个单位）。")
+    ui.table(unit_frame.drop(columns=["unit_id"]),
+             column_config={"干部达标率": st.column_config.NumberColumn(format="percent")})
+
+with cadre_tab:
+    cadre_page_no = st.session_state.get("cp_cadre_page", 1)
+    cadres = query(compliance.cadre_rollup, ctx.scope, ctx.as_of, policy, flt, cadre_page_no, PAGE_SIZE)
+    if cadre_page_no > 1 and cadres.rows.empty:
+        st.session_state["cp_cadre_page"] = cadre_page_no = 1
+        cadres = query(compliance.cadre_rollup, ctx.scope, ctx.as_of, policy, flt, cadre_page_no, PAGE_SIZE)
+    st.subheader(f"滞后、失联干部 {ui.fmt_int(cadres.total)} 名")
+    if cadres.total == 0:
+        ui.empty("没有符合条件的滞后或失联干部。")
+    else:
+        ui.table(cadres.rows.drop(columns=["cadre_id"]),
+                 column_config={"最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+        page_picker(cadres.total, "cp_cadre_page")
