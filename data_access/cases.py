@@ -267,72 +267,107 @@ def period_of(as_of: dt.date, filters: CandidateFilters) -> tuple[dt.date, dt.da
     return start, as_of
 
 
+def _in_scope(statement, scope: Scope, pairing_id):
+    """`statement` limited to the pairings of households inside `scope` (no join for everywhere)."""
+    if not scope.prefix:
+        return statement
+    return (
+        statement.join(Pairing, Pairing.id == pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(scope.within(Household.village_code))
+    )
+
+
 def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy, filters: CandidateFilters):
-    """SQL: one row per pairing active on the period's end in `scope` (after the filters), with every
-    evidence component of SCORE_TERMS plus the figures the reasons quote. Materialised once, so the
-    score, its filter and its ordering do not re-run the per-pairing counts."""
+    """SQL: one row per pairing active on the period's end in `scope` (after the filters), with the
+    evidence components of SCORE_TERMS (extra contacts/visits come from the done and owed figures in
+    `ranking_query`) plus the figures the reasons quote.
+
+    The sparse evidence (needs, surveys, policies, festival contacts) is aggregated once per period
+    and joined by pairing; the rule's figures come from `compliance.pairing_status`. The result is
+    materialised, so the score, its filter and its ordering read it once."""
     start, end = period_of(as_of, filters)
     ps = compliance.pairing_status(scope, end, policy).subquery("ps")
     pid, hid, began = ps.c.pairing_id, ps.c.household_id, ps.c.start_date
-    closed_in_period = and_(
-        _belongs(Need, pid, hid, began, Need.raised_date), Need.closed_date >= start, Need.closed_date <= end
-    )
+
     days = _days_between(session, Need.raised_date, Need.closed_date)
-    contact_in_period = and_(Contact.pairing_id == pid, Contact.contact_date >= start, Contact.contact_date <= end)
-    survey_in_period = and_(
-        _belongs(Satisfaction, pid, hid, began, Satisfaction.survey_date),
-        Satisfaction.survey_date >= start,
-        Satisfaction.survey_date <= end,
+    needs = (
+        select(
+            Pairing.id.label("pairing_id"),
+            func.count(Need.id).label("solved"),
+            func.sum(case((days <= policy.case_fast_days, 1), else_=0)).label("fast"),
+            func.sum(days).label("days"),
+        )
+        .select_from(Need)
+        .join(Pairing, _belongs(Need, Pairing.id, Pairing.household_id, Pairing.start_date, Need.raised_date))
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Need.closed_date >= start, Need.closed_date <= end, compliance.active_on(end),
+               scope.within(Household.village_code))
+        .group_by(Pairing.id)
+        .subquery("needs_solved")
+    )
+    surveys = (
+        select(
+            Pairing.id.label("pairing_id"),
+            func.sum(case((Satisfaction.level == "满意", 1), else_=0)).label("satisfied"),
+            func.sum(case((Satisfaction.level == "不满意", 1), else_=0)).label("dissatisfied"),
+        )
+        .select_from(Satisfaction)
+        .join(Pairing, _belongs(Satisfaction, Pairing.id, Pairing.household_id, Pairing.start_date,
+                                Satisfaction.survey_date))
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, compliance.active_on(end),
+               scope.within(Household.village_code))
+        .group_by(Pairing.id)
+        .subquery("surveys")
+    )
+    policies = (
+        select(Person.household_id, func.count(PolicyDelivery.id).label("delivered"))
+        .join(Person, Person.id == PolicyDelivery.person_id)
+        .where(PolicyDelivery.delivered.is_(True), PolicyDelivery.delivered_date >= start,
+               PolicyDelivery.delivered_date <= end, scope.within(Person.village_code))
+        .group_by(Person.household_id)
+        .subquery("policies")
+    )
+    festivals = _in_scope(
+        select(Contact.pairing_id, func.count(func.distinct(HolidayDay.name)).label("festivals"))
+        .select_from(HolidayDay)
+        .join(Contact, Contact.contact_date == HolidayDay.day)
+        .where(HolidayDay.day >= start, HolidayDay.day <= end),
+        scope,
+        Contact.pairing_id,
+    ).group_by(Contact.pairing_id).subquery("festivals")
+    rich_notes = (
+        select(func.count(Contact.id))
+        .where(Contact.pairing_id == pid, Contact.contact_date >= start, Contact.contact_date <= end,
+               func.length(Contact.content) >= policy.case_note_chars)
+        .scalar_subquery()
     )
 
-    def scalar(statement):
-        return statement.scalar_subquery()
-
-    def surveys(level: str):
-        return scalar(select(func.count(Satisfaction.id)).where(survey_in_period, Satisfaction.level == level))
-
-    statement = select(
-        pid.label("pairing_id"),
-        hid.label("household_id"),
-        ps.c.village_code,
-        ps.c.done_contacts,
-        ps.c.owed_contacts,
-        ps.c.done_visits,
-        ps.c.owed_visits,
-        scalar(select(func.count(Need.id)).where(closed_in_period)).label("needs_solved"),
-        scalar(select(func.count(Need.id)).where(closed_in_period, days <= policy.case_fast_days)).label("fast_solved"),
-        scalar(select(func.coalesce(func.sum(days), 0)).where(closed_in_period)).label("solve_days"),
-        case((ps.c.done_contacts > ps.c.owed_contacts, ps.c.done_contacts - ps.c.owed_contacts), else_=0).label(
-            "extra_contacts"
-        ),
-        case((ps.c.done_visits > ps.c.owed_visits, ps.c.done_visits - ps.c.owed_visits), else_=0).label(
-            "extra_visits"
-        ),
-        scalar(
-            select(func.count(func.distinct(HolidayDay.name)))
-            .select_from(Contact)
-            .join(HolidayDay, HolidayDay.day == Contact.contact_date)
-            .where(contact_in_period)
-        ).label("holidays"),
-        scalar(
-            select(func.count(PolicyDelivery.id))
-            .join(Person, Person.id == PolicyDelivery.person_id)
-            .where(
-                Person.household_id == hid,
-                PolicyDelivery.delivered.is_(True),
-                PolicyDelivery.delivered_date >= start,
-                PolicyDelivery.delivered_date <= end,
-            )
-        ).label("policies"),
-        surveys("满意").label("satisfied"),
-        surveys("不满意").label("dissatisfied"),
-        scalar(
-            select(func.count(Contact.id)).where(
-                contact_in_period, func.length(Contact.content) >= policy.case_note_chars
-            )
-        ).label("rich_notes"),
-    ).select_from(ps)
-
+    statement = (
+        select(
+            pid.label("pairing_id"),
+            hid.label("household_id"),
+            ps.c.village_code,
+            ps.c.done_contacts,
+            ps.c.owed_contacts,
+            ps.c.done_visits,
+            ps.c.owed_visits,
+            func.coalesce(needs.c.solved, 0).label("needs_solved"),
+            func.coalesce(needs.c.fast, 0).label("fast_solved"),
+            func.coalesce(needs.c.days, 0).label("solve_days"),
+            func.coalesce(festivals.c.festivals, 0).label("holidays"),
+            func.coalesce(policies.c.delivered, 0).label("policies"),
+            func.coalesce(surveys.c.satisfied, 0).label("satisfied"),
+            func.coalesce(surveys.c.dissatisfied, 0).label("dissatisfied"),
+            rich_notes.label("rich_notes"),
+        )
+        .select_from(ps)
+        .outerjoin(needs, needs.c.pairing_id == pid)
+        .outerjoin(surveys, surveys.c.pairing_id == pid)
+        .outerjoin(policies, policies.c.household_id == hid)
+        .outerjoin(festivals, festivals.c.pairing_id == pid)
+    )
     if filters.group:
         statement = statement.where(
             select(Person.id).where(Person.household_id == hid, Person.group == filters.group).exists()
@@ -355,11 +390,18 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
 def ranking_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy, filters: CandidateFilters):
     """SQL: the candidates, best first: score > 0, ordered by score then pairing id."""
     evidence = evidence_query(session, scope, as_of, policy, filters)
-    points = score(evidence.c, policy)
+    c = evidence.c
+    components = {
+        **{column.name: column for column in c},
+        "extra_contacts": case((c.done_contacts > c.owed_contacts, c.done_contacts - c.owed_contacts), else_=0),
+        "extra_visits": case((c.done_visits > c.owed_visits, c.done_visits - c.owed_visits), else_=0),
+    }
+    points = score(components, policy)
     return (
-        select(*evidence.c, points.label("score"))
+        select(*c, components["extra_contacts"].label("extra_contacts"),
+               components["extra_visits"].label("extra_visits"), points.label("score"))
         .where(points > 0)
-        .order_by(desc("score"), evidence.c.pairing_id)
+        .order_by(desc("score"), c.pairing_id)
     )
 
 
