@@ -21,7 +21,7 @@ def _layout(fig: go.Figure, title: str, height: int = 380, **kwargs) -> go.Figur
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1, "traceorder": "normal"},
         plot_bgcolor="white",
         hoverlabel={"font_family": FONT},
         **kwargs,

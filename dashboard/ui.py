@@ -26,8 +26,8 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
 
 
 def metric(column, label: str, value: str, delta: str | None = None, help: str | None = None,
-           delta_color: str = "normal") -> None:
-    column.metric(label, value, delta=delta, help=help, delta_color=delta_color, border=True)
+           delta_color: str = "normal", delta_arrow: str = "auto") -> None:
+    column.metric(label, value, delta=delta, help=help, delta_color=delta_color, border=True, delta_arrow=delta_arrow)
 
 
 def empty(message: str) -> None:

@@ -21,54 +21,61 @@ if now.head.persons == 0:
     st.stop()
 
 
-def change(now_value, before_value, unit: str = "", year_to_date: bool = False) -> str | None:
-    if before_value is None or now_value is None or (year_to_date and not same_year):
-        return None
+def card(column, label: str, value: str, now_value, before_value, unit: str = "", *, worse_when_up: bool = False,
+         year_to_date: bool = False, help: str | None = None) -> None:
+    """A metric card whose delta is the change since the previous month end ("持平" when none)."""
+    if now_value is None or before_value is None or (year_to_date and not same_year):
+        ui.metric(column, label, value, help=help)
+        return
     diff = now_value - before_value
-    if isinstance(diff, float) and unit == "个百分点":
-        return f"{diff * 100:+.1f} {unit}"
-    return f"{diff:+,.0f} {unit}".rstrip()
+    if unit == "个百分点":
+        diff = round(diff * 100, 1)
+        text = f"{diff:+.1f} {unit}"
+    else:
+        text = f"{diff:+,.0f} {unit}"
+    if diff == 0:
+        ui.metric(column, label, value, "持平", help=help, delta_color="off", delta_arrow="off")
+    else:
+        ui.metric(column, label, value, text, help=help, delta_color="inverse" if worse_when_up else "normal")
 
 
 head, comp, need = now.head, now.compliance, now.needs
-st.caption(f"卡片下方为较上月末（{before_day:%Y-%m-%d}）的变化。")
+st.caption(f"卡片下方为较上月末（{before_day:%Y-%m-%d}）的变化；今年累计的数字在 1 月不作比较。")
 
 cols = st.columns(4)
-ui.metric(cols[0], "在册关爱对象", f"{ui.fmt_int(head.persons)} 人", change(head.persons, before.head.persons, "人"))
-ui.metric(cols[1], "在册户数", f"{ui.fmt_int(head.households)} 户", change(head.households, before.head.households, "户"))
-ui.metric(cols[2], "结对覆盖率", ui.fmt_pct(head.coverage), change(head.coverage, before.head.coverage, "个百分点"),
-          help="有在结对关系的在册对象 ÷ 在册对象")
-ui.metric(cols[3], "结对干部", f"{ui.fmt_int(head.cadres_paired)} 名",
-          change(head.cadres_paired, before.head.cadres_paired, "名"))
+card(cols[0], "在册关爱对象", f"{ui.fmt_int(head.persons)} 人", head.persons, before.head.persons, "人")
+card(cols[1], "在册户数", f"{ui.fmt_int(head.households)} 户", head.households, before.head.households, "户")
+card(cols[2], "结对覆盖率", ui.fmt_pct(head.coverage), head.coverage, before.head.coverage, "个百分点",
+     help="有在结对关系的在册对象 ÷ 在册对象")
+card(cols[3], "结对干部", f"{ui.fmt_int(head.cadres_paired)} 名", head.cadres_paired, before.head.cadres_paired, "名")
 
 cols = st.columns(4)
-ui.metric(cols[0], "干部达标率", ui.fmt_pct(comp.cadre_on_track_share),
-          change(comp.cadre_on_track_share, before.compliance.cadre_on_track_share, "个百分点"),
-          help="所结对户均未滞后、未失联的干部占比（口径见“达标规则”）")
-ui.metric(cols[1], "今年联系次数", f"{ui.fmt_int(comp.done_contacts)} / 应 {ui.fmt_int(comp.owed_contacts)}",
-          change(comp.done_contacts, before.compliance.done_contacts, "次", year_to_date=True),
-          help="在结对关系今年以来的联系次数 / 截至当日应联系次数")
-ui.metric(cols[2], "今年走访次数", f"{ui.fmt_int(comp.done_visits)} / 应 {ui.fmt_int(comp.owed_visits)}",
-          change(comp.done_visits, before.compliance.done_visits, "次", year_to_date=True),
-          help="实地走访次数 / 截至当日应走访次数")
-ui.metric(cols[3], "今年慰问金额", f"{head.gifts_yuan:,.0f} 元",
-          change(head.gifts_yuan, before.head.gifts_yuan, "元", year_to_date=True))
+card(cols[0], "干部达标率", ui.fmt_pct(comp.cadre_on_track_share), comp.cadre_on_track_share,
+     before.compliance.cadre_on_track_share, "个百分点", help="所结对户均未滞后、未失联的干部占比（口径见“达标规则”）")
+card(cols[1], "今年联系次数", f"{ui.fmt_int(comp.done_contacts)} 次", comp.done_contacts,
+     before.compliance.done_contacts, "次", year_to_date=True,
+     help=f"在结对关系今年以来的联系次数；截至当日应联系 {ui.fmt_int(comp.owed_contacts)} 次")
+card(cols[2], "今年走访次数", f"{ui.fmt_int(comp.done_visits)} 次", comp.done_visits, before.compliance.done_visits,
+     "次", year_to_date=True, help=f"实地走访次数；截至当日应走访 {ui.fmt_int(comp.owed_visits)} 次")
+card(cols[3], "今年慰问金额", f"{head.gifts_yuan:,.0f} 元", head.gifts_yuan, before.head.gifts_yuan, "元",
+     year_to_date=True)
+cols[1].caption(f"应联系 {ui.fmt_int(comp.owed_contacts)} 次")
+cols[2].caption(f"应走访 {ui.fmt_int(comp.owed_visits)} 次")
 
 cols = st.columns(4)
-ui.metric(cols[0], "在办诉求", f"{ui.fmt_int(need.open)} 件", change(need.open, before.needs.open, "件"),
-          delta_color="inverse")
-ui.metric(cols[1], "逾期诉求", f"{ui.fmt_int(need.overdue)} 件", change(need.overdue, before.needs.overdue, "件"),
-          delta_color="inverse", help="未办结且已过办理期限")
-ui.metric(cols[2], "滞后 / 失联结对", f"{ui.fmt_int(comp.pairings_behind)} / {ui.fmt_int(comp.pairings_silent)}",
-          change(comp.pairings_behind, before.compliance.pairings_behind, "个滞后"), delta_color="inverse")
-ui.metric(cols[3], "认门逾期结对", f"{ui.fmt_int(comp.first_visits_overdue)} 个",
-          change(comp.first_visits_overdue, before.compliance.first_visits_overdue, "个"), delta_color="inverse",
-          help="结对已满认门期限仍未实地走访")
+card(cols[0], "在办诉求", f"{ui.fmt_int(need.open)} 件", need.open, before.needs.open, "件", worse_when_up=True)
+card(cols[1], "逾期诉求", f"{ui.fmt_int(need.overdue)} 件", need.overdue, before.needs.overdue, "件",
+     worse_when_up=True, help="未办结且已过办理期限")
+card(cols[2], "滞后 / 失联结对", f"{ui.fmt_int(comp.pairings_behind)} / {ui.fmt_int(comp.pairings_silent)}",
+     comp.pairings_behind + comp.pairings_silent, before.compliance.pairings_behind + before.compliance.pairings_silent,
+     "个", worse_when_up=True, help="变化为滞后与失联结对个数之和的增减")
+card(cols[3], "认门逾期结对", f"{ui.fmt_int(comp.first_visits_overdue)} 个", comp.first_visits_overdue,
+     before.compliance.first_visits_overdue, "个", worse_when_up=True, help="结对已满认门期限仍未实地走访")
 
 st.subheader("三类群体")
 cols = st.columns(4)
 for column, group, previous in zip(cols, head.groups, before.head.groups, strict=True):
-    ui.metric(column, group.group, f"{ui.fmt_int(group.persons)} 人", change(group.persons, previous.persons, "人"),
-              help=f"{group.households} 户，结对覆盖 {ui.fmt_pct(group.coverage)}")
+    card(column, group.group, f"{ui.fmt_int(group.persons)} 人", group.persons, previous.persons, "人",
+         help=f"{group.households} 户，结对覆盖 {ui.fmt_pct(group.coverage)}")
     column.caption(f"{ui.fmt_int(group.households)} 户 · 已结对 {ui.fmt_int(group.paired_persons)} 人 · "
                    f"覆盖 {ui.fmt_pct(group.coverage)}")
