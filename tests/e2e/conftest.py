@@ -92,3 +92,13 @@ def wait_idle(page, timeout: float = 30_000) -> None:
                            '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     page.wait_for_timeout(500)
+
+
+def login(page, username: str, password: str) -> None:
+    """Log in through the real login page (the page must show it) and wait for the app."""
+    wait_idle(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_role("button", name="退出登录").wait_for(timeout=30_000)
+    wait_idle(page)

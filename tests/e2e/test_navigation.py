@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from dashboard.navigation import pages_for
+from data_access.accounts import create_demo_accounts
 from data_access.db import session_scope
 from tests import builders as b
-from tests.e2e.conftest import SCREENSHOTS, serve, wait_idle
+from tests.e2e.conftest import SCREENSHOTS, login, serve, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +22,14 @@ def demo_url(sqlite_url):
         house = b.household(s)
         b.person(s, house)
         b.contact(s, b.pairing(s, house, cadre, dt.date(today.year - 1, 1, 1)), today, "实地走访")
+        create_demo_accounts(s, b.COUNTY)
     return sqlite_url
 
 
 def test_every_page_opens_from_the_navigation(demo_url, page, request):
     with serve(demo_url) as base:
         page.goto(base)
-        wait_idle(page)
+        login(page, "admin", "demo1234")
         for spec in pages_for("admin"):
             page.get_by_role("link", name=spec.title).first.click()
             wait_idle(page)
