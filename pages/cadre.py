@@ -50,21 +50,23 @@ worst = "达标" if lagging.empty else compliance.status_label(
     lagging["状态"].str.contains("滞后").any(), lagging["状态"].str.contains("失联").any())
 
 st.subheader(f"{profile.name}（{profile.code}）")
-cols = st.columns(5)
-ui.metric(cols[0], "工作单位", profile.unit)
-ui.metric(cols[1], "职级", profile.rank + ("（领导干部）" if profile.is_leader else ""))
-ui.metric(cols[2], "联系电话", profile.phone or "未登记")
-ui.metric(cols[3], "当前状态", worst, help="所结对各户中最差的状态")
-ui.metric(cols[4], "收到提醒/督办", f"{len(actions)} 次",
-          help="截至当日收到的提醒和督办（仅含当前地区内的结对户）")
+st.markdown(
+    f"**工作单位**　{profile.unit}　　**职级**　{profile.rank}{'（领导干部）' if profile.is_leader else ''}"
+    f"　　**联系电话**　{profile.phone or '未登记'}"
+)
+cols = st.columns(4)
+ui.metric(cols[0], "当前状态", worst, help="截至当日所结对各户中最差的状态")
+ui.metric(cols[1], "在结对户", f"{len(active)} 户", help="截至当日仍在结对的户数（当前地区内）")
+ui.metric(cols[2], "滞后或失联户", f"{len(lagging)} 户")
+ui.metric(cols[3], "收到提醒/督办", f"{len(actions)} 次", help="截至当日收到的提醒和督办（仅含当前地区内的结对户）")
 
 st.markdown("#### 结对户")
 if pairings.empty:
     ui.empty("该干部在本年度截至当日没有在当前地区的结对户。")
 else:
-    ui.table(pairings, column_config={
+    shown = pairings.assign(结束日期=[d.isoformat() if d else "" for d in pairings["结束日期"]])
+    ui.table(shown, column_config={
         "开始日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "结束日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
     })
 

@@ -49,8 +49,10 @@ ui.metric(cols[4], "认门逾期", f"{ui.fmt_int(head.first_visits_overdue)} 户
 cols = st.columns(5)
 ui.metric(cols[0], "在结对户", f"{ui.fmt_int(head.active_pairings)} 户")
 ui.metric(cols[1], "达标结对", f"{ui.fmt_int(head.pairings_on_track)} 户")
-ui.metric(cols[2], "已联系 / 应联系", f"{ui.fmt_int(head.done_contacts)} / {ui.fmt_int(head.owed_contacts)}")
-ui.metric(cols[3], "已走访 / 应走访", f"{ui.fmt_int(head.done_visits)} / {ui.fmt_int(head.owed_visits)}")
+ui.metric(cols[2], f"已联系（应 {ui.fmt_int(head.owed_contacts)}）", f"{ui.fmt_int(head.done_contacts)} 次",
+          help="本年截至当日各在结对户的联系次数合计；括号内为按规则应联系次数合计")
+ui.metric(cols[3], f"已走访（应 {ui.fmt_int(head.owed_visits)}）", f"{ui.fmt_int(head.done_visits)} 次",
+          help="本年截至当日实地走访次数合计；括号内为按规则应走访次数合计")
 ui.metric(cols[4], "干部达标", f"{ui.fmt_int(head.cadres_on_track)} 名")
 
 # --- filters shared by the laggard list and the per-cadre table ------------------------------------------
