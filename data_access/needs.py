@@ -270,8 +270,8 @@ def level_aging(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
     return frame
 
 
-LEDGER_COLUMNS = ["诉求编号", "户编号", "乡镇", "村", "类别", "内容", "责任层级", "状态", "提出日期", "办理期限",
-                  "办结日期", "逾期天数", "建议上报至"]
+LEDGER_COLUMNS = ["诉求编号", "乡镇", "村", "类别", "内容", "责任层级", "状态", "逾期天数", "建议上报至", "提出日期",
+                  "办理期限", "办结日期", "户编号"]
 
 
 @dataclass(frozen=True)
@@ -306,8 +306,8 @@ def ledger_page(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
     records = []
     for code, house, town, vill, category, content, level, raised, due, closed_on, flagged in session.execute(statement):
         overdue_days = (as_of - due).days if closed_on is None and due < as_of else None
-        records.append((code, house, town, vill, category, content, level, NEED_CLOSED if closed_on else NEED_OPEN,
-                        raised, due, closed_on, overdue_days, next_level(level) if flagged else None))
+        records.append((code, town, vill, category, content, level, NEED_CLOSED if closed_on else NEED_OPEN,
+                        overdue_days, next_level(level) if flagged else None, raised, due, closed_on, house))
     return LedgerPage(total, pd.DataFrame(records, columns=LEDGER_COLUMNS))
 
 

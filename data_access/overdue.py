@@ -145,8 +145,8 @@ def _township_names(session: Session, codes: list[str]) -> dict[str, tuple[str, 
     return {code: (name, county_name or "") for code, name, county_name in rows}
 
 
-NEEDS_COLUMNS = ["诉求编号", "户编号", "乡镇", "村", "类别", "内容", "责任层级", "干部编号", "干部姓名", "工作单位",
-                 "提出日期", "办理期限", "逾期天数"]
+NEEDS_COLUMNS = ["诉求编号", "逾期天数", "乡镇", "村", "类别", "内容", "责任层级", "干部姓名", "工作单位", "办理期限",
+                 "提出日期", "户编号", "干部编号"]
 FIRST_VISIT_COLUMNS = ["户编号", "乡镇", "村", "干部编号", "干部姓名", "工作单位", "结对日期", "认门期限", "已结对天数"]
 
 
@@ -154,13 +154,13 @@ def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None
     """Overdue needs with the cadre and unit answering for them, longest overdue first."""
     rows = _needs_query(scope, as_of)
     result = session.execute(
-        select(rows.c.code, rows.c.household_code, rows.c.township, rows.c.village, rows.c.category, rows.c.content,
-               rows.c.level, rows.c.cadre_code, rows.c.cadre_name, rows.c.unit_name, rows.c.raised_date,
-               rows.c.due_date)
+        select(rows.c.code, rows.c.due_date, rows.c.township, rows.c.village, rows.c.category, rows.c.content,
+               rows.c.level, rows.c.cadre_name, rows.c.unit_name, rows.c.due_date, rows.c.raised_date,
+               rows.c.household_code, rows.c.cadre_code)
         .order_by(rows.c.due_date, rows.c.code)
         .limit(limit)
     )
-    frame = pd.DataFrame([tuple(r) for r in result], columns=NEEDS_COLUMNS[:-1])
+    frame = pd.DataFrame([tuple(r) for r in result], columns=NEEDS_COLUMNS)
     frame["逾期天数"] = [(as_of - due).days for due in frame["办理期限"]] if len(frame) else []
     return frame
 

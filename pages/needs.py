@@ -71,14 +71,14 @@ ui.metric(cols[3], "已办结", f"{ui.fmt_int(closed_total)} 件", help="截至�
 if open_total + closed_total == 0:
     ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有符合条件的诉求。")
 else:
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         fig = go.Figure()
         for level in ESCALATION_LEVELS:
             fig.add_bar(x=buckets, y=aging.loc[level, buckets], name=level, marker_color=LEVEL_COLOURS[level],
                         hovertemplate=f"%{{x}}<br>{level}：%{{y}} 件<extra></extra>")
         fig.update_layout(
-            barmode="stack", height=340, font={"family": FONT, "size": 13}, plot_bgcolor="white",
+            barmode="stack", legend_traceorder="normal", height=340, font={"family": FONT, "size": 13}, plot_bgcolor="white",
             title={"text": "办理中诉求的账龄（按责任层级）", "x": 0, "font": {"size": 16}},
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
             legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
@@ -99,19 +99,24 @@ first = query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, 1, PAGE_
 pages = max((first.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 page = 1
 if pages > 1:
-    page = int(st.number_input(f"页码（共 {pages} 页，{first.total} 件）", min_value=1, max_value=pages, value=1,
-                               key="needs_page"))
+    page = int(st.columns([1, 4])[0].number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, value=1,
+                                                  key="needs_page"))
 result = first if page == 1 else query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, page, PAGE_SIZE)
 if result.rows.empty:
     ui.empty("没有符合筛选条件的诉求。")
 else:
-    ui.table(result.rows, column_config={
+    picked = st.dataframe(result.rows, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key=f"needs_table_{page}", column_config={
         "内容": st.column_config.TextColumn("内容", width="medium"),
         "逾期天数": st.column_config.NumberColumn("逾期天数", help="截至当日已过办理期限的天数"),
         "建议上报至": st.column_config.TextColumn("建议上报至", help="在当前层级已超过办理期限，建议上报的上一级"),
     })
     st.caption(f"第 {page} / {pages} 页，共 {first.total} 件；办理中的排在前面，逾期越久越靠前。"
-               "状态、层级均为截至当日的情况。")
+               "状态、层级均为截至当日的情况。选中一行（点击行首方框）即在下方显示详情。")
+    if picked.selection.rows:
+        code = str(result.rows.iloc[picked.selection.rows[0]]["诉求编号"])
+        if code != st.session_state.get("needs_last_pick"):  # a new click, not a selection kept from before
+            st.session_state["needs_last_pick"] = st.query_params["need"] = code
 
 # -- one item ------------------------------------------------------------------------------------
 st.subheader("诉求详情")

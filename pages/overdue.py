@@ -9,13 +9,17 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
-from data_access import overdue, permissions
+from data_access import compliance, overdue, permissions
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 KIND_COLOURS = dict(zip(overdue.KINDS, ("#d7301f", "#fd8d3c", "#756bb1", "#4292c6"), strict=True))
-# Where a selected row opens: kind → (page script, URL parameter), for pages that are registered.
-DETAIL_PAGES = {overdue.KIND_NEEDS: ("pages/needs.py", "need")}
+NEEDS_PAGE = "pages/needs.py"
+CADRE_PAGE = "pages/cadre.py"
+# Where a selected row opens: the need in 诉求台账, the cadre in 干部详情 (none for a household).
+DETAIL_PAGES = {overdue.KIND_NEEDS: NEEDS_PAGE, overdue.KIND_FIRST_VISITS: CADRE_PAGE,
+                overdue.KIND_UNANSWERED: CADRE_PAGE}
+HINTS = {NEEDS_PAGE: "打开该诉求的详情并办理", CADRE_PAGE: "打开该干部的详情"}
 
 ctx = get_context()
 ui.header("逾期事项", ctx)
@@ -57,7 +61,7 @@ def stacked_bars(frame, label: str, title: str):
         fig.add_bar(y=top[label], x=top[kind], name=kind, orientation="h", marker_color=KIND_COLOURS[kind],
                     hovertemplate=f"%{{y}}<br>{kind}：%{{x}} 项<extra></extra>")
     fig.update_layout(
-        barmode="stack", height=max(260, 28 * len(top) + 120), font={"family": FONT, "size": 13},
+        barmode="stack", legend_traceorder="normal", height=max(260, 28 * len(top) + 120), font={"family": FONT, "size": 13},
         plot_bgcolor="white", title={"text": title, "x": 0, "font": {"size": 16}},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
@@ -83,6 +87,19 @@ with by_unit:
 
 st.subheader("明细")
 registered = {page.script for page in PAGES}
+
+
+def open_detail(script: str, value: str) -> None:
+    if script == NEEDS_PAGE:
+        st.switch_page(str(ROOT / script), query_params={"need": value})
+    match = next((c for c in query(compliance.find_cadres, ctx.scope, value, 30) if c.code == value), None)
+    if match is None:
+        st.warning(f"干部“{value}”在当前所选地区没有结对户，无法打开详情。")
+        return
+    st.session_state["cadre_detail_id"] = match.id
+    st.switch_page(str(ROOT / script))
+
+
 tabs = st.tabs([f"{kind}（{tally.totals[kind]}）" for kind in overdue.KINDS])
 for tab, kind in zip(tabs, overdue.KINDS, strict=True):
     with tab:
@@ -91,14 +108,13 @@ for tab, kind in zip(tabs, overdue.KINDS, strict=True):
         if frame.empty:
             ui.empty(f"没有{kind}。")
             continue
-        target = DETAIL_PAGES.get(kind)
-        if target and target[0] in registered:
+        script = DETAIL_PAGES.get(kind)
+        if script in registered:
             event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                                  selection_mode="single-row", key=f"overdue_rows_{kind}")
-            st.caption("选中一行（点击行首方框），即可打开该诉求的详情并办理。")
+            st.caption(f"选中一行（点击行首方框），即可{HINTS[script]}。")
             if event.selection.rows:
-                code = str(frame.iloc[event.selection.rows[0]][overdue.LINK_COLUMNS[kind]])
-                st.switch_page(str(ROOT / target[0]), query_params={target[1]: code})
+                open_detail(script, str(frame.iloc[event.selection.rows[0]][overdue.LINK_COLUMNS[kind]]))
         else:
             ui.table(frame)
         if tally.totals[kind] > len(frame):
