@@ -76,35 +76,39 @@ def monthly_activity(frame: pd.DataFrame, title: str) -> go.Figure:
 
 
 def shares_over_time(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Lines of the share columns (fractions) of `frame` against its 日期 column."""
+    """Lines of the share columns (fractions) of `frame` against its 日期 column; the first line's
+    labels above it, the others' below, and the axis starting a little under the lowest value."""
     fig = go.Figure()
-    for column, colour in zip([c for c in frame.columns if c != "日期"], ("#2c7bb6", "#5a8f29", "#c0392b"),
-                              strict=False):
+    columns = [c for c in frame.columns if c != "日期"]
+    for index, (column, colour) in enumerate(zip(columns, ("#2c7bb6", "#5a8f29", "#c0392b"), strict=False)):
         fig.add_scatter(
             x=frame["日期"], y=frame[column] * 100, name=column, mode="lines+markers+text",
-            line={"color": colour, "width": 3}, text=_pct_text(frame[column]), textposition="top center",
+            line={"color": colour, "width": 3}, text=_pct_text(frame[column]),
+            textposition="top center" if index == 0 else "bottom center", textfont={"color": colour, "size": 11},
             hovertemplate=f"%{{x}}<br>{column}：%{{y:.1f}}%<extra></extra>",
         )
-    fig.update_yaxes(title_text="百分比（%）", range=[0, 108])
+    lowest = frame[columns].min().min()
+    bottom = 0 if pd.isna(lowest) else max(0, (lowest * 100 // 10) * 10 - 10)
+    fig.update_yaxes(title_text="百分比（%）", range=[bottom, 104])
     return _layout(fig, title)
 
 
 def policy_delivery(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Delivery rate per entitled policy, one bar colour per group."""
+    """Delivery rate per entitled policy, grouped under its group on the axis, in the group's colour."""
     fig = go.Figure()
     for group in GROUPS:
         rows = frame[frame["类别"] == group]
         if rows.empty:
             continue
         fig.add_bar(
-            x=rows["应享政策"], y=rows["落实率"].fillna(0) * 100, name=group, marker_color=GROUP_COLOURS[group],
-            text=_pct_text(rows["落实率"]), textposition="outside",
-            customdata=rows[["已落实人数", "在册人数"]],
+            x=[rows["类别"], rows["应享政策"]], y=rows["落实率"].fillna(0) * 100, name=group,
+            marker_color=GROUP_COLOURS[group], text=_pct_text(rows["落实率"]), textposition="outside",
+            textfont={"size": 12}, customdata=rows[["已落实人数", "在册人数"]],
             hovertemplate=f"{group}<br>%{{x}}：%{{customdata[0]}} / %{{customdata[1]}} 人<extra></extra>",
         )
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="relative", bargap=0.25)
     fig.update_yaxes(title_text="落实率（%）", range=[0, 115])
-    return _layout(fig, title, height=420)
+    return _layout(fig, title, height=440)
 
 
 def holiday_contacts(frame: pd.DataFrame, title: str) -> go.Figure:

@@ -46,3 +46,11 @@ def test_rank_marks_only_the_bottom_n():
     ranked = rankings._rank(frame, 2)
     assert list(ranked["工作单位"]) == ["B", "D", "A", "E", "C"]
     assert list(ranked["末位"]) == [True, True, False, False, False]
+
+
+def test_rank_names_ties_with_the_last_bottom_row():
+    frame = pd.DataFrame({"工作单位": list("ABCD"), "达标率": [0.5, 25 / 32, 0.7812, 0.9]})
+    ranked = rankings._rank(frame, 2)
+    assert list(ranked["工作单位"]) == ["A", "C", "B", "D"]
+    assert list(ranked["末位"]) == [True, True, True, False]
+    assert not rankings._rank(frame, 0)["末位"].any()
