@@ -30,8 +30,9 @@ from data_access.config import Settings, get_settings
 from data_access.models import Region, User, UserSession
 from data_access.permissions import ROLE_ACTIONS
 from data_access.scope import EVERYWHERE, Scope
+from data_access.vocabulary import USER_ROLE_LABELS
 
-ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部"}
+ROLE_LABELS = USER_ROLE_LABELS
 DEMO_PASSWORD = "demo1234"
 MIN_PASSWORD_LENGTH = 8
 MAX_LOCK = dt.timedelta(days=1)
