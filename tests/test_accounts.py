@@ -328,3 +328,29 @@ def test_roles_without_the_right_cannot_open_admin_pages(app_db):
     assert "无权打开“账号管理”页面" in at.error[0].value and not at.dataframe
     refused = _audit(app_db, "scope_refused")
     assert refused[-1].username == "leader" and refused[-1].target == "账号管理"
+
+
+OIDC_SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                         "client_id": "dashboard", "client_secret": "secret",
+                         "server_metadata_url": "https://sso.example.gov.cn/.well-known/openid-configuration"}}
+
+
+def test_identity_provider_login_maps_the_email_to_an_account(app_db):
+    with session_scope(app_db) as s:
+        accounts.create_user(s, "t", "wang@xihe.gov.cn", "inspector", b.TOWNSHIP_B, None, "王督查")
+    at = app(user=None)
+    at.secrets.update(OIDC_SECRETS)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert any(btn.label == "使用统一身份认证登录" for btn in at.button)
+    at.user = {"is_logged_in": True, "email": "Wang@Xihe.gov.cn"}
+    at.run()
+    assert not at.exception
+    assert "王督查" in texts(at) and "长道镇" in texts(at)  # the account's own name and region
+    assert json.loads(_audit(app_db, "login")[-1].detail) == {"method": "oidc"}
+
+    stranger = app(user=None)
+    stranger.secrets.update(OIDC_SECRETS)
+    stranger.user = {"is_logged_in": True, "email": "someone@example.com"}
+    stranger.run()
+    assert "未在本系统登记或已停用" in stranger.error[0].value and not stranger.metric
