@@ -196,7 +196,7 @@ def _idle_leaders(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
             not_(child_pairing),
             _children_with_ordinary_cadres_exist(scope, as_of),
         )
-        .order_by(Cadre.rank, Cadre.code)
+        .order_by(households, Cadre.rank, Cadre.code)
     )
 
 

@@ -48,20 +48,23 @@ if uploaded is not None:
         st.session_state["import_preview"] = preview
         st.session_state.pop("import_done", None)
     result = preview[1]
-    st.markdown("**检查结果（尚未写入）**")
-    ui.table(result.counts_frame())
+    done = st.session_state.get("import_done")
+    stored_now = done is not None and done[0] == digest
+    if not stored_now:
+        st.markdown("**检查结果（尚未写入）**")
+        ui.table(result.counts_frame())
     if result.ignored_sheets:
         st.caption(f"已忽略不属于模板的工作表：{'、'.join(result.ignored_sheets)}")
     choice = ALL_OR_NOTHING
     if result.problems:
         st.error(f"发现 {len(result.problems)} 个问题。按默认规则，有任何问题整个文件都不导入。", icon=":material/error:")
-        ui.table(imports.problems_frame(result.problems))
+        ui.table(imports.problems_frame(result.problems), column_config={
+            "行号": st.column_config.NumberColumn(width="small"), "问题": st.column_config.TextColumn(width="large")})
         choice = st.radio("怎么处理？", [ALL_OR_NOTHING, KEEP_VALID], key="import_choice")
     else:
         st.success("检查通过，没有发现问题。", icon=":material/check_circle:")
 
-    done = st.session_state.get("import_done")
-    if done is None or done[0] != digest:
+    if not stored_now:
         st.subheader("第三步：确认导入")
         blocked = bool(result.problems) and choice == ALL_OR_NOTHING
         if st.button("确认导入", type="primary", disabled=blocked, icon=":material/upload:"):
@@ -75,7 +78,12 @@ if uploaded is not None:
             st.caption("请改正以上问题后重新上传；或选择“只导入无误的行”。")
     else:
         stored = done[1]
-        st.success(f"已导入（{stored.outcome}）：{stored.summary()}", icon=":material/task_alt:")
+        if stored.problems:
+            st.success("已导入无误的行；有错误的行没有导入，可下载后改正再导入。", icon=":material/task_alt:")
+        else:
+            st.success("导入成功。", icon=":material/task_alt:")
+        st.markdown("**实际写入**")
+        ui.table(stored.counts_frame())
         if stored.rejects:
             st.download_button("下载有错误的行（含“错误”列）", stored.rejects, file_name=f"有错误的行_{uploaded.name.rsplit('.', 1)[0]}.xlsx",
                                mime=XLSX, icon=":material/download:", on_click="ignore")
