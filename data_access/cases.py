@@ -1095,7 +1095,7 @@ def edit_case(
         raise CaseError("标题不能超过 200 字")
     if values["alias"] and len(values["alias"]) > 50:
         raise CaseError("化名不能超过 50 字")
-    if values["theme"] and values["theme"] not in THEMES:
+    if values["theme"] and values["theme"] not in THEMES and values["theme"] != row.theme:
         raise CaseError(f"未知的案例主题“{values['theme']}”")
     changed = [key for key, value in values.items() if getattr(row, key) != value]
     if not changed:

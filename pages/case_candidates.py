@@ -73,7 +73,7 @@ event = st.dataframe(
     rows,
     hide_index=True,
     width="stretch",
-    column_order=["排名", "得分", "对象", "群体", "乡镇", "结对干部", "单位", "主题", "推荐理由", "案例状态"],
+    column_order=["排名", "得分", "对象", "群体", "推荐理由", "案例状态", "主题", "乡镇", "结对干部", "单位"],
     column_config={
         "推荐理由": st.column_config.TextColumn(width="large"),
         "得分": st.column_config.NumberColumn(format="%d"),
@@ -99,8 +99,11 @@ if not selected:
 
 row = rows.iloc[selected[0]]
 pairing_id, case_id = int(row["pairing_id"]), row["case_id"]
-st.markdown(f"**已选：** 第 {row['排名']} 名　{row['对象']}　{row['结对干部']}（{row['单位']}）")
-actions = st.columns([1, 1, 4])
+box = st.container(border=True)
+box.markdown(f"**第 {row['排名']} 名（{row['得分']} 分）：{row['对象']}，{row['群体']}，{row['乡镇']}**")
+box.markdown(f"结对干部：{row['结对干部']}（{row['单位']}）　主题：{row['主题'] or '—'}　案例状态：{row['案例状态']}")
+box.markdown("\n".join(f"- {reason}" for reason in row["推荐理由"].split("；")))
+actions = box.columns([1, 1, 4])
 if actions[0].button("查看案例详情", type="primary"):
     params = {"case": str(int(case_id))} if pd.notna(case_id) else {"pairing": str(pairing_id)}
     st.switch_page(DETAIL, query_params=params)

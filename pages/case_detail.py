@@ -112,7 +112,8 @@ st.markdown("**过程记录**（联系、诉求、政策落实和群众评价，
 if card.timeline.empty:
     ui.empty("截至所选日期，这个结对还没有任何记录。")
 else:
-    ui.table(card.timeline, column_config={"慰问(元)": st.column_config.NumberColumn(format="%.0f")})
+    timeline = card.timeline.assign(**{"慰问(元)": [f"{v:,.0f}" if pd.notna(v) else "" for v in card.timeline["慰问(元)"]]})
+    ui.table(timeline)
 
 st.divider()
 st.subheader("审核流程")
@@ -190,7 +191,7 @@ if can_manage and info.status in cases.EDITABLE_STATUSES:
         c = st.columns(2)
         alias = c[0].text_input("化名", value=info.alias, max_chars=50,
                                 placeholder=card.persons[0].alias if card.persons else "")
-        theme_options = ["", *cases.THEMES]
+        theme_options = ["", *cases.THEMES, *([info.theme] if info.theme and info.theme not in cases.THEMES else [])]
         theme_pick = c[1].selectbox("主题", theme_options,
                                     index=theme_options.index(info.theme) if info.theme in theme_options else 0,
                                     format_func=lambda t: t or "（未定）")
