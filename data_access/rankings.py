@@ -22,6 +22,7 @@ def _rank(frame: pd.DataFrame, bottom: int) -> pd.DataFrame:
     marked 末位, and so is any row with the same share (to 0.1%) as the last of them. Rows with no
     cadre (no share) go last and are never marked."""
     name = "工作单位" if "工作单位" in frame.columns else "地区"
+    frame = frame.assign(达标率=pd.to_numeric(frame["达标率"], errors="coerce").astype(float))
     frame = frame.assign(_missing=frame["达标率"].isna()).sort_values(["_missing", "达标率", name])
     frame = frame.drop(columns="_missing").reset_index(drop=True)
     frame.insert(0, "排名", range(1, len(frame) + 1))

@@ -38,10 +38,10 @@ def _file(fmt: str):
 cols = st.columns(2)
 cols[0].download_button("下载通报（Word）", _file("docx"), file_name=f"{b.title}.docx", icon=":material/description:",
                         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                        use_container_width=True, on_click="ignore")
+                        width="stretch", on_click="ignore")
 cols[1].download_button("下载数据（Excel）", _file("xlsx"), file_name=f"{b.title}.xlsx", icon=":material/table:",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        use_container_width=True, on_click="ignore")
+                        width="stretch", on_click="ignore")
 
 st.markdown("**一、总体情况**")
 st.markdown(bulletin.summary_paragraph(b))

@@ -44,7 +44,7 @@ else:
     level = regions.LEVEL_LABELS.get(first.level, "地区")
     st.plotly_chart(
         charts.groups_by_region(frame, f"各{level}在册对象及结对覆盖率（点击柱形查看下一级）"),
-        key="coverage_chart", on_select=_drill_from_chart, selection_mode="points", use_container_width=True,
+        key="coverage_chart", on_select=_drill_from_chart, selection_mode="points", width="stretch",
     )
     if first.level != "village":
         st.selectbox(f"下钻到{level}", [""] + list(frame["地区"]), key="coverage_drill", on_change=_drill_from_select,

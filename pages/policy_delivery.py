@@ -22,7 +22,7 @@ if summary["在册人数"].sum() == 0:
     ui.empty(f"{ctx.region_name}在 {ctx.as_of:%Y-%m-%d} 没有在册的关爱对象，暂无政策落实情况。")
     st.stop()
 
-st.plotly_chart(charts.policy_delivery(summary, "各类群体应享政策落实率"), use_container_width=True)
+st.plotly_chart(charts.policy_delivery(summary, "各类群体应享政策落实率"), width="stretch")
 ui.table(
     summary.assign(落实率=summary["落实率"] * 100),
     column_config={"落实率": st.column_config.NumberColumn("落实率", format="%.1f%%")},

@@ -26,7 +26,7 @@ def _show(frame, label):
     st.dataframe(
         shown.style.apply(_highlight, axis=1, subset=None).format(
             {c: "{:.1f}%" for c in ("达标率", "覆盖率") if c in shown}, na_rep="—"),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
         column_config={"代码": None},
     )
 
@@ -41,7 +41,7 @@ with units_tab:
         if lagging:
             st.warning("达标率末位单位：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(units.head(30), "工作单位", "各单位干部达标率（最低的 30 个）"),
-                        use_container_width=True)
+                        width="stretch")
         _show(units, "工作单位")
 with regions_tab:
     places = query(rankings.regions, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
@@ -51,5 +51,5 @@ with regions_tab:
         lagging = rankings.lagging(places)
         if lagging:
             st.warning("达标率末位地区：" + "、".join(lagging), icon=":material/warning:")
-        st.plotly_chart(charts.share_bars(places, "地区", "各地区干部达标率"), use_container_width=True)
+        st.plotly_chart(charts.share_bars(places, "地区", "各地区干部达标率"), width="stretch")
         _show(places, "地区")

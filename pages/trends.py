@@ -19,7 +19,7 @@ st.subheader("各月联系走访")
 if activity["联系次数"].sum() == 0:
     ui.empty(f"{ctx.region_name}在 {ctx.year} 年截至 {ctx.as_of:%m月%d日} 没有联系走访记录。")
 else:
-    st.plotly_chart(charts.monthly_activity(activity, f"{ctx.year}年各月联系走访次数"), use_container_width=True)
+    st.plotly_chart(charts.monthly_activity(activity, f"{ctx.year}年各月联系走访次数"), width="stretch")
     with st.expander("查看各月数据"):
         ui.table(activity)
 
@@ -32,7 +32,7 @@ shares = pd.DataFrame(
 if shares[["结对覆盖率", "干部达标率"]].isna().all().all():
     ui.empty(f"{ctx.region_name}在 {ctx.year} 年没有在册对象或在结对关系，无法计算覆盖率和达标率。")
 else:
-    st.plotly_chart(charts.shares_over_time(shares, "各月末结对覆盖率、干部达标率"), use_container_width=True)
+    st.plotly_chart(charts.shares_over_time(shares, "各月末结对覆盖率、干部达标率"), width="stretch")
     st.caption("每个点为当月最后一天（当月未结束的为截至日期）的情况；达标口径见“达标规则”，"
                "季度、半年未结束时只计已到期的应联系、应走访次数。")
 
@@ -41,7 +41,7 @@ festivals = query(trends.holiday_contacts, ctx.scope, dt.date(ctx.year, 1, 1), c
 if festivals.empty:
     ui.empty(f"{ctx.year} 年截至 {ctx.as_of:%m月%d日} 还没有传统节日，或节日日历尚未载入（请系统管理员初始化节日日历）。")
 else:
-    st.plotly_chart(charts.holiday_contacts(festivals, "传统节日当天联系结对户的比例"), use_container_width=True)
+    st.plotly_chart(charts.holiday_contacts(festivals, "传统节日当天联系结对户的比例"), width="stretch")
     ui.table(
         festivals.assign(节日联系率=festivals["节日联系率"] * 100),
         column_config={"节日联系率": st.column_config.NumberColumn("节日联系率", format="%.1f%%",
