@@ -1,0 +1,73 @@
+"""The publicity downloads through the real app in Chromium: a publicity user logs in, downloads a
+case brief and the shortlist zip; the files hold no ID, phone or real name, and each download is
+in the audit log under that user."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from data_access import accounts, cases
+from data_access.db import session_scope
+from data_access.models import AuditEntry
+from data_access.policy import Policy
+from data_access.scope import EVERYWHERE
+from tests import builders as b
+from tests import case_scenario as sc
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login, serve, wait_idle
+from tests.test_cases_pages import assert_nothing_personal, docx_text
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(sqlite_url):
+    with session_scope(sqlite_url) as s:
+        ids = sc.build(s)
+        accounts.create_user(s, "test", "pub", "publicity", b.COUNTY, "Case-brief-2025", "宣传干部小周")
+        case_id = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p1, "pub", "publicity")
+        cases.shortlist(s, EVERYWHERE, case_id, "pub", "publicity")
+    return sqlite_url, case_id
+
+
+def test_publicity_downloads_are_masked_and_audited(site, tmp_path):
+    url, case_id = site
+    from playwright.sync_api import sync_playwright
+
+    with serve(url) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN",
+                                   accept_downloads=True).new_page()
+        page.goto(f"{base}/case_detail?case={case_id}&asof={sc.AS_OF}")
+        login(page, "pub", "Case-brief-2025")
+        wait_idle(page)
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert "小王（11岁，孤儿）" in body
+        assert_nothing_personal(body, "案例详情 in the browser")
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=re.compile("下载案例简报")).click()
+        brief = Path(download.value.path()).read_bytes()
+        assert download.value.suggested_filename == f"典型案例简报_案例{case_id}.docx"
+
+        page.get_by_role("link", name="案例展示").first.click()
+        wait_idle(page)
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=re.compile("每案一个文件")).click()
+        bundle = tmp_path / "shortlist.zip"
+        bundle.write_bytes(Path(download.value.path()).read_bytes())
+        browser.close()
+
+    text = docx_text(brief)
+    assert_nothing_personal(text, "downloaded brief")
+    assert "导出人：宣传干部小周" in text
+    with zipfile.ZipFile(bundle) as archive:
+        for name in archive.namelist():
+            assert_nothing_personal(docx_text(archive.read(name)), name)
+    with session_scope(url) as s:
+        exports = s.execute(select(AuditEntry.username, AuditEntry.target).where(AuditEntry.action == "export")
+                            .order_by(AuditEntry.id)).all()
+    assert exports == [("pub", f"典型案例简报（案例{case_id}）"), ("pub", "入围典型案例简报（1 件）")]
