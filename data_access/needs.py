@@ -188,11 +188,13 @@ class LedgerFilter:
     overdue_only: bool = False
     raised_from: dt.date | None = None
     raised_to: dt.date | None = None
+    escalation_only: bool = False  # only needs due for escalation on D
 
 
-def _ledger_rows(scope: Scope, as_of: dt.date, flt: LedgerFilter):
-    """Subquery: the needs existing on D inside `scope` that pass `flt`, with level and the day it
-    was reached on D, and the closed date if closed on or before D."""
+def _ledger_rows(scope: Scope, as_of: dt.date, policy: Policy, flt: LedgerFilter):
+    """Subquery of the needs existing on D inside `scope` that pass `flt`'s plain conditions, with
+    the level and the day it was reached on D, and the closed date if closed on or before D; and the
+    conditions on those columns (level, escalation) to apply over it."""
     conditions = [exists_on(as_of), scope.within(Household.village_code)]
     if flt.categories:
         conditions.append(Need.category.in_(flt.categories))
@@ -220,7 +222,10 @@ def _ledger_rows(scope: Scope, as_of: dt.date, flt: LedgerFilter):
         .where(*conditions)
         .subquery("ledger")
     )
-    return rows, (rows.c.level.in_(flt.levels) if flt.levels else None)
+    over = [rows.c.level.in_(flt.levels)] if flt.levels else []
+    if flt.escalation_only:
+        over.append(_due_for_escalation(rows, as_of, policy))
+    return rows, over
 
 
 def _due_for_escalation(rows, as_of: dt.date, policy: Policy):
@@ -250,7 +255,7 @@ def level_aging(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
                 flt: LedgerFilter = LedgerFilter()) -> pd.DataFrame:
     """Where items pile up: one row per level (index ESCALATION_LEVELS, in chain order) with the open
     items in each aging bucket, the items closed by D, and those due for escalation on D."""
-    rows, level_filter = _ledger_rows(scope, as_of, flt)
+    rows, over = _ledger_rows(scope, as_of, policy, flt)
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -260,9 +265,7 @@ def level_aging(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
         *(count(c) for c in _bucket_conditions(rows, as_of)),
         count(rows.c.closed_on.is_not(None)),
         count(_due_for_escalation(rows, as_of, policy)),
-    ).group_by(rows.c.level)
-    if level_filter is not None:
-        statement = statement.where(level_filter)
+    ).where(*over).group_by(rows.c.level)
     columns = [*AGING_BUCKETS, CLOSED_COUNT, DUE_FOR_ESCALATION]
     found = {r[0]: [int(v) for v in r[1:]] for r in session.execute(statement)}
     frame = pd.DataFrame([found.get(level, [0] * len(columns)) for level in ESCALATION_LEVELS],
@@ -283,9 +286,8 @@ class LedgerPage:
 def ledger_page(session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: LedgerFilter = LedgerFilter(),
                 page: int = 1, page_size: int = 50) -> LedgerPage:
     """One page of the ledger as of D: open items first, longest overdue first, then the closed."""
-    rows, level_filter = _ledger_rows(scope, as_of, flt)
-    where = [level_filter] if level_filter is not None else []
-    total = session.execute(select(func.count()).select_from(rows).where(*where)).scalar_one()
+    rows, over = _ledger_rows(scope, as_of, policy, flt)
+    total = session.execute(select(func.count()).select_from(rows).where(*over)).scalar_one()
     village, township = _place_tables()
     statement = (
         select(
@@ -298,7 +300,7 @@ def ledger_page(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
         .join(Household, Household.id == rows.c.household_id)
         .join(village, village.c.code == Household.village_code)
         .outerjoin(township, township.c.code == village.c.parent_code)
-        .where(*where)
+        .where(*over)
         .order_by(rows.c.closed_on.is_not(None), rows.c.due_date, Need.code)
         .limit(page_size)
         .offset(max(page - 1, 0) * page_size)

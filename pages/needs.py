@@ -44,11 +44,14 @@ with st.container(border=True):
     status = cols[2].selectbox("办理状态（截至当日）", (ALL, NEED_OPEN, NEED_CLOSED), key="needs_status")
     raised = cols[3].date_input("提出日期范围", value=(), max_value=ctx.as_of, format="YYYY-MM-DD",
                                 key="needs_raised", help="不选则不限提出日期")
-    overdue_only = st.checkbox("只看逾期", key="needs_overdue_only",
-                               help="截至当日未办结且已过办理期限（办理期限早于当日）")
+    checks = st.columns([1, 1, 4])
+    overdue_only = checks[0].checkbox("只看逾期", key="needs_overdue_only",
+                                      help="截至当日未办结且已过办理期限（办理期限早于当日）")
+    escalation_only = checks[1].checkbox("只看建议上报", key="needs_escalation_only",
+                                         help="已逾期、且在当前层级停留超过该层级办理期限的诉求")
 flt = needs.LedgerFilter(
     categories=tuple(categories), levels=tuple(levels), status=None if status == ALL else status,
-    overdue_only=overdue_only,
+    overdue_only=overdue_only, escalation_only=escalation_only,
     raised_from=raised[0] if len(raised) >= 1 else None,
     raised_to=raised[1] if len(raised) == 2 else (raised[0] if len(raised) == 1 else None),
 )

@@ -148,6 +148,8 @@ def test_ledger_filters_and_paging(ledger_db):
     assert codes(levels=("上级", "领导小组办公室")) == ["N06", "N07"]
     assert codes(raised_from=d(5, 1), raised_to=d(5, 31)) == ["N01", "N02", "N08", "N09", "N14"]
     assert codes(categories=("生活",), overdue_only=True) == ["N12", "N13", "N14"]
+    assert codes(escalation_only=True) == ["N04", "N06", "N09", "N10", "N11", "N12", "N13", "N14"]
+    assert codes(escalation_only=True, levels=("单位", "上级")) == ["N06", "N09"]
     page3 = _rows(ledger_db, page=3, size=5)
     assert page3.total == 13 and list(page3.rows["诉求编号"]) == ["N02", "N01", "N03"]
     assert sorted(_rows(ledger_db, scope=TOWN_A).rows["诉求编号"]) == [f"N{i:02d}" for i in (1, 2, 3, 4, 6, 7, 8, 9,

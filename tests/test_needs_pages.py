@@ -68,6 +68,15 @@ def test_ledger_filters_narrow_the_list(ledger_app):
     assert metrics(at)["建议上报"] == "1 件"
 
 
+def test_escalation_filter_lists_the_proposals(ledger_app):
+    at = open_as_of(NEEDS_PAGE)
+    at.checkbox(key="needs_escalation_only").check().run()
+    rows = at.dataframe[1].value
+    assert sorted(rows["诉求编号"]) == ["N04", "N06", "N09", "N10", "N11", "N12", "N13", "N14"]
+    assert rows.set_index("诉求编号").loc["N06", "建议上报至"] == "领导小组办公室"
+    assert metrics(at)["建议上报"] == "8 件"
+
+
 def test_detail_shows_history_and_proposes_the_next_level(ledger_app):
     at = open_as_of(NEEDS_PAGE, need="N06")
     page = texts(at)
