@@ -59,7 +59,8 @@ def _township(s, tag: str, village: str, unit_region: str, id_number: str, phone
     s.add(m.Need(code=f"N-{tag}", household_id=house, pairing_id=pairing, raised_date=raised, category="就医",
                  content=f"{tag}乡诉求：看病报销", due_date=raised + dt.timedelta(days=30)))
     s.add(m.SupervisionAction(cadre_id=cadre, pairing_id=pairing, kind="督办", issued_date=TODAY - dt.timedelta(days=40),
-                              deadline=TODAY - dt.timedelta(days=10), reason=f"{tag}乡督办：半年未走访"))
+                              deadline=TODAY - dt.timedelta(days=10), reason=f"{tag}乡督办：半年未走访",
+                              batch_no=f"DB-{tag}"))
     s.add(m.Satisfaction(household_id=house, pairing_id=pairing, survey_date=TODAY - dt.timedelta(days=30),
                          level="满意", note=f"{tag}乡评价：干部常来"))
     s.add(m.TypicalCase(pairing_id=pairing, status="候选", headline=f"{tag}乡案例：送医送药", narrative=f"{tag}乡案例正文"))
@@ -231,7 +232,7 @@ def _arguments(fn, session, scope: Scope, other: dict) -> list | None:
         "as_of": AS_OF, "today": AS_OF, "on_date": AS_OF, "policy": Policy(), "year": AS_OF.year,
         "month": AS_OF.month, "start": dt.date(AS_OF.year, 1, 1), "end": AS_OF, "region_code": None,
         "username": "tl", "role": "leader", "exported_by": "tl", "region_name": "汉源镇", "limit": 1000,
-        "offset": 0, "reason": "测试", "note": "测试", "outcome": "测试", "to_level": "单位",
+        "offset": 0, "reason": "测试", "note": "测试", "outcome": "测试", "to_level": "单位", "fmt": "xlsx", "batch_no": "DB-乙",
         "scope": scope, **{key: other[key] for key in ("cadre_id", "person_id", "pairing_id", "household_id", "code", "case_id")},
         "cadre_ids": [other["cadre_id"]], "household_ids": [other["household_id"]],
     }
@@ -311,3 +312,15 @@ def test_every_scoped_data_access_function_keeps_to_the_township(two_townships):
           "\nnot called (arguments unknown):", skipped)
     assert len(called) + len(refused) >= 20, (called, refused)
     assert {"乙乡对象", "乙乡干部"} <= seen_by_county  # the control: the markers are findable at all
+
+
+def test_every_verification_list_keeps_to_the_township(two_townships):
+    from data_access import verification
+
+    url, _, _ = two_townships
+    township = Scope.for_region(b.TOWNSHIP_A)
+    with session_scope(url) as s:
+        for key in verification.BY_KEY:
+            assert not _leaks(verification.rows(s, key, township, AS_OF, Policy()).to_csv()), key
+            assert not _leaks(_decoded(verification.export(s, key, township, AS_OF, Policy(), "tl", "汉源镇"))), key
+        s.rollback()
