@@ -73,8 +73,8 @@ def ended_without_successor_query(scope: Scope, as_of: dt.date, policy: Policy):
     """Subquery: pairings ended at least `successor_gap_days` before `as_of` whose household, still
     with a person in the register, has no pairing active on `as_of` and none started since.
 
-    Columns: pairing_id, household_code, village_code, township_code (first 9 digits of the village
-    code), township, village, cadre_code, cadre_name, unit_id, unit_name, start_date, end_date, end_reason."""
+    Columns: pairing_id, household_code, village_code, township, village, cadre_code, cadre_name,
+    unit_id, unit_name, start_date, end_date, end_reason."""
     cutoff = as_of - dt.timedelta(days=policy.successor_gap_days)
     newer = aliased(Pairing)
     village, township = _place_columns()
@@ -85,8 +85,7 @@ def ended_without_successor_query(scope: Scope, as_of: dt.date, policy: Policy):
     )
     return (
         select(Pairing.id.label("pairing_id"), Household.code.label("household_code"), Household.village_code,
-               func.substr(Household.village_code, 1, 9).label("township_code"), township.name.label("township"),
-               village.name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
+               township.name.label("township"), village.name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
                Unit.id.label("unit_id"), Unit.name.label("unit_name"), Pairing.start_date, Pairing.end_date,
                Pairing.end_reason)
         .join(Household, Household.id == Pairing.household_id)

@@ -142,14 +142,13 @@ def responsible_cadre_id():
 def overdue_query(scope: Scope, as_of: dt.date):
     """Subquery: one row per need overdue on `as_of` inside `scope`.
 
-    Columns: need_id, code, household_code, village_code, township_code (first 9 digits of the
-    village code), township, village, category, content, level, raised_date, due_date, cadre_id."""
+    Columns: need_id, code, household_code, village_code, township, village, category, content,
+    level, raised_date, due_date, cadre_id."""
     village, township = _place_tables()
     return (
         select(
             Need.id.label("need_id"), Need.code.label("code"), Household.code.label("household_code"),
-            Household.village_code, func.substr(Household.village_code, 1, 9).label("township_code"),
-            township.c.name.label("township"), village.c.name.label("village"), Need.category, Need.content,
+            Household.village_code, township.c.name.label("township"), village.c.name.label("village"), Need.category, Need.content,
             level_on(as_of).label("level"), Need.raised_date, Need.due_date,
             responsible_cadre_id().label("cadre_id"),
         )

@@ -47,8 +47,8 @@ def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
     township = Region.__table__.alias("township")
     return (
         select(
-            status.c.pairing_id, Household.code.label("household_code"),
-            func.substr(status.c.village_code, 1, 9).label("township_code"), township.c.name.label("township"),
+            status.c.pairing_id, Household.code.label("household_code"), status.c.village_code,
+            township.c.name.label("township"),
             village.c.name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
             Unit.id.label("unit_id"), Unit.name.label("unit_name"), status.c.start_date,
         )
@@ -65,8 +65,7 @@ def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
 def _unanswered_query(scope: Scope, as_of: dt.date):
     actions = supervision.actions_query(scope, as_of).subquery("actions_with_outcome")
     return (
-        select(actions.c.action_id, func.substr(Household.village_code, 1, 9).label("township_code"),
-               actions.c.unit_id, actions.c.unit_name)
+        select(actions.c.action_id, Household.village_code, actions.c.unit_id, actions.c.unit_name)
         .join(Household, Household.code == actions.c.household_code)
         .where(actions.c.outcome == supervision.UNANSWERED)
         .subquery("unanswered")
@@ -97,7 +96,8 @@ def _kind_queries(scope: Scope, as_of: dt.date, policy: Policy):
 @dataclass(frozen=True)
 class OverdueCounts:
     totals: dict[str, int]  # kind → count
-    by_township: pd.DataFrame  # 县区, 乡镇, one column per kind, 合计 (largest first); index: township code
+    area: str  # what by_region counts per: 乡镇, or 村 when the scope is one township or village
+    by_region: pd.DataFrame  # the parent's name (县区 or 乡镇), `area`, one column per kind, 合计 (largest first)
     by_unit: pd.DataFrame  # 工作单位, one column per kind, 合计 (largest first)
 
     @property
@@ -106,22 +106,22 @@ class OverdueCounts:
 
 
 def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> OverdueCounts:
-    """How many of each kind on D, per township and per work unit (grouped in the database)."""
+    """How many of each kind on D, per township (per village inside one township) and per work
+    unit, grouped in the database."""
+    length, area, parent = (12, "村", "乡镇") if len(scope.prefix) >= 9 else (9, "乡镇", "县区")
     grouped = []
     for kind, rows in _kind_queries(scope, as_of, policy).items():
-        statement = (
-            select(rows.c.township_code, rows.c.unit_name, func.count())
-            .group_by(rows.c.township_code, rows.c.unit_name)
-        )
-        grouped += [(kind, town, unit or NO_UNIT, n) for town, unit, n in session.execute(statement)]
-    frame = pd.DataFrame(grouped, columns=["kind", "township_code", "unit", "n"])
+        place = func.substr(rows.c.village_code, 1, length)
+        statement = select(place, rows.c.unit_name, func.count()).group_by(place, rows.c.unit_name)
+        grouped += [(kind, code, unit or NO_UNIT, n) for code, unit, n in session.execute(statement)]
+    frame = pd.DataFrame(grouped, columns=["kind", "place", "unit", "n"])
     totals = {kind: int(frame.loc[frame["kind"] == kind, "n"].sum()) for kind in KINDS}
-    by_township = _pivot(frame, "township_code")
-    places = _township_names(session, list(by_township.index))
-    by_township.insert(0, "乡镇", [places.get(code, (code, ""))[0] for code in by_township.index])
-    by_township.insert(0, "县区", [places.get(code, ("", ""))[1] for code in by_township.index])
+    by_region = _pivot(frame, "place")
+    names = _names_with_parent(session, list(by_region.index))
+    by_region.insert(0, area, [names.get(code, (code, ""))[0] for code in by_region.index])
+    by_region.insert(0, parent, [names.get(code, ("", ""))[1] for code in by_region.index])
     by_unit = _pivot(frame, "unit").rename_axis("工作单位").reset_index()
-    return OverdueCounts(totals, by_township, by_unit)
+    return OverdueCounts(totals, area, by_region.reset_index(drop=True), by_unit)
 
 
 def _pivot(frame: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -132,17 +132,17 @@ def _pivot(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return table.sort_values([TOTAL, *KINDS], ascending=False, kind="stable")
 
 
-def _township_names(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
-    """township code → (township name, county name)."""
+def _names_with_parent(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """region code → (its name, its parent's name)."""
     if not codes:
         return {}
-    county = Region.__table__.alias("county")
+    parent = Region.__table__.alias("parent")
     rows = session.execute(
-        select(Region.code, Region.name, county.c.name)
-        .outerjoin(county, county.c.code == Region.parent_code)
+        select(Region.code, Region.name, parent.c.name)
+        .outerjoin(parent, parent.c.code == Region.parent_code)
         .where(Region.code.in_(codes))
     )
-    return {code: (name, county_name or "") for code, name, county_name in rows}
+    return {code: (name, parent_name or "") for code, name, parent_name in rows}
 
 
 NEEDS_COLUMNS = ["诉求编号", "逾期天数", "乡镇", "村", "类别", "内容", "责任层级", "干部姓名", "工作单位", "办理期限",
@@ -212,7 +212,7 @@ def export_workbook(session: Session, username: str, role: str, scope: Scope, as
     require(role, "export_lists")
     tally = counts(session, scope, as_of, policy)
     sheets = {
-        "按乡镇汇总": tally.by_township.reset_index(drop=True),
+        f"按{tally.area}汇总": tally.by_region,
         "按单位汇总": tally.by_unit,
         **rows(session, scope, as_of, policy, limit=None),
     }

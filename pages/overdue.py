@@ -71,13 +71,14 @@ def stacked_bars(frame, label: str, title: str):
 
 
 st.subheader("分布")
-by_township, by_unit = st.tabs(["按乡镇", "按工作单位"])
-with by_township:
-    towns = tally.by_township.reset_index(drop=True)
-    if towns["县区"].nunique() <= 1:
-        towns = towns.drop(columns=["县区"])
-    st.plotly_chart(stacked_bars(towns, "乡镇", "逾期事项最多的乡镇（前 15 个）"), width="stretch")
-    ui.table(towns)
+by_region, by_unit = st.tabs([f"按{tally.area}", "按工作单位"])
+with by_region:
+    places = tally.by_region
+    parent = places.columns[0]
+    if places[parent].nunique() <= 1:
+        places = places.drop(columns=[parent])
+    st.plotly_chart(stacked_bars(places, tally.area, f"逾期事项最多的{tally.area}（前 15 个）"), width="stretch")
+    ui.table(places)
 with by_unit:
     st.plotly_chart(stacked_bars(tally.by_unit, "工作单位", "逾期事项最多的工作单位（前 15 个）"),
                     width="stretch")

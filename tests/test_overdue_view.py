@@ -84,7 +84,8 @@ def test_counts_per_township_and_unit(overdue_db):
         town_b = overdue.counts(s, Scope.for_region(b.TOWNSHIP_B), D, POLICY)
     assert tally.totals == {"逾期诉求": 3, "认门逾期": 1, "提醒督办未回应": 1, "结对断档": 1}
     assert tally.total == 6
-    by_town = tally.by_township.set_index("乡镇")
+    assert (tally.area, town_b.area) == ("乡镇", "村")
+    by_town = tally.by_region.set_index("乡镇")
     assert list(by_town.index) == ["汉源镇", "长道镇"]
     assert by_town.loc["汉源镇", ["逾期诉求", "认门逾期", "提醒督办未回应", "结对断档", "合计"]].tolist() == [2, 1, 0, 0, 3]
     assert by_town.loc["长道镇", ["逾期诉求", "认门逾期", "提醒督办未回应", "结对断档", "合计"]].tolist() == [1, 0, 1, 1, 3]
@@ -94,6 +95,7 @@ def test_counts_per_township_and_unit(overdue_db):
     assert by_unit.loc["县民政局"].tolist() == [2, 0, 1, 1, 4]
     assert by_unit.loc["县教育局"].tolist() == [0, 1, 0, 0, 1]
     assert town_b.totals == {"逾期诉求": 1, "认门逾期": 0, "提醒督办未回应": 1, "结对断档": 1}
+    assert town_b.by_region[["乡镇", "村", "合计"]].values.tolist() == [["长道镇", "长道村", 3]]
 
 
 def test_rows_of_each_kind_link_to_their_detail(overdue_db):
