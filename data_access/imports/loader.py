@@ -302,35 +302,30 @@ class Loader:
             return
         by_record: dict[str, dict] = {}
         by_fields: dict[tuple, dict] = {}
-        households = list({r.refs["household"] for r in rows})
-        for batch in chunks(households):
-            for contact, hcode, ccode, start in self.session.execute(
-                select(Contact, Household.code, Cadre.code, Pairing.start_date)
+        columns = (Contact.id, Contact.contact_date, Contact.method, Contact.content, Contact.gift_yuan,
+                   Contact.record_no, Household.code, Cadre.code, Pairing.start_date)
+
+        def stored(where) -> None:
+            for cid, day, method, content, gift, record_no, hcode, ccode, start in self.session.execute(
+                select(*columns)
                 .join(Pairing, Pairing.id == Contact.pairing_id)
                 .join(Household, Household.id == Pairing.household_id)
                 .join(Cadre, Cadre.id == Pairing.cadre_id)
-                .where(Household.code.in_(batch))
+                .where(where)
             ):
-                entry = {"id": contact.id, "pairing": (hcode, ccode, start), "contact_date": contact.contact_date,
-                         "method": contact.method, "content": contact.content, "gift_yuan": contact.gift_yuan,
-                         "record_no": contact.record_no}
-                if contact.record_no:
-                    by_record[contact.record_no] = entry
+                entry = {"id": cid, "pairing": (hcode, ccode, start), "contact_date": day, "method": method,
+                         "content": content, "gift_yuan": gift, "record_no": record_no}
+                if record_no:
+                    by_record[record_no] = entry
                 else:
-                    by_fields[(hcode, ccode, contact.contact_date, contact.method, contact.content)] = entry
+                    by_fields[(hcode, ccode, day, method, content)] = entry
+
+        for batch in chunks(list({r.refs["household"] for r in rows})):
+            stored(Household.code.in_(batch))
+        # a record number stored under a household this workbook does not name
         numbers = [r.attrs["record_no"] for r in rows if r.attrs["record_no"] and r.attrs["record_no"] not in by_record]
-        for batch in chunks(numbers):  # a record number stored under a household this workbook does not name
-            for contact, hcode, ccode, start in self.session.execute(
-                select(Contact, Household.code, Cadre.code, Pairing.start_date)
-                .join(Pairing, Pairing.id == Contact.pairing_id)
-                .join(Household, Household.id == Pairing.household_id)
-                .join(Cadre, Cadre.id == Pairing.cadre_id)
-                .where(Contact.record_no.in_(batch))
-            ):
-                by_record[contact.record_no] = {
-                    "id": contact.id, "pairing": (hcode, ccode, start), "contact_date": contact.contact_date,
-                    "method": contact.method, "content": contact.content, "gift_yuan": contact.gift_yuan,
-                    "record_no": contact.record_no}
+        for batch in chunks(numbers):
+            stored(Contact.record_no.in_(batch))
         inserts, updates = [], []
         for row in rows:
             household, cadre, attrs = row.refs["household"], row.refs["cadre"], row.attrs

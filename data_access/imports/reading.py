@@ -9,6 +9,7 @@ its cells as they were (for the rejects workbook). File-level failures raise `Im
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -16,8 +17,11 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 from openpyxl import load_workbook
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from data_access.imports.parsing import header_key
 from data_access.imports.schema import BY_NAME
@@ -131,6 +135,120 @@ def _xlsx_rows(values_ws, formulas_ws) -> Iterator[tuple[int, tuple, tuple[int, 
         yield number, cells, unsaved
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# Built-in number formats that are dates: the international ones, and the CJK ones (27–36, 50–58).
+_DATE_FORMAT_IDS = {i for i, f in BUILTIN_FORMATS.items() if is_date_format(f)} | set(range(27, 37)) | set(range(50, 59))
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for char in reference:
+        if not char.isalpha():
+            break
+        index = index * 26 + ord(char.upper()) - 64
+    return index - 1
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    strings: list[str] = []
+    with archive.open("xl/sharedStrings.xml") as handle:
+        for _, element in ElementTree.iterparse(handle):
+            if element.tag == _MAIN + "si":
+                parts = [child.text or "" for child in element if child.tag == _MAIN + "t"]
+                parts += [t.text or "" for run in element if run.tag == _MAIN + "r" for t in run if t.tag == _MAIN + "t"]
+                strings.append("".join(parts))
+                element.clear()
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile) -> set[int]:
+    """Indexes of the cell formats (the `s` of a cell) that show a number as a date."""
+    root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    custom = {int(f.get("numFmtId")): f.get("formatCode") or "" for f in root.iter(_MAIN + "numFmt")}
+    cell_xfs = root.find(_MAIN + "cellXfs")
+    dates: set[int] = set()
+    for index, xf in enumerate(cell_xfs if cell_xfs is not None else []):
+        number_format = int(xf.get("numFmtId") or 0)
+        if number_format in custom:
+            if is_date_format(custom[number_format]):
+                dates.add(index)
+        elif number_format in _DATE_FORMAT_IDS:
+            dates.add(index)
+    return dates
+
+
+def _sheet_rows(handle, strings: list[str], dates: set[int], epoch) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
+    """The saved values of a worksheet's cells, row by row (a formula without a saved value is None
+    and its index is reported)."""
+    expected_row = 0
+    for _, row in ElementTree.iterparse(handle):
+        if row.tag != _MAIN + "row":
+            continue
+        expected_row = int(row.get("r") or expected_row + 1)
+        values: dict[int, object] = {}
+        unsaved: list[int] = []
+        column = -1
+        for cell in row:
+            if cell.tag != _MAIN + "c":
+                continue
+            reference = cell.get("r")
+            column = _column_index(reference) if reference else column + 1
+            kind = cell.get("t", "n")
+            v = cell.find(_MAIN + "v")
+            text = v.text if v is not None else None
+            if kind == "inlineStr":
+                values[column] = "".join(t.text or "" for t in cell.iter(_MAIN + "t"))
+                continue
+            if text is None:
+                if cell.find(_MAIN + "f") is not None:
+                    unsaved.append(column)
+                continue
+            if kind == "s":
+                values[column] = strings[int(text)]
+            elif kind in ("str", "e"):
+                values[column] = text
+            elif kind == "b":
+                values[column] = text == "1"
+            elif kind == "d":
+                values[column] = dt.datetime.fromisoformat(text)
+            else:
+                number = float(text) if any(c in text for c in ".eE") else int(text)
+                if int(cell.get("s") or 0) in dates:
+                    number = from_excel(number, epoch)
+                values[column] = number
+        row.clear()
+        width = max(values, default=-1) + 1
+        yield expected_row, tuple(values.get(i) for i in range(width)), tuple(unsaved)
+
+
+def _read_xlsx_fast(data: bytes) -> tuple[dict[str, RawSheet], list[str]]:
+    """The workbook's XML read directly (several times faster than openpyxl on 30 thousand rows)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        properties = workbook.find(_MAIN + "workbookPr")
+        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
+        epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in relations}
+        strings = _shared_strings(archive) if "xl/sharedStrings.xml" in names else []
+        dates = _date_styles(archive) if "xl/styles.xml" in names else set()
+        sheets: dict[str, RawSheet] = {}
+        ignored: list[str] = []
+        for element in workbook.iter(_MAIN + "sheet"):
+            title = element.get("name") or ""
+            name = _sheet_name(title)
+            if name is None or name in sheets:
+                ignored.append(title)
+                continue
+            target = targets[element.get(_RELS + "id")]
+            member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            with archive.open(member) as handle:
+                sheets[name] = _build_sheet(name, _sheet_rows(handle, strings, dates, epoch))
+    return sheets, ignored
+
+
 def _read_xlsx(data: bytes) -> tuple[dict[str, RawSheet], list[str]]:
     try:
         values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -229,7 +347,13 @@ def read_bytes(data: bytes, file_name: str, limit_mb: int | None = None) -> RawB
                 is_xlsx = "xl/workbook.xml" in archive.namelist()
         except zipfile.BadZipFile as exc:
             raise ImportFileError(f"“{file_name}”已损坏，无法打开") from exc
-        sheets, ignored = _read_xlsx(data) if is_xlsx else _read_csv_files(_zip_files(data))
+        if is_xlsx:
+            try:
+                sheets, ignored = _read_xlsx_fast(data)
+            except Exception:  # noqa: BLE001 - an unusual writer: openpyxl reads what it can
+                sheets, ignored = _read_xlsx(data)
+        else:
+            sheets, ignored = _read_csv_files(_zip_files(data))
     elif lower.endswith(".csv"):
         sheets, ignored = _read_csv_files([(file_name, data)])
     else:
