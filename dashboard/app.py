@@ -30,7 +30,7 @@ def main() -> None:
                        visibility="visible" if navigation.can_open(user.role, spec.script) else "hidden")
         pages.setdefault(spec.section, []).append(page)
         specs[page.url_path] = spec
-    current = st.navigation(pages)
+    current = st.navigation(pages, expanded=True)  # all of the role's pages; no English "View more"
     wanted = auth.wanted_page()  # a shared link opened before login: go where it pointed, filters kept
     by_path = {page.url_path: page for section in pages.values() for page in section}
     if wanted in by_path and by_path[wanted].url_path != current.url_path:
