@@ -24,7 +24,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from data_access.imports.parsing import header_key
-from data_access.imports.schema import BY_NAME
+from data_access.imports.schema import ALIASES, BY_NAME
 
 HEADER_SEARCH_ROWS = 10
 
@@ -67,6 +67,11 @@ def _sheet_name(raw: str) -> str | None:
     return key if key in BY_NAME else None
 
 
+def _column_name(cell: object) -> str:
+    key = header_key(cell)
+    return ALIASES.get(key, key)
+
+
 def _build_sheet(name: str, rows: Iterable[tuple[int, tuple, tuple[int, ...]]]) -> RawSheet:
     """`rows`: (excel row number, cells, indexes of cells with unsaved formulas)."""
     spec = BY_NAME[name]
@@ -81,11 +86,11 @@ def _build_sheet(name: str, rows: Iterable[tuple[int, tuple, tuple[int, ...]]]) 
             break
     if not candidates:
         return RawSheet(name, 0, (), ())
-    scores = [sum(header_key(v) in known for v in cells) for _, cells, _ in candidates]
+    scores = [sum(_column_name(v) in known for v in cells) for _, cells, _ in candidates]
     best = max(range(len(candidates)), key=lambda i: (scores[i], -i)) if max(scores) else 0
     header_row, header_cells, _ = candidates[best]
     headers = tuple("" if v is None else str(v) for v in header_cells)
-    columns = tuple(header_key(v) for v in header_cells)
+    columns = tuple(_column_name(v) for v in header_cells)
     index: dict[str, int] = {}
     for position, column in enumerate(columns):
         if column and column not in index:

@@ -83,3 +83,13 @@ BY_NAME = {sheet.name: sheet for sheet in SHEETS}
 TEXT_COLUMNS = frozenset({"身份证号", "区划代码", "单位区划代码", "户编号", "干部编号", "联系电话", "记录编号", "诉求编号"})
 
 ERROR_COLUMN = "错误"
+
+# Header words offices commonly type for a column, read as the format's own name.
+ALIASES = {
+    "身份证号码": "身份证号",
+    "公民身份号码": "身份证号",
+    "行政区划代码": "区划代码",
+    "手机号码": "联系电话",
+    "联系方式": "联系电话",
+    "户号": "户编号",
+}
