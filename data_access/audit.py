@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "case_edit": "典型案例编辑",
     "policy_setting": "修改达标规则设置",
     "user_admin": "账号管理",
+    "demo_build": "生成演示数据",
 }
 
 
@@ -55,7 +56,8 @@ def record(
 DETAIL_LABELS = {
     "method": "方式", "reason": "原因", "failed_attempts": "连续失败次数", "locked_minutes": "锁定分钟",
     "page": "页面", "role": "角色", "region": "地区代码", "op": "操作", "rows": "行数", "file": "文件",
-    "fields": "内容", "why": "事由", "accounts": "账号数", "password": "设密码",
+    "fields": "内容", "why": "事由", "accounts": "账号数", "password": "设密码", "scale": "规模", "seed": "随机种子",
+    "as_of": "截至日期", "households": "户数", "kind": "类别", "count": "数量", "format": "格式",
 }
 DETAIL_VALUES = {
     "password": "密码", "oidc": "统一身份认证", "unknown_user": "用户名不存在", "wrong_password": "密码错误",
