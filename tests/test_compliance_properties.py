@@ -299,3 +299,23 @@ def test_cadre_status_is_the_worst_pairing(skeleton, data):
     assert actual == expected
     assert summary.cadres == len(expected)
     assert summary.cadres_on_track == sum(1 for r in expected.values() if not (r["is_behind"] or r["is_silent"]))
+
+
+@pytest.mark.parametrize(
+    ("contact_day", "silent"),
+    [(D(2023, 10, 4), False), (D(2023, 10, 3), True), (D(2023, 12, 31), False), (None, True)],
+)
+def test_silence_window_reaching_into_last_year(db_url, contact_day, silent):
+    """As of 2024-01-01 the 90-day window is 2023-10-04 .. 2024-01-01: last year's contacts count."""
+    as_of = D(2024, 1, 1)
+    with session_scope(db_url) as s:
+        b.region_tree(s)
+        pairing = b.pairing(s, b.household(s), b.cadre(s, b.unit(s)), D(2022, 1, 1))
+        if contact_day:
+            b.contact(s, pairing, contact_day, "实地走访")
+    generated = P(0, 0, D(2022, 1, 1), None, ((contact_day, VISIT),) if contact_day else ())
+    assert Rules(Policy()).silent(generated, as_of) is silent
+    with session_scope(db_url) as s:
+        row = s.execute(compliance.pairing_status(EVERYWHERE, as_of, Policy())).mappings().one()
+    assert bool(row["is_silent"]) is silent
+    assert row["last_contact"] == contact_day
