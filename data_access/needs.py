@@ -496,6 +496,11 @@ def close(session: Session, username: str, role: str, scope: Scope, code: str, o
     def apply(need):
         if need.status == NEED_CLOSED:
             raise NeedConflict(f"该诉求已由他人于 {need.closed_date} 办结，无需重复办结。请刷新后查看。")
+        latest = session.execute(
+            select(func.max(NeedEvent.event_date)).where(NeedEvent.need_id == need.id)
+        ).scalar_one()
+        if latest is not None and on_date < latest:
+            raise NeedError(f"办结日期不能早于最近一次办理记录的日期 {latest}。")
         return ({"status": NEED_CLOSED, "closed_date": on_date, "closure_note": text},
                 NeedEvent(kind=EVENT_CLOSED, note=text))
 

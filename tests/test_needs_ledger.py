@@ -242,6 +242,8 @@ def test_changes_refused_with_chinese_messages(ledger_db):
             needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", d(4, 1))
         with pytest.raises(needs.NeedError, match="不能晚于今天"):
             needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", dt.date.today() + dt.timedelta(days=1))
+        with pytest.raises(needs.NeedError, match="办结日期不能早于最近一次办理记录的日期 2024-05-20"):
+            needs.close(s, "u", "inspector", EVERYWHERE, "N06", "已解决", d(5, 10))
         with pytest.raises(needs.NeedError, match="请填写办结情况"):
             needs.close(s, "u", "inspector", EVERYWHERE, "N10", "  ", d(6, 16))
         with pytest.raises(needs.NeedConflict, match="已.*办结"):
