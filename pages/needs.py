@@ -52,8 +52,7 @@ with st.container(border=True):
 flt = needs.LedgerFilter(
     categories=tuple(categories), levels=tuple(levels), status=None if status == ALL else status,
     overdue_only=overdue_only, escalation_only=escalation_only,
-    raised_from=raised[0] if len(raised) >= 1 else None,
-    raised_to=raised[1] if len(raised) == 2 else (raised[0] if len(raised) == 1 else None),
+    raised_from=raised[0] if raised else None, raised_to=raised[1] if len(raised) == 2 else None,
 )
 
 aging = query(needs.level_aging, ctx.scope, ctx.as_of, ctx.policy, flt)
