@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, exists, func, not_, or_, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, db, gaps
@@ -186,13 +186,14 @@ def _idle_leaders(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
         .where(Pairing.cadre_id == Cadre.id, active_on(as_of))
         .scalar_subquery()
     )
+    in_scope = or_(and_(Unit.region_code.is_not(None), scope.within(Unit.region_code)),
+                   Cadre.id.in_(_cadres_in_scope(scope, as_of))) if scope.prefix else true()
     return (
         select(Cadre.code, Cadre.name, Cadre.rank, Unit.name, households)
         .join(Unit, Unit.id == Cadre.unit_id)
         .where(
             gaps.is_leading_cadre(),
-            or_(and_(Unit.region_code.is_not(None), scope.within(Unit.region_code)),
-                Cadre.id.in_(_cadres_in_scope(scope, as_of))),
+            in_scope,
             not_(child_pairing),
             _children_with_ordinary_cadres_exist(scope, as_of),
         )

@@ -267,3 +267,11 @@ def test_fast_reader_agrees_with_openpyxl(tmp_path):
             strip = lambda cells: tuple(cells[: max((i + 1 for i, v in enumerate(cells) if v is not None), default=0)])  # noqa: E731
             assert [(r.excel_row, r.values, strip(r.cells), r.unsaved_formulas) for r in a.rows] == \
                    [(r.excel_row, r.values, strip(r.cells), r.unsaved_formulas) for r in b.rows]
+
+
+def test_a_zip_that_unpacks_to_far_more_than_the_limit_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("对象.csv", b"0" * (25 * 1024 * 1024))
+    with pytest.raises(imports.ImportFileError, match="解压后超过 20 MB"):
+        imports.read_bytes(buffer.getvalue(), "炸弹.zip", limit_mb=1)

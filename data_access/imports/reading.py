@@ -27,6 +27,7 @@ from data_access.imports.parsing import header_key
 from data_access.imports.schema import ALIASES, BY_NAME
 
 HEADER_SEARCH_ROWS = 10
+UNPACK_FACTOR = 20  # a workbook unpacks to at most this many times the upload limit (no zip bombs)
 
 
 class ImportFileError(Exception):
@@ -350,8 +351,11 @@ def read_bytes(data: bytes, file_name: str, limit_mb: int | None = None) -> RawB
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 is_xlsx = "xl/workbook.xml" in archive.namelist()
+                unpacked = sum(info.file_size for info in archive.infolist())
         except zipfile.BadZipFile as exc:
             raise ImportFileError(f"“{file_name}”已损坏，无法打开") from exc
+        if unpacked > UNPACK_FACTOR * (limit_mb or 50) * 1024 * 1024:
+            raise ImportFileError(f"“{file_name}”解压后超过 {UNPACK_FACTOR * (limit_mb or 50)} MB，请分成几个文件导入")
         if is_xlsx:
             try:
                 sheets, ignored = _read_xlsx_fast(data)
