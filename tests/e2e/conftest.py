@@ -96,7 +96,7 @@ def wait_idle(page, timeout: float = 30_000) -> None:
 
 def login(page, username: str, password: str) -> None:
     """Log in through the real login page (the page must show it) and wait for the app."""
-    wait_idle(page)
+    page.get_by_label("密码").wait_for(timeout=30_000)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录", exact=True).click()

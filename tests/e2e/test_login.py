@@ -55,6 +55,12 @@ def _nav_titles(page) -> set[str]:
     return {t.strip().splitlines()[-1].strip() for t in page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()}
 
 
+def _settled(page) -> None:
+    """Wait until the page shows either the login form or a logged-in app (its logout button)."""
+    page.get_by_role("button", name="退出登录").or_(page.get_by_label("密码")).first.wait_for(timeout=30_000)
+    wait_idle(page)
+
+
 def _main(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
@@ -71,7 +77,7 @@ def test_each_role_sees_its_pages_and_its_region(app_url, browser, username):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.goto(base)
-    wait_idle(page)
+    _settled(page)
     assert page.get_by_label("密码").count() == 1 and "在册关爱对象" not in _main(page)
     login(page, username, "demo1234")
     expected = {spec.title for spec in pages_for(role)}
@@ -79,7 +85,7 @@ def test_each_role_sees_its_pages_and_its_region(app_url, browser, username):
     assert shown == expected or (len(expected) == 1 and not shown), (username, shown ^ expected)
     main = _main(page)
     assert f"{region} · 截至" in main
-    assert persons in page.locator('[data-testid="stMetric"]').first.inner_text()
+    assert persons in page.locator('[data-testid="stMetric"]', has_text="在册关爱对象").first.inner_text()
     context.close()
 
 
@@ -125,11 +131,11 @@ def test_reload_and_new_tab_stay_logged_in_and_logout_ends_the_session(app_url, 
     cookie = next(c for c in context.cookies() if c["name"] == "pcd_session")
     assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
     page.reload()
-    wait_idle(page)
+    _settled(page)
     assert page.get_by_role("button", name="退出登录").count() == 1 and page.get_by_label("密码").count() == 0
     tab = context.new_page()
     tab.goto(base)
-    wait_idle(tab)
+    _settled(tab)
     assert tab.get_by_role("button", name="退出登录").count() == 1
     tab.close()
 
@@ -139,7 +145,7 @@ def test_reload_and_new_tab_stay_logged_in_and_logout_ends_the_session(app_url, 
     assert "您已退出登录" in _main(page)
     assert "pcd_session" not in {c["name"] for c in context.cookies()}
     page.reload()
-    wait_idle(page)
+    _settled(page)
     assert page.get_by_label("密码").count() == 1
     with session_scope(url) as s:  # this browser's session (the newest of leader's) ended on the server
         ended = s.scalars(select(UserSession.ended_at).join(User).where(User.username == "leader")
@@ -150,7 +156,7 @@ def test_reload_and_new_tab_stay_logged_in_and_logout_ends_the_session(app_url, 
     other.add_cookies([{**cookie}])
     replay = other.new_page()
     replay.goto(base)
-    wait_idle(replay)
+    _settled(replay)
     assert replay.get_by_label("密码").count() == 1
     other.close()
     context.close()
