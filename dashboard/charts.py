@@ -9,10 +9,13 @@ import plotly.graph_objects as go
 from data_access.vocabulary import GROUP_COLOURS, GROUPS
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+# Colours of series that are not groups stay clear of GROUP_COLOURS, so a colour always means a group.
 LAGGING = "#d7301f"
-NORMAL = "#4a90c2"
-CONTACTS = "#2c7bb6"
-VISITS = "#fdae61"
+NORMAL = "#7f8c9a"
+CONTACTS = "#4b4b8f"
+VISITS = "#a6a6d8"
+SHARE_LINES = ("#1b7f79", "#7b3294", "#b8860b")
+HOLIDAY = "#b8860b"
 
 
 def _layout(fig: go.Figure, title: str, height: int = 380, **kwargs) -> go.Figure:
@@ -80,7 +83,7 @@ def shares_over_time(frame: pd.DataFrame, title: str) -> go.Figure:
     labels above it, the others' below, and the axis starting a little under the lowest value."""
     fig = go.Figure()
     columns = [c for c in frame.columns if c != "日期"]
-    for index, (column, colour) in enumerate(zip(columns, ("#2c7bb6", "#5a8f29", "#c0392b"), strict=False)):
+    for index, (column, colour) in enumerate(zip(columns, SHARE_LINES, strict=False)):
         fig.add_scatter(
             x=frame["日期"], y=frame[column] * 100, name=column, mode="lines+markers+text",
             line={"color": colour, "width": 3}, text=_pct_text(frame[column]),
@@ -114,7 +117,7 @@ def policy_delivery(frame: pd.DataFrame, title: str) -> go.Figure:
 def holiday_contacts(frame: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure(
         go.Bar(
-            x=frame["节日"], y=frame["节日联系率"].fillna(0) * 100, marker_color="#c0392b",
+            x=frame["节日"], y=frame["节日联系率"].fillna(0) * 100, marker_color=HOLIDAY,
             text=_pct_text(frame["节日联系率"]), textposition="outside",
             customdata=frame[["联系到的结对户", "在结对户"]],
             hovertemplate="%{x}<br>联系到 %{customdata[0]} / %{customdata[1]} 户<extra></extra>",
