@@ -24,7 +24,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -775,18 +774,18 @@ def case_card(
         )
         .order_by(Satisfaction.survey_date, Satisfaction.id)
     ).all()
-    figures = _status_of(session, scope, as_of, policy, pairing.id)
+    figures = _status_of(session, scope.narrow(household.village_code), as_of, policy, pairing.id)
 
     timeline: list[tuple] = []
     for day, method, content, gift in contacts:
         timeline.append((day, 0, method, house.redact(content), float(gift) if gift else None))
-    open_names = {n.id: n.category for n in needs}
+    category_of = {n.id: n.category for n in needs}
     closed = [n for n in needs if n.closed_date and n.closed_date <= as_of]
     for need in needs:
         timeline.append((need.raised_date, 1, f"提出诉求（{need.category}）", house.redact(need.content), None))
     for need_id, day, _kind, level, note in events:
         text = f"上报至{level}" + (f"：{house.redact(note)}" if note else "")
-        timeline.append((day, 2, f"诉求上报（{open_names[need_id]}）", text, None))
+        timeline.append((day, 2, f"诉求上报（{category_of[need_id]}）", text, None))
     for need in closed:
         timeline.append(
             (need.closed_date, 3, f"诉求办结（{need.category}）", house.redact(need.closure_note or need.content), None)
@@ -809,7 +808,7 @@ def case_card(
         changes.append(f"{last_day:%Y年%m月%d日}回访，结对户评价“{last_level}”")
 
     contacts_total, visits_total, gifts_yuan, gift_count = (int(totals[0]), int(totals[1]),
-                                                            float(totals[2] or Decimal(0)), int(totals[3]))
+                                                            float(totals[2] or 0), int(totals[3]))
     solve_days = [(n.closed_date - n.raised_date).days for n in closed]
     facts = [
         ("结对关系", f"{pairing.role}，{start:%Y年%m月%d日}起" + (f"，{pairing.end_date:%Y年%m月%d日}解除"
@@ -859,7 +858,8 @@ def case_card(
 
 
 def _status_of(session: Session, scope: Scope, as_of: dt.date, policy: Policy, pairing_id: int) -> dict | None:
-    """The RULES.md figures of one pairing on `as_of` (None when it is not active that day)."""
+    """The RULES.md figures of one pairing on `as_of` (None when it is not active that day); pass the
+    scope of its village so the rule runs over that village only."""
     ps = compliance.pairing_status(scope, as_of, policy).subquery("ps")
     row = session.execute(select(ps).where(ps.c.pairing_id == pairing_id)).first()
     return dict(row._mapping) if row else None
