@@ -138,3 +138,13 @@ def test_empty_region_shows_a_sentence(empty_county, script):
     at = open_at(script)
     assert at.info, f"{script} shows no sentence for an empty county"
     assert not at.error
+
+
+def test_township_user_sees_villages_only(county):
+    at = open_at("pages/coverage.py", user=as_user("tl", "leader", b.TOWNSHIP_A))
+    assert list(at.dataframe[0].value["村（社区）"]) == ["城关村", "南关村"]
+    assert not [bt for bt in at.button if "返回上一级" in bt.label]  # the county is outside the user's region
+    assert "长道" not in texts(at)
+    ranking = open_at("pages/rankings.py", user=as_user("tl", "leader", b.TOWNSHIP_A))
+    units = ranking.dataframe[0].value
+    assert list(units["工作单位"]) == ["县民政局"] and list(units["结对干部"]) == [2]
