@@ -204,41 +204,42 @@ def cadre_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
 
 
 def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> ComplianceSummary:
+    """Pairing and cadre figures in one pass: per cadre first (worst status), then summed."""
     rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
-    on_track = case((and_(rows.c.is_behind == 0, rows.c.is_silent == 0), 1), else_=0)
-    p = session.execute(
+    lagging = or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
+    per_cadre = (
         select(
-            func.count(),
-            func.coalesce(func.sum(on_track), 0),
-            func.coalesce(func.sum(rows.c.is_behind), 0),
-            func.coalesce(func.sum(rows.c.is_silent), 0),
-            func.coalesce(func.sum(rows.c.owed_contacts), 0),
-            func.coalesce(func.sum(rows.c.done_contacts), 0),
-            func.coalesce(func.sum(rows.c.owed_visits), 0),
-            func.coalesce(func.sum(rows.c.done_visits), 0),
-            func.coalesce(func.sum(rows.c.first_visit_overdue), 0),
+            func.count().label("pairings"),
+            func.sum(case((lagging, 0), else_=1)).label("on_track"),
+            func.sum(rows.c.is_behind).label("behind"),
+            func.sum(rows.c.is_silent).label("silent"),
+            func.max(case((lagging, 1), else_=0)).label("cadre_lagging"),
+            func.sum(rows.c.owed_contacts).label("owed_contacts"),
+            func.sum(rows.c.done_contacts).label("done_contacts"),
+            func.sum(rows.c.owed_visits).label("owed_visits"),
+            func.sum(rows.c.done_visits).label("done_visits"),
+            func.sum(rows.c.first_visit_overdue).label("first_visit_overdue"),
         )
-    ).one()
-    cadres = cadre_status(scope, as_of, policy).subquery("cadre_status")
-    c = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((and_(cadres.c.is_behind == 0, cadres.c.is_silent == 0), 1), else_=0)), 0),
-        )
-    ).one()
-    return ComplianceSummary(
-        active_pairings=p[0],
-        pairings_on_track=int(p[1]),
-        pairings_behind=int(p[2]),
-        pairings_silent=int(p[3]),
-        cadres=c[0],
-        cadres_on_track=int(c[1]),
-        owed_contacts=int(p[4]),
-        done_contacts=int(p[5]),
-        owed_visits=int(p[6]),
-        done_visits=int(p[7]),
-        first_visits_overdue=int(p[8]),
+        .group_by(rows.c.cadre_id)
+        .subquery("per_cadre")
     )
+    c = per_cadre.c
+    totals = session.execute(
+        select(
+            func.coalesce(func.sum(c.pairings), 0),
+            func.coalesce(func.sum(c.on_track), 0),
+            func.coalesce(func.sum(c.behind), 0),
+            func.coalesce(func.sum(c.silent), 0),
+            func.count(),
+            func.coalesce(func.sum(1 - c.cadre_lagging), 0),
+            func.coalesce(func.sum(c.owed_contacts), 0),
+            func.coalesce(func.sum(c.done_contacts), 0),
+            func.coalesce(func.sum(c.owed_visits), 0),
+            func.coalesce(func.sum(c.done_visits), 0),
+            func.coalesce(func.sum(c.first_visit_overdue), 0),
+        )
+    ).one()
+    return ComplianceSummary(*(int(v) for v in totals))
 
 
 # --- the inspectors' laggard list ----------------------------------------------------------------

@@ -83,7 +83,11 @@ flt = LaggardFilter(
     text=text.strip(),
 )
 
-lag_tab, town_tab, unit_tab, cadre_tab = st.tabs(["滞后失联名单", "按乡镇", "按单位", "按干部"])
+# One view at a time (not tabs): only the chosen view's query runs, which matters at province scale.
+by_village = len(ctx.scope.prefix) >= 9  # a township's user sees its villages
+level = "村" if by_village else "乡镇"
+VIEWS = ("滞后失联名单", f"按{level}汇总", "按单位汇总", "按干部汇总")
+view = st.radio("查看", VIEWS, horizontal=True, key="cp_view", label_visibility="collapsed")
 
 
 def page_picker(total: int, key: str) -> int:
@@ -93,7 +97,7 @@ def page_picker(total: int, key: str) -> int:
     return int(st.number_input(f"页码（共 {pages} 页，每页 {PAGE_SIZE} 条）", min_value=1, max_value=pages, key=key))
 
 
-with lag_tab:
+if view == VIEWS[0]:
     page_no = st.session_state.get("cp_page", 1)
     result = query(compliance.laggard_page, ctx.scope, ctx.as_of, policy, flt, page_no, PAGE_SIZE)
     if result.total and result.rows.empty:  # the filter shrank the list below the page asked for
@@ -150,7 +154,7 @@ with lag_tab:
                         chosen = st.multiselect("对象（在表格中勾选，或在此选择）", list(labels),
                                                 default=chosen_by_table, format_func=labels.get)
                         row = st.columns(2)
-                        kind = row[0].radio("方式", ACTION_KINDS, horizontal=True,
+                        kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cp_kind",
                                             help="提醒：首次督促；督办：提醒后仍未落实的正式督办")
                         today = dt.date.today()
                         deadline = row[1].date_input(
@@ -177,9 +181,7 @@ with lag_tab:
             else:
                 st.caption("发出提醒、督办需督查组账号。")
 
-with town_tab:
-    by_village = len(ctx.scope.prefix) >= 9
-    level = "村" if by_village else "乡镇"
+elif view == VIEWS[1]:
     regions = query(compliance.region_rollup, ctx.scope, ctx.as_of, policy, 12 if by_village else 9)
     st.plotly_chart(
         charts.share_bars(regions.head(20), "地区", f"结对达标率最低的{level}（前 20 个）", share="结对达标率"),
@@ -192,13 +194,13 @@ with town_tab:
     )
     st.caption("联系完成率、走访完成率：每户已完成次数超过应完成的部分不计，防止一户多联掩盖他户未联。")
 
-with unit_tab:
+elif view == VIEWS[2]:
     unit_frame = query(compliance.unit_rollup, ctx.scope, ctx.as_of, policy, 300)
     st.caption("干部状态取其所结对各户中最差的一户；按干部达标率由低到高排列（最多显示 300 个单位）。")
     ui.table(unit_frame.drop(columns=["unit_id"]),
              column_config={"干部达标率": st.column_config.NumberColumn(format="percent")})
 
-with cadre_tab:
+else:
     cadre_page_no = st.session_state.get("cp_cadre_page", 1)
     cadres = query(compliance.cadre_rollup, ctx.scope, ctx.as_of, policy, flt, cadre_page_no, PAGE_SIZE)
     if cadre_page_no > 1 and cadres.rows.empty:

@@ -10,7 +10,7 @@ from data_access.db import data_version, session_scope
 from data_access.models import AuditEntry, PolicySetting, SupervisionAction
 from data_access.vocabulary import GROUP_DISABLED, GROUP_ORPHAN
 from tests import builders as b
-from tests.apptest import as_user, open_page, texts
+from tests.apptest import ROOT, app, as_user, open_page, texts
 
 TODAY = dt.date.today()
 YEAR_START = dt.date(TODAY.year, 1, 1)
@@ -74,7 +74,7 @@ def test_inspector_issues_a_reminder_from_the_list(town_db):
     before = data_version(url)
     at = open_page("pages/compliance.py", user=INSPECTOR)
     at.multiselect[0].select(ids["p2"])
-    at.radio[0].set_value("督办")
+    at.radio(key="cp_kind").set_value("督办")
     form_button = next(btn for btn in at.button if btn.label == "发出")
     form_button.click().run()
     assert not at.exception
@@ -152,3 +152,25 @@ def test_policy_settings_refused_for_inspector(town_db):
     at = open_page("pages/policy_settings.py", user=INSPECTOR)
     assert not at.exception
     assert not any("失联判定天数" in str(getattr(n, "label", "")) for n in at.number_input)
+
+
+def test_compliance_rollup_views(town_db):
+    at = open_page("pages/compliance.py", user=INSPECTOR)
+    at.radio(key="cp_view").set_value("按乡镇汇总").run()
+    assert not at.exception
+    towns = at.dataframe[0].value.set_index("乡镇")
+    assert towns.loc["长道镇", "结对达标率"] == 0 and towns.loc["汉源镇", "结对达标率"] == 1
+    at.radio(key="cp_view").set_value("按单位汇总").run()
+    assert list(at.dataframe[0].value["工作单位"]) == ["县教育局", "县民政局"]
+    at.radio(key="cp_view").set_value("按干部汇总").run()
+    assert list(at.dataframe[0].value["干部姓名"]) == ["李华"]
+
+
+def test_cadre_page_opens_from_a_link(town_db):
+    _, ids = town_db
+    at = app(user=INSPECTOR)
+    at.query_params["cadre"] = str(ids["li"])
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "cadre.py")).run()
+    assert not at.exception
+    assert "李华（" in texts(at)
