@@ -76,6 +76,7 @@ def figures(session: Session, scope: Scope, region_code: str | None, year: int, 
     region = regions.get(session, region_code) if region_code else None
     roots = regions.root_for(session, scope) if region is None else []
     name = region.name if region else (roots[0].name if len(roots) == 1 else "全部地区")
+    by_region = coverage.by_region(session, scope, region_code, as_of, policy)
     return Bulletin(
         year=year,
         month=month,
@@ -87,9 +88,9 @@ def figures(session: Session, scope: Scope, region_code: str | None, year: int, 
         month_activity=trends.activity(session, scope, dt.date(year, month, 1), as_of),
         monthly=trends.monthly_activity(session, scope, as_of),
         holidays=trends.holiday_contacts(session, scope, dt.date(year, month, 1), as_of),
-        by_region=coverage.by_region(session, scope, region_code, as_of, policy),
+        by_region=by_region,
         units=rankings.units(session, scope, as_of, policy),
-        region_ranking=rankings.regions(session, scope, region_code, as_of, policy),
+        region_ranking=rankings.rank_regions(by_region, policy),
     )
 
 

@@ -50,8 +50,12 @@ def units(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> pd.
 
 def regions(session: Session, scope: Scope, region_code: str | None, as_of: dt.date, policy: Policy) -> pd.DataFrame:
     """The regions of coverage.by_region (townships, or villages of a township) ranked the same way."""
-    frame = coverage.by_region(session, scope, region_code, as_of, policy)
-    frame = frame[["代码", "地区", "结对干部", "达标干部", "达标率", "覆盖率", "逾期诉求"]]
+    return rank_regions(coverage.by_region(session, scope, region_code, as_of, policy), policy)
+
+
+def rank_regions(by_region: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Rank rows of coverage.by_region already fetched (the bulletin has them)."""
+    frame = by_region[["代码", "地区", "结对干部", "达标干部", "达标率", "覆盖率", "逾期诉求"]]
     return _rank(frame, policy.ranking_bottom_count)
 
 

@@ -34,11 +34,13 @@ def test_figures_equal_page_functions(db_url):
         home_before = coverage.snapshot(s, EVERYWHERE, dt.date(2024, 5, 31), Policy())
         table = coverage.by_region(s, EVERYWHERE, None, L.D, Policy())
         units = rankings.units(s, EVERYWHERE, L.D, Policy())
+        ranked_regions = rankings.regions(s, EVERYWHERE, None, L.D, Policy())
         monthly = trends.monthly_activity(s, EVERYWHERE, L.D)
     assert fig.as_of == L.D
     assert fig.title == "关于2024年6月结对关爱工作情况的通报"
     assert fig.current == home and fig.previous == home_before
     assert fig.by_region.equals(table) and fig.units.equals(units) and fig.monthly.equals(monthly)
+    assert fig.region_ranking.equals(ranked_regions)
     assert (fig.month_activity.contacts, fig.month_activity.visits) == (1, 0)
     assert fig.lagging_units == ["县民政局"] and fig.lagging_regions == ["汉源镇"]
 
