@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from data_access.db import is_postgres
 from data_access.imports.schema import CADRES, CONTACTS, NEEDS, PAIRINGS, PERSONS, REGIONS
 from data_access.imports.validation import Checked, Valid, chunks, region_level, region_parent
 from data_access.models import Cadre, Contact, Household, Need, NeedEvent, Pairing, Person, Region, Unit
@@ -37,6 +38,17 @@ class SheetCounts:
 
     def as_dict(self) -> dict[str, int]:
         return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
+
+
+def _copy_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:
+    """PostgreSQL COPY inside the import's own transaction (the fastest bulk path)."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _differs(stored: dict, attrs: dict) -> bool:
@@ -67,12 +79,22 @@ class Loader:
         return state
 
     def _insert(self, model, rows: list[dict]) -> None:
-        """Core executemany (no ORM bookkeeping): attribute names mapped to column names."""
+        """Bulk insert without ORM bookkeeping (COPY on PostgreSQL, executemany on SQLite); attribute
+        names mapped to column names."""
         if self.write and rows:
             columns = {attr.key: attr.columns[0].key for attr in model.__mapper__.column_attrs}
             connection = self.session.connection()
-            for batch in chunks(rows, 5000):
-                connection.execute(insert(model.__table__), [{columns[k]: v for k, v in row.items()} for row in batch])
+            if is_postgres(self.session):
+                keys = list(rows[0])
+                names = [columns[k] for k in keys]
+                # COPY bypasses SQLAlchemy's Python-side column defaults (Need.version …): add them here.
+                defaults = {c.key: c.default.arg for c in model.__table__.columns
+                            if c.key not in names and c.default is not None and c.default.is_scalar}
+                _copy_rows(connection, model.__table__.name, names + list(defaults),
+                           [[r[k] for k in keys] + list(defaults.values()) for r in rows])
+            else:
+                for batch in chunks(rows, 5000):
+                    connection.execute(insert(model.__table__), [{columns[k]: v for k, v in r.items()} for r in batch])
 
     def _update(self, model, rows: list[dict]) -> None:
         if self.write and rows:
