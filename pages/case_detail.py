@@ -64,18 +64,20 @@ if flash := st.session_state.pop("case_flash", None):
 requested_case = as_int(st.query_params.get("case"))
 requested_pairing = as_int(st.query_params.get("pairing")) if requested_case is None else None
 options = query(cases.case_options, ctx.scope, ctx.as_of, ctx.policy)
-choices: list[tuple[str, int, str]] = [("case", cid, label) for cid, label in options]
+choices = {f"case:{cid}": label for cid, label in options}
 if requested_pairing is not None:
-    choices.insert(0, ("pairing", requested_pairing, "从“案例挖掘”选中的结对（尚未建立案例）"))
+    choices = {f"pairing:{requested_pairing}": "从“案例挖掘”选中的结对（尚未建立案例）", **choices}
 if not choices:
     ui.empty("还没有建立案例。请到“案例挖掘”中挑选候选结对并建立案例。")
     st.page_link(CANDIDATES, label="去案例挖掘", icon=":material/search:")
     st.stop()
-index = next((i for i, (kind, key, _) in enumerate(choices)
-              if (kind == "case" and key == requested_case) or (kind == "pairing" and key == requested_pairing)), 0)
-if requested_case is not None and not any(k == "case" and i == requested_case for k, i, _ in choices):
+wanted = f"pairing:{requested_pairing}" if requested_pairing is not None else f"case:{requested_case}"
+if requested_case is not None and wanted not in choices:
     st.warning("链接中的案例不存在，或不在您的管辖范围内；已改为显示列表中的第一个案例。")
-kind, key, _ = st.selectbox("选择案例", choices, index=index, format_func=lambda c: c[2])
+tokens = list(choices)
+picked = st.selectbox("选择案例", tokens, index=tokens.index(wanted) if wanted in tokens else 0,
+                      format_func=choices.get)
+kind, key = picked.split(":")[0], int(picked.split(":")[1])
 if kind == "case" and key != requested_case:
     st.query_params["case"] = str(key)
     if "pairing" in st.query_params:

@@ -218,3 +218,15 @@ def test_briefs_are_masked_stamped_and_audited(site):
                             .order_by(AuditEntry.id)).all()
     assert exports == [("pub", f"典型案例简报（案例{published}）"), ("pub", "入围典型案例简报（2 件）"),
                        ("pub", "入围典型案例简报（2 件）")]
+
+
+def test_detail_page_picker_switches_case_and_link(site):
+    _, _, published, shortlisted = site
+    at = open_as("leader", "pages/case_detail.py")
+    assert at.subheader[0].value == HEADLINE  # published cases first
+    picker = next(s for s in at.selectbox if s.label == "选择案例")
+    assert picker.options[0].startswith(f"案例{published}（已发布）")
+    picker.set_value(f"case:{shortlisted}").run()
+    assert at.subheader[0].value == "县民政局钱红：孙某的爱心家人"
+    assert at.query_params["case"] in (str(shortlisted), [str(shortlisted)])
+    assert any("待宣传干部登记知情同意" in i.value for i in at.info)
