@@ -231,3 +231,15 @@ def test_id_numbers_and_phones():
     for phone in ("12912345678", "1391234567", "939-1234567", "0939-123456"):
         with pytest.raises(parsing.ValueProblem):
             parsing.parse_phone(phone)
+
+
+def test_a_typed_number_in_a_date_formatted_cell(sqlite_url, tmp_path):
+    """20230503 typed into a cell Excel formats as a date is read as typed, not as a serial."""
+    from openpyxl import load_workbook
+
+    path = write_xlsx(tmp_path / "d.xlsx", base_sheets())
+    workbook = load_workbook(path)
+    cell = workbook["联系记录"]["C2"]
+    cell.value, cell.number_format = 20230503, "yyyy-mm-dd"
+    workbook.save(path)
+    assert run(sqlite_url, path).problems == []

@@ -8,6 +8,7 @@ its cells as they were (for the rejects workbook). File-level failures raise `Im
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -221,7 +222,9 @@ def _sheet_rows(handle, strings: list[str], dates: set[int], epoch) -> Iterator[
             else:
                 number = float(text) if any(c in text for c in ".eE") else int(text)
                 if int(cell.get("s") or 0) in dates:
-                    number = from_excel(number, epoch)
+                    # 20230503 typed in a date-formatted cell stays a number; parse_date reads it as typed
+                    with contextlib.suppress(OverflowError, ValueError):
+                        number = from_excel(number, epoch)
                 values[column] = number
         row.clear()
         width = max(values, default=-1) + 1
