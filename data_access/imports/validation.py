@@ -41,6 +41,8 @@ from data_access.vocabulary import (
     VERIFICATION_FLAGS,
 )
 
+# Text columns with a stored width (models.py); longer values are row errors, not database errors.
+MAX_LENGTHS = {"姓名": 50, "监护人": 50, "退出原因": 200, "工作单位": 200, "解除原因": 200, "名称": 100}
 CHUNK = 900  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -154,10 +156,15 @@ class RowCheck:
                 self.fail(column, f"“{column}”是必填项，不能为空")
             return None
         try:
-            return parser(value)
+            result = parser(value)
         except p.ValueProblem as exc:
             self.fail(column, str(exc))
             return None
+        limit = MAX_LENGTHS.get(column)
+        if limit and isinstance(result, str) and len(result) > limit:
+            self.fail(column, f"内容过长（最多 {limit} 个字，现有 {len(result)} 个）")
+            return None
+        return result
 
     def date(self, column: str, today: dt.date, required: bool = False, future_ok: bool = False):
         day = self.get(column, p.parse_date, required)
