@@ -61,8 +61,37 @@ def _outcome(response, deadline, as_of: dt.date):
     )
 
 
-def actions_query(scope: Scope, as_of: dt.date) -> Select:
-    """One row per action issued on or before `as_of` about a pairing inside `scope`, with its outcome.
+def _contacted(low, *highs):
+    """SQL: a contact with the action's pairing dated from `low` up to every one of `highs`."""
+    return (
+        select(Contact.id)
+        .where(
+            Contact.pairing_id == SupervisionAction.pairing_id,
+            Contact.contact_date >= low,
+            *(Contact.contact_date <= high for high in highs),
+        )
+        .exists()
+    )
+
+
+def outcome_condition(outcome: str, as_of: dt.date):
+    """SQL: the action has `outcome` on `as_of` — the same reading as `_outcome`, written as plain
+    (NOT) EXISTS conditions so that a list filtered by outcome is planned well on both backends."""
+    issued, deadline = SupervisionAction.issued_date, SupervisionAction.deadline
+    in_time = _contacted(issued, deadline, as_of)
+    since_issued = _contacted(issued, as_of)
+    conditions = {
+        ANSWERED: in_time,
+        PENDING: and_(deadline >= as_of, ~since_issued),
+        LATE: and_(deadline < as_of, ~in_time, since_issued),
+        UNANSWERED: and_(deadline < as_of, ~since_issued),
+    }
+    return conditions[outcome]
+
+
+def actions_query(scope: Scope, as_of: dt.date, outcome: str | None = None) -> Select:
+    """One row per action issued on or before `as_of` about a pairing inside `scope`, with its outcome
+    (only those with `outcome`, when given).
 
     Columns: action_id, batch_no, kind, issued_date, deadline, reason, cadre_id, cadre_code,
     cadre_name, unit_id, unit_name, pairing_id, household_code, township, village, responded_on, outcome.
@@ -92,9 +121,15 @@ def actions_query(scope: Scope, as_of: dt.date) -> Select:
         .join(Unit, Unit.id == Cadre.unit_id)
         .join(Pairing, Pairing.id == SupervisionAction.pairing_id)
         .join(Household, Household.id == Pairing.household_id)
-        .join(village, village.c.code == Household.village_code)
+        # Outer joins on the regions' primary key: a query that does not show place names (the
+        # counts per outcome, the share per unit) has them removed by the planner.
+        .outerjoin(village, village.c.code == Household.village_code)
         .outerjoin(township, township.c.code == village.c.parent_code)
-        .where(SupervisionAction.issued_date <= as_of, scope.within(Household.village_code))
+        .where(
+            SupervisionAction.issued_date <= as_of,
+            scope.within(Household.village_code),
+            *([outcome_condition(outcome, as_of)] if outcome else []),
+        )
         .subquery("actions")
     )
     return select(*base.c, _outcome(base.c.responded_on, base.c.deadline, as_of).label("outcome"))
@@ -108,13 +143,12 @@ UNANSWERED_COLUMNS = [
 def unanswered_actions(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None) -> pd.DataFrame:
     """Actions unanswered on `as_of` (RULES.md): deadline passed, no contact since issued.
     Longest overdue first; columns UNANSWERED_COLUMNS."""
-    rows = actions_query(scope, as_of).subquery("with_outcome")
+    rows = actions_query(scope, as_of, UNANSWERED).subquery("with_outcome")
     statement = (
         select(
             rows.c.batch_no, rows.c.kind, rows.c.cadre_code, rows.c.cadre_name, rows.c.unit_name,
             rows.c.household_code, rows.c.township, rows.c.village, rows.c.issued_date, rows.c.deadline,
         )
-        .where(rows.c.outcome == UNANSWERED)
         .order_by(rows.c.deadline, rows.c.cadre_code, rows.c.action_id)
         .limit(limit)
     )
@@ -253,20 +287,21 @@ def action_page(
     page_size: int = 50,
 ) -> ActionPage:
     """Past actions (issued on or after `since`, up to D), newest first, with their outcome on D."""
-    rows = actions_query(scope, as_of).subquery("with_outcome")
-    conditions = []
-    if kind:
-        conditions.append(rows.c.kind == kind)
-    if since:
-        conditions.append(rows.c.issued_date >= since)
+
+    def narrowed(rows):
+        return [
+            *([rows.c.kind == kind] if kind else []),
+            *([rows.c.issued_date >= since] if since else []),
+        ]
+
+    every = actions_query(scope, as_of).subquery("with_outcome")
     counts = dict(
-        session.execute(select(rows.c.outcome, func.count()).where(*conditions).group_by(rows.c.outcome)).all()
+        session.execute(select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all()
     )
-    if outcome:
-        conditions.append(rows.c.outcome == outcome)
+    rows = actions_query(scope, as_of, outcome).subquery("listed") if outcome else every
     statement = (
         select(rows)
-        .where(*conditions)
+        .where(*narrowed(rows))
         .order_by(rows.c.issued_date.desc(), rows.c.batch_no.desc(), rows.c.cadre_code, rows.c.action_id)
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)

@@ -203,3 +203,22 @@ def test_notice_lists_cadres_units_and_what_is_missing(two_units):
     cells = [c.text for row in document.tables[0].rows for c in row.cells]
     assert "李华" in cells and "县民政局" in cells and "存在问题" in cells
     assert any("2024年07月11日" in p.text for p in document.paragraphs)
+
+
+@pytest.mark.parametrize("as_of", [D(2024, 5, 9), D(2024, 5, 10), D(2024, 5, 20), D(2024, 5, 21), D(2024, 6, 1)])
+def test_outcome_filter_agrees_with_outcome_column(db_url, as_of):
+    """The outcome filter (EXISTS conditions) and the outcome column (CASE) are one reading."""
+    with session_scope(db_url) as s:
+        b.region_tree(s)
+        cadre = b.cadre(s, b.unit(s))
+        for contacts in ([], [D(2024, 5, 10)], [D(2024, 5, 20)], [D(2024, 5, 21)], [D(2024, 5, 9), D(2024, 5, 25)]):
+            pairing = b.pairing(s, b.household(s), cadre, D(2023, 1, 1))
+            _action(s, cadre, pairing)
+            for day in contacts:
+                b.contact(s, pairing, day)
+    with session_scope(db_url) as s:
+        every = s.execute(supervision.actions_query(EVERYWHERE, as_of)).mappings().all()
+        for outcome in supervision.OUTCOMES:
+            filtered = s.execute(supervision.actions_query(EVERYWHERE, as_of, outcome)).mappings().all()
+            assert sorted(r["action_id"] for r in filtered) == sorted(
+                r["action_id"] for r in every if r["outcome"] == outcome)
