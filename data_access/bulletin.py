@@ -74,7 +74,7 @@ def figures(session: Session, scope: Scope, region_code: str | None, year: int, 
     """The month's bulletin figures for the region chosen inside `scope` (None: the whole scope)."""
     as_of = bulletin_as_of(year, month, today or dt.date.today())
     region = regions.get(session, region_code) if region_code else None
-    roots = regions.root_for(session, scope) if region is None else []
+    roots = coverage.top_regions(session, scope) if region is None else []
     name = region.name if region else (roots[0].name if len(roots) == 1 else "全部地区")
     by_region = coverage.by_region(session, scope, region_code, as_of, policy)
     return Bulletin(

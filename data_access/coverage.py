@@ -133,13 +133,29 @@ def previous_month_end(day: dt.date) -> dt.date:
 # -- coverage one level down from the chosen region -------------------------------------------
 
 
+def top_regions(session: Session, scope: Scope) -> list[regions.RegionRow]:
+    """The outermost regions of `scope` (usually one: the user's own region). A city (621200) and
+    its counties (621225) have codes of one length, so only regions not inside another are kept."""
+    roots = regions.root_for(session, scope)
+    return [r for r in roots if not any(
+        o.code != r.code and region_prefix(r.code).startswith(region_prefix(o.code)) for o in roots)]
+
+
 def breakdown_regions(session: Session, scope: Scope, region_code: str | None) -> list[regions.RegionRow]:
     """The rows of the by-region table: the children of the chosen region (townships of a county,
-    villages of a township), or of the user's own region when none is chosen."""
+    villages of a township), or of the user's own region when none is chosen. A level with a
+    single region (a province database holding one city) is passed through to the one below."""
     if region_code:
-        return regions.children(session, region_code)
-    roots = regions.root_for(session, scope)
-    return regions.children(session, roots[0].code) if len(roots) == 1 else roots
+        rows = regions.children(session, region_code)
+    else:
+        roots = top_regions(session, scope)
+        rows = regions.children(session, roots[0].code) if len(roots) == 1 else roots
+    while len(rows) == 1 and rows[0].level != "village":
+        below = regions.children(session, rows[0].code)
+        if not below:
+            break
+        rows = below
+    return rows
 
 
 def _by_prefix(session: Session, rows: list[regions.RegionRow], statement_for) -> dict[str, list[tuple]]:

@@ -20,13 +20,13 @@ REGION_COLUMNS = ["排名", "代码", "地区", "结对干部", "达标干部", 
 def _rank(frame: pd.DataFrame, bottom: int) -> pd.DataFrame:
     """Lowest share first (ties by name), rank 1 = lowest; the first `bottom` rows below 100% are
     marked 末位, and so is any row with the same share (to 0.1%) as the last of them. Rows with no
-    cadre (no share) go last and are never marked."""
+    cadre (no share) go last and are never marked; nor is a lone row (nothing to rank it against)."""
     name = "工作单位" if "工作单位" in frame.columns else "地区"
     frame = frame.assign(达标率=pd.to_numeric(frame["达标率"], errors="coerce").astype(float))
     frame = frame.assign(_missing=frame["达标率"].isna()).sort_values(["_missing", "达标率", name])
     frame = frame.drop(columns="_missing").reset_index(drop=True)
     frame.insert(0, "排名", range(1, len(frame) + 1))
-    lagging = frame["达标率"].notna() & (frame["达标率"] < 1)
+    lagging = frame["达标率"].notna() & (frame["达标率"] < 1) & (len(frame) > 1)  # a ranking needs two
     shares = frame["达标率"].round(3)  # as shown (0.1%): rows tied with the last one named are named too
     cut = shares[lagging].iloc[bottom - 1] if bottom > 0 and lagging.sum() >= bottom else None
     frame["末位"] = lagging & ((lagging.cumsum() <= bottom) | (shares <= cut if cut is not None else False))

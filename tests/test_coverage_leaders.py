@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from data_access import compliance, coverage
 from data_access.db import session_scope
+from data_access.models import Region
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
@@ -87,3 +88,20 @@ def test_by_region_villages_and_empty(db_url):
     assert below_village.empty
     assert list(before_anyone["已结对人数"]) == [0, 0] and before_anyone["覆盖率"].isna().sum() == 0
     assert list(county_user["地区"]) == ["汉源镇", "长道镇"]
+
+
+def test_single_region_levels_are_passed_through(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        s.add_all([Region(code="620000", name="甘肃省", level="province"),
+                   Region(code="621200", name="陇南市", level="city", parent_code="620000")])
+        s.flush()
+        s.get(Region, b.COUNTY).parent_code = "621200"
+    with session_scope(db_url) as s:
+        whole = coverage.by_region(s, EVERYWHERE, None, L.D, Policy())
+        province = coverage.by_region(s, EVERYWHERE, "620000", L.D, Policy())
+        city_user = coverage.by_region(s, Scope.for_region("621200"), None, L.D, Policy())
+        assert [r.name for r in coverage.top_regions(s, Scope.for_region("621200"))] == ["陇南市"]
+    for frame in (whole, province, city_user):
+        assert list(frame["地区"]) == ["汉源镇", "长道镇"]
+        assert list(frame["在册人数"]) == [2, 3]

@@ -54,3 +54,8 @@ def test_rank_names_ties_with_the_last_bottom_row():
     assert list(ranked["工作单位"]) == ["A", "C", "B", "D"]
     assert list(ranked["末位"]) == [True, True, True, False]
     assert not rankings._rank(frame, 0)["末位"].any()
+
+
+def test_a_lone_row_is_never_named():
+    alone = rankings._rank(pd.DataFrame({"地区": ["陇南市"], "达标率": [0.5]}), 3)
+    assert list(alone["末位"]) == [False]
