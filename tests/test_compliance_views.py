@@ -235,3 +235,24 @@ def test_cli_export_refuses_unknown_region(county, tmp_path):
     )
     assert result.returncode == 2
     assert "629999" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_laggards_from_the_page_is_stamped_audited_and_permitted(county):
+    from sqlalchemy import select
+
+    from data_access.models import AuditEntry
+    from data_access.permissions import PermissionDenied
+
+    url, _ = county
+    with session_scope(url) as s:
+        data = compliance.export_laggards(s, "dc1", "inspector", EVERYWHERE, YEAR_END, Policy(),
+                                          LaggardFilter(rank="科级"), "西和县", "csv")
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff" + ",".join(compliance.LAGGARDS_EXPORT_COLUMNS))
+    assert text.count("李华") == 2 and "王芳" not in text  # the filter applies
+    assert "导出人,dc1" in text
+    with session_scope(url) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+        assert (entry.username, entry.target) == ("dc1", "滞后干部名单")
+    with pytest.raises(PermissionDenied), session_scope(url) as s:
+        compliance.export_laggards(s, "pub", "publicity", EVERYWHERE, YEAR_END, Policy(), LaggardFilter(), "西和县")
