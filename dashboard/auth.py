@@ -193,12 +193,12 @@ def require_user() -> CurrentUser:
 
 def _login_page() -> CurrentUser:
     """The login form. Returns the user when this run logged in; otherwise stops the run."""
-    if st.session_state.get(_LOGGED_OUT):
-        st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
-    else:
+    if not st.session_state.get(_LOGGED_OUT):
         st.session_state.setdefault(_WANTED, _requested_page())
     box = st.empty()
     with box.container():
+        if st.session_state.get(_LOGGED_OUT):  # inside the box: a login in this run removes it unrun
+            st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
         _, middle, _ = st.columns([1, 1.2, 1])
         with middle:
             st.title("结对关爱督导台")

@@ -143,6 +143,13 @@ def test_reload_and_new_tab_stay_logged_in_and_logout_ends_the_session(app_url, 
     page.get_by_label("密码").wait_for()
     wait_idle(page)
     assert "您已退出登录" in _main(page)
+    login(page, "leader", "demo1234")  # logging in again right after a logout keeps the new cookie
+    page.reload()
+    _settled(page)
+    assert page.get_by_role("button", name="退出登录").count() == 1
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_label("密码").wait_for()
+    wait_idle(page)
     assert "pcd_session" not in {c["name"] for c in context.cookies()}
     page.reload()
     _settled(page)
