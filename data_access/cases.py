@@ -536,7 +536,8 @@ def _households(
         alias = (aliases.get(hid) if not house.persons else None) or _alias(name, sex, minor)
         house.persons.append(PersonView(alias, sex, age, group, minor))
         house.replacements.append((name, alias))
-        if len(name) >= 3:  # the given name alone also identifies a child in a village
+        if minor and len(name) >= 3:  # a child is called by the given name alone (an adult's, such as
+            # 建国 or 国庆, is too often an ordinary word to replace)
             house.replacements.append((name[1:], alias))
         if guardian:
             house.replacements.append((guardian, masking.child_alias(guardian)))

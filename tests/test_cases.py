@@ -173,3 +173,15 @@ def test_gallery_figures_count_cases_per_group_and_township(scenario):
     assert published.by_township["案例数"].sum() == 0
     assert set(listing["对象"]) == {"小王（11岁）", "孙某（65岁）"}
     assert set(listing["状态"]) == {"入围"}
+
+
+def test_names_in_notes_are_replaced_by_aliases_without_mangling_words(scenario):
+    url, ids = scenario
+    with session_scope(url) as s:
+        b.person(s, ids.h2, b.VILLAGE_B1, GROUP_DISABLED, dt.date(1950, 10, 1), "李国庆", "621225195010010011")
+        b.contact(s, ids.p2, dt.date(2025, 9, 30), "实地走访", content="国庆节前走访李国庆和孙桂兰，李国庆电话 139-1234-5678")
+    with session_scope(url) as s:
+        card = cases.case_card(s, EVERYWHERE, sc.AS_OF, Policy(), pairing_id=ids.p2)
+    note = card.timeline.set_index("日期").loc[dt.date(2025, 9, 30), "内容"]
+    assert note == "国庆节前走访李某和孙某，李某电话 139****5678"
+    assert [p.alias for p in card.persons] == ["孙某", "李某"]
