@@ -86,6 +86,7 @@ RELATION_GUARDIAN = "监护人"
 CONSENT_RELATIONS = (RELATION_SELF, RELATION_GUARDIAN)
 
 # The cases a batch brief and the gallery consider "on the shortlist".
+NO_CASE = "未建案例"  # the case-status column of a candidate without a case
 SHORTLIST_STATUSES = (CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED)
 EDITABLE_STATUSES = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED)
 
@@ -444,7 +445,7 @@ def candidates(
                 info.unit,
                 "、".join(info.themes),
                 "；".join(explain(row, policy)),
-                info.case_status or "未建案例",
+                info.case_status or NO_CASE,
                 row["pairing_id"],
                 info.case_id,
             ]

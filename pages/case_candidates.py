@@ -11,7 +11,7 @@ from dashboard.context import get_context
 from dashboard.navigation import ROOT
 from data_access import cases, permissions
 from data_access.policy import POLICY_LABELS
-from data_access.vocabulary import GROUPS, RANKS
+from data_access.vocabulary import CASE_REJECTED, GROUPS, RANKS
 
 ALL = "全部"
 PAGE_SIZE = 50
@@ -107,7 +107,7 @@ actions = box.columns([1, 1, 4])
 if actions[0].button("查看案例详情", type="primary"):
     params = {"case": str(int(case_id))} if pd.notna(case_id) else {"pairing": str(pairing_id)}
     st.switch_page(DETAIL, query_params=params)
-can_create = permissions.allowed(ctx.user.role, "manage_cases") and row["案例状态"] in ("未建案例", "未采用")
+can_create = permissions.allowed(ctx.user.role, "manage_cases") and row["案例状态"] in (cases.NO_CASE, CASE_REJECTED)
 if can_create and actions[1].button("建立案例"):
     try:
         new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, pairing_id, ctx.user.username,

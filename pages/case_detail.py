@@ -92,7 +92,7 @@ except cases.CaseError as exc:
 info = card.case
 
 st.subheader(card.headline)
-status = info.status if info else "未建案例"
+status = info.status if info else cases.NO_CASE
 theme = (info.theme if info and info.theme else "、".join(card.themes)) or "—"
 st.caption(f"状态：{status}　主题：{theme}　地区：{card.township}{card.village}")
 if card.involves_minor:
