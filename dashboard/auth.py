@@ -284,3 +284,11 @@ def refuse_region(user: CurrentUser, requested: str) -> None:
           {"region": requested, "role": user.role})
     st.error(f"链接中的地区（区划代码 {requested}）不在您账号的查看范围内，已改为显示您有权查看的地区。",
              icon=":material/block:")
+
+
+def refuse_record(user: CurrentUser, what: str, value: str) -> None:
+    """A record named in a link (e.g. ?cadre=…) that is not inside the user's scope: say so and
+    audit it. For pages that read a record id from the URL and find nothing in the scope."""
+    write(audit.record, user.username, "scope_refused", user.region_code or None, f"{what} {value}"[:200],
+          {"record": what, "value": value, "role": user.role})
+    st.error(f"链接中的{what}（{value}）不存在或不在您账号的查看范围内。", icon=":material/block:")

@@ -90,7 +90,9 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.mark.parametrize("user", [TOWNSHIP_LEADER, TOWNSHIP_INSPECTOR], ids=["township_leader", "township_inspector"])
 def test_no_page_or_download_shows_another_township(two_townships, user):
-    url, _, _ = two_townships
+    url, _, other = two_townships
+    crafted = {"cadre": str(other["cadre_id"]), "case": str(other["case_id"]), "need": other["code"],
+               "pairing": str(other["pairing_id"]), "person": str(other["person_id"])}
     opened = []
     for spec in PAGES:
         if user["role"] not in spec.roles:
@@ -102,6 +104,12 @@ def test_no_page_or_download_shows_another_township(two_townships, user):
         assert not _leaks(shown), f"{spec.title} shows township B: {_leaks(shown)}"
         for label, content in downloads(at).items():
             assert not _leaks(_decoded(content)), f"{spec.title} download {label} has township B rows"
+        at.query_params.update(crafted)  # a crafted link naming township B's records
+        at.run()
+        assert not at.exception, f"{spec.title} with {crafted}: {at.exception}"
+        assert not _leaks(texts(at)), f"{spec.title} with {crafted} shows township B: {_leaks(texts(at))}"
+        for label, content in downloads(at).items():
+            assert not _leaks(_decoded(content)), f"{spec.title} with {crafted}: download {label}"
         opened.append(spec.title)
     assert "工作总览" in opened
 
@@ -123,6 +131,15 @@ def test_county_control_sees_both_townships(two_townships):
     assert {x.label: x.value for x in at.metric}["在册关爱对象"] == "4 人"
     at = open_page("pages/home.py", user=TOWNSHIP_LEADER)
     assert {x.label: x.value for x in at.metric}["在册关爱对象"] == "2 人"
+
+
+def test_county_control_reaches_township_b_by_a_crafted_link(two_townships):
+    """The crafted links of the township test do reach the records when the scope allows."""
+    _, _, other = two_townships
+    at = open_page("pages/cadre.py", user=COUNTY_LEADER)
+    at.query_params["cadre"] = str(other["cadre_id"])
+    at.run()
+    assert "乙乡干部" in texts(at)
 
 
 @pytest.mark.parametrize("requested", [b.TOWNSHIP_B, b.VILLAGE_B1, b.COUNTY, "62", "621225101001999"])
