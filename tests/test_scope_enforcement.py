@@ -341,3 +341,14 @@ def test_every_verification_list_keeps_to_the_township(two_townships):
             assert not _leaks(verification.rows(s, key, township, AS_OF, Policy()).to_csv()), key
             assert not _leaks(_decoded(verification.export(s, key, township, AS_OF, Policy(), "tl", "汉源镇"))), key
         s.rollback()
+
+
+def test_refused_record_link_is_said_and_audited(two_townships):
+    url, _, other = two_townships
+    at = AppTest.from_string(
+        "from dashboard.auth import CurrentUser, refuse_record\n"
+        "refuse_record(CurrentUser('tl', 'leader', '621225100'), '干部', '99')\n", default_timeout=30).run()
+    assert "链接中的干部（99）不存在或不在您账号的查看范围内" in at.error[0].value
+    with session_scope(url) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "scope_refused")).one()
+    assert (entry.username, entry.target, entry.region_code) == ("tl", "干部 99", b.TOWNSHIP_A)
