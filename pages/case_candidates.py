@@ -46,7 +46,8 @@ if st.session_state.get("case_filters") != filters:
     st.session_state["case_page"] = 0
 page_no = st.session_state.get("case_page", 0)
 
-result = query(cases.candidates, ctx.scope, ctx.as_of, ctx.policy, filters, page_no, PAGE_SIZE)
+with st.spinner("正在按记录计算候选案例得分…"):
+    result = query(cases.candidates, ctx.scope, ctx.as_of, ctx.policy, filters, page_no, PAGE_SIZE)
 st.caption(f"统计期间：{result.period_start:%Y年%m月%d日} 至 {result.period_end:%Y年%m月%d日}；"
            "按得分从高到低排列，得分相同按结对先后排列。对象只显示化名和年龄。")
 
