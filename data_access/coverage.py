@@ -102,7 +102,6 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
     )
 
 
-
 # -- snapshots: every headline figure of one region on one day ---------------------------------
 
 
@@ -182,7 +181,8 @@ def by_region(
 ) -> pd.DataFrame:
     """One row per region one level down from the chosen region, with the four groups side by side,
     coverage, cadres on track (compliance.region_rollup: a cadre is on track there when none of
-    their pairings there is behind or silent) and needs overdue on `as_of`. Shares are fractions (None when 0/0)."""
+    their pairings there is behind or silent) and needs overdue on `as_of`. Shares are fractions
+    (None when 0/0)."""
     rows = breakdown_regions(session, scope, region_code)
     if not rows:
         return pd.DataFrame(columns=REGION_COLUMNS)

@@ -18,7 +18,7 @@ def _highlight(row):
     return ["background-color: #fde0dc" if row["末位"] else ""] * len(row)
 
 
-def _show(frame, label):
+def _show(frame):
     shown = frame.assign(达标率=frame["达标率"] * 100)
     if "覆盖率" in shown:
         shown = shown.assign(覆盖率=frame["覆盖率"] * 100)
@@ -42,7 +42,7 @@ with units_tab:
             st.warning("达标率末位单位：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(units.head(30), "工作单位", "各单位干部达标率（最低的 30 个）"),
                         width="stretch")
-        _show(units, "工作单位")
+        _show(units)
 with regions_tab:
     places = query(rankings.regions, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
     if places.empty or places["结对干部"].sum() == 0:
@@ -52,4 +52,4 @@ with regions_tab:
         if lagging:
             st.warning("达标率末位地区：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(places, "地区", "各地区干部达标率"), width="stretch")
-        _show(places, "地区")
+        _show(places)
