@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import bulletin, trends
@@ -55,6 +55,8 @@ if b.by_region.empty:
     ui.empty("所选地区已是最末一级，没有下级地区。")
 else:
     ui.table(bulletin.region_table(b))
+    if b.by_region["在册人数"].sum():
+        st.plotly_chart(charts.groups_by_region(b.by_region, "分地区在册对象及结对覆盖率"), width="stretch")
 st.markdown("**三、分单位情况**")
 if b.units.empty:
     ui.empty("本月没有在结对的干部。")
