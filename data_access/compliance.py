@@ -148,7 +148,8 @@ def pairing_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
             ),
         )
         .where(active_on(as_of), scope.within(Household.village_code))
-        .group_by(Pairing.id, Household.id)
+        # cadre and village in the key too, so a filter on them is pushed into this grouped query
+        .group_by(Pairing.id, Household.id, Pairing.cadre_id, Household.village_code)
         .subquery("pairing_figures")
     )
     is_behind = case(
