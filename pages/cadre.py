@@ -2,13 +2,17 @@
 what was owed at each quarter end, needs raised and closed, reminders received and what followed.
 Names of the persons cared for are masked; the cadre's phone is masked."""
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.cache import query
+from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import compliance, supervision
+from data_access import compliance, permissions, supervision
+from data_access.scope import ScopeError
+from data_access.vocabulary import ACTION_KINDS
 
 ctx = get_context()
 ui.header("干部详情", ctx)
@@ -59,6 +63,31 @@ ui.metric(cols[0], "当前状态", worst, help="截至当日所结对各户中�
 ui.metric(cols[1], "在结对户", f"{len(active)} 户", help="截至当日仍在结对的户数（当前地区内）")
 ui.metric(cols[2], "滞后或失联户", f"{len(lagging)} 户")
 ui.metric(cols[3], "收到提醒/督办", f"{len(actions)} 次", help="截至当日收到的提醒和督办（仅含当前地区内的结对户）")
+
+done = st.session_state.pop("cd_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+if not lagging.empty and permissions.allowed(ctx.user.role, "issue_reminders"):
+    with st.expander(f"向该干部发出提醒 / 督办（滞后或失联 {len(lagging)} 户）", icon=":material/campaign:"):
+        with st.form("cd_issue"):
+            row = st.columns(2)
+            kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cd_kind")
+            today = dt.date.today()
+            deadline = row[1].date_input("回应期限", today + dt.timedelta(days=ctx.policy.response_days),
+                                         min_value=today, format="YYYY-MM-DD")
+            note = st.text_input("附言（可选）")
+            submitted = st.form_submit_button("发出", type="primary")
+        if submitted:
+            pairing_ids = query(compliance.laggard_pairings_of, ctx.scope, ctx.as_of, ctx.policy, (cadre_id,))
+            try:
+                issued = write(supervision.issue, ctx.scope, ctx.as_of, ctx.policy, ctx.user.username, kind,
+                               pairing_ids, today, deadline, note)
+            except (ScopeError, ValueError) as exc:
+                st.error(f"未能发出：{exc}")
+            else:
+                st.session_state["cd_done"] = (f"已向{profile.name}发出{kind}，涉及 {issued.actions} 户，批次号 "
+                                               f"{issued.batch_no}，回应期限 {issued.deadline:%Y-%m-%d}。")
+                st.rerun()
 
 st.markdown("#### 结对户")
 if pairings.empty:

@@ -174,3 +174,16 @@ def test_cadre_page_opens_from_a_link(town_db):
     at.switch_page(str(ROOT / "pages" / "cadre.py")).run()
     assert not at.exception
     assert "李华（" in texts(at)
+
+
+def test_cadre_page_issues_a_reminder_to_the_cadre(town_db):
+    url, ids = town_db
+    at = open_page("pages/cadre.py", user=INSPECTOR)
+    at.text_input(key="cd_text").input("李华").run()
+    next(btn for btn in at.button if btn.label == "发出").click().run()
+    assert not at.exception
+    assert any("已向李华发出提醒，涉及 1 户" in s.value for s in at.success)
+    with session_scope(url) as s:
+        issued = s.scalars(select(SupervisionAction).where(SupervisionAction.batch_no != "TX-OLD-001")).all()
+        assert [(a.cadre_id, a.pairing_id, a.kind) for a in issued] == [(ids["li"], ids["p2"], "提醒")]
+    assert "收到提醒/督办 2 次" in texts(at)
