@@ -35,6 +35,7 @@ _NOTICE = "_auth_notice"
 _LOGGED_OUT = "_auth_logged_out"
 _COOKIE_VALUE = "_auth_cookie"
 _WANTED = "_auth_wanted_page"
+_CLEAR_COOKIE = "_auth_clear_cookie"
 _APPTEST_SESSION_ID = "test session id"  # the fixed session id of streamlit.testing's AppTest
 APPTEST_USER = "_apptest_user"
 
@@ -131,6 +132,7 @@ def _remember(account: accounts.Account, token: str) -> CurrentUser:
     st.session_state[_USER] = _user(account)
     st.session_state[_TOKEN] = token
     st.session_state.pop(_LOGGED_OUT, None)
+    st.session_state.pop(_CLEAR_COOKIE, None)
     return st.session_state[_USER]
 
 
@@ -149,15 +151,19 @@ def _resume() -> CurrentUser | None:
             return st.session_state[_USER]
         _forget()
         st.session_state[_NOTICE] = "长时间未操作或登录已失效，请重新登录。"
-        st.session_state[_LOGGED_OUT] = True
+        st.session_state[_LOGGED_OUT] = st.session_state[_CLEAR_COOKIE] = True
         return None
     if st.session_state.get(_LOGGED_OUT):
         return None
-    token = unsign_token(st.context.cookies.get(COOKIE))
+    cookie = st.context.cookies.get(COOKIE)
+    token = unsign_token(cookie)
     if token is not None:
         account = write(accounts.resume_session, token)
         if account is not None:
             return _remember(account, token)
+    if cookie and not st.session_state.get(_CLEAR_COOKIE):
+        st.session_state[_CLEAR_COOKIE] = True
+        st.session_state[_NOTICE] = "登录已失效（长时间未操作或已退出），请重新登录。"
     if _identity_provider_configured() and st.user.is_logged_in:
         account, token = write(accounts.identity_login, st.user.get("email"))
         if account is None:
@@ -197,7 +203,7 @@ def _login_page() -> CurrentUser:
         st.session_state.setdefault(_WANTED, _requested_page())
     box = st.empty()
     with box.container():
-        if st.session_state.get(_LOGGED_OUT):  # inside the box: a login in this run removes it unrun
+        if st.session_state.get(_CLEAR_COOKIE):  # inside the box: a login in this run removes it unrun
             st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
         _, middle, _ = st.columns([1, 1.2, 1])
         with middle:
@@ -260,7 +266,7 @@ def logout() -> None:
     if token is not None:
         write(accounts.end_session, token)
     _forget()
-    st.session_state[_LOGGED_OUT] = True
+    st.session_state[_LOGGED_OUT] = st.session_state[_CLEAR_COOKIE] = True
     st.session_state[_NOTICE] = "您已退出登录。"
     if _identity_provider_configured() and st.user.is_logged_in:
         st.logout()

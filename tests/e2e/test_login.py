@@ -180,3 +180,18 @@ def test_wrong_password_is_refused_and_audited(app_url, page):
     wait_idle(page)
     assert "用户名或密码不正确" in _main(page) and page.get_by_role("button", name="退出登录").count() == 0
     assert any(e.username == "publicity" for e in _audit(url, "login_failed"))
+
+
+def test_inactivity_ends_the_login(app_url, page):
+    """With a zero-minute idle limit, the first click after a pause finds the session expired."""
+    url, _ = app_url
+    with serve(url, {"DASHBOARD_SESSION_IDLE_MINUTES": "0"}) as base:
+        page.goto(base)
+        login(page, "township_inspector", "demo1234")
+        page.wait_for_timeout(2_000)
+        page.reload()
+        _settled(page)
+        assert page.get_by_label("密码").count() == 1 and "登录已失效" in _main(page)
+        assert "pcd_session" not in {c["name"] for c in page.context.cookies()}  # the stale cookie is deleted
+    expired = [e for e in _audit(url, "session_expired") if e.username == "township_inspector"]
+    assert expired and "idle" in expired[-1].detail
