@@ -741,7 +741,8 @@ CADRE_PAIRING_COLUMNS = [
 def cadre_pairings(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> pd.DataFrame:
     """The cadre's pairings in scope that were active at some time this year up to D; the status
     columns are filled for those active on D. Names of the persons cared for are masked."""
-    status = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    status = pairing_status(scope, as_of, policy)
+    status = status.where(status.selected_columns.cadre_id == cadre_id).subquery("pairing_status")
     village = Region.__table__.alias("village")
     township = Region.__table__.alias("township")
     statement = (
