@@ -7,7 +7,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import auth, charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import compliance, permissions, supervision
@@ -24,10 +24,13 @@ if linked_id == st.session_state.get("_cd_url"):
 wanted = st.session_state.pop("cadre_detail_id", None) or linked_id
 text = st.text_input("查找干部", key="cd_text", placeholder="输入干部姓名、干部编号或单位名称")
 options = query(compliance.find_cadres, ctx.scope, text, 30)
-if wanted is not None and str(wanted).isdigit() and all(o.id != int(wanted) for o in options):
-    linked = query(compliance.cadre_profile, ctx.scope, int(wanted))  # opened from a link or another page
+if wanted is not None and all(str(o.id) != str(wanted) for o in options):
+    linked = query(compliance.cadre_profile, ctx.scope, int(wanted)) if str(wanted).isdigit() else None
     if linked is not None:
         options = [compliance.CadreOption(linked.id, linked.code, linked.name, linked.unit), *options]
+    else:  # a link naming a cadre outside the user's region (or none at all): say so, audited
+        auth.refuse_record(ctx.user, "干部", str(wanted))
+        wanted = None
 if not options:
     ui.empty("没有找到符合条件的结对干部。请换个姓名、编号或单位再试，或检查左侧所选地区。")
     st.stop()

@@ -187,3 +187,17 @@ def test_cadre_page_issues_a_reminder_to_the_cadre(town_db):
         issued = s.scalars(select(SupervisionAction).where(SupervisionAction.batch_no != "TX-OLD-001")).all()
         assert [(a.cadre_id, a.pairing_id, a.kind) for a in issued] == [(ids["li"], ids["p2"], "提醒")]
     assert "收到提醒/督办 2 次" in texts(at)
+
+
+def test_cadre_link_outside_the_scope_is_refused_and_audited(town_db):
+    url, ids = town_db
+    at = app(user=as_user("tl", "inspector", b.TOWNSHIP_A, "汉源镇督查"))
+    at.query_params["cadre"] = str(ids["li"])  # 李华's household is in 长道镇
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "cadre.py")).run()
+    assert not at.exception
+    assert any("不在您账号的查看范围内" in e.value for e in at.error)
+    assert "李华" not in texts(at)
+    with session_scope(url) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "scope_refused")).one()
+        assert entry.target == f"干部 {ids['li']}"
