@@ -1,0 +1,59 @@
+"""The benchmarked queries: a plain list of (name, callable(session, scope, as_of, policy)).
+Each page's engineer appends the queries their page runs, so `make bench` times them at
+province and county scope on the province-scale demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access import compliance, supervision
+from data_access.policy import Policy
+from data_access.scope import Scope
+from data_access.stats import stats
+
+Query = Callable[[Session, Scope, dt.date, Policy], object]
+
+
+def pairing_status_count(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> int:
+    """Every row of the compliance rule, counted (forces the whole rule to be evaluated)."""
+    rows = compliance.pairing_status(scope, as_of, policy).subquery()
+    return session.execute(select(func.count()).select_from(rows)).scalar_one()
+
+
+def stored_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> dict:
+    """The `stats` command's counts (not scoped: the same at every scope)."""
+    return stats(session, as_of)
+
+
+def inspection_cadre_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> None:
+    """What 干部详情 runs for the first cadre found in scope."""
+    found = compliance.find_cadres(session, scope, "", 1)
+    if found:
+        cadre_id = found[0].id
+        compliance.cadre_pairings(session, scope, as_of, policy, cadre_id)
+        compliance.cadre_timeline(session, scope, as_of, policy, cadre_id)
+        compliance.cadre_contacts(session, scope, as_of, cadre_id)
+        compliance.cadre_needs(session, scope, as_of, cadre_id)
+        supervision.cadre_actions(session, scope, as_of, cadre_id)
+
+
+QUERIES: list[tuple[str, Query]] = [
+    ("compliance.summary", compliance.summary),
+    ("compliance.pairing_status (count)", pairing_status_count),
+    ("stats", stored_counts),
+    # -- inspection pages (达标督查、干部详情、提醒督办)
+    ("达标督查: 滞后名单（第 1 页）", compliance.laggard_page),
+    ("达标督查: 滞后名单（失联且超 120 天）", lambda s, scope, as_of, policy: compliance.laggard_page(
+        s, scope, as_of, policy, compliance.LaggardFilter(status="失联", min_days_silent=120))),
+    ("达标督查: 按乡镇汇总", compliance.region_rollup),
+    ("达标督查: 按单位汇总", lambda s, scope, as_of, policy: compliance.unit_rollup(s, scope, as_of, policy, 300)),
+    ("达标督查: 按干部汇总（第 1 页）", compliance.cadre_rollup),
+    ("干部详情: 一名干部（结对、进度、联系、诉求）", inspection_cadre_detail),
+    ("提醒督办: 记录（第 1 页）与各结果计数", lambda s, scope, as_of, _: supervision.action_page(s, scope, as_of)),
+    ("提醒督办: 各单位回应率", lambda s, scope, as_of, _: supervision.unit_effect(s, scope, as_of)),
+    ("逾期: 逾期未回应的提醒督办", lambda s, scope, as_of, _: supervision.unanswered_actions(s, scope, as_of)),
+]
