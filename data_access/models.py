@@ -164,6 +164,11 @@ class NeedEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
+    __table_args__ = (
+        # Covers the as-of look-ups of needs.level_on / level_since (latest level event on or before D).
+        Index("ix_need_events_level_history", "need_id", "event_date", "level"),
+    )
+
 
 class SupervisionAction(Base):
     """A reminder (提醒) or formal supervision order (督办) to a cadre about one pairing."""
