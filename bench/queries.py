@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import compliance, supervision
+from data_access import compliance, needs, overdue, supervision
 from data_access.policy import Policy
 from data_access.scope import Scope
 from data_access.stats import stats
@@ -27,6 +27,13 @@ def pairing_status_count(session: Session, scope: Scope, as_of: dt.date, policy:
 def stored_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> dict:
     """The `stats` command's counts (not scoped: the same at every scope)."""
     return stats(session, as_of)
+
+
+def needs_item_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> None:
+    """What 诉求台账 runs when the first item of the list is opened."""
+    first = needs.ledger_page(session, scope, as_of, policy, needs.LedgerFilter(), 1, 1).rows
+    if len(first):
+        needs.need_detail(session, scope, as_of, policy, first["诉求编号"].iloc[0], "leader")
 
 
 def inspection_cadre_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> None:
@@ -56,4 +63,12 @@ QUERIES: list[tuple[str, Query]] = [
     ("提醒督办: 记录（第 1 页）与各结果计数", lambda s, scope, as_of, _: supervision.action_page(s, scope, as_of)),
     ("提醒督办: 各单位回应率", lambda s, scope, as_of, _: supervision.unit_effect(s, scope, as_of)),
     ("逾期: 逾期未回应的提醒督办", lambda s, scope, as_of, _: supervision.unanswered_actions(s, scope, as_of)),
+    # -- needs and overdue pages (诉求台账、逾期事项)
+    ("诉求台账: 账龄与各层级计数", needs.level_aging),
+    ("诉求台账: 清单（第 1 页）", needs.ledger_page),
+    ("诉求台账: 建议上报（第 1 页）", lambda s, scope, as_of, policy: needs.ledger_page(
+        s, scope, as_of, policy, needs.LedgerFilter(escalation_only=True))),
+    ("诉求台账: 一件诉求详情", needs_item_detail),
+    ("逾期事项: 四类计数（按乡镇、按单位）", overdue.counts),
+    ("逾期事项: 四类明细（各前 200 条）", lambda s, scope, as_of, policy: overdue.rows(s, scope, as_of, policy, 200)),
 ]
