@@ -310,18 +310,33 @@ def _text_condition(text: str):
     )
 
 
-def _laggards(scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) -> Select:
-    """Behind or silent pairings active on `as_of`, filtered, worst first: both before silent before
-    behind, then the largest shortfall, then the longest silence."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
-    village = Region.__table__.alias("village")
-    township = Region.__table__.alias("township")
-    silent_since = _silent_since(rows)
-    conditions = _status_conditions(flt.status, rows.c.is_behind, rows.c.is_silent)
+def _cadres_matching(flt: LaggardFilter):
+    """SQL: ids of the cadres the filter's unit, rank and text allow (None: no such condition)."""
+    conditions = []
     if flt.unit_id is not None:
         conditions.append(Cadre.unit_id == flt.unit_id)
     if flt.rank:
         conditions.append(Cadre.rank == flt.rank)
+    text = _text_condition(flt.text)
+    if text is not None:
+        conditions.append(text)
+    if not conditions:
+        return None
+    return select(Cadre.id).join(Unit, Unit.id == Cadre.unit_id).where(*conditions)
+
+
+def _laggards(scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) -> Select:
+    """Behind or silent pairings active on `as_of`, filtered, worst first: both before silent before
+    behind, then the largest shortfall, then the longest silence.
+
+    Names (cadre, unit, household, village) are not joined here but looked up for the rows shown:
+    joined after the grouped rule, PostgreSQL misjudges the row count and loops over whole tables."""
+    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    silent_since = _silent_since(rows)
+    conditions = _status_conditions(flt.status, rows.c.is_behind, rows.c.is_silent)
+    cadres = _cadres_matching(flt)
+    if cadres is not None:
+        conditions.append(rows.c.cadre_id.in_(cadres))
     if flt.group:
         conditions.append(
             select(Person.id).where(Person.household_id == rows.c.household_id, Person.group == flt.group).exists()
@@ -330,21 +345,11 @@ def _laggards(scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) 
         conditions.append(silent_since < as_of - dt.timedelta(days=flt.min_days_silent))
     if flt.reminded_only:
         conditions.append(_reminded(rows.c.cadre_id, as_of))
-    text = _text_condition(flt.text)
-    if text is not None:
-        conditions.append(text)
     return (
         select(
             rows.c.pairing_id,
             rows.c.cadre_id,
-            Cadre.code.label("cadre_code"),
-            Cadre.name.label("cadre_name"),
-            Cadre.rank,
-            Unit.name.label("unit_name"),
             rows.c.household_id,
-            Household.code.label("household_code"),
-            township.c.name.label("township"),
-            village.c.name.label("village"),
             rows.c.owed_contacts,
             rows.c.done_contacts,
             rows.c.owed_visits,
@@ -355,17 +360,12 @@ def _laggards(scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) 
             rows.c.is_silent,
             rows.c.first_visit_overdue,
         )
-        .join(Cadre, Cadre.id == rows.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .join(Household, Household.id == rows.c.household_id)
-        .join(village, village.c.code == rows.c.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
         .where(*conditions)
         .order_by(
             (rows.c.is_behind + 2 * rows.c.is_silent).desc(),
             _shortfall(rows).desc(),
             silent_since,
-            Cadre.code,
+            rows.c.cadre_id,
             rows.c.pairing_id,
         )
     )
@@ -405,6 +405,35 @@ def reminder_counts(session: Session, cadre_ids, as_of: dt.date) -> dict[int, in
     return counts
 
 
+def cadre_names(session: Session, cadre_ids) -> dict[int, tuple[str, str, str, str]]:
+    """cadre id → (code, name, rank, unit name), for the rows shown."""
+    found = {}
+    for chunk in _chunks(cadre_ids):
+        statement = (
+            select(Cadre.id, Cadre.code, Cadre.name, Cadre.rank, Unit.name)
+            .join(Unit, Unit.id == Cadre.unit_id)
+            .where(Cadre.id.in_(chunk))
+        )
+        found.update({r[0]: tuple(r[1:]) for r in session.execute(statement)})
+    return found
+
+
+def household_places(session: Session, household_ids) -> dict[int, tuple[str, str, str]]:
+    """household id → (code, township name, village name), for the rows shown."""
+    village = Region.__table__.alias("village")
+    township = Region.__table__.alias("township")
+    found = {}
+    for chunk in _chunks(household_ids):
+        statement = (
+            select(Household.id, Household.code, township.c.name, village.c.name)
+            .outerjoin(village, village.c.code == Household.village_code)
+            .outerjoin(township, township.c.code == village.c.parent_code)
+            .where(Household.id.in_(chunk))
+        )
+        found.update({r[0]: (r[1], r[2] or "", r[3] or "") for r in session.execute(statement)})
+    return found
+
+
 LAGGARD_COLUMNS = [
     "状态", "干部姓名", "干部编号", "职级", "工作单位", "户编号", "乡镇", "村", "类别",
     "已联系", "应联系", "已走访", "应走访", "最近联系日期", "未联系天数", "认门", "本年提醒",
@@ -422,18 +451,22 @@ class LaggardPage:
 
 
 def _laggard_frame(session: Session, rows, as_of: dt.date) -> pd.DataFrame:
-    groups = household_groups(session, [r["household_id"] for r in rows])
-    reminded = reminder_counts(session, [r["cadre_id"] for r in rows], as_of)
+    household_ids = [r["household_id"] for r in rows]
+    cadre_ids = [r["cadre_id"] for r in rows]
+    groups = household_groups(session, household_ids)
+    places = household_places(session, household_ids)
+    cadres = cadre_names(session, cadre_ids)
+    reminded = reminder_counts(session, cadre_ids, as_of)
     records = [
         {
             "状态": status_label(r["is_behind"], r["is_silent"]),
-            "干部姓名": r["cadre_name"],
-            "干部编号": r["cadre_code"],
-            "职级": r["rank"],
-            "工作单位": r["unit_name"],
-            "户编号": r["household_code"],
-            "乡镇": r["township"] or "",
-            "村": r["village"],
+            "干部姓名": cadres[r["cadre_id"]][1],
+            "干部编号": cadres[r["cadre_id"]][0],
+            "职级": cadres[r["cadre_id"]][2],
+            "工作单位": cadres[r["cadre_id"]][3],
+            "户编号": places[r["household_id"]][0],
+            "乡镇": places[r["household_id"]][1],
+            "村": places[r["household_id"]][2],
             "类别": groups.get(r["household_id"], ""),
             "已联系": int(r["done_contacts"]),
             "应联系": int(r["owed_contacts"]),
@@ -619,40 +652,35 @@ def cadre_rollup(
     )
     conditions = _status_conditions(flt.status, per_cadre.c.is_behind, per_cadre.c.is_silent)
     conditions.append(per_cadre.c.matching == 1)
-    if flt.unit_id is not None:
-        conditions.append(Cadre.unit_id == flt.unit_id)
-    if flt.rank:
-        conditions.append(Cadre.rank == flt.rank)
+    cadres = _cadres_matching(flt)
+    if cadres is not None:
+        conditions.append(per_cadre.c.cadre_id.in_(cadres))
     if flt.reminded_only:
         conditions.append(_reminded(per_cadre.c.cadre_id, as_of))
-    text = _text_condition(flt.text)
-    if text is not None:
-        conditions.append(text)
     statement = (
-        select(per_cadre, Cadre.code, Cadre.name, Cadre.rank, Unit.name.label("unit_name"),
-               func.count().over().label("total"))
-        .join(Cadre, Cadre.id == per_cadre.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
+        select(per_cadre, func.count().over().label("total"))
         .where(*conditions)
         .order_by(
             (per_cadre.c.is_behind + 2 * per_cadre.c.is_silent).desc(),
             per_cadre.c.shortfall.desc(),
             per_cadre.c.last_contact.is_not(None),
             per_cadre.c.last_contact,
-            Cadre.code,
+            per_cadre.c.cadre_id,
         )
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
     )
     found = session.execute(statement).mappings().all()
-    reminded = reminder_counts(session, [r["cadre_id"] for r in found], as_of)
+    cadre_ids = [r["cadre_id"] for r in found]
+    names = cadre_names(session, cadre_ids)
+    reminded = reminder_counts(session, cadre_ids, as_of)
     records = [
         {
             "状态": status_label(r["is_behind"], r["is_silent"]),
-            "干部姓名": r["name"],
-            "干部编号": r["code"],
-            "职级": r["rank"],
-            "工作单位": r["unit_name"],
+            "干部姓名": names[r["cadre_id"]][1],
+            "干部编号": names[r["cadre_id"]][0],
+            "职级": names[r["cadre_id"]][2],
+            "工作单位": names[r["cadre_id"]][3],
             "结对户数": int(r["pairings"]),
             "滞后户数": int(r["behind_pairings"]),
             "失联户数": int(r["silent_pairings"]),
