@@ -160,6 +160,30 @@ def pairing_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     return select(*columns, is_behind.label("is_behind"), base.c.is_silent, base.c.first_visit_overdue)
 
 
+def first_visits_overdue(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    """Only the pairings of `pairing_status` with first_visit_overdue = 1 (the same reading of
+    RULES.md: active on D, D - start_date >= first_visit_days, no 实地走访 dated start_date .. D),
+    without the contact figures — for lists of 认门 overdue, where scanning every pairing's year of
+    contacts would be wasted. Columns: pairing_id, cadre_id, household_id, village_code, start_date."""
+    visited = (
+        select(Contact.id)
+        .where(Contact.pairing_id == Pairing.id, Contact.method == METHOD_VISIT,
+               Contact.contact_date >= Pairing.start_date, Contact.contact_date <= as_of)
+        .exists()
+    )
+    return (
+        select(Pairing.id.label("pairing_id"), Pairing.cadre_id, Pairing.household_id, Household.village_code,
+               Pairing.start_date)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(
+            active_on(as_of),
+            scope.within(Household.village_code),
+            Pairing.start_date <= as_of - dt.timedelta(days=policy.first_visit_days),
+            ~visited,
+        )
+    )
+
+
 def status_label(is_behind: bool, is_silent: bool) -> str:
     """滞后, 失联, 滞后、失联 or 达标 — the wording every page and export uses."""
     parts = [label for flag, label in ((is_behind, STATUS_BEHIND), (is_silent, STATUS_SILENT)) if flag]
@@ -723,11 +747,22 @@ def _cadre_in_scope(scope: Scope):
 
 
 def find_cadres(session: Session, scope: Scope, text: str = "", limit: int = 30) -> list[CadreOption]:
-    """Cadres paired with a household in scope whose name, code or unit contains `text`."""
+    """Cadres paired with a household in scope whose name, code or unit contains `text`.
+
+    Driven from the households in scope (region index) to their pairings' cadres, so a county's
+    search does not walk the province's cadre list."""
+    in_scope = (
+        select(Pairing.cadre_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(scope.within(Household.village_code))
+        .distinct()
+        .subquery("cadres_in_scope")
+    )
     statement = (
         select(Cadre.id, Cadre.code, Cadre.name, Unit.name)
+        .select_from(in_scope)
+        .join(Cadre, Cadre.id == in_scope.c.cadre_id)
         .join(Unit, Unit.id == Cadre.unit_id)
-        .where(_cadre_in_scope(scope))
         .order_by(Cadre.code)
         .limit(limit)
     )

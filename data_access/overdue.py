@@ -3,7 +3,7 @@ with the rows behind the counts and one workbook export.
 
 Four kinds, each defined once in its own module and only gathered here:
 - 逾期诉求: needs overdue on D (needs.overdue_query, RULES.md);
-- 认门逾期: first home visits not made within `first_visit_days` (compliance.pairing_status);
+- 认门逾期: first home visits not made within `first_visit_days` (compliance.first_visits_overdue);
 - 提醒督办未回应: reminders/督办 unanswered past their deadline (supervision.actions_query);
 - 结对断档: pairings ended with no successor after `successor_gap_days` (gaps.ended_without_successor_query).
 
@@ -42,7 +42,7 @@ LINK_COLUMNS = {KIND_NEEDS: "诉求编号", KIND_FIRST_VISITS: "干部编号", K
 
 
 def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
-    status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
+    status = compliance.first_visits_overdue(scope, as_of, policy).subquery("first_visits")
     village = Region.__table__.alias("village")
     township = Region.__table__.alias("township")
     return (
@@ -57,7 +57,6 @@ def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
         .join(Unit, Unit.id == Cadre.unit_id)
         .join(village, village.c.code == status.c.village_code)
         .outerjoin(township, township.c.code == village.c.parent_code)
-        .where(status.c.first_visit_overdue == 1)
         .subquery("first_visits_overdue")
     )
 

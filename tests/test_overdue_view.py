@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from data_access import overdue
+from data_access import compliance, overdue
 from data_access.db import session_scope
 from data_access.models import AuditEntry, Need, NeedEvent, SupervisionAction
 from data_access.permissions import PermissionDenied
@@ -130,3 +130,36 @@ def test_export_workbook_has_a_sheet_per_kind_and_is_audited(overdue_db):
     with session_scope(overdue_db) as s:
         entries = s.execute(select(AuditEntry.action, AuditEntry.username, AuditEntry.target)).all()
     assert entries == [("export", "inspector1", "逾期事项")]
+
+
+def test_first_visits_overdue_matches_the_compliance_rule(db_url):
+    """compliance.first_visits_overdue (used by the 逾期 view) lists exactly the pairings that
+    compliance.pairing_status flags first_visit_overdue, on each boundary."""
+    day = dt.timedelta(days=1)
+    with session_scope(db_url) as s:
+        b.region_tree(s)
+        cadre = b.cadre(s, b.unit(s))
+        made = {}
+        for name, start, end, contacts in [
+            ("exactly 30 days, no visit", D - 30 * day, None, []),
+            ("29 days, no visit", D - 29 * day, None, []),
+            ("visit dated before the start", D - 60 * day, None, [(D - 70 * day, "实地走访")]),
+            ("visit on D", D - 60 * day, None, [(D, "实地走访")]),
+            ("visit after D", D - 60 * day, None, [(D + day, "实地走访")]),
+            ("calls only", D - 60 * day, None, [(D - 10 * day, "电话")]),
+            ("ended before D", D - 90 * day, D - day, []),
+            ("visited last year", D - 400 * day, None, [(D - 300 * day, "实地走访")]),
+        ]:
+            house = b.household(s)
+            b.person(s, house)
+            made[name] = b.pairing(s, house, cadre, start, end=end)
+            for when, method in contacts:
+                b.contact(s, made[name], when, method)
+    with session_scope(db_url) as s:
+        lean = set(s.execute(select(compliance.first_visits_overdue(EVERYWHERE, D, POLICY).subquery().c.pairing_id))
+                   .scalars())
+        status = compliance.pairing_status(EVERYWHERE, D, POLICY).subquery()
+        rule = set(s.execute(select(status.c.pairing_id).where(status.c.first_visit_overdue == 1)).scalars())
+    expected = {made[n] for n in ("exactly 30 days, no visit", "visit dated before the start", "visit after D",
+                                  "calls only")}
+    assert lean == rule == expected
