@@ -62,11 +62,10 @@ def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
 
 
 def _unanswered_query(scope: Scope, as_of: dt.date):
-    actions = supervision.actions_query(scope, as_of).subquery("actions_with_outcome")
+    actions = supervision.actions_query(scope, as_of, supervision.UNANSWERED).subquery("unanswered_actions")
     return (
         select(actions.c.action_id, Household.village_code, actions.c.unit_id, actions.c.unit_name)
         .join(Household, Household.code == actions.c.household_code)
-        .where(actions.c.outcome == supervision.UNANSWERED)
         .subquery("unanswered")
     )
 
