@@ -35,6 +35,11 @@ def empty(message: str) -> None:
     st.info(message, icon=":material/info:")
 
 
+def blank_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells instead of the grid's grey "None" (only columns with gaps change type)."""
+    return frame.astype({c: object for c in frame.columns if frame[c].isna().any()}).fillna("")
+
+
 def table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, use_container_width=True, **kwargs)
 

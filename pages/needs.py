@@ -107,7 +107,7 @@ result = first if page == 1 else query(needs.ledger_page, ctx.scope, ctx.as_of, 
 if result.rows.empty:
     ui.empty("没有符合筛选条件的诉求。")
 else:
-    picked = st.dataframe(result.rows, hide_index=True, width="stretch", on_select="rerun",
+    picked = st.dataframe(ui.blank_gaps(result.rows), hide_index=True, width="stretch", on_select="rerun",
                           selection_mode="single-row", key=f"needs_table_{page}", column_config={
         "内容": st.column_config.TextColumn("内容", width="medium"),
         "逾期天数": st.column_config.NumberColumn("逾期天数", help="截至当日已过办理期限的天数"),

@@ -104,7 +104,7 @@ def open_detail(script: str, value: str) -> None:
 tabs = st.tabs([f"{kind}（{tally.totals[kind]}）" for kind in overdue.KINDS])
 for tab, kind in zip(tabs, overdue.KINDS, strict=True):
     with tab:
-        frame = result.rows[kind]
+        frame = ui.blank_gaps(result.rows[kind])
         st.caption(RULES[kind])
         if frame.empty:
             ui.empty(f"没有{kind}。")
