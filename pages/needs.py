@@ -8,7 +8,7 @@ import re
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import privacy, ui
+from dashboard import auth, privacy, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import needs, permissions
@@ -138,7 +138,7 @@ if choice != requested:
 
 detail = query(needs.need_detail, ctx.scope, ctx.as_of, ctx.policy, choice, role)
 if detail is None:
-    st.warning(f"没有找到诉求“{choice}”，或它不在您的管辖范围（{ctx.region_name}）内。")
+    auth.refuse_record(ctx.user, "诉求", choice)
     st.stop()
 
 with st.container(border=True):

@@ -118,8 +118,12 @@ def test_township_user_sees_only_their_township(ledger_app):
     at = open_as_of(NEEDS_PAGE, user=TOWN_B_INSPECTOR)
     assert list(at.dataframe[1].value["诉求编号"]) == ["N14"]
     at = open_as_of(NEEDS_PAGE, user=TOWN_B_INSPECTOR, need="N06")
-    assert any("不在您的管辖范围" in w.value for w in at.warning)
+    assert any("链接中的诉求（N06）不存在或不在您账号的查看范围内" in e.value for e in at.error)
     assert not any(w.value.startswith("该诉求截至") for w in at.warning)  # nothing of N06 is shown
+    with session_scope(ledger_app) as s:
+        refused = s.execute(select(AuditEntry.username, AuditEntry.target)
+                            .where(AuditEntry.action == "scope_refused")).all()
+    assert refused == [("tb", "诉求 N06")]
 
 
 @pytest.fixture
