@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 
-.PHONY: run test bench lint services install demo-province screenshots
+.PHONY: run test bench lint services install screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 screenshots: $(STAMP) services
-	$(PY) -m pytest -q tests/e2e -k screenshots --screenshots
+	$(PY) -m pytest -q tests/e2e tests/e2e/test_navigation.py --screenshots

@@ -216,10 +216,10 @@ def _login_page() -> CurrentUser:
                 username = st.text_input("用户名", key="login_username", autocomplete="username")
                 password = st.text_input("密码", type="password", key="login_password",
                                          autocomplete="current-password")
-                submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+                submitted = st.form_submit_button("登录", type="primary", width="stretch")
             if _identity_provider_configured():
                 st.divider()
-                if st.button("使用统一身份认证登录", use_container_width=True):
+                if st.button("使用统一身份认证登录", width="stretch"):
                     st.login()
             st.caption("本系统含困难群众个人信息，仅限工作人员按职责使用；所有登录、查看和导出均有记录。")
             if submitted:
@@ -256,7 +256,7 @@ def _account_box(user: CurrentUser) -> None:
         region = query(regions.get, user.region_code) if user.region_code else None
         where = region.name if region else user.region_code or "全部地区"
         st.markdown(f"**{user.display_name or user.username}**  \n{user.role_label} · {where}")
-        if st.button("退出登录", key="logout", icon=":material/logout:", use_container_width=True):
+        if st.button("退出登录", key="logout", icon=":material/logout:", width="stretch"):
             logout()
 
 

@@ -41,7 +41,7 @@ def blank_gaps(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def table(frame: pd.DataFrame, **kwargs) -> None:
-    st.dataframe(frame, hide_index=True, use_container_width=True, **kwargs)
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
 def friendly_error(exc: BaseException) -> None:

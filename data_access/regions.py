@@ -40,8 +40,11 @@ def root_for(session: Session, scope: Scope) -> list[RegionRow]:
     if not scope.prefix:
         return children(session, None)
     rows = session.scalars(select(Region).where(scope.within(Region.code)).order_by(Region.code)).all()
-    shallowest = min((len(r.code) for r in rows), default=0)
-    return [_row(r) for r in rows if len(r.code) == shallowest and scope.contains(r.code)]
+    # A root's parent lies outside the scope (a city 621200 is the root of scope 6212, not its counties).
+    return [
+        _row(r) for r in rows
+        if scope.contains(r.code) and (r.parent_code is None or not scope.contains(r.parent_code))
+    ]
 
 
 def path(session: Session, code: str) -> list[RegionRow]:

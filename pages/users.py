@@ -75,12 +75,12 @@ with edit_tab:
         st.caption(f"{row['姓名'] or target} · {row['角色']} · {row['地区']} · 状态：{row['状态']}")
         cols = st.columns(3)
         if row["状态"] == "已停用":
-            if cols[0].button("启用账号", use_container_width=True):
+            if cols[0].button("启用账号", width="stretch"):
                 run(accounts.set_active, target, True, success=f"已启用账号 {target}。")
-        elif target != actor and cols[0].button("停用账号", use_container_width=True,
+        elif target != actor and cols[0].button("停用账号", width="stretch",
                                                 help="停用后该账号立即退出，不能再登录"):
             run(accounts.set_active, target, False, success=f"已停用账号 {target}，其登录已全部结束。")
-        if row["状态"].startswith("锁定") and cols[1].button("解除锁定", use_container_width=True):
+        if row["状态"].startswith("锁定") and cols[1].button("解除锁定", width="stretch"):
             run(accounts.unlock, target, success=f"已解除账号 {target} 的锁定。")
 
         with st.form("reset_password"):
