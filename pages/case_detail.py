@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import auth, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import ROOT
@@ -73,7 +73,7 @@ if not choices:
     st.stop()
 wanted = f"pairing:{requested_pairing}" if requested_pairing is not None else f"case:{requested_case}"
 if requested_case is not None and wanted not in choices:
-    st.warning("链接中的案例不存在，或不在您的管辖范围内；已改为显示列表中的第一个案例。")
+    auth.refuse_record(ctx.user, "案例", str(requested_case))
 tokens = list(choices)
 picked = st.selectbox("选择案例", tokens, index=tokens.index(wanted) if wanted in tokens else 0,
                       format_func=choices.get)
@@ -87,7 +87,10 @@ try:
     card = query(cases.case_card, ctx.scope, ctx.as_of, ctx.policy,
                  key if kind == "pairing" else None, key if kind == "case" else None)
 except cases.CaseError as exc:
-    st.error(str(exc))
+    if isinstance(exc, cases.CaseNotFound):
+        auth.refuse_record(ctx.user, "案例" if kind == "case" else "结对", str(key))
+    else:
+        st.error(str(exc))
     st.stop()
 info = card.case
 

@@ -352,3 +352,20 @@ def test_refused_record_link_is_said_and_audited(two_townships):
     with session_scope(url) as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "scope_refused")).one()
     assert (entry.username, entry.target, entry.region_code) == ("tl", "干部 99", b.TOWNSHIP_A)
+
+
+@pytest.mark.parametrize(
+    ("script", "param", "what"),
+    [("pages/cadre.py", "cadre", "干部"), ("pages/needs.py", "need", "诉求"), ("pages/case_detail.py", "case", "案例")],
+)
+def test_crafted_record_link_to_another_township_is_refused_and_audited(two_townships, script, param, what):
+    url, _, other = two_townships
+    value = str(other["code"] if param == "need" else other[f"{param}_id"])
+    at = open_page(script, user=TOWNSHIP_LEADER)
+    at.query_params[param] = value
+    at.run()
+    assert any("不在您账号的查看范围内" in e.value for e in at.error), [e.value for e in at.error]
+    assert not _leaks(texts(at))
+    with session_scope(url) as s:
+        targets = s.scalars(select(AuditEntry.target).where(AuditEntry.action == "scope_refused")).all()
+    assert f"{what} {value}" in targets
