@@ -10,7 +10,19 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import compliance, needs, overdue, supervision
+from data_access import (
+    bulletin,
+    cases,
+    compliance,
+    coverage,
+    needs,
+    overdue,
+    policy_delivery,
+    rankings,
+    supervision,
+    trends,
+    verification,
+)
 from data_access.policy import Policy
 from data_access.scope import Scope
 from data_access.stats import stats
@@ -71,4 +83,18 @@ QUERIES: list[tuple[str, Query]] = [
     ("诉求台账: 一件诉求详情", needs_item_detail),
     ("逾期事项: 四类计数（按乡镇、按单位）", overdue.counts),
     ("逾期事项: 四类明细（各前 200 条）", lambda s, scope, as_of, policy: overdue.rows(s, scope, as_of, policy, 200)),
+    # -- leaders' pages (工作总览、覆盖情况、政策落实、趋势分析、单位排名、月通报)
+    ("工作总览: 各项指标（一个日期）", coverage.snapshot),
+    ("覆盖情况: 分乡镇表", lambda s, scope, as_of, policy: coverage.by_region(s, scope, None, as_of, policy)),
+    ("趋势分析: 一个月末的覆盖率与达标率", lambda s, scope, as_of, policy: trends.month_end_point(
+        s, scope, trends.month_ends(as_of)[-1], policy)),
+    ("单位排名: 各单位达标率", rankings.units),
+    ("政策落实: 各类群体落实情况", lambda s, scope, as_of, _: policy_delivery.summary(s, scope, as_of)),
+    ("月通报: 上月全部数字", lambda s, scope, as_of, policy: bulletin.figures(
+        s, scope, None, (as_of.replace(day=1) - dt.timedelta(days=1)).year,
+        (as_of.replace(day=1) - dt.timedelta(days=1)).month, policy, as_of)),
+    # -- publicity pages (典型案例)
+    ("案例挖掘: 候选排序（第 1 页）", cases.candidates),
+    # -- data pages (数据核查)
+    ("数据核查: 各项计数", verification.counts),
 ]
