@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 screenshots: $(STAMP) services
-	$(PY) -m pytest -q tests/e2e tests/e2e/test_navigation.py --screenshots
+	$(PY) -m pytest -q tests/e2e/test_navigation.py --screenshots

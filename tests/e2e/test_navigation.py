@@ -1,4 +1,5 @@
-"""Open the running app in Chromium and visit every page through the navigation."""
+"""Open the running app on the county demo in Chromium and visit every page through the navigation
+(`make screenshots` saves each page to docs/screenshots for the README)."""
 
 import datetime as dt
 
@@ -7,7 +8,9 @@ import pytest
 from dashboard.navigation import pages_for
 from data_access.accounts import create_demo_accounts
 from data_access.db import session_scope
-from tests import builders as b
+from data_access.demo.build import build_demo
+from data_access.demo.plan import DemoConfig
+from data_access.demo.regions import XIHE_CODE
 from tests.e2e.conftest import SCREENSHOTS, login, serve, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -15,14 +18,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_url(sqlite_url):
-    today = dt.date.today()
+    """The county demo as `make run` builds it (ending today), with the demo accounts."""
+    build_demo(DemoConfig("county", 2023, dt.date.today()), sqlite_url)
     with session_scope(sqlite_url) as s:
-        b.region_tree(s)
-        cadre = b.cadre(s, b.unit(s))
-        house = b.household(s)
-        b.person(s, house)
-        b.contact(s, b.pairing(s, house, cadre, dt.date(today.year - 1, 1, 1)), today, "实地走访")
-        create_demo_accounts(s, b.COUNTY)
+        create_demo_accounts(s, XIHE_CODE)
     return sqlite_url
 
 
