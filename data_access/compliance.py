@@ -212,20 +212,21 @@ class ComplianceSummary:
 def cadre_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     """One row per cadre with a pairing active on `as_of` in scope: the worst over their pairings."""
     rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
-    return (
-        select(
-            rows.c.cadre_id,
-            func.count().label("pairings"),
-            func.max(rows.c.is_behind).label("is_behind"),
-            func.max(rows.c.is_silent).label("is_silent"),
-            func.sum(rows.c.done_contacts).label("done_contacts"),
-            func.sum(rows.c.owed_contacts).label("owed_contacts"),
-            func.sum(rows.c.done_visits).label("done_visits"),
-            func.sum(rows.c.owed_visits).label("owed_visits"),
-            func.max(rows.c.last_contact).label("last_contact"),
-        )
-        .group_by(rows.c.cadre_id)
-    )
+    return select(rows.c.cadre_id, *_cadre_aggregates(rows)).group_by(rows.c.cadre_id)
+
+
+def _cadre_aggregates(rows) -> list:
+    """A cadre's figures over their pairing_status rows: the worst status and the sums."""
+    return [
+        func.count().label("pairings"),
+        func.max(rows.c.is_behind).label("is_behind"),
+        func.max(rows.c.is_silent).label("is_silent"),
+        func.sum(rows.c.done_contacts).label("done_contacts"),
+        func.sum(rows.c.owed_contacts).label("owed_contacts"),
+        func.sum(rows.c.done_visits).label("done_visits"),
+        func.sum(rows.c.owed_visits).label("owed_visits"),
+        func.max(rows.c.last_contact).label("last_contact"),
+    ]
 
 
 def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> ComplianceSummary:
@@ -658,16 +659,9 @@ def cadre_rollup(
     per_cadre = (
         select(
             rows.c.cadre_id,
-            func.count().label("pairings"),
-            func.max(rows.c.is_behind).label("is_behind"),
-            func.max(rows.c.is_silent).label("is_silent"),
+            *_cadre_aggregates(rows),
             func.sum(rows.c.is_behind).label("behind_pairings"),
             func.sum(rows.c.is_silent).label("silent_pairings"),
-            func.sum(rows.c.done_contacts).label("done_contacts"),
-            func.sum(rows.c.owed_contacts).label("owed_contacts"),
-            func.sum(rows.c.done_visits).label("done_visits"),
-            func.sum(rows.c.owed_visits).label("owed_visits"),
-            func.max(rows.c.last_contact).label("last_contact"),
             func.sum(_shortfall(rows)).label("shortfall"),
             func.max(case((matching, 1), else_=0)).label("matching"),
         )
