@@ -28,6 +28,8 @@ test: $(STAMP) services lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m dashboard demo --scale county --if-empty
+	$(PY) -m bench.pages
 
 screenshots: $(STAMP) services
 	$(PY) -m pytest -q tests/e2e/test_navigation.py --screenshots
