@@ -485,6 +485,12 @@ class LaggardPage:
     rows: pd.DataFrame  # LAGGARD_COLUMNS, plus pairing_id and cadre_id for selecting rows
 
 
+def _cadre_columns(cadre: tuple) -> dict[str, str]:
+    """The cadre's columns of a list, from a `cadre_names` entry (code, name, rank, unit)."""
+    code, name, rank, unit = cadre[:4]
+    return {"干部姓名": name, "干部编号": code, "职级": rank, "工作单位": unit}
+
+
 def _laggard_frame(session: Session, rows, as_of: dt.date) -> pd.DataFrame:
     household_ids = [r["household_id"] for r in rows]
     cadre_ids = [r["cadre_id"] for r in rows]
@@ -495,10 +501,7 @@ def _laggard_frame(session: Session, rows, as_of: dt.date) -> pd.DataFrame:
     records = [
         {
             "状态": status_label(r["is_behind"], r["is_silent"]),
-            "干部姓名": cadres[r["cadre_id"]][1],
-            "干部编号": cadres[r["cadre_id"]][0],
-            "职级": cadres[r["cadre_id"]][2],
-            "工作单位": cadres[r["cadre_id"]][3],
+            **_cadre_columns(cadres[r["cadre_id"]]),
             "户编号": places[r["household_id"]][0],
             "乡镇": places[r["household_id"]][1],
             "村": places[r["household_id"]][2],
@@ -705,10 +708,7 @@ def cadre_rollup(
     records = [
         {
             "状态": status_label(r["is_behind"], r["is_silent"]),
-            "干部姓名": names[r["cadre_id"]][1],
-            "干部编号": names[r["cadre_id"]][0],
-            "职级": names[r["cadre_id"]][2],
-            "工作单位": names[r["cadre_id"]][3],
+            **_cadre_columns(names[r["cadre_id"]]),
             "结对户数": int(r["pairings"]),
             "滞后户数": int(r["behind_pairings"]),
             "失联户数": int(r["silent_pairings"]),
