@@ -15,7 +15,7 @@ apt_install() {
 if ! [ -x /usr/bin/chromium ]; then
   echo "安装 Chromium（浏览器端到端测试用）…"; apt_install chromium
 fi
-if ! fc-list 2>/dev/null | grep -qi 'CJK'; then
+if ! fc-list 2>/dev/null | grep -i 'CJK' >/dev/null; then  # not -q: an early exit would SIGPIPE fc-list under pipefail
   echo "安装中文字体 fonts-noto-cjk…"; apt_install fonts-noto-cjk
 fi
 
