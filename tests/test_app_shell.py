@@ -6,7 +6,7 @@ import pytest
 
 from data_access.db import session_scope
 from tests import builders as b
-from tests.apptest import app, open_page
+from tests.apptest import ROOT, app, open_page
 
 
 @pytest.fixture
@@ -47,3 +47,32 @@ def test_shared_link_opens_filtered(small_db):
     at.query_params["region"] = b.TOWNSHIP_B
     at.run()
     assert {m.label: m.value for m in at.metric}["在册关爱对象"] == "1 人"
+
+
+@pytest.mark.postgres
+def test_cached_figures_follow_a_write_by_another_process(postgres_url, monkeypatch):
+    """Two app processes share one PostgreSQL: a write committed by the other one (here a separate
+    Python process) shows on the next run, although the first run's figures were cached."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    with session_scope(postgres_url) as s:
+        b.region_tree(s)
+        b.person(s, b.household(s))
+    at = open_page("pages/home.py")
+    assert {m.label: m.value for m in at.metric}["在册关爱对象"] == "1 人"
+    other_process = (
+        "from data_access.db import session_scope, bump_version\n"
+        "from data_access.models import Household\n"
+        "from tests import builders as b\n"
+        f"with session_scope({postgres_url!r}) as s:\n"
+        "    house = Household(code='H-OTHER-PROCESS', village_code=b.VILLAGE_A1)\n"
+        "    s.add(house)\n"
+        "    s.flush()\n"
+        "    b.person(s, house.id, id_number='621225195001010000')\n"
+        "    bump_version(s)\n"
+    )
+    subprocess.run([sys.executable, "-c", other_process], check=True, cwd=str(ROOT))
+    at.run()
+    assert {m.label: m.value for m in at.metric}["在册关爱对象"] == "2 人"
