@@ -19,6 +19,7 @@ from data_access import (
     overdue,
     policy_delivery,
     rankings,
+    status_store,
     supervision,
     trends,
     verification,
@@ -34,6 +35,14 @@ def pairing_status_count(session: Session, scope: Scope, as_of: dt.date, policy:
     """Every row of the compliance rule, counted (forces the whole rule to be evaluated)."""
     rows = compliance.pairing_status(scope, as_of, policy).subquery()
     return session.execute(select(func.count()).select_from(rows)).scalar_one()
+
+
+def evaluate_and_store(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> None:
+    """What the first viewer of a province or city page waits for after a change to households,
+    pairings or contacts (or on a new day): the rule over the whole database, stored. Stored
+    evaluations are deleted first; the last one made stays, for the queries timed after it."""
+    status_store.clear(session.get_bind())
+    compliance.store_status(session, as_of, policy)
 
 
 def stored_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> dict:
@@ -61,6 +70,7 @@ def inspection_cadre_detail(session: Session, scope: Scope, as_of: dt.date, poli
 
 
 QUERIES: list[tuple[str, Query]] = [
+    ("全库达标评估并存储（数据变更后首次打开）", evaluate_and_store),
     ("compliance.summary", compliance.summary),
     ("compliance.pairing_status (count)", pairing_status_count),
     ("stats", stored_counts),

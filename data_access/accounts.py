@@ -224,7 +224,7 @@ def _check_role_region(session: Session, role: str, region_code: str, scope: Sco
 
 
 def _admin_audit(session: Session, actor: str, user: User, op: str, **detail) -> None:
-    db.bump_version(session)
+    db.bump_version(session, status_inputs=False)
     audit.record(session, actor, "user_admin", _audit_region(user.region_code), user.username, {"op": op, **detail})
 
 
@@ -366,7 +366,7 @@ def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
         session.add(user)
         session.flush()
         made.append(_account(user))
-    db.bump_version(session)
+    db.bump_version(session, status_inputs=False)
     audit.record(session, "演示数据", "user_admin", region_code, "演示账号", {"op": "demo", "accounts": len(made)})
     return made
 

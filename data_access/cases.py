@@ -288,7 +288,7 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     and joined by pairing; the rule's figures come from `compliance.pairing_status`. The result is
     materialised, so the score, its filter and its ordering read it once."""
     start, end = period_of(as_of, filters)
-    ps = compliance.pairing_status(scope, end, policy).subquery("ps")
+    ps = compliance.status_rows(session, scope, end, policy).subquery("ps")
     pid, hid, began = ps.c.pairing_id, ps.c.household_id, ps.c.start_date
 
     days = _days_between(session, Need.raised_date, Need.closed_date)
@@ -943,7 +943,7 @@ def _set_status(session: Session, username: str, row: TypicalCase, household: Ho
     row.updated_at = dt.datetime.now().replace(microsecond=0)
     audit.record(session, username, "case_status", household.village_code, _target(row.id),
                  {"from": old, "to": new, **detail})
-    db.bump_version(session)
+    db.bump_version(session, status_inputs=False)
     return new
 
 
@@ -979,7 +979,7 @@ def create_case(
     session.flush()
     audit.record(session, username, "case_status", household.village_code, _target(row.id),
                  {"from": None, "to": CASE_CANDIDATE, "pairing_id": pairing.id})
-    db.bump_version(session)
+    db.bump_version(session, status_inputs=False)
     return row.id
 
 
@@ -1117,7 +1117,7 @@ def edit_case(
     row.updated_at = dt.datetime.now().replace(microsecond=0)
     audit.record(session, username, "case_edit", household.village_code, _target(row.id),
                  {"fields": [labels[k] for k in changed]})
-    db.bump_version(session)
+    db.bump_version(session, status_inputs=False)
     return [labels[k] for k in changed]
 
 

@@ -1,9 +1,11 @@
 """The compliance rule of RULES.md, once, in SQL: owed and done contacts/visits, 滞后 / 失联 / 达标.
 
 `pairing_status(scope, as_of, policy)` is the single definition; every page, export, CLI command
-and roll-up selects from it: the roll-ups per region / unit / cadre, the inspectors' laggard list
-(filtered, worst first, paged), the `export laggards` frame and the cadre detail below. Thresholds come from `Policy`. The date arithmetic is done in Python
-into bound parameters, so the same statement runs on SQLite and PostgreSQL.
+and roll-up selects from it, directly or through `status_rows` (the same rows, read from a stored
+evaluation of it at province and city scope, see status_store): the roll-ups per region / unit /
+cadre, the inspectors' laggard list (filtered, worst first, paged), the `export laggards` frame and
+the cadre detail below. Thresholds come from `Policy`. The date arithmetic is done in Python into
+bound parameters, so the same statement runs on SQLite and PostgreSQL.
 
 Reading of the boundaries (see RULES.md):
 - a period counts when it ended on or before D, the pairing was active on its last day e, and
@@ -24,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from data_access import audit, exporting, masking, needs, permissions
+from data_access import audit, exporting, masking, needs, permissions, status_store
 from data_access.models import (
     Cadre,
     Contact,
@@ -37,7 +39,7 @@ from data_access.models import (
     Unit,
 )
 from data_access.policy import Policy
-from data_access.scope import Scope
+from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import GROUPS, METHOD_VISIT, STATUS_BEHIND, STATUS_ON_TRACK, STATUS_SILENT
 
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
@@ -170,6 +172,33 @@ def pairing_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     return select(*columns, is_behind.label("is_behind"), base.c.is_silent, base.c.first_visit_overdue)
 
 
+# Scopes wider than a county (the whole database, a province, a city) read a stored evaluation,
+# storing it first when there is none; a county or smaller runs the rule itself (0.1 s).
+STORE_BELOW_PREFIX = 6
+
+
+def status_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, store: bool = True) -> Select:
+    """`pairing_status(scope, as_of, policy)`: the same rows and columns, read from the stored
+    evaluation of the rule (status_store) when one is valid for this day and policy. For a scope
+    wider than a county with none stored, the whole database is evaluated and stored first (unless
+    `store` is False, or `session` has written and so must see its own changes): once per day,
+    policy and change to households, pairings or contacts, however many figures and viewers."""
+    snapshot = status_store.find(session, as_of, policy)
+    if snapshot is None and store and len(scope.prefix) < STORE_BELOW_PREFIX:
+        snapshot = store_status(session, as_of, policy)
+    if snapshot is None:
+        return pairing_status(scope, as_of, policy)
+    return status_store.rows(snapshot, scope)
+
+
+def store_status(session: Session, as_of: dt.date, policy: Policy) -> int | None:
+    """Evaluate the rule over the whole database on `as_of` and store it (or find it stored); the
+    stored evaluation's id, or None when `session` has written (see status_store.can_store_from)."""
+    if not status_store.can_store_from(session):
+        return None
+    return status_store.store(session.get_bind(), as_of, policy, pairing_status(EVERYWHERE, as_of, policy))
+
+
 def first_visits_overdue(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     """Only the pairings of `pairing_status` with first_visit_overdue = 1 (the same reading of
     RULES.md: active on D, D - start_date >= first_visit_days, no 实地走访 dated start_date .. D),
@@ -219,9 +248,10 @@ class ComplianceSummary:
         return self.cadres_on_track / self.cadres if self.cadres else None
 
 
-def cadre_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
-    """One row per cadre with a pairing active on `as_of` in scope: the worst over their pairings."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+def cadre_status(scope: Scope, as_of: dt.date, policy: Policy, rows: Select | None = None) -> Select:
+    """One row per cadre with a pairing active on `as_of` in scope: the worst over their pairings.
+    `rows`: the pairing_status rows to use (e.g. from `status_rows`); by default the rule itself."""
+    rows = (rows if rows is not None else pairing_status(scope, as_of, policy)).subquery("pairing_status")
     return select(rows.c.cadre_id, *_cadre_aggregates(rows)).group_by(rows.c.cadre_id)
 
 
@@ -241,7 +271,7 @@ def _cadre_aggregates(rows) -> list:
 
 def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> ComplianceSummary:
     """Pairing and cadre figures in one pass: per cadre first (worst status), then summed."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
     lagging = or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
     per_cadre = (
         select(
@@ -360,13 +390,13 @@ def _cadres_matching(flt: LaggardFilter):
     return select(Cadre.id).join(Unit, Unit.id == Cadre.unit_id).where(*conditions)
 
 
-def _laggards(scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) -> Select:
+def _laggards(session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) -> Select:
     """Behind or silent pairings active on `as_of`, filtered, worst first: both before silent before
     behind, then the largest shortfall, then the longest silence.
 
     Names (cadre, unit, household, village) are not joined here but looked up for the rows shown:
     joined after the grouped rule, PostgreSQL misjudges the row count and loops over whole tables."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
     silent_since = _silent_since(rows)
     conditions = _status_conditions(flt.status, rows.c.is_behind, rows.c.is_silent)
     cadres = _cadres_matching(flt)
@@ -532,7 +562,7 @@ def laggard_page(
     page_size: int = 50,
 ) -> LaggardPage:
     """One page of the laggard list, worst first, and how many rows match in all."""
-    statement = _laggards(scope, as_of, policy, flt)
+    statement = _laggards(session, scope, as_of, policy, flt)
     paged = statement.add_columns(func.count().over().label("total")).limit(page_size).offset(
         (max(page, 1) - 1) * page_size
     )
@@ -548,13 +578,13 @@ def laggards_frame(
     session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter = LaggardFilter()
 ) -> pd.DataFrame:
     """Every behind or silent pairing active on `as_of` (the `export laggards` list), worst first."""
-    rows = session.execute(_laggards(scope, as_of, policy, flt)).mappings().all()
+    rows = session.execute(_laggards(session, scope, as_of, policy, flt)).mappings().all()
     return _laggard_frame(session, rows, as_of)[LAGGARDS_EXPORT_COLUMNS]
 
 
 def laggard_pairings_of(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_ids) -> list[int]:
     """The behind or silent pairings of these cadres on `as_of` (what a reminder to a cadre is about)."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
     statement = select(rows.c.pairing_id).where(
         rows.c.cadre_id.in_(list(cadre_ids)), or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
     )
@@ -578,7 +608,7 @@ def region_rollup(
 ) -> pd.DataFrame:
     """Per region whose code has `code_length` digits (9: township, 12: village), lowest share of
     on-track pairings first. Completion rates cap each pairing's done at what it owes."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
     region_code = func.substr(rows.c.village_code, 1, code_length)
     lagging = or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
     statement = (
@@ -621,7 +651,7 @@ def unit_rollup(
 ) -> pd.DataFrame:
     """Per work unit: its cadres with a pairing in scope, by their worst status; lowest share of
     on-track cadres first (then the larger unit)."""
-    cadres = cadre_status(scope, as_of, policy).subquery("cadre_status")
+    cadres = cadre_status(scope, as_of, policy, status_rows(session, scope, as_of, policy)).subquery("cadre_status")
     on_track = func.sum(case((or_(cadres.c.is_behind == 1, cadres.c.is_silent == 1), 0), else_=1))
     count = func.count()
     statement = (
@@ -659,7 +689,7 @@ def cadre_rollup(
     """Per cadre (their worst status over the pairings active on D), worst first, paged. The filter's
     status, unit, rank, reminded and text apply to the cadre; group and days silent to any of their
     lagging pairings."""
-    rows = pairing_status(scope, as_of, policy).subquery("pairing_status")
+    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
     silent_since = _silent_since(rows)
     lag_conditions = []
     if flt.group:

@@ -309,3 +309,42 @@ class DataVersion(Base):
     __tablename__ = "data_version"
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped only by writes that can change a pairing's status (households, pairings, contacts):
+    # stored status evaluations are keyed on it, so a reminder or a need does not invalidate them.
+    status_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class StatusSnapshot(Base):
+    """One stored evaluation of the compliance rule (compliance.pairing_status) over the whole
+    database, for one as-of day, one reading of the policy and one status_version."""
+
+    __tablename__ = "status_snapshots"
+    __table_args__ = (UniqueConstraint("as_of", "policy_key", "status_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    policy_key: Mapped[str] = mapped_column(String(100))
+    status_version: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    pairings: Mapped[int] = mapped_column(Integer, default=0)
+    build_ms: Mapped[int] = mapped_column(Integer, default=0)  # how long the evaluation took
+
+
+class StatusRow(Base):
+    """A pairing_status row of one stored evaluation (the same columns, the same meaning)."""
+
+    __tablename__ = "status_rows"
+    __table_args__ = (Index("ix_status_rows_region", "snapshot_id", "village_code"),)
+    snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(Integer)
+    village_code: Mapped[str] = mapped_column(String(12))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    owed_contacts: Mapped[int] = mapped_column(Integer)
+    owed_visits: Mapped[int] = mapped_column(Integer)
+    done_contacts: Mapped[int] = mapped_column(Integer)
+    done_visits: Mapped[int] = mapped_column(Integer)
+    last_contact: Mapped[dt.date | None] = mapped_column(Date)
+    is_behind: Mapped[int] = mapped_column(Integer)
+    is_silent: Mapped[int] = mapped_column(Integer)
+    first_visit_overdue: Mapped[int] = mapped_column(Integer)

@@ -545,7 +545,7 @@ def _change(session, username, role, scope, code, on_date, seen_version, apply, 
     session.add(event)
     audit.record(session, username, "need_change", found.village_code, found.code,
                  {"事项": event.kind, "日期": on_date, "责任层级": event.level, "说明": event.note})
-    bump_version(session)
+    bump_version(session, status_inputs=False)
     session.flush()
     merged = seen_version is not None and found.version != seen_version
     message = done_message + ("该诉求在您打开后已被他人更新，您的操作已在最新记录上保存，请查看办理记录。" if merged else "")

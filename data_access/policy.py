@@ -118,7 +118,7 @@ def change_setting(session: Session, username: str, role: str, key: str, value: 
     save_setting(session, key, value, username)
     audit.record(session, username, "policy_setting", None, key,
                  {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
-    bump_version(session)
+    bump_version(session, status_inputs=False)
     return True
 
 

@@ -245,7 +245,7 @@ def issue(
         {"kind": kind, "actions": len(rows), "cadres": cadres, "issued": issued_date, "deadline": deadline,
          "as_of": as_of},
     )
-    bump_version(session)
+    bump_version(session, status_inputs=False)
     return IssueResult(batch_no, len(rows), cadres, deadline)
 
 

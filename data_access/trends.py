@@ -51,7 +51,9 @@ def month_end_point(session: Session, scope: Scope, day: dt.date, policy: Policy
         select(func.count(), func.coalesce(func.sum(case((household_paired(day), 1), else_=0)), 0))
         .where(in_register(day), scope.within(Person.village_code))
     ).one()
-    cadres = compliance.cadre_status(scope, day, policy).subquery("cadre_status")
+    # A stored evaluation is used when there is one, but none is stored for each month end.
+    rows = compliance.status_rows(session, scope, day, policy, store=False)
+    cadres = compliance.cadre_status(scope, day, policy, rows).subquery("cadre_status")
     n, on_track = session.execute(
         select(func.count(), func.sum(case((and_(cadres.c.is_behind == 0, cadres.c.is_silent == 0), 1), else_=0)))
     ).one()

@@ -22,6 +22,8 @@ from data_access.demo.rows import COLUMNS
 # Programme tables, parents first. Users, sessions, audit, imports, policy settings, holidays
 # and the data version are not programme data and are never emptied.
 PROGRAMME_TABLES = tuple(COLUMNS)
+# Derived from the programme tables (stored status evaluations): emptied with them.
+DERIVED_TABLES = ("status_rows", "status_snapshots")
 _DEFERRED_INDEX_TABLES = ("persons", "pairings", "contacts", "need_events", "policy_deliveries", "satisfaction")
 
 
@@ -48,10 +50,11 @@ class BulkLoader:
 
     def clear(self) -> None:
         """Empty every programme table (the schema and everything else stay)."""
+        tables = PROGRAMME_TABLES + DERIVED_TABLES
         if self.postgres:
-            self._exec("TRUNCATE " + ", ".join(self._quote(table) for table in PROGRAMME_TABLES))
+            self._exec("TRUNCATE " + ", ".join(self._quote(table) for table in tables))
         else:
-            for table in reversed(PROGRAMME_TABLES):
+            for table in reversed(tables):
                 self._exec(f"DELETE FROM {self._quote(table)}")
 
     def defer_checks(self) -> None:

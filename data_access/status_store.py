@@ -1,0 +1,140 @@
+"""Stored evaluations of the compliance rule, so a province-wide page does not re-run it per figure.
+
+Evaluating `compliance.pairing_status` reads every active pairing's contacts of the year: about
+5 s for the 390k pairings of the province demo on SQLite, for each figure a page shows. A stored
+evaluation is that rule's output written once into `status_rows` for the whole database, one
+as-of day and one reading of the rule's settings; the roll-ups and lists then sum those rows
+(indexed by region) instead of the contacts. Nothing here computes a status: the rows are exactly
+what `pairing_status` returned (the tests compare the two).
+
+An evaluation is valid for the `status_version` it was made at: every write to households,
+pairings or contacts bumps that counter (db.bump_version), so a changed contact is never read
+from an old evaluation. Evaluations are never updated, only replaced; storing one deletes those
+of older versions or other settings and keeps at most KEEP per version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from sqlalchemy import Engine, Select, delete, func, insert, literal, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from data_access import db
+from data_access.models import DataVersion, StatusRow, StatusSnapshot
+from data_access.policy import Policy
+from data_access.scope import Scope
+
+# The settings pairing_status reads; an evaluation is keyed on their values.
+RULE_SETTINGS = ("contacts_per_period", "visits_per_period", "grace_days", "silent_days", "first_visit_days")
+# Evaluations kept per status_version: today, the year end, last month's end and a few more
+# (about 40 MB each at province scale on SQLite).
+KEEP = 8
+
+COLUMNS = (
+    "pairing_id", "cadre_id", "household_id", "village_code", "start_date", "owed_contacts", "owed_visits",
+    "done_contacts", "done_visits", "last_contact", "is_behind", "is_silent", "first_visit_overdue",
+)
+
+
+def policy_key(policy: Policy) -> str:
+    return ";".join(f"{name}={getattr(policy, name)}" for name in RULE_SETTINGS)
+
+
+def _lookup(as_of: dt.date, key: str, version) -> Select:
+    return select(StatusSnapshot.id).where(
+        StatusSnapshot.as_of == as_of, StatusSnapshot.policy_key == key, StatusSnapshot.status_version == version
+    )
+
+
+def find(session: Session, as_of: dt.date, policy: Policy) -> int | None:
+    """The id of the stored evaluation valid now for `as_of` and `policy`, if there is one."""
+    return session.scalar(_lookup(as_of, policy_key(policy), db.status_version(session)))
+
+
+def rows(snapshot_id: int, scope: Scope) -> Select:
+    """The evaluation's rows inside `scope`, with pairing_status's columns in its order."""
+    return select(*(getattr(StatusRow, name) for name in COLUMNS)).where(
+        StatusRow.snapshot_id == snapshot_id, scope.within(StatusRow.village_code)
+    )
+
+
+def can_store_from(session: Session) -> bool:
+    """Whether an evaluation may be stored while `session` is open: not when the session has
+    written (its own changes would be missing from the evaluation, and on SQLite the other
+    connection would wait for its write lock)."""
+    if db.is_postgres(session):
+        return session.scalar(text("SELECT txid_current_if_assigned()")) is None
+    return not session.connection().connection.driver_connection.in_transaction
+
+
+def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
+    """Evaluate `rule` (pairing_status over the whole database on `as_of` under `policy`) in its
+    own transaction, store it and return its id. When another process stores the same evaluation
+    at the same time, the unique key lets one win and the other returns the winner's id."""
+    key = policy_key(policy)
+    started = time.perf_counter()
+    try:
+        with engine.begin() as connection:
+            version = connection.scalar(select(DataVersion.status_version).where(DataVersion.id == 1))
+            existing = connection.scalar(_lookup(as_of, key, version))
+            if existing is not None:
+                return existing
+            snapshot_id = connection.scalar(
+                insert(StatusSnapshot)
+                .values(as_of=as_of, policy_key=key, status_version=version, built_at=dt.datetime.now(),
+                        pairings=0, build_ms=0)
+                .returning(StatusSnapshot.id)
+            )
+            evaluated = rule.subquery("pairing_status")
+            connection.execute(
+                insert(StatusRow).from_select(
+                    ["snapshot_id", *COLUMNS],
+                    select(literal(snapshot_id), *(evaluated.c[name] for name in COLUMNS)),
+                )
+            )
+            pairings = connection.scalar(select(func.count()).where(StatusRow.snapshot_id == snapshot_id))
+            connection.execute(
+                update(StatusSnapshot)
+                .where(StatusSnapshot.id == snapshot_id)
+                .values(pairings=pairings, build_ms=int((time.perf_counter() - started) * 1000))
+            )
+            _prune(connection, version, key)
+            return snapshot_id
+    except IntegrityError:
+        with engine.connect() as connection:
+            version = connection.scalar(select(DataVersion.status_version).where(DataVersion.id == 1))
+            found = connection.scalar(_lookup(as_of, key, version))
+        if found is None:
+            raise
+        return found
+
+
+def _prune(connection, version: int, key: str) -> None:
+    """Delete evaluations of other versions or settings, and all but the KEEP newest of this one."""
+    current = select(StatusSnapshot.id).where(
+        StatusSnapshot.status_version == version, StatusSnapshot.policy_key == key
+    )
+    keep = set(connection.scalars(current.order_by(StatusSnapshot.id.desc()).limit(KEEP)))
+    stale = [i for i in connection.scalars(select(StatusSnapshot.id)) if i not in keep]
+    if stale:
+        connection.execute(delete(StatusRow).where(StatusRow.snapshot_id.in_(stale)))
+        connection.execute(delete(StatusSnapshot).where(StatusSnapshot.id.in_(stale)))
+
+
+def clear(engine: Engine) -> None:
+    """Delete every stored evaluation (the next wide read evaluates again)."""
+    with engine.begin() as connection:
+        connection.execute(delete(StatusRow))
+        connection.execute(delete(StatusSnapshot))
+
+
+def stored(session: Session) -> list[dict]:
+    """The stored evaluations, newest first (for the `db status` command and tests)."""
+    statement = select(
+        StatusSnapshot.id, StatusSnapshot.as_of, StatusSnapshot.policy_key, StatusSnapshot.status_version,
+        StatusSnapshot.built_at, StatusSnapshot.pairings, StatusSnapshot.build_ms,
+    ).order_by(StatusSnapshot.id.desc())
+    return [dict(r._mapping) for r in session.execute(statement)]

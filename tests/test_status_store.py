@@ -1,0 +1,194 @@
+"""Stored evaluations of the compliance rule (status_store, compliance.status_rows), on SQLite and
+PostgreSQL: the stored rows are the rule's rows; an import of contacts makes them expire and the
+figures follow; a reminder does not; settings and age prune them; two first viewers at once
+share one; a session that has written, or a county's scope, runs the rule itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from data_access import compliance, db, imports, status_store, supervision
+from data_access.demo.build import build_demo
+from data_access.demo.plan import DemoConfig
+from data_access.demo.regions import XIHE_CODE
+from data_access.models import Contact, Pairing, StatusRow
+from data_access.policy import Policy
+from data_access.scope import EVERYWHERE, Scope
+from tests import builders as b
+from tests import import_workbooks as wb
+from tests.test_demo import cli
+
+AS_OF = dt.date(2026, 6, 30)
+POLICY = Policy()
+
+
+def _rows(session, statement) -> list[tuple]:
+    """Every row, every column, in pairing order; numbers as ints (PostgreSQL sums are numeric)."""
+    found = session.execute(statement).mappings().all()
+    return sorted(
+        tuple((k, int(v) if k.startswith(("owed", "done", "is_", "first")) else v) for k, v in r.items())
+        for r in found
+    )
+
+
+def _is_stored_read(statement) -> bool:
+    return "status_rows" in str(statement)
+
+
+@pytest.fixture
+def demo(db_url):
+    build_demo(DemoConfig("county", 11, AS_OF, households=500), db_url)
+    return db_url
+
+
+def test_stored_rows_are_the_rules_rows(demo):
+    township = Scope.for_region(sorted(_townships(demo))[0])
+    with db.session_scope(demo) as s:
+        for day in (AS_OF, dt.date(2025, 12, 31), dt.date(2026, 3, 31), dt.date(2026, 2, 14)):
+            stored = compliance.status_rows(s, EVERYWHERE, day, POLICY)
+            assert _is_stored_read(stored)
+            live = _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY))
+            assert len(live) > 300
+            assert _rows(s, stored) == live
+            in_township = compliance.status_rows(s, township, day, POLICY)
+            assert _is_stored_read(in_township)
+            assert _rows(s, in_township) == _rows(s, compliance.pairing_status(township, day, POLICY))
+        listed = status_store.stored(s)
+    assert sorted(e["as_of"] for e in listed) == [dt.date(2025, 12, 31), dt.date(2026, 2, 14), dt.date(2026, 3, 31), AS_OF]
+    assert all(e["pairings"] > 300 for e in listed)
+
+
+def _townships(url) -> set[str]:
+    with db.session_scope(url) as s:
+        return {row.village_code[:9] for row in s.execute(compliance.pairing_status(EVERYWHERE, AS_OF, POLICY))}
+
+
+def _import(url: str, tmp_path, sheets, name: str) -> None:
+    with db.session_scope(url) as s:
+        result = imports.run_import(s, imports.read_path(wb.write_xlsx(tmp_path / name, sheets)), username="测试",
+                                    policy=POLICY, today=dt.date(2024, 1, 15))
+    assert result.outcome == imports.OUTCOME_STORED, result.problems
+
+
+def test_an_import_of_contacts_expires_the_stored_evaluation(db_url, tmp_path):
+    day = dt.date(2023, 12, 31)
+    sheets = wb.base_sheets()
+    _import(db_url, tmp_path, sheets, "first.xlsx")
+    with db.session_scope(db_url) as s:
+        before = compliance.summary(s, EVERYWHERE, day, POLICY)
+        first = status_store.find(s, day, POLICY)
+    assert first is not None
+    assert (before.done_contacts, before.done_visits, before.pairings_behind) == (2, 1, 2)
+
+    for n, (date, method) in enumerate([("2023-07-02", "实地走访"), ("2023-08-09", "电话"), ("2023-11-20", "电话")]):
+        sheets["联系记录"].append(["H002", "GB02", date, method, "走访看望", None, f"N{n}"])
+    _import(db_url, tmp_path, sheets, "second.xlsx")
+    with db.session_scope(db_url) as s:
+        assert status_store.find(s, day, POLICY) is None  # the old evaluation is no longer valid
+        after = compliance.summary(s, EVERYWHERE, day, POLICY)
+        second = status_store.find(s, day, POLICY)
+        live = _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY))
+        assert _rows(s, compliance.status_rows(s, EVERYWHERE, day, POLICY)) == live
+        assert [e["id"] for e in status_store.stored(s)] == [second]  # the expired one is deleted
+    assert second not in (None, first)
+    assert (after.done_contacts, after.done_visits) == (5, 2)
+
+
+def test_a_reminder_does_not_expire_it(demo):
+    with db.session_scope(demo) as s:
+        page = compliance.laggard_page(s, EVERYWHERE, AS_OF, POLICY)
+        stored = status_store.find(s, AS_OF, POLICY)
+    version = db.data_version(demo)
+    with db.session_scope(demo) as s:
+        supervision.issue(s, EVERYWHERE, AS_OF, POLICY, "inspector", "提醒", [int(page.rows["pairing_id"].iloc[0])],
+                          issued_date=AS_OF)
+    assert db.data_version(demo) == version + 1  # cached page figures are recomputed ...
+    with db.session_scope(demo) as s:
+        assert status_store.find(s, AS_OF, POLICY) == stored  # ... from the same stored evaluation
+        assert compliance.laggard_page(s, EVERYWHERE, AS_OF, POLICY).total == page.total
+
+
+def test_other_settings_store_anew_and_old_ones_are_pruned(demo):
+    strict = Policy(silent_days=30)
+    with db.session_scope(demo) as s:
+        usual = compliance.summary(s, EVERYWHERE, AS_OF, POLICY)
+        tighter = compliance.summary(s, EVERYWHERE, AS_OF, strict)
+        keys = {e["policy_key"] for e in status_store.stored(s)}
+    assert tighter.pairings_silent > usual.pairings_silent
+    assert keys == {status_store.policy_key(strict)}  # the other reading of the rule was deleted
+    with db.session_scope(demo) as s:
+        for offset in range(status_store.KEEP + 3):
+            compliance.summary(s, EVERYWHERE, AS_OF - dt.timedelta(days=offset), strict)
+        listed = status_store.stored(s)
+        kept_rows = s.scalar(select(func.count()).select_from(StatusRow))
+    assert len(listed) == status_store.KEEP
+    assert min(e["as_of"] for e in listed) == AS_OF - dt.timedelta(days=status_store.KEEP + 2)
+    assert kept_rows == sum(e["pairings"] for e in listed)
+
+
+def test_two_first_viewers_at_once_share_one_evaluation(demo):
+    results, errors = [], []
+
+    def view():
+        try:
+            with db.session_scope(demo) as s:
+                results.append(compliance.summary(s, EVERYWHERE, AS_OF, POLICY))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=view) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 3 and results[0] == results[1] == results[2]
+    with db.session_scope(demo) as s:
+        assert len(status_store.stored(s)) == 1
+
+
+def test_a_session_that_has_written_runs_the_rule_itself(db_url):
+    with db.session_scope(db_url) as s:
+        b.region_tree(s)
+        pairing = b.pairing(s, b.cadre(s, b.unit(s)), b.household(s), dt.date(2026, 1, 5))
+    with db.session_scope(db_url) as s:
+        assert compliance.summary(s, EVERYWHERE, AS_OF, POLICY).done_contacts == 0
+    with db.session_scope(db_url) as s:
+        b.contact(s, pairing, dt.date(2026, 5, 6))
+        db.bump_version(s)
+        statement = compliance.status_rows(s, EVERYWHERE, AS_OF, POLICY)
+        assert not _is_stored_read(statement)
+        assert compliance.summary(s, EVERYWHERE, AS_OF, POLICY).done_contacts == 1
+    with db.session_scope(db_url) as s:
+        assert compliance.summary(s, EVERYWHERE, AS_OF, POLICY).done_contacts == 1
+        assert s.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+def test_a_county_scope_runs_the_rule_without_storing(demo):
+    county = Scope.for_region(XIHE_CODE)
+    with db.session_scope(demo) as s:
+        statement = compliance.status_rows(s, county, AS_OF, POLICY)
+        assert not _is_stored_read(statement)
+        assert compliance.summary(s, county, AS_OF, POLICY).active_pairings > 300
+        assert status_store.stored(s) == []
+        compliance.summary(s, EVERYWHERE, AS_OF, POLICY)
+        assert _is_stored_read(compliance.status_rows(s, county, AS_OF, POLICY))  # once stored, used
+
+
+def test_db_evaluate_and_demo_replace(demo):
+    done = cli(demo, "db", "evaluate", "--as-of", AS_OF.isoformat())
+    assert done.returncode == 0, done.stderr
+    with db.session_scope(demo) as s:
+        active = s.scalar(select(func.count()).select_from(compliance.pairing_status(EVERYWHERE, AS_OF, POLICY)
+                                                           .subquery()))
+        assert [e["pairings"] for e in status_store.stored(s)] == [active]
+        assert s.scalar(select(func.count()).select_from(Pairing)) >= active
+    assert f"在结对 {active:,} 户" in done.stdout
+    build_demo(DemoConfig("county", 12, AS_OF, households=300), demo, replace=True)
+    with db.session_scope(demo) as s:
+        assert status_store.stored(s) == []
+        assert s.scalar(select(func.count()).select_from(StatusRow)) == 0
