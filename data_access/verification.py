@@ -175,12 +175,12 @@ def _children_with_ordinary_cadres_exist(scope: Scope, as_of: dt.date):
 def _idle_leaders(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     """Leading cadres of the scope (by unit, or by a pairing there) with no child to care for, listed
     only while children in the scope are paired with ordinary cadres."""
-    child_pairing = exists().where(
-        Pairing.cadre_id == Cadre.id, active_on(as_of),
-        Pairing.household_id.in_(
-            select(Person.household_id).where(Person.group.in_(CHILD_GROUPS), in_register(as_of)).correlate(None)
-        ),
+    # Driven from the cadre's own pairings (cadre index), then their households' persons: written as
+    # an IN list of every child's household, SQLite probed that list per leader (443 s for the province).
+    child_in_household = exists().where(
+        Person.household_id == Pairing.household_id, Person.group.in_(CHILD_GROUPS), in_register(as_of)
     )
+    child_pairing = exists().where(Pairing.cadre_id == Cadre.id, active_on(as_of), child_in_household)
     households = (
         select(func.count(func.distinct(Pairing.household_id)))
         .where(Pairing.cadre_id == Cadre.id, active_on(as_of))
