@@ -299,13 +299,21 @@ def action_page(
         session.execute(select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all()
     )
     rows = actions_query(scope, as_of, outcome).subquery("listed") if outcome else every
-    statement = (
-        select(rows)
+
+    def newest_first(rows):
+        return rows.c.issued_date.desc(), rows.c.batch_no.desc(), rows.c.cadre_code, rows.c.action_id
+
+    # The page's ids first (no response looked up), then the response of those rows only: sorted
+    # with their responses, every action in scope had its contacts probed (0.6 s at province).
+    page_ids = (
+        select(rows.c.action_id)
         .where(*narrowed(rows))
-        .order_by(rows.c.issued_date.desc(), rows.c.batch_no.desc(), rows.c.cadre_code, rows.c.action_id)
+        .order_by(*newest_first(rows))
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
     )
+    shown = actions_query(scope, as_of).subquery("shown")
+    statement = select(shown).where(shown.c.action_id.in_(page_ids)).order_by(*newest_first(shown))
     found = session.execute(statement).mappings().all()
     total = counts.get(outcome, 0) if outcome else sum(counts.values())
     return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found))
