@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from data_access import audit
 from data_access.coverage import in_register
+from data_access.joins import outer_first
 from data_access.masking import mask_id_number
 from data_access.models import Household, Person, PolicyDelivery, Region
 from data_access.scope import Scope
@@ -44,7 +45,8 @@ def summary(session: Session, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     delivered = {
         (group, policy): n
         for group, policy, n in session.execute(
-            select(Person.group, PolicyDelivery.policy, func.count(func.distinct(Person.id)))
+            # One row per person and policy (uq_policy_person): counting rows counts persons.
+            select(Person.group, PolicyDelivery.policy, func.count())
             .join(PolicyDelivery, PolicyDelivery.person_id == Person.id)
             .where(in_register(as_of), scope.within(Person.village_code), delivered_on(as_of))
             .group_by(Person.group, PolicyDelivery.policy)
@@ -75,19 +77,32 @@ def _missing(scope: Scope, as_of: dt.date, group: str | None, policy: str | None
     delivered = exists().where(
         PolicyDelivery.person_id == Person.id, PolicyDelivery.policy == entitled.c.policy, delivered_on(as_of)
     )
+    # Persons first, each with its group's few entitlements: the other way round SQLite scanned
+    # every person once per entitlement, and could not walk persons in village order for a page.
     return entitled, (
         select()
-        .select_from(Person)
-        .join(entitled, entitled.c.group_name == Person.group)
+        .select_from(outer_first(Person, entitled, entitled.c.group_name == Person.group))
         .where(in_register(as_of), scope.within(Person.village_code), not_(delivered))
     )
 
 
 def count_missing(session: Session, scope: Scope, as_of: dt.date, group: str | None = None,
                   policy: str | None = None) -> int:
-    """How many (person, entitled policy) pairs are not delivered on `as_of`."""
+    """How many (person, entitled policy) pairs are not delivered on `as_of` (the same figure as
+    `missing_in_summary` of `summary`, which a page that shows the summary uses instead)."""
     _, statement = _missing(scope, as_of, group, policy)
     return session.execute(statement.add_columns(func.count())).scalar_one()
+
+
+def missing_in_summary(table: pd.DataFrame, group: str | None = None, policy: str | None = None) -> int:
+    """count_missing from `summary`'s rows, without another query: each (person, entitled policy)
+    pair not delivered is one 未落实人数 of its (group, policy) row."""
+    rows = table
+    if group is not None:
+        rows = rows[rows["类别"] == group]
+    if policy is not None:
+        rows = rows[rows["应享政策"] == policy]
+    return int(rows["未落实人数"].sum())
 
 
 def missing_persons(session: Session, scope: Scope, as_of: dt.date, group: str | None = None,

@@ -37,7 +37,7 @@ names = sorted({p for g in ([group] if group else GROUPS) for p in ENTITLED_POLI
 policy = cols[1].selectbox("应享政策", ["全部", *names], key="pd_policy")
 policy = None if policy == "全部" else policy
 
-total = query(policy_delivery.count_missing, ctx.scope, ctx.as_of, group, policy)
+total = policy_delivery.missing_in_summary(summary, group, policy)
 if total == 0:
     ui.empty("所选类别的应享政策均已落实。")
     st.stop()

@@ -47,6 +47,21 @@ def test_missing_list_masked_and_filtered(db_url):
     assert "基本生活保障" not in set(everyone.loc[everyone["姓名"] == "李秀英", "未落实政策"])
 
 
+def test_missing_in_summary_is_count_missing(db_url):
+    """The page takes the list's total from the summary it already shows: the same figure for every
+    filter of group and policy, in every scope."""
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        for scope in (EVERYWHERE, Scope.for_region(b.TOWNSHIP_B)):
+            frame = policy_delivery.summary(s, scope, L.D)
+            for group in (None, *GROUPS):
+                for policy in (None, *sorted({p for names in ENTITLED_POLICIES.values() for p in names})):
+                    counted = policy_delivery.count_missing(s, scope, L.D, group, policy)
+                    assert policy_delivery.missing_in_summary(frame, group, policy) == counted, (group, policy)
+                    listed = policy_delivery.missing_persons(s, scope, L.D, group, policy, limit=None)
+                    assert len(listed) == counted
+
+
 def test_export_is_audited(db_url):
     L.build(db_url)
     with session_scope(db_url) as s:
