@@ -65,6 +65,22 @@ def in_scope_pairing(scope: Scope, pairing_id_column):
     return pairing_id_column.in_(inside.where(scope.within(Household.village_code)))
 
 
+def contact_scope(session: Session, scope: Scope) -> Scope:
+    """`scope` to pass to `in_scope_pairing` for a scan of contacts by date: EVERYWHERE when no
+    household lies outside it (then every pairing, so every contact, is inside it: the pairing and
+    household keys are not-null foreign keys), so a province database seen from its province is not
+    filtered through an IN list of all its pairings (the year's gift sum: 1.4 s -> 0.2 s); `scope`
+    otherwise (a narrower IN list is driven by pairing and is fast)."""
+    if not scope.prefix:
+        return scope
+    # Codes are digit strings: when the first and last (index ends) are inside, all between are.
+    first = session.scalar(select(func.min(Household.village_code)))
+    last = session.scalar(select(func.max(Household.village_code)))
+    if first is None or not (scope.contains(first) and scope.contains(last)):
+        return scope
+    return EVERYWHERE
+
+
 def _counted_periods(as_of: dt.date, ends: list[dt.date], grace_days: int):
     """SQL: how many of the periods ending on `ends` count for the pairing at `as_of`."""
     terms = [
@@ -792,17 +808,19 @@ def find_cadres(session: Session, scope: Scope, text: str = "", limit: int = 30)
         .distinct()
         .subquery("cadres_in_scope")
     )
-    statement = (
-        select(Cadre.id, Cadre.code, Cadre.name, Unit.name)
+    found = (
+        select(Cadre.id, Cadre.code, Cadre.name, Unit.name.label("unit"))
         .select_from(in_scope)
         .join(Cadre, Cadre.id == in_scope.c.cadre_id)
         .join(Unit, Unit.id == Cadre.unit_id)
-        .order_by(Cadre.code)
-        .limit(limit)
     )
     condition = _text_condition(text)
     if condition is not None:
-        statement = statement.where(condition)
+        found = found.where(condition)
+    # Materialised on PostgreSQL, then sorted: for a small LIMIT it otherwise walked every cadre of
+    # the province in code order, probing each against the county's pairings (35 s for LIMIT 1).
+    found = found.cte("cadres_found").prefix_with("MATERIALIZED", dialect="postgresql")
+    statement = select(found.c.id, found.c.code, found.c.name, found.c.unit).order_by(found.c.code).limit(limit)
     return [CadreOption(*row) for row in session.execute(statement)]
 
 
