@@ -2,14 +2,15 @@
 rows per sheet, every problem), the choice to store only the valid rows, a confirm step, and the
 history of imports. All reading, checking and storing is data_access.imports."""
 
+import datetime as dt
 import hashlib
 
 import streamlit as st
 
 from dashboard import ui
-from dashboard.cache import query, write
+from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import imports, permissions
+from data_access import compliance, imports, permissions
 from data_access.config import get_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,6 +73,10 @@ if uploaded is not None:
                 stored = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
                                username=ctx.user.username, policy=ctx.policy, scope=ctx.user.scope,
                                dry_run=False, keep_valid=choice == KEEP_VALID)
+            if stored.stored:
+                # So the first leader to open a province-wide page after the import does not wait.
+                with st.spinner("正在更新全库结对达标情况……"):
+                    fresh(compliance.store_status, dt.date.today(), ctx.policy)
             st.session_state["import_done"] = (digest, stored)
             st.rerun()
         if blocked:

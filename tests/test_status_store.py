@@ -192,3 +192,14 @@ def test_db_evaluate_and_demo_replace(demo):
     with db.session_scope(demo) as s:
         assert status_store.stored(s) == []
         assert s.scalar(select(func.count()).select_from(StatusRow)) == 0
+
+
+def test_an_import_stores_todays_evaluation(sqlite_url, tmp_path):
+    path = wb.write_xlsx(tmp_path / "book.xlsx", wb.base_sheets())
+    done = cli(sqlite_url, "import", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    with db.session_scope(sqlite_url) as s:
+        stored = status_store.stored(s)
+        assert [e["as_of"] for e in stored] == [dt.date.today()]
+        assert status_store.find(s, dt.date.today(), Policy()) == stored[0]["id"]  # valid after the import
+        assert stored[0]["pairings"] == 2
