@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from data_access import status_store
 from data_access.db import data_version, session_scope
 from data_access.models import AuditEntry, PolicySetting, SupervisionAction
+from data_access.policy import Policy
 from data_access.vocabulary import GROUP_DISABLED, GROUP_ORPHAN
 from tests import builders as b
 from tests.apptest import ROOT, app, as_user, open_page, texts
@@ -145,6 +147,11 @@ def test_policy_settings_change_is_audited_and_recomputes(town_db):
         assert s.get(PolicySetting, "silent_days").value == "120"
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "policy_setting")).one()
         assert entry.target == "silent_days" and entry.username == "admin"
+        # evaluated at once under the new rule, so the next province-wide page does not wait
+        stored = status_store.stored(s)
+        assert [(e["as_of"], e["policy_key"]) for e in stored] == [
+            (dt.date.today(), status_store.policy_key(Policy(silent_days=120)))
+        ]
     assert data_version(url) > before
 
 
