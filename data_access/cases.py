@@ -30,8 +30,10 @@ import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, desc, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import join as orm_join
 
 from data_access import audit, compliance, db, masking, permissions
+from data_access.joins import outer_first
 from data_access.models import (
     AuditEntry,
     Cadre,
@@ -50,7 +52,7 @@ from data_access.models import (
     User,
 )
 from data_access.policy import Policy
-from data_access.scope import Scope
+from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import (
     CASE_APPROVED,
     CASE_CANDIDATE,
@@ -268,6 +270,9 @@ def period_of(as_of: dt.date, filters: CandidateFilters) -> tuple[dt.date, dt.da
     return start, as_of
 
 
+PROVINCE_PREFIX = 2  # a region prefix this short (or none) is the whole province
+
+
 def _in_scope(statement, scope: Scope, pairing_id):
     """`statement` limited to the pairings of households inside `scope` (no join for everywhere)."""
     if not scope.prefix:
@@ -291,6 +296,19 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     ps = compliance.status_rows(session, scope, end, policy).subquery("ps")
     pid, hid, began = ps.c.pairing_id, ps.c.household_id, ps.c.start_date
 
+    # needs, surveys and festivals are joined to `ps` by pairing, and `ps` holds only the scope's
+    # pairings (by the household's village, as below): their own scope filter only narrows the work.
+    # For the whole province, reading the period once costs less than going through the scope's
+    # households and pairings (a province leader's page: 10 s -> 3 s on the province demo; for a
+    # city, going through its households stays cheaper).
+    # Wide, each aggregate also reads its own records first (outer_first: SQLite otherwise starts
+    # from every pairing or person).
+    narrow = len(scope.prefix) > PROVINCE_PREFIX
+    aggregate_scope = scope if narrow else EVERYWHERE
+
+    def records_first(records, other, onclause):
+        return orm_join(records, other, onclause) if narrow else outer_first(records, other, onclause)
+
     days = _days_between(session, Need.raised_date, Need.closed_date)
     needs = (
         select(
@@ -303,7 +321,7 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         .join(Pairing, _belongs(Need, Pairing.id, Pairing.household_id, Pairing.start_date, Need.raised_date))
         .join(Household, Household.id == Pairing.household_id)
         .where(Need.closed_date >= start, Need.closed_date <= end, compliance.active_on(end),
-               scope.within(Household.village_code))
+               aggregate_scope.within(Household.village_code))
         .group_by(Pairing.id)
         .subquery("needs_solved")
     )
@@ -313,29 +331,29 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
             func.sum(case((Satisfaction.level == "满意", 1), else_=0)).label("satisfied"),
             func.sum(case((Satisfaction.level == "不满意", 1), else_=0)).label("dissatisfied"),
         )
-        .select_from(Satisfaction)
-        .join(Pairing, _belongs(Satisfaction, Pairing.id, Pairing.household_id, Pairing.start_date,
-                                Satisfaction.survey_date))
+        .select_from(records_first(Satisfaction, Pairing, _belongs(Satisfaction, Pairing.id, Pairing.household_id,
+                                                                   Pairing.start_date, Satisfaction.survey_date)))
         .join(Household, Household.id == Pairing.household_id)
         .where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, compliance.active_on(end),
-               scope.within(Household.village_code))
+               aggregate_scope.within(Household.village_code))
         .group_by(Pairing.id)
         .subquery("surveys")
     )
     policies = (
         select(Person.household_id, func.count(PolicyDelivery.id).label("delivered"))
-        .join(Person, Person.id == PolicyDelivery.person_id)
+        .select_from(records_first(PolicyDelivery, Person, Person.id == PolicyDelivery.person_id))
         .where(PolicyDelivery.delivered.is_(True), PolicyDelivery.delivered_date >= start,
                PolicyDelivery.delivered_date <= end, scope.within(Person.village_code))
         .group_by(Person.household_id)
         .subquery("policies")
     )
+    on_festival = Contact.contact_date == HolidayDay.day
     festivals = _in_scope(
         select(Contact.pairing_id, func.count(func.distinct(HolidayDay.name)).label("festivals"))
-        .select_from(HolidayDay)
-        .join(Contact, Contact.contact_date == HolidayDay.day)
+        # Wide: each festival day's contacts by the date index, not every contact of the period.
+        .select_from(records_first(HolidayDay, Contact, on_festival))
         .where(HolidayDay.day >= start, HolidayDay.day <= end),
-        scope,
+        aggregate_scope,
         Contact.pairing_id,
     ).group_by(Contact.pairing_id).subquery("festivals")
     rich_notes = (
