@@ -29,9 +29,11 @@ from data_access.scope import Scope
 
 # The settings pairing_status reads; an evaluation is keyed on their values.
 RULE_SETTINGS = ("contacts_per_period", "visits_per_period", "grace_days", "silent_days", "first_visit_days")
-# Evaluations kept per status_version: today, the year end, last month's end and a few more
-# (about 40 MB each at province scale on SQLite).
-KEEP = 8
+# Evaluations kept per status_version: the 趋势分析 page stores one per month end of the year (up
+# to 12), with today, last year's end (January's deltas) and a spare or two — fewer would make that
+# page and the home page evict each other's. About 42 MB each at province scale on SQLite (390k
+# rows with their two indexes), so up to about 670 MB; older versions are deleted on the next store.
+KEEP = 16
 
 COLUMNS = (
     "pairing_id", "cadre_id", "household_id", "village_code", "start_date", "owed_contacts", "owed_visits",
@@ -113,11 +115,13 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
 
 
 def _prune(connection, version: int, key: str) -> None:
-    """Delete evaluations of other versions or settings, and all but the KEEP newest of this one."""
+    """Delete evaluations of other versions or settings, and all but the KEEP newest of this one;
+    today's is kept however many other days were looked at since (most viewers look at today)."""
     current = select(StatusSnapshot.id).where(
         StatusSnapshot.status_version == version, StatusSnapshot.policy_key == key
     )
     keep = set(connection.scalars(current.order_by(StatusSnapshot.id.desc()).limit(KEEP)))
+    keep |= set(connection.scalars(current.where(StatusSnapshot.as_of == dt.date.today())))
     stale = [i for i in connection.scalars(select(StatusSnapshot.id)) if i not in keep]
     if stale:
         connection.execute(delete(StatusRow).where(StatusRow.snapshot_id.in_(stale)))

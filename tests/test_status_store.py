@@ -130,6 +130,16 @@ def test_other_settings_store_anew_and_old_ones_are_pruned(demo):
     assert kept_rows == sum(e["pairings"] for e in listed)
 
 
+def test_todays_evaluation_outlives_the_other_days(demo):
+    today = dt.date.today()
+    with db.session_scope(demo) as s:
+        compliance.summary(s, EVERYWHERE, today, POLICY)
+        for offset in range(1, status_store.KEEP + 3):
+            compliance.summary(s, EVERYWHERE, AS_OF - dt.timedelta(days=offset), POLICY)
+        days = sorted(e["as_of"] for e in status_store.stored(s))
+    assert len(days) == status_store.KEEP + 1 and days[-1] == today
+
+
 def test_two_first_viewers_at_once_share_one_evaluation(demo):
     results, errors = [], []
 
