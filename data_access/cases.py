@@ -270,9 +270,6 @@ def period_of(as_of: dt.date, filters: CandidateFilters) -> tuple[dt.date, dt.da
     return start, as_of
 
 
-PROVINCE_PREFIX = 2  # a region prefix this short (or none) is the whole province
-
-
 def _in_scope(statement, scope: Scope, pairing_id):
     """`statement` limited to the pairings of households inside `scope` (no join for everywhere)."""
     if not scope.prefix:
@@ -303,7 +300,7 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     # city, going through its households stays cheaper).
     # Wide, each aggregate also reads its own records first (outer_first: SQLite otherwise starts
     # from every pairing or person).
-    narrow = len(scope.prefix) > PROVINCE_PREFIX
+    narrow = not scope.province_wide
     aggregate_scope = scope if narrow else EVERYWHERE
 
     def records_first(records, other, onclause):

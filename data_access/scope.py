@@ -46,6 +46,12 @@ class Scope:
             raise ScopeError(code)
         return Scope(inner)
 
+    @property
+    def province_wide(self) -> bool:
+        """The whole province or database (prefix of at most 2 digits): a query reading most rows
+        anyway may read them in table order rather than through the region index."""
+        return len(self.prefix) <= 2
+
     def within(self, column) -> ColumnElement[bool]:
         """`column` (a region code) lies inside the scope, as an index-friendly range."""
         if not self.prefix:
