@@ -3,7 +3,8 @@ with the rows behind the counts and one workbook export.
 
 Four kinds, each defined once in its own module and only gathered here:
 - 逾期诉求: needs overdue on D (needs.overdue_query, RULES.md);
-- 认门逾期: first home visits not made within `first_visit_days` (compliance.first_visits_overdue);
+- 认门逾期: first home visits not made within `first_visit_days` (compliance.first_visits_overdue, or
+  the same column of a stored evaluation, compliance.status_rows);
 - 提醒督办未回应: reminders/督办 unanswered past their deadline (supervision.actions_query);
 - 结对断档: pairings ended with no successor after `successor_gap_days` (gaps.ended_without_successor_query).
 
@@ -21,7 +22,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, gaps, needs, supervision
+from data_access import audit, compliance, gaps, needs, status_store, supervision
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.models import Cadre, Household, Region, Unit
 from data_access.permissions import require
@@ -41,8 +42,21 @@ LINK_COLUMNS = {KIND_NEEDS: "诉求编号", KIND_FIRST_VISITS: "干部编号", K
                 KIND_NO_SUCCESSOR: "户编号"}
 
 
-def _first_visit_query(scope: Scope, as_of: dt.date, policy: Policy):
-    status = compliance.first_visits_overdue(scope, as_of, policy).subquery("first_visits")
+def _first_visits(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
+    """The pairings whose 认门 is overdue (pairing_id, cadre_id, household_id, village_code,
+    start_date): from a stored evaluation of the rule when one is valid for the day and policy (its
+    first_visit_overdue column, read by region index), else compliance.first_visits_overdue (the
+    same pairings, evaluated; it does not store an evaluation for this one figure)."""
+    if status_store.find(session, as_of, policy) is None:
+        return compliance.first_visits_overdue(scope, as_of, policy)
+    stored = compliance.status_rows(session, scope, as_of, policy, store=False).subquery("stored_status")
+    return select(
+        stored.c.pairing_id, stored.c.cadre_id, stored.c.household_id, stored.c.village_code, stored.c.start_date
+    ).where(stored.c.first_visit_overdue == 1)
+
+
+def _first_visit_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
+    status = _first_visits(session, scope, as_of, policy).subquery("first_visits")
     village = Region.__table__.alias("village")
     township = Region.__table__.alias("township")
     return (
@@ -82,10 +96,10 @@ def _needs_query(scope: Scope, as_of: dt.date):
     )
 
 
-def _kind_queries(scope: Scope, as_of: dt.date, policy: Policy):
+def _kind_queries(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
     return {
         KIND_NEEDS: _needs_query(scope, as_of),
-        KIND_FIRST_VISITS: _first_visit_query(scope, as_of, policy),
+        KIND_FIRST_VISITS: _first_visit_query(session, scope, as_of, policy),
         KIND_UNANSWERED: _unanswered_query(scope, as_of),
         KIND_NO_SUCCESSOR: gaps.ended_without_successor_query(scope, as_of, policy),
     }
@@ -108,7 +122,7 @@ def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Ov
     unit, grouped in the database."""
     length, area, parent = (12, "村", "乡镇") if len(scope.prefix) >= 9 else (9, "乡镇", "县区")
     grouped = []
-    for kind, rows in _kind_queries(scope, as_of, policy).items():
+    for kind, rows in _kind_queries(session, scope, as_of, policy).items():
         place = func.substr(rows.c.village_code, 1, length)
         statement = select(place, rows.c.unit_name, func.count()).group_by(place, rows.c.unit_name)
         grouped += [(kind, code, unit or NO_UNIT, n) for code, unit, n in session.execute(statement)]
@@ -166,7 +180,7 @@ def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None
 def first_visit_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
                      limit: int | None = None) -> pd.DataFrame:
     """Active pairings whose first home visit (认门) is overdue, oldest pairing first."""
-    rows = _first_visit_query(scope, as_of, policy)
+    rows = _first_visit_query(session, scope, as_of, policy)
     result = session.execute(
         select(rows.c.household_code, rows.c.township, rows.c.village, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.start_date)

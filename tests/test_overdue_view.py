@@ -163,3 +163,24 @@ def test_first_visits_overdue_matches_the_compliance_rule(db_url):
     expected = {made[n] for n in ("exactly 30 days, no visit", "visit dated before the start", "visit after D",
                                   "calls only")}
     assert lean == rule == expected
+
+
+def test_stored_evaluation_gives_the_same_view(overdue_db):
+    """With a stored evaluation of the rule valid for D, 认门逾期 is read from its
+    first_visit_overdue column: the same counts and rows as evaluated."""
+    scopes = (EVERYWHERE, Scope.for_region(b.TOWNSHIP_A))
+    with session_scope(overdue_db) as s:
+        assert all("stored_status" not in str(overdue._first_visits(s, scope, D, POLICY)) for scope in scopes)
+        evaluated = [overdue.view(s, scope, D, POLICY) for scope in scopes]
+    with session_scope(overdue_db) as s:
+        assert compliance.store_status(s, D, POLICY) is not None
+    for scope, live in zip(scopes, evaluated, strict=True):
+        with session_scope(overdue_db) as s:
+            assert "stored_status" in str(overdue._first_visits(s, scope, D, POLICY))
+            stored = overdue.view(s, scope, D, POLICY)
+        assert stored.counts.totals == live.counts.totals
+        assert stored.counts.totals[overdue.KIND_FIRST_VISITS] > 0
+        assert stored.counts.by_region.equals(live.counts.by_region)
+        assert stored.counts.by_unit.equals(live.counts.by_unit)
+        for kind in overdue.KINDS:
+            assert stored.rows[kind].equals(live.rows[kind]), kind
