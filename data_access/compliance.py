@@ -65,12 +65,13 @@ def in_scope_pairing(scope: Scope, pairing_id_column):
     return pairing_id_column.in_(inside.where(scope.within(Household.village_code)))
 
 
-def contact_scope(session: Session, scope: Scope) -> Scope:
-    """`scope` to pass to `in_scope_pairing` for a scan of contacts by date: EVERYWHERE when no
-    household lies outside it (then every pairing, so every contact, is inside it: the pairing and
-    household keys are not-null foreign keys), so a province database seen from its province is not
-    filtered through an IN list of all its pairings (the year's gift sum: 1.4 s -> 0.2 s); `scope`
-    otherwise (a narrower IN list is driven by pairing and is fast)."""
+def effective_scope(session: Session, scope: Scope) -> Scope:
+    """`scope` for rows reached through a household (pairings, contacts, status rows), or
+    EVERYWHERE when no household lies outside it: the same rows, without the filter. Every pairing
+    and contact belongs to a household (not-null foreign keys) and a status row carries its
+    household's village code, so a province database seen from its province need not be filtered
+    through the region index or an IN list of all its pairings (the year's gift sum: 1.4 s -> 0.2 s).
+    Not for persons, who carry their own village code. A narrower scope is returned as it is."""
     if not scope.prefix:
         return scope
     # Codes are digit strings: when the first and last (index ends) are inside, all between are.
@@ -269,6 +270,19 @@ def cadre_status(scope: Scope, as_of: dt.date, policy: Policy, rows: Select | No
     `rows`: the pairing_status rows to use (e.g. from `status_rows`); by default the rule itself."""
     rows = (rows if rows is not None else pairing_status(scope, as_of, policy)).subquery("pairing_status")
     return select(rows.c.cadre_id, *_cadre_aggregates(rows)).group_by(rows.c.cadre_id)
+
+
+def cadre_on_track_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> tuple[int, int]:
+    """(cadres with a pairing active on `as_of` in scope, those of them on track): the count and the
+    on-track count of `cadre_status` (on track: none of the cadre's pairings behind or silent),
+    counted as distinct cadres over the status rows instead of grouping every cadre (0.6 s -> 0.25 s
+    per day at province), for series of days such as the month ends of 趋势分析."""
+    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
+    lagging = case((or_(rows.c.is_behind == 1, rows.c.is_silent == 1), rows.c.cadre_id))
+    cadres, lagging_cadres = session.execute(
+        select(func.count(func.distinct(rows.c.cadre_id)), func.count(func.distinct(lagging)))
+    ).one()
+    return int(cadres), int(cadres) - int(lagging_cadres)
 
 
 def _cadre_aggregates(rows) -> list:

@@ -88,7 +88,7 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
     gifts = session.execute(
         select(func.coalesce(func.sum(Contact.gift_yuan), 0)).where(
             and_(Contact.contact_date >= dt.date(as_of.year, 1, 1), Contact.contact_date <= as_of),
-            compliance.in_scope_pairing(scope, Contact.pairing_id),
+            compliance.in_scope_pairing(compliance.effective_scope(session, scope), Contact.pairing_id),
         )
     ).scalar_one()
     return Headline(

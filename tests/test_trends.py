@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from data_access import coverage, trends
+from data_access import compliance, coverage, status_store, trends
 from data_access.db import session_scope
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
@@ -70,3 +70,42 @@ def test_month_end_points_equal_snapshots(db_url):
     # and 王强's 01-05 call is inside the 90 days ending 03-31: all three on track. By 06-30 he is not.
     assert march.coverage == 0.8
     assert march.cadre_on_track_share == 1.0
+
+
+def test_month_end_points_in_one_call_equal_each_point(db_url):
+    """month_end_points counts coverage for every month end in one pass and stores each month end's
+    evaluation of the rule (wider than a county): the same points as one day at a time, and as the
+    snapshots, for the whole database and a township."""
+    L.build(db_url)
+    township = Scope.for_region(b.TOWNSHIP_B)
+    with session_scope(db_url) as s:
+        for scope in (EVERYWHERE, township):
+            points = trends.month_end_points(s, scope, L.D, Policy())
+            if scope == EVERYWHERE:
+                assert set(trends.month_ends(L.D)) <= {e["as_of"] for e in status_store.stored(s)}
+            assert [p.day for p in points] == trends.month_ends(L.D)
+            assert points == [trends.month_end_point(s, scope, day, Policy()) for day in trends.month_ends(L.D)]
+            for p in points:
+                snap = coverage.snapshot(s, scope, p.day, Policy())
+                assert (p.coverage, p.cadre_on_track_share) == (
+                    snap.head.coverage, snap.compliance.cadre_on_track_share), (scope, p.day)
+                assert compliance.cadre_on_track_counts(s, scope, p.day, Policy()) == (
+                    snap.compliance.cadres, snap.compliance.cadres_on_track)
+
+
+def test_a_scope_holding_every_household_scans_contacts_unfiltered(db_url):
+    """compliance.effective_scope: the county holds every household of this database, so its contact
+    figures are read without the IN list and equal those of the whole database; a township, or a
+    county with no household here, keeps its filter."""
+    L.build(db_url)
+    county, township = Scope.for_region(b.COUNTY), Scope.for_region(b.TOWNSHIP_B)
+    with session_scope(db_url) as s:
+        assert compliance.effective_scope(s, county) == EVERYWHERE
+        assert compliance.effective_scope(s, township) == township
+        assert compliance.effective_scope(s, Scope.for_region("621226")) == Scope.for_region("621226")
+        year = (dt.date(2024, 1, 1), L.D)
+        assert trends.monthly_activity(s, county, L.D).equals(trends.monthly_activity(s, EVERYWHERE, L.D))
+        assert trends.holiday_contacts(s, county, *year).equals(trends.holiday_contacts(s, EVERYWHERE, *year))
+        assert trends.activity(s, county, *year) == trends.activity(s, EVERYWHERE, *year)
+        assert coverage.headline(s, county, L.D) == coverage.headline(s, EVERYWHERE, L.D)
+        assert list(trends.monthly_activity(s, township, L.D)["联系次数"]) == [0, 1, 0, 1, 0, 0]
