@@ -134,6 +134,22 @@ def test_scope_and_paging(dataset):
     assert len(first) == len(second) == 1 and first.loc[0, "村"] != second.loc[0, "村"]
 
 
+def test_province_and_city_scopes_list_the_same_as_everywhere(dataset):
+    """Scopes of the province (read through other plans than a county's) list exactly what the whole
+    database lists when every record lies inside them, and nothing for another province."""
+    policy = Policy(max_households_per_cadre=2)
+    with session_scope(dataset) as s:
+        everywhere = verification.counts(s, EVERYWHERE, AS_OF, policy)
+        assert all(everywhere.values())
+        for region in ("620000", "621200", "621225"):
+            scope = Scope.for_region(region)
+            assert verification.counts(s, scope, AS_OF, policy) == everywhere, region
+            for check in verification.CHECKS:
+                rows = verification.rows(s, check.key, scope, AS_OF, policy, 0, 100)
+                assert rows.equals(verification.rows(s, check.key, EVERYWHERE, AS_OF, policy, 0, 100)), check.key
+        assert set(verification.counts(s, Scope.for_region("630000"), AS_OF, policy).values()) == {0}
+
+
 def test_export_is_masked_stamped_and_audited(dataset):
     with session_scope(dataset) as s:
         data = verification.export(s, "duplicates", EVERYWHERE, AS_OF, Policy(), "admin", "全部地区")
