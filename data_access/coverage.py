@@ -63,6 +63,7 @@ class Headline:
 
 
 def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
+    scope = compliance.effective_scope(session, scope)  # the province of a province database: no filter
     paired = household_paired(as_of)
     rows = session.execute(
         select(
@@ -88,7 +89,7 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
     gifts = session.execute(
         select(func.coalesce(func.sum(Contact.gift_yuan), 0)).where(
             and_(Contact.contact_date >= dt.date(as_of.year, 1, 1), Contact.contact_date <= as_of),
-            compliance.in_scope_pairing(compliance.effective_scope(session, scope), Contact.pairing_id),
+            compliance.in_scope_pairing(scope, Contact.pairing_id),
         )
     ).scalar_one()
     return Headline(
@@ -113,6 +114,7 @@ class Snapshot:
 
 
 def snapshot(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Snapshot:
+    scope = compliance.effective_scope(session, scope)
     return Snapshot(
         as_of=as_of,
         head=headline(session, scope, as_of),
@@ -183,6 +185,7 @@ def by_region(
     rows = breakdown_regions(session, scope, region_code)
     if not rows:
         return pd.DataFrame(columns=REGION_COLUMNS)
+    scope = compliance.effective_scope(session, scope)  # for the data rows (the regions are listed above)
     paired = household_paired(as_of)
 
     def persons(key):
