@@ -58,10 +58,9 @@ def _coverage_counts(session: Session, scope: Scope, days: list[dt.date]) -> lis
     (coverage.household_paired, asked for several days at once)."""
     flags = [func.max(case((active_on(day), 1), else_=0)).label(f"active_{i}") for i, day in enumerate(days)]
     pairings = select(Pairing.household_id, *flags)
-    households = effective_scope(session, scope)
-    if households.prefix:
+    if scope.prefix:
         pairings = pairings.join(Household, Household.id == Pairing.household_id).where(
-            households.within(Household.village_code))
+            scope.within(Household.village_code))
     paired = pairings.group_by(Pairing.household_id).subquery("household_paired")
     columns = []
     for i, day in enumerate(days):
@@ -86,10 +85,10 @@ def _on_track_share(session: Session, scope: Scope, day: dt.date, policy: Policy
 
 
 def _points(session: Session, scope: Scope, days: list[dt.date], policy: Policy) -> list[MonthEndPoint]:
+    scope = effective_scope(session, scope)  # the province of a province database: no filter
     counts = _coverage_counts(session, scope, days)
-    status_scope = effective_scope(session, scope)
     return [
-        MonthEndPoint(day, paired / persons if persons else None, _on_track_share(session, status_scope, day, policy))
+        MonthEndPoint(day, paired / persons if persons else None, _on_track_share(session, scope, day, policy))
         for day, (persons, paired) in zip(days, counts, strict=True)
     ]
 
