@@ -90,6 +90,8 @@ class Person(Base):
 
     __table_args__ = (
         Index("ix_persons_village_group", "village_code", "group_name"),
+        # 数据核查's 核查标记 list: the few flagged persons, by place.
+        Index("ix_persons_verification_flag", "verification_flag", "village_code"),
     )
 
 
