@@ -98,6 +98,10 @@ QUERIES: list[tuple[str, Query]] = [
     ("覆盖情况: 分乡镇表", lambda s, scope, as_of, policy: coverage.by_region(s, scope, None, as_of, policy)),
     ("趋势分析: 一个月末的覆盖率与达标率", lambda s, scope, as_of, policy: trends.month_end_point(
         s, scope, trends.month_ends(as_of)[-1], policy)),
+    ("趋势分析: 今年各月末的覆盖率与达标率", trends.month_end_points),
+    ("趋势分析: 各月联系走访", lambda s, scope, as_of, _: trends.monthly_activity(s, scope, as_of)),
+    ("趋势分析: 传统节日联系（今年）", lambda s, scope, as_of, _: trends.holiday_contacts(
+        s, scope, dt.date(as_of.year, 1, 1), as_of)),
     ("单位排名: 各单位达标率", rankings.units),
     ("政策落实: 各类群体落实情况", lambda s, scope, as_of, _: policy_delivery.summary(s, scope, as_of)),
     ("月通报: 上月全部数字", lambda s, scope, as_of, policy: bulletin.figures(
