@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import text
 
 from data_access import compliance, coverage, status_store, trends
+from data_access import models as m
 from data_access.db import session_scope
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
@@ -109,3 +110,24 @@ def test_a_scope_holding_every_household_scans_contacts_unfiltered(db_url):
         assert trends.activity(s, county, *year) == trends.activity(s, EVERYWHERE, *year)
         assert coverage.headline(s, county, L.D) == coverage.headline(s, EVERYWHERE, L.D)
         assert list(trends.monthly_activity(s, township, L.D)["联系次数"]) == [0, 1, 0, 1, 0, 0]
+
+
+def test_a_person_or_household_outside_keeps_the_filter(db_url):
+    """effective_scope looks at persons too (they carry their own village code): one person or one
+    household coded outside the county is enough for the county's scope to be applied."""
+    L.build(db_url)
+    county = Scope.for_region(b.COUNTY)
+    with session_scope(db_url) as s:
+        s.add(m.Region(code="621226100001", name="外县村", level="village"))
+        s.flush()
+        inside = b.household(s)
+        b.person(s, inside, village_code="621226100001")
+        assert compliance.effective_scope(s, county) == county
+        assert compliance.effective_scope(s, Scope.for_region("620000")) == EVERYWHERE
+        s.rollback()
+    with session_scope(db_url) as s:
+        s.add(m.Region(code="621226100001", name="外县村", level="village"))
+        s.flush()
+        b.household(s, "621226100001")
+        assert compliance.effective_scope(s, county) == county
+        s.rollback()
