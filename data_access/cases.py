@@ -290,6 +290,9 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     and joined by pairing; the rule's figures come from `compliance.pairing_status`. The result is
     materialised, so the score, its filter and its ordering read it once."""
     start, end = period_of(as_of, filters)
+    # The province seen from the province: the same rows unfiltered (status rows by pairing, not by
+    # the region index: the rich-notes count then reads contacts in table order).
+    scope = compliance.effective_scope(session, scope)
     ps = compliance.status_rows(session, scope, end, policy).subquery("ps")
     pid, hid, began = ps.c.pairing_id, ps.c.household_id, ps.c.start_date
 
