@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
 from data_access import audit, db, gaps
-from data_access.compliance import active_on
+from data_access.compliance import active_on, effective_scope
 from data_access.coverage import household_paired, in_register
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.masking import mask_id_number
@@ -69,14 +69,20 @@ def _cadres_in_scope(scope: Scope, as_of: dt.date) -> Select:
 
 
 def _query_check(key: str, title: str, description: str, build: Callable[[Scope, dt.date, Policy], Select],
-                 columns: list[str], masked: bool = True, convert: Callable[[tuple, dt.date, Policy], tuple] | None = None
-                 ) -> Check:
+                 columns: list[str], masked: bool = True, convert: Callable[[tuple, dt.date, Policy], tuple] | None = None,
+                 data_rows: bool = True) -> Check:
+    """`data_rows`: the check's scope reaches only households, persons and their pairings, so a scope
+    holding all of them reads them unfiltered (compliance.effective_scope); not for checks that also
+    place cadres by their unit's region."""
+    def scoped(session: Session, scope: Scope) -> Scope:
+        return effective_scope(session, scope) if data_rows else scope
+
     def count(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> int:
-        query = build(scope, as_of, policy).order_by(None).subquery()
+        query = build(scoped(session, scope), as_of, policy).order_by(None).subquery()
         return session.execute(select(func.count()).select_from(query)).scalar_one()
 
     def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, offset: int = 0, limit: int = 100):
-        result = session.execute(build(scope, as_of, policy).offset(offset).limit(limit)).all()
+        result = session.execute(build(scoped(session, scope), as_of, policy).offset(offset).limit(limit)).all()
         records = [convert(tuple(r), as_of, policy) if convert else tuple(r) for r in result]
         if masked:
             records = [(mask_id_number(r[0]), *r[1:]) for r in records]
@@ -240,20 +246,25 @@ def _leaders_idle_exist(session: Session, scope: Scope, as_of: dt.date, policy: 
 def _ordinary_count(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> int:
     if not _leaders_idle_exist(session, scope, as_of, policy):
         return 0
-    return len(gaps.children_without_leading_cadre(session, scope, as_of, limit=EXPORT_LIMIT))
+    children = gaps.children_without_leading_cadre(session, effective_scope(session, scope), as_of, limit=EXPORT_LIMIT)
+    return len(children)
 
 
 def _ordinary_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, offset: int = 0,
                    limit: int = 100) -> pd.DataFrame:
-    frame = gaps.children_without_leading_cadre(session, scope, as_of, limit=offset + limit)
+    frame = gaps.children_without_leading_cadre(session, effective_scope(session, scope), as_of, limit=offset + limit)
     if not _leaders_idle_exist(session, scope, as_of, policy):
         frame = frame.iloc[0:0]
     return frame.iloc[offset:offset + limit].reset_index(drop=True)
 
 
+def _unpaired_count(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> int:
+    return gaps.count_unpaired(session, effective_scope(session, scope), as_of)
+
+
 def _unpaired_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, offset: int = 0,
                    limit: int = 100) -> pd.DataFrame:
-    frame = gaps.unpaired_persons(session, scope, as_of, limit=offset + limit)
+    frame = gaps.unpaired_persons(session, effective_scope(session, scope), as_of, limit=offset + limit)
     return frame.iloc[offset:offset + limit].reset_index(drop=True)
 
 
@@ -268,7 +279,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "unpaired", "在册未结对", "在册对象所在户在截至日期没有在结对关系，应尽快安排干部结对。",
-        lambda s, scope, as_of, policy: gaps.count_unpaired(s, scope, as_of), _unpaired_rows,
+        _unpaired_count, _unpaired_rows,
     ),
     _query_check(
         "grown_up", "儿童已成年", "孤儿、事实无人抚养儿童已年满规定年龄仍在儿童类别中，应调整类别或结对（年龄见规则设置）。",
@@ -285,7 +296,7 @@ CHECKS: tuple[Check, ...] = (
     _query_check(
         "idle_leaders", "领导干部未结对儿童",
         "县级、科级等领导干部没有结对孤儿、事实无人抚养儿童，而本地区仍有儿童由一般干部结对：应优先由领导干部担任爱心爸妈。",
-        _idle_leaders, CADRE_COLUMNS + ["结对户数"], masked=False,
+        _idle_leaders, CADRE_COLUMNS + ["结对户数"], masked=False, data_rows=False,
     ),
     Check(
         "ordinary_cadres", "儿童由一般干部结对",
