@@ -119,10 +119,11 @@ class OverdueCounts:
 
 def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> OverdueCounts:
     """How many of each kind on D, per township (per village inside one township) and per work
-    unit, grouped in the database."""
+    unit, grouped in the database. Every kind reads only rows of households (needs, pairings,
+    actions on pairings): a scope holding all of them reads them unfiltered."""
     length, area, parent = (12, "村", "乡镇") if len(scope.prefix) >= 9 else (9, "乡镇", "县区")
     grouped = []
-    for kind, rows in _kind_queries(session, scope, as_of, policy).items():
+    for kind, rows in _kind_queries(session, compliance.effective_scope(session, scope), as_of, policy).items():
         place = func.substr(rows.c.village_code, 1, length)
         statement = select(place, rows.c.unit_name, func.count()).group_by(place, rows.c.unit_name)
         grouped += [(kind, code, unit or NO_UNIT, n) for code, unit, n in session.execute(statement)]
@@ -197,6 +198,7 @@ def first_visit_rows(session: Session, scope: Scope, as_of: dt.date, policy: Pol
 def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None
          ) -> dict[str, pd.DataFrame]:
     """kind → its rows (at most `limit` each), each with the LINK_COLUMNS column to open its detail."""
+    scope = compliance.effective_scope(session, scope)  # every kind reads only rows of households
     return {
         KIND_NEEDS: needs_rows(session, scope, as_of, limit),
         KIND_FIRST_VISITS: first_visit_rows(session, scope, as_of, policy, limit),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm import join as orm_join
 
 from data_access import audit
+from data_access.compliance import effective_scope
 from data_access.coverage import in_register
 from data_access.joins import outer_first
 from data_access.masking import mask_id_number
@@ -36,6 +37,7 @@ def delivered_on(as_of: dt.date):
 
 def summary(session: Session, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """One row per (group, entitled policy) in the order of ENTITLED_POLICIES."""
+    scope = effective_scope(session, scope)  # persons only: the province's read unfiltered
     persons = dict(
         session.execute(
             select(Person.group, func.count())
