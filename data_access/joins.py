@@ -14,8 +14,14 @@ from __future__ import annotations
 import itertools
 
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.base import _de_clone
 from sqlalchemy.sql.selectable import Join
+
+try:  # private in SQLAlchemy; only used to tell its cartesian-product linter the join is connected
+    from sqlalchemy.sql.base import _de_clone
+except ImportError:  # pragma: no cover - a later SQLAlchemy without it
+
+    def _de_clone(elements):
+        return elements
 
 
 class OuterFirstJoin(Join):
