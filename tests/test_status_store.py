@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from data_access import compliance, db, imports, status_store, supervision
+from data_access import compliance, db, imports, status_store, supervision, trends
 from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
@@ -195,9 +195,11 @@ def test_db_evaluate_and_demo_replace(demo):
     with db.session_scope(demo) as s:
         active = s.scalar(select(func.count()).select_from(compliance.pairing_status(EVERYWHERE, AS_OF, POLICY)
                                                            .subquery()))
-        assert [e["pairings"] for e in status_store.stored(s)] == [active]
+        stored = status_store.stored(s)
+        assert sorted(e["as_of"] for e in stored) == trends.month_ends(AS_OF)  # Jan .. Jun month ends
+        assert [e["pairings"] for e in stored if e["as_of"] == AS_OF] == [active]
         assert s.scalar(select(func.count()).select_from(Pairing)) >= active
-    assert f"在结对 {active:,} 户" in done.stdout
+    assert f"在结对 {active:,} 户" in done.stdout and "共 6 个日期" in done.stdout
     build_demo(DemoConfig("county", 12, AS_OF, households=300), demo, replace=True)
     with db.session_scope(demo) as s:
         assert status_store.stored(s) == []
