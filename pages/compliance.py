@@ -37,23 +37,25 @@ if head.active_pairings == 0:
     st.stop()
 
 cols = st.columns(5)
-ui.metric(cols[0], "结对干部", f"{ui.fmt_int(head.cadres)} 名", help="截至当日有在结对关系的干部")
+ui.metric(cols[0], "结对干部", f"{ui.fmt_count(head.cadres)} 名", help="截至当日有在结对关系的干部")
 ui.metric(cols[1], "干部达标率", ui.fmt_pct(head.cadre_on_track_share),
           help="所结对户均未滞后、未失联的干部占比")
-ui.metric(cols[2], "滞后结对", f"{ui.fmt_int(head.pairings_behind)} 户",
+ui.metric(cols[2], "滞后结对", f"{ui.fmt_count(head.pairings_behind)} 户",
           help="已联系次数少于应联系，或已走访次数少于应走访")
-ui.metric(cols[3], "失联结对", f"{ui.fmt_int(head.pairings_silent)} 户",
+ui.metric(cols[3], "失联结对", f"{ui.fmt_count(head.pairings_silent)} 户",
           help=f"结对满 {policy.silent_days} 天、最近 {policy.silent_days} 天没有任何联系")
-ui.metric(cols[4], "认门逾期", f"{ui.fmt_int(head.first_visits_overdue)} 户",
+ui.metric(cols[4], "认门逾期", f"{ui.fmt_count(head.first_visits_overdue)} 户",
           help=f"结对满 {policy.first_visit_days} 天仍未实地走访")
 cols = st.columns(5)
-ui.metric(cols[0], "在结对户", f"{ui.fmt_int(head.active_pairings)} 户")
-ui.metric(cols[1], "达标结对", f"{ui.fmt_int(head.pairings_on_track)} 户")
-ui.metric(cols[2], f"已联系（应 {ui.fmt_int(head.owed_contacts)}）", f"{ui.fmt_int(head.done_contacts)} 次",
-          help="本年截至当日各在结对户的联系次数合计；括号内为按规则应联系次数合计")
-ui.metric(cols[3], f"已走访（应 {ui.fmt_int(head.owed_visits)}）", f"{ui.fmt_int(head.done_visits)} 次",
-          help="本年截至当日实地走访次数合计；括号内为按规则应走访次数合计")
-ui.metric(cols[4], "干部达标", f"{ui.fmt_int(head.cadres_on_track)} 名")
+ui.metric(cols[0], "在结对户", f"{ui.fmt_count(head.active_pairings)} 户")
+ui.metric(cols[1], "达标结对", f"{ui.fmt_count(head.pairings_on_track)} 户")
+ui.metric(cols[2], f"已联系（应{ui.fmt_count(head.owed_contacts)}）", f"{ui.fmt_count(head.done_contacts)} 次",
+          help=f"本年截至当日各在结对户的联系次数合计（{ui.fmt_int(head.done_contacts)} 次）；"
+               f"括号内为按规则应联系次数合计（{ui.fmt_int(head.owed_contacts)} 次）")
+ui.metric(cols[3], f"已走访（应{ui.fmt_count(head.owed_visits)}）", f"{ui.fmt_count(head.done_visits)} 次",
+          help=f"本年截至当日实地走访次数合计（{ui.fmt_int(head.done_visits)} 次）；"
+               f"括号内为按规则应走访次数合计（{ui.fmt_int(head.owed_visits)} 次）")
+ui.metric(cols[4], "干部达标", f"{ui.fmt_count(head.cadres_on_track)} 名")
 
 # --- filters shared by the laggard list and the per-cadre table ------------------------------------------
 units = query(compliance.unit_options, ctx.scope, ctx.as_of)

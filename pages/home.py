@@ -57,7 +57,7 @@ card(cols[1], "今年联系次数", f"{ui.fmt_int(comp.done_contacts)} 次", com
      help=f"在结对关系今年以来的联系次数；截至当日应联系 {ui.fmt_int(comp.owed_contacts)} 次")
 card(cols[2], "今年走访次数", f"{ui.fmt_int(comp.done_visits)} 次", comp.done_visits, before.compliance.done_visits,
      "次", year_to_date=True, help=f"实地走访次数；截至当日应走访 {ui.fmt_int(comp.owed_visits)} 次")
-card(cols[3], "今年慰问金额", f"{head.gifts_yuan:,.0f} 元", head.gifts_yuan, before.head.gifts_yuan, "元",
+card(cols[3], "今年慰问金额", f"{ui.fmt_count(head.gifts_yuan)} 元", head.gifts_yuan, before.head.gifts_yuan, "元",
      year_to_date=True)
 cols[1].caption(f"应联系 {ui.fmt_int(comp.owed_contacts)} 次")
 cols[2].caption(f"应走访 {ui.fmt_int(comp.owed_visits)} 次")
@@ -66,7 +66,7 @@ cols = st.columns(4)
 card(cols[0], "在办诉求", f"{ui.fmt_int(need.open)} 件", need.open, before.needs.open, "件", worse_when_up=True)
 card(cols[1], "逾期诉求", f"{ui.fmt_int(need.overdue)} 件", need.overdue, before.needs.overdue, "件",
      worse_when_up=True, help="未办结且已过办理期限")
-card(cols[2], "滞后 / 失联结对", f"{ui.fmt_int(comp.pairings_behind)} / {ui.fmt_int(comp.pairings_silent)}",
+card(cols[2], "滞后 / 失联结对", f"{ui.fmt_count(comp.pairings_behind, 10_000)} / {ui.fmt_count(comp.pairings_silent, 10_000)}",
      comp.pairings_behind + comp.pairings_silent, before.compliance.pairings_behind + before.compliance.pairings_silent,
      "个", worse_when_up=True, help="变化为滞后与失联结对个数之和的增减")
 card(cols[3], "认门逾期结对", f"{ui.fmt_int(comp.first_visits_overdue)} 个", comp.first_visits_overdue,
