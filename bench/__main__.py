@@ -1,7 +1,7 @@
 """Run the query benchmark: build (or reuse) the province demo, time each registered query N
 times at province scope and at one county's scope, print the medians.
 
-    python -m bench [--db URL] [--repeat N] [--seed N] [--county CODE] [--rebuild]
+    python -m bench [--db URL] [--repeat N] [--seed N] [--county CODE] [--rebuild] [--match TEXT ...]
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"演示数据随机种子（默认 {DEFAULT_SEED}）")
     parser.add_argument("--county", default=XIHE_CODE, help="县级范围的区划代码（默认 621225 西和县）")
     parser.add_argument("--rebuild", action="store_true", help="即使已有相同种子的数据也重建")
+    parser.add_argument("--match", nargs="+", default=[], metavar="TEXT",
+                        help="只测名称以这些文字开头的查询，例如 --match 达标督查 提醒督办")
     return parser.parse_args(argv)
 
 
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     scopes = [("全省", Scope("")), (county_name, Scope.for_region(args.county))]
     print(f"\n{pad('查询', 40)}{pad('范围', 10)}{pad('中位数(毫秒)', 14)}{pad('最快', 10)}{pad('最慢', 10)}")
     for name, query in QUERIES:
+        if args.match and not name.startswith(tuple(args.match)):
+            continue
         for label, scope in scopes:
             timings = time_query(args.db, query, scope, as_of, args.repeat)
             median, fastest, slowest = statistics.median(timings), min(timings), max(timings)
