@@ -41,6 +41,11 @@ COLUMNS = (
 )
 
 
+def reads_any(settings) -> bool:
+    """Whether changing these policy settings changes the rule's output (and so its evaluations)."""
+    return bool(set(settings) & set(RULE_SETTINGS))
+
+
 def policy_key(policy: Policy) -> str:
     return ";".join(f"{name}={getattr(policy, name)}" for name in RULE_SETTINGS)
 

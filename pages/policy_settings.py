@@ -57,7 +57,7 @@ if submitted:
         except (ValueError, KeyError, permissions.PermissionDenied) as exc:
             st.error(f"未能保存：{exc}")
         else:
-            if set(changed) & set(status_store.RULE_SETTINGS):
+            if status_store.reads_any(changed):
                 with st.spinner("正在按新口径计算全库结对达标情况……"):
                     fresh(compliance.store_status, dt.date.today(), fresh(policy.load_policy))
             names = "、".join(f"{policy.POLICY_LABELS[k][0]} {current[k]}→{changes[k]}" for k in changed)

@@ -215,3 +215,10 @@ def test_an_import_stores_todays_evaluation(sqlite_url, tmp_path):
         assert [e["as_of"] for e in stored] == [dt.date.today()]
         assert status_store.find(s, dt.date.today(), Policy()) == stored[0]["id"]  # valid after the import
         assert stored[0]["pairings"] == 2
+
+
+def test_only_the_rules_settings_expire_evaluations():
+    assert status_store.reads_any(["silent_days", "response_days"])
+    assert not status_store.reads_any(["response_days", "need_due_days", "case_weight_satisfied"])
+    assert status_store.policy_key(Policy(response_days=3)) == status_store.policy_key(Policy())
+    assert status_store.policy_key(Policy(grace_days=10)) != status_store.policy_key(Policy())
