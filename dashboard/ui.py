@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pandas as pd
 import streamlit as st
@@ -56,7 +57,19 @@ def table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
+PAGE_ERROR_MESSAGE = "页面暂时无法显示，已记录错误信息。请稍后刷新重试；如持续出现，请联系系统管理员。"
+
+
+def raise_page_errors() -> bool:
+    """Under test (DASHBOARD_RAISE_PAGE_ERRORS=1, set by tests/conftest.py and the e2e server) a page
+    exception is re-raised after the friendly message, so AppTest's `at.exception` and the browser's
+    stException see it: the message is for users, a crash must still fail the suite."""
+    return os.environ.get("DASHBOARD_RAISE_PAGE_ERRORS", "") == "1"
+
+
 def friendly_error(exc: BaseException) -> None:
     """Log the traceback for the operator; show the user a sentence, never the traceback."""
     log.exception("page failed", exc_info=exc)
-    st.error("页面暂时无法显示，已记录错误信息。请稍后刷新重试；如持续出现，请联系系统管理员。", icon=":material/error:")
+    st.error(PAGE_ERROR_MESSAGE, icon=":material/error:")
+    if raise_page_errors():
+        raise exc

@@ -6,6 +6,10 @@ take at all. Pages never decide access themselves; they call `allowed` (or `requ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from data_access.scope import Scope
+
 ACTIONS = {
     "view_lists": "查看对象、干部和结对名单",
     "view_aggregates": "查看汇总统计",
@@ -49,3 +53,21 @@ def allowed(role: str, action: str) -> bool:
 def require(role: str, action: str) -> None:
     if not allowed(role, action):
         raise PermissionDenied(role, action)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: passed keyword-only (`actor=`) to every write and export in data_access, which
+    checks its own action with `check(actor, action)` before touching anything."""
+
+    username: str
+    role: str
+    scope: Scope = Scope()
+
+    def may(self, action: str) -> bool:
+        return allowed(self.role, action)
+
+
+def check(actor: Actor, action: str) -> None:
+    """Refuse (PermissionDenied) unless the actor's role may take `action`."""
+    require(actor.role, action)

@@ -11,6 +11,10 @@ from sqlalchemy import create_engine, text
 
 from data_access import db
 
+# A page that raises must fail its test: dashboard/ui.friendly_error re-raises under this setting
+# (AppTest runs pages in this process; the e2e server inherits the environment).
+os.environ["DASHBOARD_RAISE_PAGE_ERRORS"] = "1"
+
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
