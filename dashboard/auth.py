@@ -26,6 +26,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dashboard.cache import query, write
 from data_access import accounts, audit, regions
 from data_access.config import PROJECT_ROOT, get_settings
+from data_access.permissions import Actor
 from data_access.scope import Scope
 
 COOKIE = "pcd_session"
@@ -54,6 +55,11 @@ class CurrentUser:
     @property
     def role_label(self) -> str:
         return accounts.ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, as data_access writes and exports take it (`actor=`)."""
+        return Actor(self.username, self.role, self.scope)
 
 
 def _user(account: accounts.Account) -> CurrentUser:

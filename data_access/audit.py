@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "export": "导出",
     "import": "导入",
     "reminder": "提醒/督办",
+    "reminder_withdrawn": "撤回提醒/督办",
     "need_change": "诉求办理",
     "case_status": "典型案例状态变更",
     "case_edit": "典型案例编辑",

@@ -20,12 +20,22 @@ import io
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, insert, select
+from sqlalchemy import Select, and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access import audit, compliance, exporting, permissions
 from data_access.db import bump_version
-from data_access.models import Cadre, Contact, Household, Pairing, Region, SupervisionAction, Unit, User
+from data_access.models import (
+    AuditEntry,
+    Cadre,
+    Contact,
+    Household,
+    Pairing,
+    Region,
+    SupervisionAction,
+    Unit,
+    User,
+)
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import ACTION_KINDS, ACTION_REMIND
@@ -247,6 +257,58 @@ def issue(
     )
     bump_version(session, status_inputs=False)
     return IssueResult(batch_no, len(rows), cadres, deadline)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    batch_no: str
+    kind: str
+    actions: int
+    cadres: int
+
+
+def _issuer(session: Session, batch_no: str) -> str | None:
+    """Who issued the batch: its actions' `issued_by` account, else the audit entry of its issue."""
+    name = session.scalar(
+        select(User.username).join(SupervisionAction, SupervisionAction.issued_by == User.id)
+        .where(SupervisionAction.batch_no == batch_no).limit(1)
+    )
+    if name is None:
+        name = session.scalar(
+            select(AuditEntry.username)
+            .where(AuditEntry.action == "reminder", AuditEntry.target == batch_no)
+            .order_by(AuditEntry.id).limit(1)
+        )
+    return name
+
+
+def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today: dt.date | None = None) -> Withdrawal:
+    """Withdraw (撤回) a batch issued by mistake: only by the inspector who issued it, on the day it was
+    issued, and only when every action of it is about a pairing inside the actor's region. The batch's
+    actions are removed (no cadre has acted on a notice of today yet); the audit log keeps what it was."""
+    permissions.check(actor, "issue_reminders")
+    today = today or dt.date.today()
+    rows = session.execute(
+        select(SupervisionAction.id, SupervisionAction.kind, SupervisionAction.issued_date,
+               SupervisionAction.cadre_id, Household.village_code, Household.code)
+        .join(Pairing, Pairing.id == SupervisionAction.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(SupervisionAction.batch_no == batch_no)
+    ).all()
+    if not rows or not all(actor.scope.contains(r.village_code) for r in rows):
+        raise ScopeError(f"批次 {batch_no} 不存在或不在您的管辖范围内")
+    if _issuer(session, batch_no) != actor.username:
+        raise ValueError(f"批次 {batch_no} 不是您发出的，只能由发出人撤回")
+    if any(r.issued_date != today for r in rows):
+        raise ValueError(f"批次 {batch_no} 不是今天发出的，已不能撤回；如有误，请在下一批中说明")
+    session.execute(delete(SupervisionAction).where(SupervisionAction.id.in_([r.id for r in rows])))
+    kind, cadres = rows[0].kind, len({r.cadre_id for r in rows})
+    audit.record(
+        session, actor.username, "reminder_withdrawn", actor.scope.prefix or None, batch_no,
+        {"kind": kind, "actions": len(rows), "cadres": cadres, "households": sorted(r.code for r in rows)},
+    )
+    bump_version(session, status_inputs=False)
+    return Withdrawal(batch_no, kind, len(rows), cadres)
 
 
 # --- reading past actions -------------------------------------------------------------------------------

@@ -27,9 +27,45 @@ st.caption(
     "无任何联系为失联。截至日期之后的联系不计入。"
 )
 
-done = st.session_state.pop("compliance_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
+if flash := st.session_state.pop("compliance_done", None):
+    st.success(flash, icon=":material/check_circle:")
+
+
+def show_issued_batch(batch_no: str) -> None:
+    """The batch just issued from this page: what went out, and 撤回 for a slip (same day, same user)."""
+    item = query(supervision.notice, ctx.scope, batch_no)
+    if item is None:  # withdrawn meanwhile, or outside the region now chosen
+        st.session_state.pop("cp_issued", None)
+        return
+    with st.container(border=True):
+        cadres = item.rows["干部编号"].nunique()
+        st.success(
+            f"已发出{item.kind} {len(item.rows)} 条（{cadres} 名干部），批次号 {item.batch_no}，"
+            f"回应期限 {item.deadline:%Y-%m-%d}。所选对象已清空；可在“提醒督办”页下载通知。",
+            icon=":material/check_circle:",
+        )
+        ui.table(item.rows.drop(columns=["回应期限"]))
+        left, right, _ = st.columns([1.2, 1, 4])
+        with left.popover("撤回本批次", icon=":material/undo:",
+                          help="发出人当天可撤回整批（如选错对象）；撤回会记入审计日志"):
+            st.markdown(f"撤回批次 **{item.batch_no}**（{len(item.rows)} 条）？撤回后该批次的提醒督办不再计入。")
+            if st.button("确认撤回", type="primary", key=f"cp_withdraw_{batch_no}"):
+                try:
+                    gone = write(supervision.withdraw, batch_no, actor=ctx.user.actor)
+                except (ScopeError, ValueError, permissions.PermissionDenied) as exc:
+                    st.error(f"未能撤回：{exc}")
+                else:
+                    st.session_state.pop("cp_issued", None)
+                    st.session_state["compliance_done"] = (
+                        f"已撤回批次 {gone.batch_no}（{gone.kind} {gone.actions} 条），已记入审计日志。")
+                    st.rerun()
+        if right.button("知道了", key=f"cp_dismiss_{batch_no}"):
+            st.session_state.pop("cp_issued", None)
+            st.rerun()
+
+
+if issued_batch := st.session_state.get("cp_issued"):
+    show_issued_batch(issued_batch)
 
 head = query(compliance.summary, ctx.scope, ctx.as_of, policy)
 if head.active_pairings == 0:
@@ -114,9 +150,10 @@ if view == VIEWS[0]:
                    "勾选表格左侧可选中干部，用于发出提醒或查看详情。")
         rows = result.rows
         shown = rows.drop(columns=["pairing_id", "cadre_id"])
+        issue_round = st.session_state.get("cp_round", 0)  # a new round after each issue: ticks cleared
         event = st.dataframe(
             shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-            key="cp_table",
+            key=f"cp_table_{issue_round}",
             column_config={
                 "最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                 "未联系天数": st.column_config.NumberColumn(format="%d 天"),
@@ -152,7 +189,7 @@ if view == VIEWS[0]:
         with act:
             if permissions.allowed(ctx.user.role, "issue_reminders"):
                 with st.expander("发出提醒 / 督办", expanded=bool(chosen_by_table), icon=":material/campaign:"):
-                    with st.form("cp_issue"):
+                    with st.form(f"cp_issue_{issue_round}"):
                         chosen = st.multiselect("对象（在表格中勾选，或在此选择）", list(labels),
                                                 default=chosen_by_table, format_func=labels.get)
                         row = st.columns(2)
@@ -175,10 +212,8 @@ if view == VIEWS[0]:
                             except (ScopeError, ValueError) as exc:
                                 st.error(f"未能发出：{exc}")
                             else:
-                                st.session_state["compliance_done"] = (
-                                    f"已发出{kind} {issued.actions} 条（{issued.cadres} 名干部），批次号 "
-                                    f"{issued.batch_no}，回应期限 {issued.deadline:%Y-%m-%d}。可在“提醒督办”页下载通知。"
-                                )
+                                st.session_state["cp_issued"] = issued.batch_no
+                                st.session_state["cp_round"] = issue_round + 1
                                 st.rerun()
             else:
                 st.caption("发出提醒、督办需督查组账号。")

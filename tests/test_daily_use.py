@@ -1,0 +1,76 @@
+"""Daily use without slips (issue 19): what a county office met when it used the pages for real —
+a click that changes data cannot happen twice by accident, and the page then shows the record acted on."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from data_access import supervision
+from data_access.db import session_scope
+from data_access.models import AuditEntry, SupervisionAction
+from data_access.permissions import Actor, PermissionDenied
+from data_access.policy import Policy
+from data_access.scope import Scope, ScopeError
+from tests.apptest import open_page
+from tests.test_inspection_pages import INSPECTOR, TODAY, town_db  # noqa: F401 - the fixture
+
+COMPLIANCE = "pages/compliance.py"
+
+
+def issue_button(at):
+    return next(btn for btn in at.button if btn.label == "发出")
+
+
+def batches(url) -> list[str]:
+    with session_scope(url) as s:
+        return sorted(set(s.scalars(select(SupervisionAction.batch_no).where(SupervisionAction.issued_date == TODAY))))
+
+
+def test_issuing_clears_the_selection_and_a_second_click_issues_nothing(town_db):  # noqa: F811
+    url, ids = town_db
+    at = open_page(COMPLIANCE, user=INSPECTOR)
+    at.multiselect[0].select(ids["p2"])
+    issue_button(at).click().run()
+    assert not at.exception
+    [batch] = batches(url)
+    shown = "\n".join(s.value for s in at.success)
+    assert f"批次号 {batch}" in shown and "已发出提醒 1 条" in shown
+    assert at.multiselect[0].value == []  # nothing stays ticked for a second batch
+    assert "李华" in at.dataframe[0].value.to_csv()  # the batch just issued, with its cadre
+    issue_button(at).click().run()
+    assert any("请先选择" in w.value for w in at.warning)
+    assert batches(url) == [batch]
+
+
+def test_the_issuer_withdraws_a_batch_the_same_day(town_db):  # noqa: F811
+    url, ids = town_db
+    at = open_page(COMPLIANCE, user=INSPECTOR)
+    at.multiselect[0].select(ids["p2"])
+    issue_button(at).click().run()
+    [batch] = batches(url)
+    at.button(key=f"cp_withdraw_{batch}").click().run()
+    assert not at.exception
+    assert any(f"已撤回批次 {batch}" in s.value for s in at.success)
+    assert batches(url) == []
+    with session_scope(url) as s:
+        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "reminder_withdrawn")).scalar_one()
+        assert (entry.username, entry.target) == ("dc1", batch)
+
+
+def test_withdraw_is_refused_to_others_and_after_the_day(town_db):  # noqa: F811
+    url, ids = town_db
+    issuer = Actor("dc1", "inspector", Scope())
+    with session_scope(url) as s:
+        done = supervision.issue(s, Scope(), TODAY, Policy(), "dc1", "提醒", [ids["p2"]], TODAY)
+    with session_scope(url) as s, pytest.raises(ValueError, match="只能由发出人撤回"):
+        supervision.withdraw(s, done.batch_no, actor=Actor("dc2", "inspector", Scope()))
+    with session_scope(url) as s, pytest.raises(PermissionDenied):
+        supervision.withdraw(s, done.batch_no, actor=Actor("dc1", "leader", Scope()))
+    with session_scope(url) as s, pytest.raises(ScopeError):
+        supervision.withdraw(s, done.batch_no, actor=Actor("dc1", "inspector", Scope("621299")))
+    with session_scope(url) as s, pytest.raises(ValueError, match="不是今天发出的"):
+        supervision.withdraw(s, done.batch_no, actor=issuer, today=TODAY + dt.timedelta(days=1))
+    with session_scope(url) as s:
+        gone = supervision.withdraw(s, done.batch_no, actor=issuer)
+    assert (gone.actions, gone.cadres) == (1, 1) and batches(url) == []
