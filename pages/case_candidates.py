@@ -109,7 +109,10 @@ if actions[0].button("查看案例详情", type="primary"):
     params = {"case": str(int(case_id))} if pd.notna(case_id) else {"pairing": str(pairing_id)}
     st.switch_page(DETAIL, query_params=params)
 can_create = permissions.allowed(ctx.user.role, "manage_cases") and row["案例状态"] in (cases.NO_CASE, CASE_REJECTED)
-if can_create and actions[1].button("建立案例"):
+confirm = actions[1].popover("建立案例", icon=":material/add:") if can_create else None
+if confirm is not None:
+    confirm.markdown("建立后案例只能“标为未采用”，不能删除。确认为这个结对建立案例？")
+if confirm is not None and confirm.button("确认建立案例", type="primary", key="case_create"):
     try:
         new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, pairing_id, ctx.user.username,
                        ctx.user.role)

@@ -124,7 +124,10 @@ st.divider()
 st.subheader("审核流程")
 if info is None:
     st.markdown("尚未建立案例。建立后依次经过：" + " → ".join(STEPS) + "。")
-    if can_manage and st.button("建立案例", type="primary"):
+    confirm = st.popover("建立案例", type="primary", icon=":material/add:") if can_manage else None
+    if confirm is not None:
+        confirm.markdown("建立后案例只能“标为未采用”，不能删除。确认为这个结对建立案例？")
+    if confirm is not None and confirm.button("确认建立案例", type="primary", key="case_create"):
         try:
             new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, card.pairing_id, username, role)
         except (cases.CaseError, permissions.PermissionDenied) as exc:
@@ -150,8 +153,8 @@ if info.status == CASE_REJECTED:
 if info.status == CASE_CANDIDATE and can_manage and st.button("列为入围", type="primary"):
     act(cases.shortlist, ctx.scope, info.id, username, role, done="已列为入围案例。")
 
-if info.status in (CASE_SHORTLISTED, CASE_CONSENTED) and can_manage:
-    with st.form("consent"):
+if info.status == CASE_SHORTLISTED and can_manage:  # once registered, the consent is shown above, locked
+    with st.form("consent", enter_to_submit=False):
         st.markdown("**登记知情同意**" + ("（涉及未成年人，须由监护人同意）" if card.involves_minor else ""))
         c = st.columns([1, 1, 1])
         given_by = c[0].text_input("同意人姓名", max_chars=50)
@@ -166,6 +169,8 @@ elif info.status == CASE_SHORTLISTED:
     st.info("待宣传干部登记知情同意。", icon=":material/hourglass_top:")
 
 if info.status == CASE_CONSENTED:
+    if can_manage and not can_approve:
+        st.caption("知情同意已登记，不能再修改；如需更正，请“标为未采用”后重新入围并登记。")
     if can_approve:
         if st.button("审核通过", type="primary"):
             act(cases.approve, ctx.scope, today, ctx.policy, info.id, username, role, done="已审核通过。")

@@ -107,8 +107,10 @@ result = first if page == 1 else query(needs.ledger_page, ctx.scope, ctx.as_of, 
 if result.rows.empty:
     ui.empty("没有符合筛选条件的诉求。")
 else:
+    # A new table key after every action: a tick must not stay on a row position the list re-sorted.
+    table_round = st.session_state.get("needs_round", 0)
     picked = st.dataframe(ui.blank_gaps(result.rows), hide_index=True, width="stretch", on_select="rerun",
-                          selection_mode="single-row", key=f"needs_table_{page}", column_config={
+                          selection_mode="single-row", key=f"needs_table_{page}_{table_round}", column_config={
         "内容": st.column_config.TextColumn("内容", width="medium"),
         "逾期天数": st.column_config.NumberColumn("逾期天数", help="截至当日已过办理期限的天数"),
         "建议上报至": st.column_config.TextColumn("建议上报至", help="在当前层级已超过办理期限，建议上报的上一级"),
@@ -195,6 +197,8 @@ def act(fn, *args, **kwargs) -> None:
         st.error("该诉求不在您的管辖范围内，无法办理。")
         return
     st.session_state["needs_flash"] = f"{detail.code}：{result.message}"
+    st.session_state["needs_round"] = st.session_state.get("needs_round", 0) + 1  # clear the list's tick
+    st.query_params["need"] = st.session_state["needs_last_pick"] = detail.code  # the record acted on stays shown
     st.rerun()
 
 
@@ -222,5 +226,9 @@ if detail.status != NEED_CLOSED:
     with tabs[2], st.form("need_close"):
         close_day = st.date_input("办结日期", value=today, max_value=today, format="YYYY-MM-DD", key="need_close_day")
         outcome = st.text_area("办结情况", placeholder="写明解决结果，例如：已为该户申请临时救助 2000 元，已到账")
+        sure = st.checkbox("我已核实诉求已解决。办结后不能撤销，只能添加备注", key="need_close_sure")
         if st.form_submit_button("确认办结", type="primary"):
-            act(needs.close, outcome, close_day)
+            if sure:
+                act(needs.close, outcome, close_day)
+            else:
+                st.warning("请先勾选“我已核实诉求已解决”，再办结。")

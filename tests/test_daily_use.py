@@ -4,15 +4,17 @@ a click that changes data cannot happen twice by accident, and the page then sho
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data_access import supervision
 from data_access.db import session_scope
-from data_access.models import AuditEntry, SupervisionAction
+from data_access.models import AuditEntry, SupervisionAction, TypicalCase
 from data_access.permissions import Actor, PermissionDenied
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
+from tests import case_scenario as sc
 from tests.apptest import open_page
+from tests.test_cases_pages import open_as, site  # noqa: F401 - the fixture
 from tests.test_inspection_pages import INSPECTOR, TODAY, town_db  # noqa: F401 - the fixture
 
 COMPLIANCE = "pages/compliance.py"
@@ -74,3 +76,28 @@ def test_withdraw_is_refused_to_others_and_after_the_day(town_db):  # noqa: F811
     with session_scope(url) as s:
         gone = supervision.withdraw(s, done.batch_no, actor=issuer)
     assert (gone.actions, gone.cadres) == (1, 1) and batches(url) == []
+
+
+def test_a_case_is_created_only_after_confirming(site):  # noqa: F811
+    url, ids, _, _ = site
+    at = open_as("publicity", "pages/case_detail.py", pairing=ids.p3)
+    assert not [b for b in at.button if b.label == "建立案例"]  # no single click that creates it
+    with session_scope(url) as s:
+        before = s.scalar(select(func.count()).select_from(TypicalCase))
+    at.button(key="case_create").click().run()
+    assert any("已建立案例" in s.value for s in at.success)
+    with session_scope(url) as s:
+        assert s.scalar(select(func.count()).select_from(TypicalCase)) == before + 1
+
+
+def test_the_consent_form_locks_once_consent_is_registered(site):  # noqa: F811
+    _, _, _, shortlisted = site
+    at = open_as("publicity", "pages/case_detail.py", case=shortlisted)
+    form = {w.label: w for w in at.text_input}
+    form["同意人姓名"].input(sc.ADULT_NAME)
+    form["同意的使用范围"].input("宣传展板")
+    next(b for b in at.button if b.label == "登记知情同意").click().run()
+    assert any("已登记知情同意" in s.value for s in at.success)
+    assert not [b for b in at.button if b.label == "登记知情同意"]
+    assert not [w for w in at.text_input if w.label == "同意人姓名"]
+    assert any(m.value.startswith("知情同意：本人") for m in at.markdown)  # shown, no longer editable

@@ -1,0 +1,56 @@
+"""Daily use without slips (issue 19), in Chromium: after an action the page keeps showing the
+record acted on; nothing a user reads is in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_access import db
+from data_access.accounts import create_demo_accounts
+from data_access.db import session_scope
+from tests import builders as b
+from tests import test_needs_ledger as ledger
+from tests.e2e.conftest import login, serve, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def ledger_app(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
+    db.upgrade(url)
+    ledger.build(url)
+    with session_scope(url) as s:
+        create_demo_accounts(s, b.COUNTY)
+    with serve(url) as base:
+        yield url, base
+    db.get_engine(url).dispose()
+
+
+def tick_row(page, table, row: int) -> None:
+    """Tick the selection box of `row` (0 = first data row) of a st.dataframe (a canvas grid)."""
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)
+    wait_idle(page)
+
+
+def test_after_closing_a_need_the_detail_keeps_showing_it(ledger_app, page):
+    _, base = ledger_app
+    page.goto(base)
+    login(page, "inspector", "demo1234")
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="诉求台账").click()
+    wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    tick_row(page, main.locator('[data-testid="stDataFrame"]').nth(1), 0)
+    heading = main.locator("h4").first
+    picked = heading.inner_text().split(" · ")[0]
+    page.get_by_role("tab", name="办结").click()
+    page.get_by_label("办结情况").fill("已协调解决，家属确认")
+    page.get_by_text("我已核实诉求已解决").click()
+    page.get_by_role("button", name="确认办结").click()
+    wait_idle(page)
+    assert f"{picked}：" in main.locator('[data-testid="stAlert"]').first.inner_text()
+    assert page.url.endswith(f"need={picked}")  # the record acted on, not the row now in its place
+    assert heading.inner_text().split(" · ")[0] == picked
+    assert "已办结" in main.inner_text()
+    assert page.get_by_role("tab", name="办结").count() == 0  # no 办理 tabs of another need ready to click
