@@ -74,6 +74,7 @@ def monthly_activity(frame: pd.DataFrame, title: str) -> go.Figure:
     fig.add_bar(x=frame["月份"], y=frame["联系次数"], name="联系次数", marker_color=CONTACTS)
     fig.add_bar(x=frame["月份"], y=frame["走访次数"], name="其中实地走访", marker_color=VISITS)
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="次数")
     return _layout(fig, title)
 
@@ -93,6 +94,7 @@ def shares_over_time(frame: pd.DataFrame, title: str) -> go.Figure:
     lowest = frame[columns].min().min()
     bottom = 0 if pd.isna(lowest) else max(0, (lowest * 100 // 10) * 10 - 10)
     fig.update_yaxes(title_text="百分比（%）", range=[bottom, 104])
+    fig.update_xaxes(type="category")  # labels as written (3月), never read as dates
     return _layout(fig, title)
 
 

@@ -45,11 +45,20 @@ def month_ends(as_of: dt.date) -> list[dt.date]:
     return days + ([as_of] if not days or days[-1] != as_of else [])
 
 
+def day_label(day: dt.date) -> str:
+    """How a chart's axis names a point: a month end by its month (3月), any other day in full (12月3日)."""
+    return f"{day.month}月" if day == month_end(day.year, day.month) else f"{day.month}月{day.day}日"
+
+
 @dataclass(frozen=True)
 class MonthEndPoint:
     day: dt.date
     coverage: float | None  # persons with an active pairing ÷ persons in the register
     cadre_on_track_share: float | None
+
+    @property
+    def label(self) -> str:
+        return day_label(self.day)
 
 
 def _coverage_counts(session: Session, scope: Scope, days: list[dt.date]) -> list[tuple[int, int]]:

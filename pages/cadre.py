@@ -104,7 +104,7 @@ else:
 
 st.markdown("#### 联系走访进度")
 timeline = query(compliance.cadre_timeline, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
-labels_x = [f"{d:%m-%d}" for d in timeline["截至"]]
+labels_x = [f"{d.month}月{d.day}日" for d in timeline["截至"]]
 fig = go.Figure()
 fig.add_bar(x=labels_x, y=timeline["本季联系"], name="期间联系", marker_color=charts.CONTACTS, opacity=0.35)
 fig.add_bar(x=labels_x, y=timeline["本季走访"], name="期间走访", marker_color=charts.VISITS, opacity=0.45)
@@ -122,7 +122,7 @@ fig.update_layout(
     margin={"l": 10, "r": 10, "t": 60, "b": 10},
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
 )
-fig.update_xaxes(title_text="截至（月-日）")
+fig.update_xaxes(title_text="截至", type="category")  # labels as written, never read as dates
 fig.update_yaxes(title_text="次数", gridcolor="#e5e5e5", rangemode="tozero")
 st.plotly_chart(fig, width="stretch")
 st.caption("虚线为按规则应完成的累计次数，实线为实际累计完成次数；柱为该季度内实际联系、走访次数。")

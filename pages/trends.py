@@ -28,7 +28,7 @@ st.subheader("覆盖率与干部达标率")
 with st.spinner("正在计算各月末覆盖率和达标率…"):
     points = query(trends.month_end_points, ctx.scope, ctx.as_of, ctx.policy)
 shares = pd.DataFrame(
-    [(f"{p.day:%m-%d}", p.coverage, p.cadre_on_track_share) for p in points], columns=["日期", "结对覆盖率", "干部达标率"]
+    [(p.label, p.coverage, p.cadre_on_track_share) for p in points], columns=["日期", "结对覆盖率", "干部达标率"]
 )
 if shares[["结对覆盖率", "干部达标率"]].isna().all().all():
     ui.empty(f"{ctx.region_name}在 {ctx.year} 年没有在册对象或在结对关系，无法计算覆盖率和达标率。")

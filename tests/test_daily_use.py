@@ -2,6 +2,7 @@
 a click that changes data cannot happen twice by accident, and the page then shows the record acted on."""
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from tests import case_scenario as sc
 from tests.apptest import open_page
 from tests.test_cases_pages import open_as, site  # noqa: F401 - the fixture
 from tests.test_inspection_pages import INSPECTOR, TODAY, town_db  # noqa: F401 - the fixture
+from tests.test_leaders_pages import county, open_at  # noqa: F401 - the fixture
 
 COMPLIANCE = "pages/compliance.py"
 
@@ -101,3 +103,31 @@ def test_the_consent_form_locks_once_consent_is_registered(site):  # noqa: F811
     assert not [b for b in at.button if b.label == "登记知情同意"]
     assert not [w for w in at.text_input if w.label == "同意人姓名"]
     assert any(m.value.startswith("知情同意：本人") for m in at.markdown)  # shown, no longer editable
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize(("asof", "expected"), [
+    ("2024-06-30", [f"{m}月" for m in range(1, 7)]),  # a past year: its month ends
+    (f"{TODAY.year}-03-15", ["1月", "2月", "3月15日"]),  # the current year: month ends so far, then the day
+])
+def test_trend_points_are_month_ends_labelled_in_chinese(county, asof, expected):  # noqa: F811
+    at = open_at("pages/trends.py", asof=asof)
+    shares = next(spec for spec in chart_specs(at) if "覆盖率" in spec["layout"]["title"]["text"])
+    for line in shares["data"]:
+        assert list(line["x"]) == expected
+    assert shares["layout"]["xaxis"]["type"] == "category"  # never re-read as dates ("Feb 29, 2012")
+
+
+def test_cadre_progress_chart_has_one_labelled_point_per_quarter_end(town_db):  # noqa: F811
+    _, ids = town_db
+    at = open_page("pages/cadre.py", user=INSPECTOR)
+    at.query_params["cadre"] = str(ids["li"])
+    at.run()
+    [spec] = chart_specs(at)
+    ends = [d for d in (dt.date(TODAY.year, m, 31 if m in (3, 12) else 30) for m in (3, 6, 9, 12)) if d < TODAY]
+    expected = [f"{d.month}月{d.day}日" for d in ends] + [f"{TODAY.month}月{TODAY.day}日"]
+    assert [list(trace["x"]) for trace in spec["data"]] == [expected] * len(spec["data"])
+    assert spec["layout"]["xaxis"]["type"] == "category"
