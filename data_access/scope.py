@@ -3,14 +3,18 @@
 Region codes nest by prefix (county 6 digits, township 9, village 12; a city or province code
 such as 621200 / 620000 stands for its prefix 6212 / 62). Every query in data_access takes a
 `Scope` and filters through `within`, so a user limited to one township cannot reach another's
-rows through any page, parameter or download.
+rows through any page, parameter or download. The SQL conditions that put pairings and cadres in a
+scope (`in_scope_pairing`, `cadre_in_scope`) and `effective_scope` live here too, in one place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy.orm import Session
+
+from data_access.models import Cadre, Household, Pairing, Person
 
 
 class ScopeError(PermissionError):
@@ -61,3 +65,40 @@ class Scope:
 
 
 EVERYWHERE = Scope("")
+
+
+def in_scope_pairing(scope: Scope, pairing_id_column):
+    """SQL: `pairing_id_column` names a pairing of a household inside `scope` (true everywhere for the
+    whole database). An IN list, not a join, so a date-range scan of contacts stays on its covering
+    index: the province gift sum took 6 s joined, 1.3 s this way (0.1 s for a city)."""
+    if not scope.prefix:
+        return true()
+    inside = select(Pairing.id).join(Household, Household.id == Pairing.household_id)
+    return pairing_id_column.in_(inside.where(scope.within(Household.village_code)))
+
+
+def effective_scope(session: Session, scope: Scope) -> Scope:
+    """`scope`, or EVERYWHERE when no household and no person lies outside it: the same rows
+    without the filter. Every pairing, contact and need belongs to a household (not-null foreign
+    keys) and a status row carries its household's village code, so a province database seen from
+    its province need not be filtered through the region index or an IN list of all its pairings
+    (the year's gift sum: 1.4 s -> 0.2 s). For data rows only: lists of regions keep `scope`."""
+    if not scope.prefix:
+        return scope
+    for column in (Household.village_code, Person.village_code):
+        # Codes are digit strings: when the first and last (index ends) are inside, all between are.
+        first = session.scalar(select(func.min(column)))
+        last = session.scalar(select(func.max(column)))
+        if first is not None and not (scope.contains(first) and scope.contains(last)):
+            return scope
+    return EVERYWHERE
+
+
+def cadre_in_scope(scope: Scope):
+    """SQL: the cadre has (or had) a pairing with a household inside `scope`."""
+    return (
+        select(Pairing.id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Pairing.cadre_id == Cadre.id, scope.within(Household.village_code))
+        .exists()
+    )

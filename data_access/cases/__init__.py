@@ -1,0 +1,132 @@
+"""Typical cases (典型案例): finding candidates in the records, the case card, the vetting workflow
+and the gallery figures.
+
+- `score` is THE case score: Σ sign × weight × evidence over `SCORE_TERMS`, the weights being Policy
+  settings. It is evaluated in SQL per pairing (`candidates`) and on plain numbers (`explain`), so the
+  reasons shown are exactly the points that ranked the row. Ties are broken on the pairing id, so the
+  same data always gives the same order.
+- Evidence of a pairing in the period [start, end]: needs closed (and how fast), contacts and visits
+  above what RULES.md owes at `end` (from `compliance.pairing_status`, never re-computed here),
+  traditional festivals with a contact (`holiday_days`), entitled policies delivered, satisfaction
+  surveys, and detailed contact notes.
+- Persons appear only by alias and age: the case alias, `masking.child_alias` for a minor, surname + 某
+  for an adult. Names, guardians' names, ID numbers and phone numbers are redacted from every text
+  taken from the records. Nothing here returns an ID number or a phone.
+- Workflow 候选 → 入围 → 已同意 (consent recorded) → 已审核 (leader) → 已发布, or 未采用 with a reason.
+  Every step is audited ("case_status") and bumps the data version; text edits are audited
+  ("case_edit") and never touch the records the case tells about.
+
+Modules: `scoring` (the score and its reasons), `candidates` (themes, evidence, the ranked
+candidates), `redaction` (persons by alias, texts redacted), `card` (the case card), `workflow`
+(the vetting steps and edits), `gallery` (lists and gallery figures), `statuses` and `errors`.
+Callers import the package (`from data_access import cases; cases.case_card(...)`); the names
+below are re-exported for them.
+"""
+
+from data_access.cases.candidates import (
+    CANDIDATE_COLUMNS,
+    LEADER_PARENTS,
+    THEMES,
+    CandidateFilters,
+    CandidatePage,
+    candidates,
+    evidence_query,
+    period_of,
+    ranking_query,
+)
+from data_access.cases.card import (
+    TIMELINE_COLUMNS,
+    TIMELINE_LIMIT,
+    CaseCard,
+    CaseInfo,
+    case_card,
+    draft_story,
+)
+from data_access.cases.errors import (
+    CaseError,
+    CaseNotFound,
+)
+from data_access.cases.gallery import (
+    GALLERY_COLUMNS,
+    GalleryFigures,
+    case_ids,
+    case_options,
+    gallery,
+    gallery_figures,
+)
+from data_access.cases.redaction import (
+    PersonView,
+    age_on,
+    redact,
+)
+from data_access.cases.scoring import (
+    SCORE_TERMS,
+    ScoreTerm,
+    explain,
+    score,
+)
+from data_access.cases.statuses import (
+    CONSENT_RELATIONS,
+    EDITABLE_STATUSES,
+    NO_CASE,
+    RELATION_GUARDIAN,
+    RELATION_SELF,
+    SHORTLIST_STATUSES,
+)
+from data_access.cases.workflow import (
+    approve,
+    create_case,
+    edit_case,
+    publish,
+    record_consent,
+    reject,
+    reopen,
+    shortlist,
+)
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "CONSENT_RELATIONS",
+    "CandidateFilters",
+    "CandidatePage",
+    "CaseCard",
+    "CaseError",
+    "CaseInfo",
+    "CaseNotFound",
+    "EDITABLE_STATUSES",
+    "GALLERY_COLUMNS",
+    "GalleryFigures",
+    "LEADER_PARENTS",
+    "NO_CASE",
+    "PersonView",
+    "RELATION_GUARDIAN",
+    "RELATION_SELF",
+    "SCORE_TERMS",
+    "SHORTLIST_STATUSES",
+    "ScoreTerm",
+    "THEMES",
+    "TIMELINE_COLUMNS",
+    "TIMELINE_LIMIT",
+    "age_on",
+    "approve",
+    "candidates",
+    "case_card",
+    "case_ids",
+    "case_options",
+    "create_case",
+    "draft_story",
+    "edit_case",
+    "evidence_query",
+    "explain",
+    "gallery",
+    "gallery_figures",
+    "period_of",
+    "publish",
+    "ranking_query",
+    "record_consent",
+    "redact",
+    "reject",
+    "reopen",
+    "score",
+    "shortlist",
+]
