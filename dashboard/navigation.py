@@ -33,6 +33,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/trends.py", "趋势分析", ":material/trending_up:", "领导查看", READERS),
     PageSpec("pages/rankings.py", "单位排名", ":material/leaderboard:", "领导查看", READERS),
     PageSpec("pages/bulletin.py", "月通报", ":material/campaign:", "领导查看", ("admin", "leader")),
+    PageSpec("pages/assessment.py", "季考核", ":material/military_tech:", "领导查看", READERS),
     # -- inspection pages (达标督查、干部详情、提醒督办)
     PageSpec("pages/compliance.py", "达标督查", ":material/rule:", "督查督办", READERS),
     PageSpec("pages/cadre.py", "干部详情", ":material/badge:", "督查督办", READERS),

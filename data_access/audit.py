@@ -30,6 +30,10 @@ ACTION_LABELS = {
     "policy_setting": "修改达标规则设置",
     "user_admin": "账号管理",
     "demo_build": "生成演示数据",
+    "assessment_freeze": "冻结季考核",
+    "accountability": "约谈/通报批评/问责",
+    "cadre_status": "修改干部状态",
+    "publicity_override": "典型案例审核（督查问题说明理由）",
 }
 
 

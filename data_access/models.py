@@ -58,7 +58,11 @@ class Cadre(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     rank: Mapped[str] = mapped_column(String(10))  # 县级 / 科级 / 一般干部
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))  # a work contact: shown to inspectors and leaders
+    # 在岗 / 调离 / 退休 / 其他 (干部 sheet 状态, 状态日期; admins edit it): a cadre who left keeps
+    # their pairings until a successor pairing exists, shown meanwhile as 待调整结对.
+    status: Mapped[str] = mapped_column(String(4), default="在岗", server_default="在岗")
+    status_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Household(Base):
@@ -350,3 +354,59 @@ class StatusRow(Base):
     is_behind: Mapped[int] = mapped_column(Integer)
     is_silent: Mapped[int] = mapped_column(Integer)
     first_visit_overdue: Mapped[int] = mapped_column(Integer)
+
+
+class AssessmentFreeze(Base):
+    """A quarter's assessment (季考核) frozen by a leader for a region: the settings used and who/when.
+    Its rows (AssessmentRow) are written once and never updated."""
+
+    __tablename__ = "assessment_freezes"
+    __table_args__ = (UniqueConstraint("year", "quarter", "region_code", name="uq_assessment_freeze"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(12))  # "" for the whole database
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    frozen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    frozen_by: Mapped[str] = mapped_column(String(60))
+    settings: Mapped[str] = mapped_column(Text)  # JSON: the weights and grade thresholds used
+
+
+class AssessmentRow(Base):
+    """One unit's or township's frozen score, with the inputs behind each part (scores in tenths)."""
+
+    __tablename__ = "assessment_rows"
+    freeze_id: Mapped[int] = mapped_column(ForeignKey("assessment_freezes.id"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # unit / township
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)  # unit id or township code
+    name: Mapped[str] = mapped_column(String(200))
+    contacts_done: Mapped[int] = mapped_column(Integer)
+    contacts_owed: Mapped[int] = mapped_column(Integer)
+    visits_done: Mapped[int] = mapped_column(Integer)
+    visits_owed: Mapped[int] = mapped_column(Integer)
+    needs_in_time: Mapped[int] = mapped_column(Integer)
+    needs_due: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    surveys: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    supervisions: Mapped[int] = mapped_column(Integer)
+    score_tenths: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[str | None] = mapped_column(String(4))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    change_tenths: Mapped[int | None] = mapped_column(Integer)
+
+
+class AccountabilityStep(Base):
+    """A step of the accountability chain on a cadre (约谈 / 通报批评 / 问责), recorded by a person
+    after an unanswered 督办; dated, with a note and the document number. Never overwritten."""
+
+    __tablename__ = "accountability_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_actions.id"), index=True)
+    step: Mapped[str] = mapped_column(String(6))
+    step_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    doc_no: Mapped[str | None] = mapped_column(String(60))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -25,15 +25,22 @@ ACTIONS = {
     "manage_users": "管理账号",
     "edit_policy": "修改达标规则设置",
     "view_audit": "查看审计日志",
+    "view_assessment": "查看季考核",
+    "freeze_assessment": "冻结季考核结果",
+    "record_accountability": "登记约谈、通报批评、问责",
+    "edit_cadres": "修改干部在岗状态",
+    "override_publicity_guard": "审核有督查问题干部的典型案例（说明理由）",
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "leader": frozenset(
         {"view_lists", "view_aggregates", "reveal", "export_lists", "edit_needs", "view_cases", "approve_cases",
-         "view_verification"}
+         "view_verification", "view_assessment", "freeze_assessment", "record_accountability",
+         "override_publicity_guard"}
     ),
-    "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs"}),
+    "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs",
+                            "view_assessment", "record_accountability"}),
     "publicity": frozenset({"view_aggregates", "view_cases", "manage_cases"}),
 }
 

@@ -46,6 +46,15 @@ class Policy:
     case_weight_dissatisfied: int = 15  # subtracted per 不满意 survey
     case_weight_rich_notes: int = 1  # per contact note of at least case_note_chars characters
     case_note_chars: int = 30
+    # 季考核 (RULES.md "Quarterly assessment"): part weights and grade thresholds (scores out of 100).
+    assess_weight_contacts: int = 30
+    assess_weight_visits: int = 30
+    assess_weight_needs: int = 15
+    assess_weight_satisfaction: int = 15
+    assess_weight_supervision: int = 10
+    assess_grade_good: int = 90  # 好 at or above
+    assess_grade_fine: int = 80  # 较好 at or above
+    assess_grade_fair: int = 60  # 一般 at or above; 差 below
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, object]) -> Policy:
@@ -78,6 +87,14 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "case_weight_dissatisfied": ("案例评分：每次“不满意”扣分", "所选期间内结对户评价“不满意”，每次扣分"),
     "case_weight_rich_notes": ("案例评分：每条详实记录", "所选期间内内容达到“详实记录字数”的联系记录，每条得分"),
     "case_note_chars": ("案例评分：详实记录字数", "联系记录内容不少于该字数，算一条详实记录"),
+    "assess_weight_contacts": ("季考核权重：联系", "季考核中“联系”部分的权重（已联系且不超过应联系 ÷ 应联系）"),
+    "assess_weight_visits": ("季考核权重：走访", "季考核中“走访”部分的权重（已走访且不超过应走访 ÷ 应走访）"),
+    "assess_weight_needs": ("季考核权重：诉求", "季考核中“诉求”部分的权重（本季到期诉求中按期办结的比例）"),
+    "assess_weight_satisfaction": ("季考核权重：满意度", "季考核中“满意度”部分的权重（本季回访中满意、基本满意的比例）"),
+    "assess_weight_supervision": ("季考核权重：督办", "季考核中“督办”部分的权重（本季到期督办中按期回应的比例）"),
+    "assess_grade_good": ("季考核等级：好", "季考核得分不低于该分数为“好”"),
+    "assess_grade_fine": ("季考核等级：较好", "季考核得分不低于该分数为“较好”"),
+    "assess_grade_fair": ("季考核等级：一般", "季考核得分不低于该分数为“一般”，低于为“差”"),
 }
 
 

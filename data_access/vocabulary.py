@@ -60,6 +60,16 @@ NEED_STATUSES = (NEED_OPEN, NEED_CLOSED)
 ACTION_REMIND = "提醒"
 ACTION_SUPERVISE = "督办"
 ACTION_KINDS = (ACTION_REMIND, ACTION_SUPERVISE)
+# The accountability chain after an unanswered 督办, in order (a person records each step).
+STEP_TALK = "约谈"
+STEP_NAMED = "通报批评"
+STEP_DISCIPLINE = "问责"
+ACCOUNTABILITY_STEPS = (STEP_TALK, STEP_NAMED, STEP_DISCIPLINE)
+# A cadre's status (干部 sheet 状态); anyone not 在岗 has left and their pairings await a successor.
+CADRE_ACTIVE = "在岗"
+CADRE_STATUSES = (CADRE_ACTIVE, "调离", "退休", "其他")
+# 季考核 grades, best first (thresholds: policy assess_grade_*).
+GRADES = ("好", "较好", "一般", "差")
 
 SATISFACTION_LEVELS = ("满意", "基本满意", "不满意")
 

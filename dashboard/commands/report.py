@@ -1,4 +1,6 @@
-"""`report bulletin --month YYYY-MM [--region CODE] --out FILE.docx|FILE.xlsx`: the monthly bulletin."""
+"""`report bulletin --month YYYY-MM [--region CODE] --out FILE.docx|FILE.xlsx`: the monthly bulletin;
+`report assessment --quarter YYYYQN [--region CODE] --out FILE.xlsx|FILE.csv|FILE.docx`: the quarter's
+assessment (frozen when frozen for the region, else computed now)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import datetime as dt
 from pathlib import Path
 
 from dashboard.cli import UserError
-from data_access import bulletin, regions
+from data_access import assessment, assessment_report, bulletin, regions
 from data_access.db import session_scope
+from data_access.permissions import Actor
 from data_access.policy import load_policy
 from data_access.scope import Scope
 
@@ -29,6 +32,36 @@ def register(subparsers) -> None:
     monthly.add_argument("--region", help="区划代码（默认全部）")
     monthly.add_argument("--out", required=True, type=Path, help="输出文件 .docx 或 .xlsx")
     monthly.set_defaults(handler=_bulletin)
+    quarterly = kinds.add_parser("assessment", help="季考核：每个工作单位一行（Excel 另含乡镇表），或 Word 通报")
+    quarterly.add_argument("--quarter", required=True, type=_quarter, help="考核季度 YYYYQN，如 2026Q3")
+    quarterly.add_argument("--region", help="区划代码（默认全部）")
+    quarterly.add_argument("--out", required=True, type=Path, help="输出文件 .xlsx、.csv 或 .docx")
+    quarterly.set_defaults(handler=_assessment)
+
+
+def _quarter(value: str) -> assessment.Quarter:
+    try:
+        return assessment.Quarter.parse(value)
+    except assessment.QuarterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# The command line is the operator's own tool: it acts with the whole database in view.
+CLI_ACTOR = Actor("命令行", "admin")
+
+
+def _assessment(args) -> int:
+    fmt = args.out.suffix.lower().lstrip(".")
+    if fmt not in assessment_report.FORMATS:
+        raise UserError(f"输出文件应以 .xlsx、.csv 或 .docx 结尾：{args.out}")
+    with session_scope() as session:
+        if args.region and regions.get(session, args.region) is None:
+            raise UserError(f"区划代码 {args.region} 不存在")
+        data = assessment_report.export(session, args.region, args.quarter, load_policy(session), fmt, actor=CLI_ACTOR)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(data)
+    print(f"已生成{args.quarter.label}考核结果：{args.out}")
+    return 0
 
 
 def _bulletin(args) -> int:

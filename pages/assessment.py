@@ -1,0 +1,130 @@
+"""季考核: a quarter's score of every unit and township with the parts and their inputs, grade, rank and
+change from last quarter; a unit's cadres; freezing by a leader, then frozen vs recomputed side by
+side with what changed; the workbook, the Word notice and the 表扬名单."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query, write
+from dashboard.context import get_context
+from data_access import assessment, assessment_report, permissions
+from data_access.assessment import LEVEL_CADRE, LEVEL_TOWNSHIP, LEVEL_UNIT, Quarter
+from data_access.scope import ScopeError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
+                "较上季": st.column_config.NumberColumn(format="%+.1f"),
+                **{label: st.column_config.NumberColumn(format="%.1f")
+                   for label in assessment.PART_SCORE_LABELS.values()},
+                "代码": None}
+
+ctx = get_context()
+today = dt.date.today()
+ui.header("季考核", ctx, caption=f"{ctx.region_name} · 按季度末计分")
+actor = ctx.user.actor
+
+quarters = Quarter.last_ended(min(ctx.as_of, today)).recent(8)
+quarter = st.selectbox("考核季度", quarters, format_func=lambda q: q.label, key="as_quarter")
+
+if flash := st.session_state.pop("as_done", None):
+    st.success(flash, icon=":material/check_circle:")
+
+sheet = query(assessment_report.current, ctx.region_code, quarter, ctx.policy, actor=actor)
+frozen = sheet.frozen_at is not None
+if frozen:
+    st.info(f"{quarter.label}考核结果已冻结：{sheet.frozen_by}于 {sheet.frozen_at:%Y-%m-%d %H:%M} 冻结。以下为冻结结果，"
+            "此后导入的数据不再改变它；重算结果见“冻结与重算对比”。", icon=":material/lock:")
+else:
+    st.caption(f"按现有记录计算，截至 {quarter.end:%Y-%m-%d}。领导冻结后，考核结果不再随后续导入变化。")
+
+if not sheet.units and not sheet.townships:
+    ui.empty(f"{ctx.region_name}在{quarter.label}末没有在结对的干部，没有考核结果。")
+    st.stop()
+
+top = st.columns([1, 1, 1.4])
+top[0].download_button(
+    "下载考核表（Excel）", lambda: write(assessment_report.export, ctx.region_code, quarter, ctx.policy, "xlsx",
+                                       actor=actor),
+    file_name=f"{quarter.label}结对关爱工作考核_{sheet.region_name}.xlsx", mime=XLSX, icon=":material/table:",
+    on_click="ignore", width="stretch")
+top[1].download_button(
+    "下载通报（Word）", lambda: write(assessment_report.export, ctx.region_code, quarter, ctx.policy, "docx",
+                                   actor=actor),
+    file_name=f"{sheet.title}.docx", mime=DOCX, icon=":material/description:", on_click="ignore", width="stretch")
+if not frozen and permissions.allowed(ctx.user.role, "freeze_assessment"):
+    with top[2].popover("冻结本季度考核结果", icon=":material/lock:", width="stretch"):
+        st.markdown(f"冻结后，{sheet.region_name}{quarter.label}的得分、计分数据和所用设置将保存并不再改变，"
+                    "冻结人和时间记入审计日志。每个季度只能冻结一次。")
+        if st.button("确认冻结", type="primary", key="as_freeze"):
+            try:
+                done = write(assessment.freeze, ctx.region_code, quarter, ctx.policy, actor=actor)
+            except (ScopeError, assessment.FreezeError, permissions.PermissionDenied) as exc:
+                st.error(f"未能冻结：{exc}")
+            else:
+                st.session_state["as_done"] = (f"已冻结{quarter.label}考核结果（{len(done.units)} 个单位、"
+                                               f"{len(done.townships)} 个乡镇），冻结时间 {done.frozen_at:%Y-%m-%d %H:%M}。")
+                st.rerun()
+
+tabs = st.tabs(["工作单位", "乡镇", "冻结与重算对比", "表扬名单", "考核设置"])
+with tabs[0]:
+    units = assessment.frame(sheet.units, LEVEL_UNIT, sheet.settings)
+    st.caption("得分 = 各项得分按权重加权（某项本季没有可考核的内容则不计，其余项按权重折算）；"
+               "各项得分 = 100 × 完成比例；较上季为与上季度得分之差（上季度已冻结的按冻结结果）。")
+    ui.table(ui.blank_gaps(units), column_config=SCORE_FORMAT)
+    picked = st.selectbox("查看单位内各干部的完成情况", [None, *[line.key for line in sheet.units]],
+                          format_func=lambda k: "请选择单位" if k is None else
+                          next(line.name for line in sheet.units if line.key == k), key="as_unit")
+    if picked is not None:
+        cadres = query(assessment.compute, ctx.scope, quarter, ctx.policy, LEVEL_CADRE, int(picked))
+        st.caption("按现有记录计算的各干部得分（同一计分办法，按干部的结对户计）。")
+        ui.table(ui.blank_gaps(assessment.frame(cadres, LEVEL_CADRE, sheet.settings)), column_config=SCORE_FORMAT)
+with tabs[1]:
+    ui.table(ui.blank_gaps(assessment.frame(sheet.townships, LEVEL_TOWNSHIP, sheet.settings)),
+             column_config=SCORE_FORMAT)
+with tabs[2]:
+    if not frozen:
+        ui.empty("本季度尚未冻结。冻结后，这里并排显示冻结结果与按现有记录重算的结果，并列出变化。")
+    else:
+        level = st.radio("对比", [LEVEL_UNIT, LEVEL_TOWNSHIP], horizontal=True, key="as_cmp_level",
+                         format_func=assessment.NAME_LABELS.get)
+        like_frozen = assessment.with_settings(ctx.policy, sheet.settings)
+        recomputed = query(assessment.sheet, ctx.scope, ctx.region_code, quarter, like_frozen, level)
+        frozen_lines = sheet.units if level == LEVEL_UNIT else sheet.townships
+        brief = [assessment.NAME_LABELS[level], "得分", "等级", "排名"]
+        left, right = st.columns(2)
+        left.markdown(f"**冻结结果**（{sheet.frozen_at:%Y-%m-%d %H:%M}）")
+        left.dataframe(assessment.frame(frozen_lines, level, sheet.settings)[brief], hide_index=True,
+                       column_config=SCORE_FORMAT)
+        right.markdown("**按现有记录重算**（用冻结时的权重和等级设置）")
+        right.dataframe(assessment.frame(recomputed, level, sheet.settings)[brief],
+                        hide_index=True, column_config=SCORE_FORMAT)
+        diff = assessment.differences(frozen_lines, recomputed, level)
+        if diff.empty:
+            st.success("冻结后没有影响本季度考核的新数据，重算结果与冻结结果一致。", icon=":material/check_circle:")
+        else:
+            st.warning(f"冻结后又有数据改变了 {len(diff)} 个{assessment.NAME_LABELS[level]}的结果："
+                       "多为冻结后才录入、日期在本季度内的记录（补录），本身就是需要核实的信号。",
+                       icon=":material/warning:")
+            ui.table(ui.blank_gaps(diff), column_config={"冻结得分": SCORE_FORMAT["得分"],
+                                                         "重算得分": SCORE_FORMAT["得分"]})
+with tabs[3]:
+    good_units, good_cadres = query(assessment.commendation, ctx.scope, sheet.units, quarter, ctx.policy)
+    st.caption("考核等级为“好”、且季度末没有待回应或逾期未回应的提醒督办、本季度以来没有约谈等处理的单位和干部，"
+               "供领导表扬和宣传选题参考。")
+    left, right = st.columns(2)
+    left.markdown(f"**单位**（{len(good_units)} 个）")
+    if good_units.empty:
+        left.info("本季度没有符合条件的单位。")
+    else:
+        left.dataframe(good_units, hide_index=True, column_config=SCORE_FORMAT)
+    right.markdown(f"**干部**（{len(good_cadres)} 名）")
+    if good_cadres.empty:
+        right.info("本季度没有符合条件的干部。")
+    else:
+        right.dataframe(good_cadres, hide_index=True, column_config=SCORE_FORMAT)
+with tabs[4]:
+    st.caption("冻结的季度按冻结时的设置计分；未冻结的按当前规则设置（系统管理员可在“规则设置”中修改）。")
+    ui.table(assessment.settings_frame(sheet.settings))
