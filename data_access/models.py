@@ -25,9 +25,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from data_access.vocabulary import ENTRY_IN_APP, POLICY_DELIVERED, POLICY_UNDELIVERED
+
 
 class Base(DeclarativeBase):
     pass
+
+
+def _now() -> dt.datetime:
+    """A record saved without an entry time was entered now (the app's own writes)."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _status_from_delivered(context) -> str:
+    return POLICY_DELIVERED if context.get_current_parameters().get("delivered") else POLICY_UNDELIVERED
 
 
 class Region(Base):
@@ -127,6 +138,14 @@ class Contact(Base):
     content: Mapped[str | None] = mapped_column(Text)
     gift_yuan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     record_no: Mapped[str | None] = mapped_column(String(60), unique=True)
+    # When the record was entered (录入时间): the source system's time from the workbook, else the
+    # moment the import stored it, or the moment it was saved in the app. Never rewritten by a
+    # re-import of the same record; `entry_source` says which (vocabulary.ENTRY_SOURCES).
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    entry_source: Mapped[str] = mapped_column(String(10), default=ENTRY_IN_APP)
+    entered_by: Mapped[str | None] = mapped_column(String(60))  # the importer or the recorder
+    # The moment 日期 or 方式 was last corrected (ContactCorrection holds each correction).
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         # Covers every per-pairing count and "last contact" seek the compliance rule makes.
@@ -135,6 +154,22 @@ class Contact(Base):
         # the table: the province-wide gift sum went from 6-11 s to an index scan.
         Index("ix_contacts_date_covering", "contact_date", "pairing_id", "method", "gift_yuan"),
     )
+
+
+class ContactCorrection(Base):
+    """A correction of a stored contact's 日期 or 方式 (a re-import of the same 记录编号 with another
+    date or method, or an edit in the app), kept with its own time; the first entry time stands."""
+
+    __tablename__ = "contact_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    username: Mapped[str | None] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(String(10))  # 导入 / 平台录入
+    old_date: Mapped[dt.date] = mapped_column(Date)
+    old_method: Mapped[str] = mapped_column(String(10))
+    new_date: Mapped[dt.date] = mapped_column(Date)
+    new_method: Mapped[str] = mapped_column(String(10))
 
 
 class Need(Base):
@@ -195,12 +230,15 @@ class SupervisionAction(Base):
 
 
 class PolicyDelivery(Base):
-    """One entitled policy of one person (政策落实) and whether it is delivered."""
+    """One entitled policy of one person (政策落实) as reported: `status` 已落实 / 未落实 / 不适用
+    (vocabulary.POLICY_STATUSES); `delivered` mirrors status == 已落实 for older readers. A person's
+    entitled policy with no row is 未报送."""
 
     __tablename__ = "policy_deliveries"
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     policy: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(4), default=_status_from_delivered)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     delivered_date: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
@@ -209,15 +247,37 @@ class PolicyDelivery(Base):
 
 
 class Satisfaction(Base):
-    """Feedback from a person cared for about their pairing (让群众说了算)."""
+    """A satisfaction and return-visit check (满意度回访, 让群众说了算): a household asked about
+    its cadre. `cadre_came` is the family's own account of whether the cadre came to the home in
+    the quarter before `survey_date` (是 / 否 / 不清楚); 否 with a visit recorded is 回访不符."""
 
     __tablename__ = "satisfaction"
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(60), unique=True)  # 回访编号
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"), index=True)
-    survey_date: Mapped[dt.date] = mapped_column(Date)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)  # the cadre asked about
+    survey_date: Mapped[dt.date] = mapped_column(Date)  # 回访日期
+    method: Mapped[str | None] = mapped_column(String(4))  # 回访方式: 电话 / 实地 (null: stored before 0006)
+    visitor: Mapped[str | None] = mapped_column(String(60))  # 回访人
     level: Mapped[str] = mapped_column(String(6))  # 满意 / 基本满意 / 不满意
-    note: Mapped[str | None] = mapped_column(Text)
+    cadre_came: Mapped[str | None] = mapped_column(String(4))  # 干部是否上门
+    note: Mapped[str | None] = mapped_column(Text)  # 说明
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    entry_source: Mapped[str] = mapped_column(String(10), default=ENTRY_IN_APP)
+    entered_by: Mapped[str | None] = mapped_column(String(60))
+
+    __table_args__ = (Index("ix_satisfaction_date", "survey_date", "household_id"),)
+
+
+class DataFreshness(Base):
+    """When each township's data last came in (an import storing its rows, or an entry in the app),
+    written by those writes so 工作总览 and the sidebar read one small table."""
+
+    __tablename__ = "data_freshness"
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(10))  # 导入 / 平台录入 / 补填
 
 
 class TypicalCase(Base):

@@ -55,6 +55,8 @@ class Policy:
     assess_grade_good: int = 90  # 好 at or above
     assess_grade_fine: int = 80  # 较好 at or above
     assess_grade_fair: int = 60  # 一般 at or above; 差 below
+    freshness_warn_days: int = 7  # a township whose data last came in longer ago than this is flagged
+    return_visit_window_days: int = 90  # 干部是否上门 speaks of this many days before the 回访日期
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, object]) -> Policy:
@@ -95,6 +97,9 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "assess_grade_good": ("季考核等级：好", "季考核得分不低于该分数为“好”"),
     "assess_grade_fine": ("季考核等级：较好", "季考核得分不低于该分数为“较好”"),
     "assess_grade_fair": ("季考核等级：一般", "季考核得分不低于该分数为“一般”，低于为“差”"),
+    "freshness_warn_days": ("数据更新提醒天数", "乡镇的数据（导入或录入）超过该天数没有更新的，在工作总览和侧栏提示"),
+    "return_visit_window_days": ("回访核对期（天）",
+                                 "回访时家属说干部没有上门，而回访日期前该天数内记有实地走访的，列为“回访不符”"),
 }
 
 
@@ -117,7 +122,7 @@ def save_setting(session: Session, key: str, value: int, username: str | None) -
 
 
 # Floors below which a setting makes no sense (a 0-day silence window would call everyone silent).
-MINIMUMS: dict[str, int] = {"silent_days": 1, "adult_age": 1}
+MINIMUMS: dict[str, int] = {"silent_days": 1, "adult_age": 1, "freshness_warn_days": 1, "return_visit_window_days": 1}
 
 
 def change_setting(session: Session, username: str, role: str, key: str, value: int) -> bool:

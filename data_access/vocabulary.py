@@ -95,3 +95,27 @@ CASE_STATUSES = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED
 
 USER_ROLES = ("admin", "leader", "inspector", "publicity")
 USER_ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部"}
+
+# 政策落实: what an office reports for one entitled policy of one person; 未报送 (no row) is
+# a fourth state shown apart from 未落实, never stored.
+POLICY_DELIVERED = "已落实"
+POLICY_UNDELIVERED = "未落实"
+POLICY_NOT_APPLICABLE = "不适用"
+POLICY_STATUSES = (POLICY_DELIVERED, POLICY_UNDELIVERED, POLICY_NOT_APPLICABLE)
+POLICY_NOT_REPORTED = "未报送"
+# Names offices type for a policy, read as the entitled policy's own name.
+POLICY_ALIASES = {"低保": "最低生活保障"}
+
+# 满意度回访: how the check was made, and the family's account of whether the cadre came.
+RETURN_VISIT_METHODS = ("电话", "实地")
+CADRE_CAME_YES = "是"
+CADRE_CAME_NO = "否"
+CADRE_CAME_UNSURE = "不清楚"
+CADRE_CAME_ANSWERS = (CADRE_CAME_YES, CADRE_CAME_NO, CADRE_CAME_UNSURE)
+
+# Where a contact's (or a 回访's) entry time comes from (contacts.entry_source).
+ENTRY_FROM_SHEET = "来源系统"  # the workbook's 录入时间 (the source system's own entry time)
+ENTRY_AT_IMPORT = "导入"  # no 录入时间: the moment the import stored the row
+ENTRY_IN_APP = "平台录入"  # recorded in this application: the moment it was saved
+ENTRY_BACKFILLED = "补填"  # stored before entry times were kept (migration 0006)
+ENTRY_SOURCES = (ENTRY_FROM_SHEET, ENTRY_AT_IMPORT, ENTRY_IN_APP, ENTRY_BACKFILLED)

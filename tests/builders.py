@@ -96,6 +96,8 @@ def pairing(
 
 
 def contact(session: Session, pairing_id: int, day: dt.date, method: str = "电话", **extra) -> int:
+    extra.setdefault("entered_at", dt.datetime.combine(day, dt.time(18, 0)))  # entered the evening of the day
+    extra.setdefault("entry_source", "导入")
     row = m.Contact(pairing_id=pairing_id, contact_date=day, method=method, **extra)
     session.add(row)
     session.flush()

@@ -263,10 +263,17 @@ def situations(url: str, d: dt.date) -> dict[str, bool]:
         "WHERE c.pairing_id = a.pairing_id AND c.contact_date > a.issued_date)"
     ) > 0
     groups = dict(rows(url, "SELECT group_name, count(*) FROM persons GROUP BY group_name"))
-    found["每人应享政策均有记录"] = count("SELECT count(*) FROM policy_deliveries") == sum(
-        len(ENTITLED_POLICIES[group]) * n for group, n in groups.items()
-    )
-    found["政策未落实"] = count("SELECT count(*) FROM policy_deliveries WHERE delivered = false") > 0
+    entitled = sum(len(ENTITLED_POLICIES[group]) * n for group, n in groups.items())
+    found["应享政策多数已报送"] = entitled * 0.9 < count("SELECT count(*) FROM policy_deliveries") < entitled
+    for state in ("已落实", "未落实", "不适用"):
+        found[f"政策{state}"] = count("SELECT count(*) FROM policy_deliveries WHERE status = :s", s=state) > 0
+    found["政策已落实与 delivered 一致"] = count(
+        "SELECT count(*) FROM policy_deliveries WHERE (status = '已落实') <> (delivered = true)") == 0
+    found["回访不符"] = count(
+        "SELECT count(*) FROM satisfaction s WHERE s.cadre_came = '否' AND EXISTS (SELECT 1 FROM contacts c "
+        "WHERE c.pairing_id = s.pairing_id AND c.method = '实地走访' AND c.contact_date <= s.survey_date)") > 0
+    found["录入时间不早于联系日期"] = count(
+        "SELECT count(*) FROM contacts WHERE entered_at < contact_date") == 0
     levels = dict(rows(url, "SELECT level, count(*) FROM satisfaction GROUP BY level"))
     found["满意居多"] = levels.get("满意", 0) > sum(levels.values()) / 2
     found["不满意"] = levels.get("不满意", 0) > 0

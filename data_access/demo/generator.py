@@ -22,7 +22,29 @@ from data_access.demo.plan import CountyPlan, DemoConfig, plan_counties
 from data_access.demo.rows import COLUMNS, Ids, Rows
 from data_access.demo.timeline import PROFILES, Clock, pairing_contacts, supervise
 from data_access.policy import Policy
-from data_access.vocabulary import METHOD_VISIT, PERSON_ACTIVE, PERSON_EXITED, ROLE_FAMILY, ROLE_PARENT
+from data_access.vocabulary import (
+    CADRE_CAME_NO,
+    CADRE_CAME_UNSURE,
+    CADRE_CAME_YES,
+    ENTRY_FROM_SHEET,
+    METHOD_VISIT,
+    PERSON_ACTIVE,
+    PERSON_EXITED,
+    POLICY_DELIVERED,
+    POLICY_NOT_APPLICABLE,
+    POLICY_UNDELIVERED,
+    ROLE_FAMILY,
+    ROLE_PARENT,
+)
+
+# Who made a 满意度回访 (回访人), picked by the check's id.
+_VISITORS = ("县督查组", "乡镇民政办", "12345热线", "县民政局")
+
+
+def _spread(key: int) -> int:
+    """A fixed pseudo-random number 0..99 from an id (no draw from the county's generator, so the
+    rest of the demo stays what it was)."""
+    return (key * 2654435761 >> 7) % 100
 
 
 def generate(config: DemoConfig, policy: Policy) -> Iterator[Rows]:
@@ -111,6 +133,7 @@ class CountyGenerator:
         subjects: list[cases.CaseSubject] = []
         iso = clock.iso
         for house in houses:
+            paired: dict[int, tuple[Cadre, list[int]]] = {}
             chain = chains.get(house.id, [])
             for pairing_id, cadre, start, end in chain:
                 profile = PROFILES[cadre.profile]
@@ -126,9 +149,11 @@ class CountyGenerator:
                         )
                 first_id = self.ids.take("contacts", len(contacts))
                 contact_rows.extend(
-                    (first_id + i, pairing_id, iso(day), method, note, gift)
+                    (first_id + i, pairing_id, iso(day), method, note, gift, self._entered(first_id + i, day),
+                     ENTRY_FROM_SHEET)
                     for i, (day, method, note, gift) in enumerate(contacts)
                 )
+                paired[pairing_id] = (cadre, [c[0] for c in contacts if c[1] == METHOD_VISIT])
                 if cadre.profile == "diligent" and end > clock.last and len(subjects) < 300:
                     visits = sum(1 for contact in contacts if contact[1] == METHOD_VISIT)
                     if visits >= 3 and len(contacts) >= 8:
@@ -137,11 +162,33 @@ class CountyGenerator:
             for day, pairing_id, level, note in ledger.surveys(
                 rng, clock, [(pid, start, end, cadre.profile) for pid, cadre, start, end in chain]
             ):
+                survey_id = self.ids.take("satisfaction")
+                cadre, visits = paired[pairing_id]
                 self.rows["satisfaction"].append(
-                    (self.ids.take("satisfaction"), house.id, pairing_id, iso(day), level, note)
+                    (survey_id, f"HF{self.plan.code}{survey_id:07d}", house.id, pairing_id, cadre.id, iso(day),
+                     "实地" if _spread(survey_id) < 30 else "电话", _VISITORS[survey_id % len(_VISITORS)], level,
+                     self._came(survey_id, cadre, visits, day), note, clock.stamp(day, 16), ENTRY_FROM_SHEET)
                 )
         for row in cases.typical_cases(rng, clock, subjects):
             self.rows["typical_cases"].append((self.ids.take("typical_cases"), *row))
+
+    def _entered(self, contact_id: int, day: int) -> str:
+        """The source system's entry time of a contact: mostly the same day, some a few days later,
+        a few weeks later; never after the as-of day."""
+        spread = _spread(contact_id)
+        delay = 0 if spread < 70 else (1 + spread % 3 if spread < 92 else 4 + spread % 17)
+        return self.clock.stamp(min(day + delay, self.clock.last), 8 + contact_id % 11)
+
+    def _came(self, survey_id: int, cadre: Cadre, visits: list[int], day: int) -> str:
+        """The family's account of whether the cadre came home in the 90 days before the check:
+        true to the records, except some late or silent cadres' families deny a recorded visit."""
+        visited = any(day - 90 <= visit <= day for visit in visits)
+        spread = _spread(survey_id + 1)
+        if spread < 6:
+            return CADRE_CAME_UNSURE
+        if visited and cadre.profile in ("late", "silent") and spread < 40:
+            return CADRE_CAME_NO
+        return CADRE_CAME_YES if visited else CADRE_CAME_NO
 
     def _subject(self, house: Household, cadre: Cadre, pairing_id: int, start: int, visits: int, calls: int):
         person = house.members[0]
@@ -177,9 +224,15 @@ class CountyGenerator:
             for member in house.members:
                 person_rows.append(self._person_row(house, member))
                 for policy, delivered, day, note in ledger.policy_deliveries(rng, clock, member.group, house.entered):
+                    spread = _spread(member.id * 7 + len(policy))
+                    if not delivered and spread < 25:
+                        continue  # 未报送: the office has not reported this policy
+                    status = POLICY_DELIVERED if delivered else (
+                        POLICY_NOT_APPLICABLE if spread < 45 else POLICY_UNDELIVERED)
                     delivery_rows.append(
-                        (self.ids.take("policy_deliveries"), member.id, policy, int(delivered),
-                         clock.iso(day) if day is not None else None, note)
+                        (self.ids.take("policy_deliveries"), member.id, policy, status, int(delivered),
+                         clock.iso(day) if day is not None else None,
+                         "已享受同类政策" if status == POLICY_NOT_APPLICABLE else note)
                     )
 
     def _person_row(self, house: Household, member: Member) -> tuple:

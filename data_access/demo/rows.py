@@ -14,7 +14,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "guardian", "status", "exit_date", "exit_reason", "verification_flag",
     ),
     "pairings": ("id", "household_id", "cadre_id", "role", "start_date", "end_date", "end_reason"),
-    "contacts": ("id", "pairing_id", "contact_date", "method", "content", "gift_yuan"),
+    "contacts": ("id", "pairing_id", "contact_date", "method", "content", "gift_yuan", "entered_at", "entry_source"),
     "needs": (
         "id", "code", "household_id", "pairing_id", "raised_date", "category", "content", "level", "due_date",
         "status", "closed_date", "closure_note", "version",
@@ -23,8 +23,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "supervision_actions": (
         "id", "cadre_id", "pairing_id", "kind", "issued_date", "deadline", "reason", "batch_no", "created_at",
     ),
-    "policy_deliveries": ("id", "person_id", "policy", "delivered", "delivered_date", "note"),
-    "satisfaction": ("id", "household_id", "pairing_id", "survey_date", "level", "note"),
+    "policy_deliveries": ("id", "person_id", "policy", "status", "delivered", "delivered_date", "note"),
+    "satisfaction": (
+        "id", "code", "household_id", "pairing_id", "cadre_id", "survey_date", "method", "visitor", "level", "cadre_came",
+        "note", "entered_at", "entry_source",
+    ),
     "typical_cases": (
         "id", "pairing_id", "status", "headline", "narrative", "theme", "alias", "consent_by", "consent_relation",
         "consent_date", "consent_scope", "approved_by", "reject_reason", "created_at", "updated_at",

@@ -91,7 +91,7 @@ def run_import(
     checked = validate(session, book, scope, today)
     refused = bool(checked.problems) and not keep_valid
     write = not dry_run and not refused
-    counts = load(session, checked, policy, today, write=write)
+    counts = load(session, checked, policy, today, write=write, username=username, now=started)
     if dry_run:
         outcome = OUTCOME_PREVIEW
     elif refused:

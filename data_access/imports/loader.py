@@ -18,12 +18,31 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from data_access import freshness
 from data_access.db import is_postgres
 from data_access.imports.schema import CADRES, CONTACTS, NEEDS, PAIRINGS, PERSONS, REGIONS
 from data_access.imports.validation import Checked, Valid, chunks, region_level, region_parent
-from data_access.models import Cadre, Contact, Household, Need, NeedEvent, Pairing, Person, Region, Unit
+from data_access.models import (
+    Cadre,
+    Contact,
+    ContactCorrection,
+    Household,
+    Need,
+    NeedEvent,
+    Pairing,
+    Person,
+    Region,
+    Unit,
+)
 from data_access.policy import Policy
-from data_access.vocabulary import CHILD_GROUPS, NEED_CLOSED, ROLE_FAMILY, ROLE_PARENT
+from data_access.vocabulary import (
+    CHILD_GROUPS,
+    ENTRY_AT_IMPORT,
+    ENTRY_FROM_SHEET,
+    NEED_CLOSED,
+    ROLE_FAMILY,
+    ROLE_PARENT,
+)
 
 HOUSEHOLDS = "户"
 UNITS = "工作单位"
@@ -56,8 +75,14 @@ def _differs(stored: dict, attrs: dict) -> bool:
 
 
 class Loader:
-    def __init__(self, session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool):
+    def __init__(self, session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool,
+                 username: str | None = None, now: dt.datetime | None = None):
         self.session, self.checked, self.policy, self.today, self.write = session, checked, policy, today, write
+        self.username = username
+        self.now = (now or dt.datetime.now()).replace(microsecond=0)  # the import's moment: entry time without 录入时间
+        # Households (and villages) whose rows this import adds or changes: their townships' data freshness.
+        self.touched_households: set[str] = set()
+        self.touched_villages: set[str] = set()
         self.counts: dict[str, SheetCounts] = defaultdict(SheetCounts)
         for sheet, rows in checked.rejected.items():
             if rows:
@@ -243,6 +268,7 @@ class Loader:
             state = self._count(PERSONS, old, {k: v for k, v in attrs.items() if k != "id_number"})
             if state == "unchanged":
                 continue
+            self.touched_villages.add(attrs["village_code"])
             values = {k: v for k, v in attrs.items() if k != "household"}
             values["household_id"] = self.household_ids.get(attrs["household"])
             if state == "new":
@@ -288,6 +314,8 @@ class Loader:
             attrs = dict(row.attrs, role=ROLE_PARENT if key[0] in children else ROLE_FAMILY)
             old = stored.get(key)
             state = self._count(PAIRINGS, old, attrs)
+            if state != "unchanged":
+                self.touched_households.add(key[0])
             values = dict(attrs, household_id=self.household_ids.get(key[0]), cadre_id=self.cadre_ids.get(key[1]))
             if state == "new":
                 inserts.append(values)
@@ -348,7 +376,7 @@ class Loader:
         numbers = [r.attrs["record_no"] for r in rows if r.attrs["record_no"] and r.attrs["record_no"] not in by_record]
         for batch in chunks(numbers):
             stored(Contact.record_no.in_(batch))
-        inserts, updates = [], []
+        inserts, updates, corrections = [], [], []
         for row in rows:
             household, cadre, attrs = row.refs["household"], row.refs["cadre"], row.attrs
             start = self._pairing_start(household, cadre, attrs["contact_date"])
@@ -359,13 +387,24 @@ class Loader:
             state = self._count(CONTACTS, old, dict(attrs, pairing=pairing))
             if state == "unchanged":
                 continue
+            self.touched_households.add(household)
             values = dict(attrs, pairing_id=self.pairing_ids.get(pairing))
             if state == "new":
-                inserts.append(values)
+                entered = row.refs.get("entered_at")
+                inserts.append(dict(values, entered_at=entered or self.now, entered_by=self.username,
+                                    entry_source=ENTRY_FROM_SHEET if entered else ENTRY_AT_IMPORT))
             else:
+                # The first entry time stands; a changed 日期 or 方式 is a correction with its own time.
+                if (old["contact_date"], old["method"]) != (attrs["contact_date"], attrs["method"]):
+                    values["corrected_at"] = self.now
+                    corrections.append({"contact_id": old["id"], "at": self.now, "username": self.username,
+                                        "source": ENTRY_AT_IMPORT, "old_date": old["contact_date"],
+                                        "old_method": old["method"], "new_date": attrs["contact_date"],
+                                        "new_method": attrs["method"]})
                 updates.append(dict(values, id=old["id"]))
         self._insert(Contact, inserts)
         self._update(Contact, updates)
+        self._insert(ContactCorrection, corrections)
 
     def needs(self) -> None:
         rows = self.valid(NEEDS)
@@ -386,6 +425,7 @@ class Loader:
             state = self._count(NEEDS, old, attrs)
             if state == "unchanged":
                 continue
+            self.touched_households.add(attrs["household"])
             values = {k: v for k, v in attrs.items() if k != "household"}
             values["household_id"] = self.household_ids.get(attrs["household"])
             if state == "new":
@@ -437,9 +477,19 @@ class Loader:
         self.pairings()
         self.contacts()
         self.needs()
+        if self.write:
+            self.freshness()
         return dict(self.counts)
 
+    def freshness(self) -> None:
+        """The townships whose rows this import added or changed: their data came in now."""
+        villages = set(self.touched_villages)
+        for batch in chunks(list(self.touched_households)):
+            villages.update(self.session.scalars(select(Household.village_code).where(Household.code.in_(batch))))
+        freshness.mark(self.session, {code[:9] for code in villages if len(code) >= 9}, self.now, ENTRY_AT_IMPORT)
 
-def load(session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool) -> dict[str, SheetCounts]:
+
+def load(session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool,
+         username: str | None = None, now: dt.datetime | None = None) -> dict[str, SheetCounts]:
     """Compare (and with `write`, store) the valid rows; returns counts per sheet."""
-    return Loader(session, checked, policy, today, write).run()
+    return Loader(session, checked, policy, today, write, username, now).run()

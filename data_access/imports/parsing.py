@@ -84,6 +84,29 @@ def parse_date(value: object) -> dt.date:
     raise ValueProblem(f"无法识别的日期“{raw}”，请填写如 2023-05-03 的日期")
 
 
+_TIME_PART = re.compile(r"^(.*?\d)[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$")
+
+
+def parse_datetime(value: object) -> dt.datetime:
+    """A date, or a date and time (`2023-05-03 14:30`, `2023/5/3 14:30:05`, an Excel date-time cell
+    whose time is kept); a date alone is that day at 00:00."""
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    raw = text(value)
+    if raw is None:
+        raise ValueProblem("时间为空")
+    match = _TIME_PART.match(half_width(raw).strip())
+    if match is None:
+        return dt.datetime.combine(parse_date(value), dt.time())
+    day = parse_date(match.group(1))
+    hour, minute, second = int(match.group(2)), int(match.group(3)), int(match.group(4) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueProblem(f"时间“{raw}”不存在，请填写如 2023-05-03 14:30 的时间")
+    return dt.datetime.combine(day, dt.time(hour, minute, second))
+
+
 # ---- ID numbers (GB 11643) ---------------------------------------------------------------------
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -527,6 +527,12 @@ class Validator:
             content = check.get("内容")
             gift = check.get("慰问金额", p.parse_money)
             record_no = check.get("记录编号", lambda v: p.parse_key(v, "记录编号"))
+            entered = check.get("录入时间", p.parse_datetime)
+            if entered is not None:
+                if entered.date() > self.today:
+                    check.fail("录入时间", "录入时间晚于现在，不能是将来的时间")
+                elif day and entered.date() < day:
+                    check.fail("录入时间", f"录入时间早于联系日期（{day:%Y-%m-%d}）：记录不能在联系之前录入")
             self.household_ref(check, household)
             self.cadre_ref(check, cadre)
             if record_no:
@@ -547,7 +553,7 @@ class Validator:
                 else:
                     check.fail("日期", f"户编号 {household} 与干部编号 {cadre} 在 {day:%Y-%m-%d} 没有有效的结对关系", value=day)
             attrs = {"contact_date": day, "method": method, "content": content, "gift_yuan": gift, "record_no": record_no}
-            self.keep(check, attrs, household=household, cadre=cadre)
+            self.keep(check, attrs, household=household, cadre=cadre, entered_at=entered)
 
     def needs(self) -> None:
         first: dict[str, int] = {}
