@@ -52,6 +52,18 @@ class Region(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
 
 
+class OfficialRegion(Base):
+    """The official province / city / county codes of China (GB/T 2260), shipped as reference data
+    (data_access/reference/gbt2260.csv, loaded by migration 0007). Not the programme's regions: the
+    import copies a county (with its city and province) into `regions` when a workbook uses it."""
+
+    __tablename__ = "official_regions"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))  # province / city / county
+    parent_code: Mapped[str | None] = mapped_column(String(6))
+
+
 class Unit(Base):
     """A work unit (工作单位) that cadres belong to."""
 

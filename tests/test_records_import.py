@@ -86,3 +86,37 @@ def test_import_marks_the_townships_whose_data_came_in(db_url, tmp_path):
     run(db_url, write_xlsx(tmp_path / "b.xlsx", sheets))  # nothing new: the time stays
     with session_scope(db_url) as s:
         assert s.execute(select(m.DataFreshness.township_code, m.DataFreshness.changed_at)).all() == first
+
+
+def test_county_workbook_without_a_region_sheet_imports_on_a_fresh_database(db_url, tmp_path):
+    sheets = base_sheets()
+    del sheets["区划"]
+    set_cell(sheets, "对象", 1, "乡镇", "汉源镇")
+    set_cell(sheets, "对象", 1, "村", "城关村")
+    set_cell(sheets, "对象", 2, "乡镇", "汉源镇")
+    set_cell(sheets, "对象", 2, "村", "城关村")
+    result = run(db_url, write_xlsx(tmp_path / "county.xlsx", sheets))
+    assert result.problems == [], [p.line() for p in result.problems]
+    with session_scope(db_url) as s:
+        regions = dict(s.execute(select(m.Region.code, m.Region.name)).all())
+        parents = dict(s.execute(select(m.Region.code, m.Region.parent_code)).all())
+    # The county, its city and its province come from the official list (GB/T 2260).
+    assert {k: regions[k] for k in ("620000", "621200", "621225")} == {
+        "620000": "甘肃省", "621200": "陇南市", "621225": "西和县"}
+    assert parents["621225"] == "621200" and parents["621200"] == "620000" and parents["621225100"] == "621225"
+
+
+def test_a_county_code_that_is_not_official_is_a_row_error_naming_it(db_url, tmp_path):
+    sheets = base_sheets()
+    del sheets["区划"]
+    for row in (1, 2):
+        set_cell(sheets, "对象", row, "区划代码", "621299100001")
+        set_cell(sheets, "对象", row, "乡镇", "某镇")
+        set_cell(sheets, "对象", row, "村", "某村")
+    result = run(db_url, write_xlsx(tmp_path / "bad.xlsx", sheets))
+    assert result.outcome == "拒绝"
+    first = [p for p in result.problems if p.sheet == "对象"][0]
+    assert (first.row, first.column, first.value) == (2, "区划代码", "621299100001")
+    assert "县区代码 621299 不是国家公布的县级行政区划代码" in first.message
+    with session_scope(db_url) as s:
+        assert s.execute(select(m.Region.code)).first() is None

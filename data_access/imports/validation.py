@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access import official_regions
 from data_access.imports import parsing as p
 from data_access.imports.reading import RawBook, RawRow, RawSheet
 from data_access.imports.schema import BY_NAME, CADRES, CONTACTS, NEEDS, PAIRINGS, PERSONS, REGIONS
@@ -261,8 +262,9 @@ def _missing_columns(sheet: RawSheet, problems: list[Problem]) -> bool:
 
 class Validator:
     def __init__(self, session: Session, book: RawBook, scope: Scope, today: dt.date):
-        self.book, self.scope, self.today = book, scope, today
+        self.book, self.scope, self.today, self.session = book, scope, today, session
         self.stored = Stored(session, book, scope)
+        self.official: dict[str, list[tuple[str, str]] | None] = {}
         self.problems: list[Problem] = []
         self.valid: dict[str, list[Valid]] = {name: [] for name in BY_NAME}
         self.rejected: dict[str, dict[int, RawRow]] = {name: {} for name in BY_NAME}
@@ -350,11 +352,16 @@ class Validator:
                 elif ancestor and not self.scope.contains(code):
                     continue  # the user's own city/province row: kept as stored
                 parent = region_parent(code)
-                if len(code) > 6 and parent not in self.sheet_regions and parent not in self.stored.regions:
+                if (len(code) > 6 and parent not in self.sheet_regions and parent not in self.stored.regions
+                        and not (len(parent) == 6 and self._official_county(parent))):
                     check.fail("区划代码", f"上级区划 {parent} 未知：请在“区划”表中一并列出")
                 first.setdefault(code, check.raw.excel_row)
             if self.keep(check, {"code": code, "name": name}):
                 self.sheet_regions[code] = name
+                self._official_county(code[:6])  # its city and province, when official and missing
+                for part, official_name in self.official.get(code[:6]) or ():
+                    if self.region_name(part) is None:
+                        self.new_regions[part] = (official_name, check.raw.excel_row)
 
     def _village(self, check: RowCheck, code: str) -> None:
         """The 12-digit code must be known, or be creatable from this row's 乡镇 / 村 names."""
@@ -368,12 +375,23 @@ class Validator:
                 check.fail(column if column in check.raw.values else "区划代码",
                            f"区划代码 {part} 是新的{label}，需要在“{column}”列填写名称（或在“区划”表中列出）",
                            value=code)
-        if self.region_name(code[:6]) is None:
-            check.fail("区划代码", f"县区代码 {code[:6]} 未知：请在“区划”表中列出该县区的代码和名称")
+        if self.region_name(code[:6]) is None and not self._official_county(code[:6]):
+            check.fail("区划代码", f"县区代码 {code[:6]} 不是国家公布的县级行政区划代码（GB/T 2260），库中和“区划”表中也没有："
+                                  "请核对区划代码；新设立的县区请在“区划”表中列出代码和名称")
         if check.ok:
+            for part, name in self.official.get(code[:6]) or ():
+                if self.region_name(part) is None:
+                    self.new_regions[part] = (name, check.raw.excel_row)
             for part, given in ((code[:9], township_name), (code, village_name)):
                 if self.region_name(part) is None:
                     self.new_regions[part] = (given, check.raw.excel_row)
+
+    def _official_county(self, county: str) -> bool:
+        """An official county (GB/T 2260) the database does not hold yet: it is created, with its
+        city and province when they are missing, from the shipped reference list."""
+        if county not in self.official:
+            self.official[county] = official_regions.county_with_ancestors(self.session, county)
+        return self.official[county] is not None
 
     def persons(self) -> None:
         first_id: dict[str, int] = {}
