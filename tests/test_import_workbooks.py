@@ -210,11 +210,12 @@ def test_zip_of_csv_with_gbk_file_names(sqlite_url, tmp_path):
 def test_template_has_every_sheet_and_imports_cleanly(sqlite_url, tmp_path):
     data = imports.template_bytes()
     workbook = load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["区划", "对象", "干部", "结对", "联系记录", "诉求台账", "填写说明"]
+    assert workbook.sheetnames == ["区划", "对象", "干部", "结对", "联系记录", "诉求台账", "政策落实", "满意度回访", "填写说明"]
     assert [c.value for c in workbook["对象"][1]][:5] == ["身份证号", "姓名", "类别", "户编号", "区划代码"]
     assert workbook["对象"]["A2"].number_format == "@"
     result = run(sqlite_url, imports.read_bytes(data, "导入模板.xlsx"))
     assert result.problems == [] and result.counts["联系记录"].new == 1
+    assert result.counts["政策落实"].new == 1 and result.counts["满意度回访"].new == 1
 
 
 @pytest.mark.parametrize("name,data,message", [

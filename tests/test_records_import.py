@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data_access import imports
 from data_access import models as m
 from data_access.db import session_scope
 from data_access.policy import Policy
-from tests.import_workbooks import base_sheets, set_cell, write_xlsx
+from tests.import_workbooks import ADULT_ID, CHILD_ID, base_sheets, set_cell, write_xlsx
 
 TODAY = dt.date(2024, 6, 30)
 
@@ -120,3 +120,118 @@ def test_a_county_code_that_is_not_official_is_a_row_error_naming_it(db_url, tmp
     assert "县区代码 621299 不是国家公布的县级行政区划代码" in first.message
     with session_scope(db_url) as s:
         assert s.execute(select(m.Region.code)).first() is None
+
+
+# ---- 政策落实 and 满意度回访 ------------------------------------------------------------------
+
+def sheets_with_records() -> dict[str, list[list]]:
+    sheets = base_sheets()
+    sheets["政策落实"] = [
+        ["身份证号", "政策", "落实状态", "落实日期", "说明"],
+        [CHILD_ID, "基本生活保障", "已落实", "2023-04-01", None],
+        [CHILD_ID, "教育资助", "未落实", None, "正在办理"],
+        [ADULT_ID, "医疗救助", "不适用", None, "已享受同类政策"],
+        [ADULT_ID.lower(), " 住房救助", "已落实", "2024年1月5日", None],
+    ]
+    sheets["满意度回访"] = [
+        ["回访编号", "户编号", "干部编号", "回访日期", "回访方式", "回访人", "满意度", "干部是否上门", "说明"],
+        ["HF1", "H001", None, "2023-07-01", "电话", "县督查组", "满意", "是", None],
+        [None, "H002", "GB02", "2023-07-02", "实地", "汉源镇", "不满意", "否", "干部没来过"],
+    ]
+    return sheets
+
+
+def test_policy_and_return_visit_sheets_import_and_a_second_import_changes_nothing(db_url, tmp_path):
+    path = write_xlsx(tmp_path / "records.xlsx", sheets_with_records())
+    preview = run(db_url, path, dry_run=True)
+    assert preview.outcome == "预览" and preview.problems == []
+    assert (preview.counts["政策落实"].new, preview.counts["满意度回访"].new) == (4, 2)
+    with session_scope(db_url) as s:
+        assert s.execute(select(m.PolicyDelivery.id)).first() is None  # a dry run stores nothing
+
+    result = run(db_url, path)
+    assert result.outcome == "成功", [p.line() for p in result.problems]
+    with session_scope(db_url) as s:
+        policies = {(r.policy, r.status, r.delivered, r.delivered_date, r.note) for r in s.scalars(select(m.PolicyDelivery))}
+        visits = s.execute(
+            select(m.Satisfaction.code, m.Household.code, m.Cadre.code, m.Satisfaction.method, m.Satisfaction.visitor,
+                   m.Satisfaction.level, m.Satisfaction.cadre_came, m.Satisfaction.note, m.Satisfaction.pairing_id,
+                   m.Satisfaction.entry_source)
+            .join(m.Household, m.Household.id == m.Satisfaction.household_id)
+            .join(m.Cadre, m.Cadre.id == m.Satisfaction.cadre_id).order_by(m.Satisfaction.survey_date)).all()
+    assert policies == {
+        ("基本生活保障", "已落实", True, dt.date(2023, 4, 1), None),
+        ("教育资助", "未落实", False, None, "正在办理"),
+        ("医疗救助", "不适用", False, None, "已享受同类政策"),
+        ("住房救助", "已落实", True, dt.date(2024, 1, 5), None),
+    }
+    # H001's cadre is the one paired on the 回访日期 (GB01), found without 干部编号.
+    assert [tuple(v[:8]) for v in visits] == [
+        ("HF1", "H001", "GB01", "电话", "县督查组", "满意", "是", None),
+        (None, "H002", "GB02", "实地", "汉源镇", "不满意", "否", "干部没来过"),
+    ]
+    assert all(v.pairing_id is not None and v.entry_source == "导入" for v in visits)
+
+    again = run(db_url, path)
+    assert (again.counts["政策落实"].unchanged, again.counts["满意度回访"].unchanged) == (4, 2)
+    assert again.counts["政策落实"].new == again.counts["政策落实"].updated == 0
+    assert again.counts["满意度回访"].new == again.counts["满意度回访"].updated == 0
+
+    # A later workbook updates by key: 身份证号 + 政策, 回访编号, or 户编号 + 回访日期 + 回访方式.
+    sheets = sheets_with_records()
+    sheets["政策落实"][2] = [CHILD_ID, "教育资助", "已落实", "2024-03-01", None]
+    sheets["满意度回访"][2][6] = "基本满意"
+    later = run(db_url, write_xlsx(tmp_path / "later.xlsx", sheets))
+    assert (later.counts["政策落实"].updated, later.counts["满意度回访"].updated) == (1, 1)
+    with session_scope(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(m.PolicyDelivery)) == 4
+        assert s.scalar(select(func.count()).select_from(m.Satisfaction)) == 2
+
+
+def test_bad_policy_and_return_visit_rows_are_refused_with_every_problem(db_url, tmp_path):
+    sheets = sheets_with_records()
+    sheets["政策落实"] += [
+        [ADULT_ID, "教育资助", "已落实", "2023-04-01", None],  # not entitled to 特困人员
+        [ADULT_ID, "低保", "未落实", None, None],  # 低保 = 最低生活保障: 困难重度残疾人 only
+        [CHILD_ID, "医疗保障", "已落实", None, None],  # 已落实 without a date
+        [CHILD_ID, "医疗保障", "不适用", None, None],  # 不适用 without a reason (and the same policy twice)
+        [CHILD_ID, "基本养老", "未落实", None, None],  # no such policy
+        ["110101199003074477", "医疗救助", "已落实", "2023-01-01", None],  # unknown person
+        [ADULT_ID, "权益维护", "已落实", "2024-07-01", None],  # in the future
+    ]
+    sheets["满意度回访"] += [
+        [None, "H404", None, "2023-07-01", "电话", None, "满意", None, None],  # unknown household
+        [None, "H001", None, "2023-01-01", "电话", None, "满意", None, None],  # no pairing on that day
+        [None, "H001", None, "2023-07-05", "上门", None, "很好", "没有", None],  # three bad choices
+        ["HF1", "H001", None, "2023-07-06", "电话", None, "满意", None, None],  # 回访编号 twice
+    ]
+    result = run(db_url, write_xlsx(tmp_path / "bad.xlsx", sheets))
+    assert result.outcome == "拒绝"
+    got = [(p.sheet, p.row, p.column, p.value) for p in result.problems]
+    assert got == [
+        ("政策落实", 6, "政策", "教育资助"),
+        ("政策落实", 7, "政策", "低保"),
+        ("政策落实", 8, "落实日期", ""),
+        ("政策落实", 9, "说明", ""),
+        ("政策落实", 9, "政策", "医疗保障"),
+        ("政策落实", 10, "政策", "基本养老"),
+        ("政策落实", 11, "身份证号", "110101199003074477"),
+        ("政策落实", 12, "落实日期", "2024-07-01"),
+        ("满意度回访", 4, "户编号", "H404"),
+        ("满意度回访", 5, "回访日期", "2023-01-01"),
+        ("满意度回访", 6, "回访方式", "上门"),
+        ("满意度回访", 6, "满意度", "很好"),
+        ("满意度回访", 6, "干部是否上门", "没有"),
+        ("满意度回访", 7, "回访编号", "HF1"),
+    ], [p.line() for p in result.problems]
+    messages = {(p.row, p.column): p.message for p in result.problems if p.sheet == "政策落实"}
+    assert messages[(6, "政策")] == ("“教育资助”不是特困人员的应享政策"
+                                     "（特困人员应享：基本生活保障、医疗救助、住房救助、权益维护）")
+    assert messages[(11, "身份证号")] == "该身份证号在“对象”表和已有数据中都找不到"
+    with session_scope(db_url) as s:  # all or nothing
+        assert s.execute(select(m.Person.id)).first() is None
+
+    kept = run(db_url, write_xlsx(tmp_path / "bad2.xlsx", sheets), keep_valid=True)
+    assert kept.outcome == "部分导入" and kept.rejects is not None
+    assert (kept.counts["政策落实"].new, kept.counts["政策落实"].rejected) == (4, 7)
+    assert (kept.counts["满意度回访"].new, kept.counts["满意度回访"].rejected) == (2, 4)

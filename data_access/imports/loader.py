@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 
 from data_access import freshness
 from data_access.db import is_postgres
-from data_access.imports.schema import CADRES, CONTACTS, NEEDS, PAIRINGS, PERSONS, REGIONS
+from data_access.imports.schema import (
+    CADRES,
+    CONTACTS,
+    NEEDS,
+    PAIRINGS,
+    PERSONS,
+    POLICY,
+    REGIONS,
+    RETURN_VISITS,
+)
 from data_access.imports.validation import Checked, Valid, chunks, region_level, region_parent
 from data_access.models import (
     Cadre,
@@ -31,7 +40,9 @@ from data_access.models import (
     NeedEvent,
     Pairing,
     Person,
+    PolicyDelivery,
     Region,
+    Satisfaction,
     Unit,
 )
 from data_access.policy import Policy
@@ -237,8 +248,9 @@ class Loader:
 
     def _resolve_ids(self) -> None:
         """Household and cadre ids for every code the later sheets refer to."""
-        households = {r.refs["household"] for s in (PERSONS, PAIRINGS, CONTACTS, NEEDS) for r in self.valid(s)}
-        cadres = {r.refs["cadre"] for s in (PAIRINGS, CONTACTS) for r in self.valid(s)}
+        households = {r.refs["household"] for s in (PERSONS, PAIRINGS, CONTACTS, NEEDS, RETURN_VISITS)
+                      for r in self.valid(s)}
+        cadres = {r.refs["cadre"] for s in (PAIRINGS, CONTACTS, RETURN_VISITS) for r in self.valid(s)}
         for batch in chunks(list(households)):
             self.household_ids.update(self.session.execute(
                 select(Household.code, Household.id).where(Household.code.in_(batch))).all())
@@ -293,7 +305,7 @@ class Loader:
 
     def pairings(self) -> None:
         rows = self.valid(PAIRINGS)
-        households = {r.refs["household"] for s in (PAIRINGS, CONTACTS, NEEDS) for r in self.valid(s)}
+        households = {r.refs["household"] for s in (PAIRINGS, CONTACTS, NEEDS, RETURN_VISITS) for r in self.valid(s)}
         stored: dict[tuple[str, str, dt.date], dict] = {}
         for batch in chunks(list(households)):
             for pairing, hcode, ccode in self.session.execute(
@@ -451,6 +463,101 @@ class Loader:
                 for code, day, kind, level, note in events
             ])
 
+    def policy_deliveries(self) -> None:
+        rows = self.valid(POLICY)
+        if not rows:
+            return
+        # ID number → (person id, household code, village); the validator made each ID unambiguous.
+        people: dict[str, tuple[int, str, str]] = {}
+        for batch in chunks(list({r.refs["person"] for r in rows})):
+            for pid, number, hcode, village in self.session.execute(
+                select(Person.id, Person.id_number, Household.code, Person.village_code)
+                .join(Household, Household.id == Person.household_id).where(Person.id_number.in_(batch))
+            ):
+                people[number] = (pid, hcode, village)
+        stored: dict[tuple[str, str], dict] = {}
+        for batch in chunks([pid for pid, _, _ in people.values()]):
+            for row, number in self.session.execute(
+                select(PolicyDelivery, Person.id_number).join(Person, Person.id == PolicyDelivery.person_id)
+                .where(PolicyDelivery.person_id.in_(batch))
+            ):
+                stored[(number, row.policy)] = {"id": row.id, "policy": row.policy, "status": row.status,
+                                                "delivered": row.delivered, "delivered_date": row.delivered_date,
+                                                "note": row.note}
+        inserts, updates = [], []
+        for row in rows:
+            number, attrs = row.refs["person"], row.attrs
+            old = stored.get((number, attrs["policy"]))
+            state = self._count(POLICY, old, attrs)
+            if state == "unchanged":
+                continue
+            person = people.get(number)
+            if person:
+                self.touched_villages.add(person[2])
+            if state == "new":
+                # A person of this workbook has no id in a dry run: nothing is written then anyway.
+                inserts.append(dict(attrs, person_id=person[0] if person else None))
+            else:
+                updates.append(dict(attrs, id=old["id"]))
+        self._insert(PolicyDelivery, inserts)
+        self._update(PolicyDelivery, updates)
+
+    def return_visits(self) -> None:
+        rows = self.valid(RETURN_VISITS)
+        if not rows:
+            return
+        by_code: dict[str, dict] = {}
+        by_key: dict[tuple, dict] = {}
+        columns = ("code", "survey_date", "method", "level", "visitor", "cadre_came", "note")
+
+        def stored(where) -> None:
+            for visit, hcode, ccode in self.session.execute(
+                select(Satisfaction, Household.code, Cadre.code)
+                .join(Household, Household.id == Satisfaction.household_id)
+                .outerjoin(Cadre, Cadre.id == Satisfaction.cadre_id)
+                .where(where)
+            ):
+                entry = {"id": visit.id, "household": hcode, "cadre": ccode, **{c: getattr(visit, c) for c in columns}}
+                if visit.code:
+                    by_code[visit.code] = entry
+                else:
+                    by_key[(hcode, visit.survey_date, visit.method)] = entry
+
+        for batch in chunks(list({r.refs["household"] for r in rows})):
+            stored(Household.code.in_(batch))
+        codes = [r.attrs["code"] for r in rows if r.attrs["code"] and r.attrs["code"] not in by_code]
+        for batch in chunks(codes):
+            stored(Satisfaction.code.in_(batch))
+        inserts, updates = [], []
+        for row in rows:
+            household, cadre, attrs = row.refs["household"], row.refs["cadre"], row.attrs
+            old = by_code.get(attrs["code"]) if attrs["code"] else None
+            if old is None and not attrs["code"]:
+                old = by_key.get((household, attrs["survey_date"], attrs["method"]))
+            state = self._count(RETURN_VISITS, old, dict(attrs, household=household, cadre=cadre))
+            if state == "unchanged":
+                continue
+            self.touched_households.add(household)
+            values = dict(attrs, household_id=self.household_ids.get(household), cadre_id=self.cadre_ids.get(cadre),
+                          pairing_id=self._pairing_of(household, cadre, attrs["survey_date"]))
+            if state == "new":
+                inserts.append(dict(values, entered_at=self.now, entry_source=ENTRY_AT_IMPORT, entered_by=self.username))
+            else:
+                updates.append(dict(values, id=old["id"]))
+        self._insert(Satisfaction, inserts)
+        self._update(Satisfaction, updates)
+
+    def _pairing_of(self, household: str, cadre: str, day: dt.date) -> int | None:
+        """The pair's pairing active on `day`, else the latest one started before it."""
+        best: tuple[bool, dt.date, int] | None = None
+        for start, end in self.periods.get((household, cadre), []):
+            pid = self.pairing_ids.get((household, cadre, start))
+            if pid and start <= day:
+                candidate = (end is None or day < end, start, pid)
+                if best is None or candidate > best:
+                    best = candidate
+        return best[2] if best else None
+
     def _pairing_on(self, household: str, day: dt.date) -> int | None:
         """The household's pairing active on `day` (the latest started), for a need's pairing."""
         best: tuple[dt.date, int] | None = None
@@ -477,6 +584,8 @@ class Loader:
         self.pairings()
         self.contacts()
         self.needs()
+        self.policy_deliveries()
+        self.return_visits()
         if self.write:
             self.freshness()
         return dict(self.counts)

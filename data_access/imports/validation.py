@@ -22,10 +22,22 @@ from sqlalchemy.orm import Session
 from data_access import official_regions
 from data_access.imports import parsing as p
 from data_access.imports.reading import RawBook, RawRow, RawSheet
-from data_access.imports.schema import BY_NAME, CADRES, CONTACTS, NEEDS, PAIRINGS, PERSONS, REGIONS
+from data_access.imports.schema import (
+    BY_NAME,
+    CADRES,
+    CONTACTS,
+    NEEDS,
+    PAIRINGS,
+    PERSONS,
+    POLICY,
+    REGIONS,
+    RETURN_VISITS,
+)
 from data_access.models import Cadre, Household, Pairing, Person, Region, Unit
 from data_access.scope import Scope, region_prefix
 from data_access.vocabulary import (
+    CADRE_CAME_ANSWERS,
+    ENTITLED_POLICIES,
     ESCALATION_LEVELS,
     GROUPS,
     LEVEL_CADRE,
@@ -37,13 +49,19 @@ from data_access.vocabulary import (
     PERSON_ACTIVE,
     PERSON_EXITED,
     PERSON_STATUSES,
+    POLICY_ALIASES,
+    POLICY_DELIVERED,
+    POLICY_NOT_APPLICABLE,
+    POLICY_STATUSES,
     RANK_COUNTY,
     RANKS,
+    RETURN_VISIT_METHODS,
+    SATISFACTION_LEVELS,
     VERIFICATION_FLAGS,
 )
 
 # Text columns with a stored width (models.py); longer values are row errors, not database errors.
-MAX_LENGTHS = {"姓名": 50, "监护人": 50, "退出原因": 200, "工作单位": 200, "解除原因": 200, "名称": 100}
+MAX_LENGTHS = {"姓名": 50, "监护人": 50, "退出原因": 200, "工作单位": 200, "解除原因": 200, "名称": 100, "回访人": 60}
 CHUNK = 900  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -200,7 +218,8 @@ class Stored:
         for batch in chunks(region_codes):
             self.regions.update(session.execute(select(Region.code, Region.name).where(Region.code.in_(batch))).all())
 
-        household_codes = keys(PERSONS, "户编号") | keys(PAIRINGS, "户编号") | keys(CONTACTS, "户编号") | keys(NEEDS, "户编号")
+        household_codes = (keys(PERSONS, "户编号") | keys(PAIRINGS, "户编号") | keys(CONTACTS, "户编号")
+                           | keys(NEEDS, "户编号") | keys(RETURN_VISITS, "户编号"))
         self.households: dict[str, tuple[int, str]] = {}
         for batch in chunks(household_codes):
             for hid, code, village in session.execute(
@@ -209,16 +228,19 @@ class Stored:
                 self.households[code] = (hid, village)
 
         self.persons: dict[str, list[tuple[int, str]]] = defaultdict(list)  # ID → (person id, household code)
-        for batch in chunks(keys(PERSONS, "身份证号")):
-            for pid, number, code in session.execute(
-                select(Person.id, Person.id_number, Household.code)
+        self.person_facts: dict[str, list[tuple[str, str]]] = defaultdict(list)  # ID → (group, village)
+        for batch in chunks(keys(PERSONS, "身份证号") | keys(POLICY, "身份证号")):
+            for pid, number, code, group, village in session.execute(
+                select(Person.id, Person.id_number, Household.code, Person.group, Person.village_code)
                 .join(Household, Household.id == Person.household_id)
                 .where(Person.id_number.in_(batch))
             ):
                 self.persons[number].append((pid, code))
+                self.person_facts[number].append((group, village))
 
         self.cadres: set[str] = set()
-        for batch in chunks(keys(CADRES, "干部编号") | keys(PAIRINGS, "干部编号") | keys(CONTACTS, "干部编号")):
+        for batch in chunks(keys(CADRES, "干部编号") | keys(PAIRINGS, "干部编号") | keys(CONTACTS, "干部编号")
+                            | keys(RETURN_VISITS, "干部编号")):
             self.cadres.update(session.scalars(select(Cadre.code).where(Cadre.code.in_(batch))))
 
         self.units: dict[str, str | None] = {}
@@ -273,6 +295,8 @@ class Validator:
         self.sheet_regions: dict[str, str] = {}
         self.new_regions: dict[str, tuple[str, int]] = {}  # code → (name, Excel row of 对象 that named it)
         self.households: dict[str, str] = {}  # household code → village code (valid 对象 rows)
+        self.book_persons: dict[str, str] = {}  # ID number → group (valid 对象 rows)
+        self.rejected_persons: dict[str, int] = {}  # ID number → Excel row of its rejected 对象 row
         self.rejected_households: dict[str, int] = {}
         self.cadres: set[str] = set()
         self.rejected_cadres: dict[str, int] = {}
@@ -455,8 +479,12 @@ class Validator:
                 attrs.update(status=status or PERSON_ACTIVE, exit_date=exit_date, exit_reason=exit_reason)
             if self.keep(check, attrs, household=household):
                 self.households[household] = village
-            elif household and household not in self.households:
-                self.rejected_households.setdefault(household, check.raw.excel_row)
+                self.book_persons[number] = group
+            else:
+                if number:
+                    self.rejected_persons.setdefault(number, check.raw.excel_row)
+                if household and household not in self.households:
+                    self.rejected_households.setdefault(household, check.raw.excel_row)
 
     def cadres_sheet(self) -> None:
         first: dict[str, int] = {}
@@ -608,6 +636,118 @@ class Validator:
                      "due_date": due, "status": status, "closed_date": closed, "closure_note": note}
             self.keep(check, attrs, household=household, due_given=due is not None)
 
+    def policy_deliveries(self) -> None:
+        first: dict[tuple[str, str], int] = {}
+        present = self.present.get(POLICY, frozenset())
+        known = sorted({name for names in ENTITLED_POLICIES.values() for name in names})
+        for check in self.rows(POLICY):
+            parsed = check.get("身份证号", p.parse_id_number, required=True)
+            number = parsed[0] if parsed else None
+            policy = check.get("政策", lambda v: POLICY_ALIASES.get(p.compact(v), p.compact(v)), required=True)
+            status = check.get("落实状态", lambda v: p.parse_choice(v, POLICY_STATUSES, "落实状态"), required=True)
+            day = check.date("落实日期", self.today)
+            note = check.get("说明")
+            group = None
+            if number:
+                group = self._person_group(check, number)
+            if policy:
+                if policy not in known:
+                    check.fail("政策", f"“{policy}”不是规定的政策名称（{'、'.join(known)}）")
+                elif group and policy not in ENTITLED_POLICIES[group]:
+                    check.fail("政策", f"“{policy}”不是{group}的应享政策（{group}应享：{'、'.join(ENTITLED_POLICIES[group])}）")
+            if status == POLICY_DELIVERED:
+                if day is None and not check.has("落实日期"):
+                    check.fail("落实日期", "落实状态为“已落实”时必须填写落实日期")
+            elif status and check.has("落实日期"):
+                check.fail("落实日期", "只有落实状态为“已落实”时才填写落实日期")
+            if status == POLICY_NOT_APPLICABLE and note is None:
+                check.fail("说明", "落实状态为“不适用”时必须在说明中写明原因（如已享受同类政策）")
+            if number and policy:
+                if (number, policy) in first:
+                    check.fail("政策", f"与本表第 {first[(number, policy)]} 行是同一人的同一项政策")
+                first.setdefault((number, policy), check.raw.excel_row)
+            attrs = {"policy": policy, "status": status, "delivered": status == POLICY_DELIVERED,
+                     "delivered_date": day if status == POLICY_DELIVERED else None}
+            if "说明" in present:
+                attrs["note"] = note
+            self.keep(check, attrs, person=number)
+
+    def _person_group(self, check: RowCheck, number: str) -> str | None:
+        """The person's group, from a valid 对象 row or the stored person; a row error otherwise."""
+        if number in self.book_persons:
+            return self.book_persons[number]
+        stored = self.stored.person_facts.get(number, [])
+        if len(stored) == 1:
+            group, village = stored[0]
+            if not self.scope.contains(village):
+                check.fail("身份证号", "该对象属于您管理范围以外的地区")
+                return None
+            return group
+        if len(stored) > 1:
+            check.fail("身份证号", f"已有数据中该身份证号有 {len(stored)} 条记录（身份重复），无法确定是哪一人，请先在“数据核查”中处理")
+        elif number in self.rejected_persons:
+            check.fail("身份证号", f"该身份证号的对象行有错误（对象表第 {self.rejected_persons[number]} 行），本行随之不能导入")
+        else:
+            check.fail("身份证号", "该身份证号在“对象”表和已有数据中都找不到")
+        return None
+
+    def _periods(self, household: str, cadre: str) -> list[tuple[dt.date, dt.date | None]]:
+        """The pair's pairing periods as they will be after this import."""
+        book = [(s, e) for s, e, _ in self.pairings.get((household, cadre), [])]
+        replaced = {s for s, _ in book}
+        return book + [(s, e) for s, e in self.stored.pairings.get((household, cadre), []) if s not in replaced]
+
+    def _cadre_on(self, household: str, day: dt.date) -> str | None:
+        """The cadre of the household's pairing active on `day` (the latest started)."""
+        cadres = {c for h, c in self.pairings if h == household} | {c for h, c in self.stored.pairings if h == household}
+        best: tuple[dt.date, str] | None = None
+        for cadre in cadres:
+            for start, end in self._periods(household, cadre):
+                if start <= day and (end is None or day < end) and (best is None or start > best[0]):
+                    best = (start, cadre)
+        return best[1] if best else None
+
+    def return_visits(self) -> None:
+        first_code: dict[str, int] = {}
+        first_key: dict[tuple, int] = {}
+        present = self.present.get(RETURN_VISITS, frozenset())
+        for check in self.rows(RETURN_VISITS):
+            code = check.get("回访编号", lambda v: p.parse_key(v, "回访编号"))
+            household = check.get("户编号", lambda v: p.parse_key(v, "户编号"), required=True)
+            cadre = check.get("干部编号", lambda v: p.parse_key(v, "干部编号"))
+            day = check.date("回访日期", self.today, required=True)
+            method = check.get("回访方式", lambda v: p.parse_choice(v, RETURN_VISIT_METHODS, "回访方式"), required=True)
+            visitor = check.get("回访人")
+            level = check.get("满意度", lambda v: p.parse_choice(v, SATISFACTION_LEVELS, "满意度"), required=True)
+            came = check.get("干部是否上门", lambda v: p.parse_choice(v, CADRE_CAME_ANSWERS, "干部是否上门"))
+            note = check.get("说明")
+            self.household_ref(check, household)
+            if cadre:
+                self.cadre_ref(check, cadre)
+            if code:
+                if code in first_code:
+                    check.fail("回访编号", f"与本表第 {first_code[code]} 行的回访编号重复")
+                first_code.setdefault(code, check.raw.excel_row)
+            elif household and day and method:
+                key = (household, day, method)
+                if key in first_key:
+                    check.fail("回访方式", f"与本表第 {first_key[key]} 行是同一次回访（户编号、回访日期、回访方式都相同）；"
+                                       "如确是两次回访，请填写不同的回访编号")
+                first_key.setdefault(key, check.raw.excel_row)
+            if check.ok and household and day:
+                if cadre is None:
+                    cadre = self._cadre_on(household, day)
+                    if cadre is None:
+                        check.fail("回访日期", f"户编号 {household} 在 {day:%Y-%m-%d} 没有有效的结对，无法确定回访的是哪位干部："
+                                            "请填写干部编号", value=day)
+                elif not any(start <= day for start, _ in self._periods(household, cadre)):
+                    check.fail("干部编号", f"干部编号 {cadre} 与户编号 {household} 在回访日期 {day:%Y-%m-%d} 之前没有结对关系")
+            attrs = {"code": code, "survey_date": day, "method": method, "level": level}
+            for column, key, value in (("回访人", "visitor", visitor), ("干部是否上门", "cadre_came", came), ("说明", "note", note)):
+                if column in present:
+                    attrs[key] = value
+            self.keep(check, attrs, household=household, cadre=cadre)
+
     def run(self) -> Checked:
         self.regions()
         self.persons()
@@ -615,6 +755,8 @@ class Validator:
         self.pairings_sheet()
         self.contacts()
         self.needs()
+        self.policy_deliveries()
+        self.return_visits()
         new_regions = {code: name for code, (name, _) in self.new_regions.items()}
         return Checked(self.book, self.valid, self.rejected, self.problems, new_regions, self.present)
 
