@@ -98,21 +98,23 @@ def shares_over_time(frame: pd.DataFrame, title: str) -> go.Figure:
     return _layout(fig, title)
 
 
+# 已落实 / 未落实 / 不适用 / 未报送: green, red, grey, amber (未报送 apart from 未落实).
+POLICY_STATE_COLOURS = {"已落实": "#5a8f29", "未落实": "#c0392b", "不适用": "#a6a6a6", "未报送": "#e6a23c"}
+
+
 def policy_delivery(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Delivery rate per entitled policy, grouped under its group on the axis, in the group's colour."""
+    """Per entitled policy (under its group on the axis) the persons 已落实 / 未落实 / 不适用 / 未报送,
+    stacked; hover gives the count and the rate."""
     fig = go.Figure()
-    for group in GROUPS:
-        rows = frame[frame["类别"] == group]
-        if rows.empty:
-            continue
+    x = [frame["类别"], frame["应享政策"]]
+    for state, colour in POLICY_STATE_COLOURS.items():
         fig.add_bar(
-            x=[rows["类别"], rows["应享政策"]], y=rows["落实率"].fillna(0) * 100, name=group,
-            marker_color=GROUP_COLOURS[group], text=_pct_text(rows["落实率"]), textposition="outside",
-            textfont={"size": 12}, customdata=rows[["已落实人数", "在册人数"]],
-            hovertemplate=f"{group}<br>%{{x}}：%{{customdata[0]}} / %{{customdata[1]}} 人<extra></extra>",
+            x=x, y=frame[state], name=state, marker_color=colour,
+            customdata=frame[["在册人数"]],
+            hovertemplate=f"%{{x}}<br>{state}：%{{y}} / %{{customdata[0]}} 人<extra></extra>",
         )
-    fig.update_layout(barmode="relative", bargap=0.25)
-    fig.update_yaxes(title_text="落实率（%）", range=[0, 115])
+    fig.update_layout(barmode="stack", bargap=0.25)
+    fig.update_yaxes(title_text="人数")
     return _layout(fig, title, height=440)
 
 

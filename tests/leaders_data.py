@@ -78,6 +78,7 @@ def build(url: str) -> dict[str, int]:
             PolicyDelivery(person_id=ids["p1"], policy="基本生活保障", delivered=True,
                            delivered_date=dt.date(2024, 1, 1)),
             PolicyDelivery(person_id=ids["p1"], policy="医疗救助", delivered=False),
+            PolicyDelivery(person_id=ids["p1"], policy="住房救助", status="不适用", delivered=False, note="已享受同类政策"),
             PolicyDelivery(person_id=ids["p3"], policy="基本生活保障", delivered=True,
                            delivered_date=dt.date(2024, 7, 1)),
         ])

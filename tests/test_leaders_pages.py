@@ -93,10 +93,18 @@ def test_coverage_shared_link_and_village_level(county):
 def test_policy_delivery_page(county):
     at = open_at("pages/policy_delivery.py")
     summary = at.dataframe[0].value.set_index(["类别", "应享政策"])
-    assert summary.loc[("特困人员", "基本生活保障"), "已落实人数"] == 1
-    assert len(at.dataframe[1].value) == 17
+    assert summary.loc[("特困人员", "基本生活保障"), "已落实"] == 1
+    assert summary.loc[("特困人员", "住房救助"), "不适用"] == 1
+    townships = at.dataframe[1].value.set_index("乡镇")
+    assert townships.loc["汉源镇", ["应享人项", "已落实", "未落实", "不适用", "未报送"]].tolist() == [8, 1, 1, 1, 5]
+    assert townships.loc["长道镇", ["应享人项", "已落实", "未落实", "不适用", "未报送"]].tolist() == [10, 0, 1, 0, 9]
+    assert len(at.dataframe[2].value) == 16
     at.selectbox(key="pd_group").select("孤儿").run()
-    assert list(at.dataframe[1].value["姓名"]) == ["刘小红"] * 3
+    assert list(at.dataframe[2].value["姓名"]) == ["刘小红"] * 3
+    assert sorted(at.dataframe[2].value["状态"]) == ["未报送", "未报送", "未落实"]
+    at.selectbox(key="pd_group").select("全部").run()
+    at.selectbox(key="pd_state").select("未落实").run()
+    assert sorted(at.dataframe[2].value["未落实政策"]) == ["医疗救助", "基本生活保障"]
     assert "621225195001011234" not in texts(at)
 
 

@@ -1,5 +1,5 @@
-"""Entitled policies delivered per group and the masked list of persons missing one
-(tests/leaders_data.py), with direct SQL, on SQLite and PostgreSQL."""
+"""Entitled policies per group, per township, 已落实 / 未落实 / 不适用 / 未报送 as of the day, and the
+masked list of persons missing one (tests/leaders_data.py, counted by hand), on SQLite and PostgreSQL."""
 
 import json
 
@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from data_access import policy_delivery
 from data_access.db import session_scope
 from data_access.models import AuditEntry
+from data_access.permissions import Actor
 from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import ENTITLED_POLICIES, GROUPS
 from tests import builders as b
@@ -23,10 +24,27 @@ def test_summary(db_url):
         ), {"d": L.D}).scalar_one()
     assert len(frame) == sum(len(ENTITLED_POLICIES[g]) for g in GROUPS)
     rows = frame.set_index(["类别", "应享政策"])
-    assert tuple(rows.loc[("特困人员", "基本生活保障")]) == (2, 1, 1, 0.5)
-    assert tuple(rows.loc[("特困人员", "医疗救助")]) == (2, 0, 2, 0.0)  # recorded but not delivered
-    assert tuple(rows.loc[("孤儿", "基本生活保障")]) == (1, 0, 1, 0.0)  # delivered only after D
-    assert frame["已落实人数"].sum() == delivered_sql == 1
+    # 在册人数, 已落实, 未落实, 不适用, 未报送, 落实率 (特困: 李秀英 and 孙老汉; 周某 exited before D)
+    assert tuple(rows.loc[("特困人员", "基本生活保障")]) == (2, 1, 0, 0, 1, 0.5)
+    assert tuple(rows.loc[("特困人员", "医疗救助")]) == (2, 0, 1, 0, 1, 0.0)  # reported 未落实
+    assert tuple(rows.loc[("特困人员", "住房救助")]) == (2, 0, 0, 1, 1, 0.0)  # 不适用 leaves 1 to deliver
+    assert tuple(rows.loc[("孤儿", "基本生活保障")]) == (1, 0, 1, 0, 0, 0.0)  # delivered only after D
+    assert frame["已落实"].sum() == delivered_sql == 1
+    assert (frame["未落实"].sum(), frame["不适用"].sum(), frame["未报送"].sum()) == (2, 1, 14)
+
+
+def test_by_township(db_url):
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        frame = policy_delivery.by_township(s, EVERYWHERE, L.D)
+        inside_b = policy_delivery.by_township(s, Scope.for_region(b.TOWNSHIP_B), L.D)
+    # 汉源镇: 李秀英 (特困, 4 policies: 1 已落实, 1 未落实, 1 不适用, 1 未报送) and 陈大山 (残疾, 4 未报送);
+    # 长道镇: 刘小红 (孤儿, 3: 1 delivered after D = 未落实), 刘小军 (3), 孙老汉 (特困, 4): none reported.
+    assert [tuple(r) for r in frame.itertuples(index=False)] == [
+        (b.TOWNSHIP_B, "长道镇", 10, 0, 1, 0, 9, 0.0),
+        (b.TOWNSHIP_A, "汉源镇", 8, 1, 1, 1, 5, 1 / 7),
+    ]
+    assert list(inside_b["乡镇"]) == ["长道镇"]
 
 
 def test_missing_list_masked_and_filtered(db_url):
@@ -37,14 +55,17 @@ def test_missing_list_masked_and_filtered(db_url):
         poor = policy_delivery.missing_persons(s, EVERYWHERE, L.D, group="特困人员", policy="基本生活保障")
         township_b = policy_delivery.count_missing(s, Scope.for_region(b.TOWNSHIP_B), L.D)
         second_page = policy_delivery.missing_persons(s, EVERYWHERE, L.D, offset=10, limit=10)
-    # 5 persons in the register: 4 + 4 + 3 + 3 + 4 entitlements, minus 李秀英's one delivered policy.
-    assert total == len(everyone) == 17
+        not_reported = policy_delivery.count_missing(s, EVERYWHERE, L.D, state="未报送")
+    # 5 persons in the register: 4 + 4 + 3 + 3 + 4 entitlements, minus 李秀英's delivered and 不适用 ones.
+    assert total == len(everyone) == 16
+    assert not_reported == 14
     assert list(poor["姓名"]) == ["孙老汉"]
     assert township_b == 3 + 3 + 4
-    assert len(second_page) == 7
+    assert len(second_page) == 6
     assert "621225195001011234" not in everyone.to_csv()
     assert set(everyone.loc[everyone["姓名"] == "李秀英", "身份证号"]) == {"6212************34"}
-    assert "基本生活保障" not in set(everyone.loc[everyone["姓名"] == "李秀英", "未落实政策"])
+    li = everyone[everyone["姓名"] == "李秀英"].set_index("未落实政策")["状态"].to_dict()
+    assert li == {"医疗救助": "未落实", "权益维护": "未报送"}
 
 
 def test_missing_in_summary_is_count_missing(db_url):
@@ -65,7 +86,8 @@ def test_missing_in_summary_is_count_missing(db_url):
 def test_export_is_audited(db_url):
     L.build(db_url)
     with session_scope(db_url) as s:
-        frame = policy_delivery.export_missing(s, EVERYWHERE, L.D, "leader1", b.COUNTY, group="孤儿")
+        frame = policy_delivery.export_missing(s, EVERYWHERE, L.D, b.COUNTY, group="孤儿",
+                                               actor=Actor("leader1", "leader", EVERYWHERE))
     with session_scope(db_url) as s:
         entry = s.execute(select(AuditEntry)).scalar_one()
     assert len(frame) == 3
