@@ -30,6 +30,7 @@ PAGES: tuple[PageSpec, ...] = (
     # -- leaders' pages (覆盖、政策落实、趋势、排名、月通报)
     PageSpec("pages/coverage.py", "覆盖情况", ":material/groups:", "领导查看", READERS),
     PageSpec("pages/policy_delivery.py", "政策落实", ":material/fact_check:", "领导查看", READERS),
+    PageSpec("pages/satisfaction.py", "满意度回访", ":material/sentiment_satisfied:", "领导查看", READERS),
     PageSpec("pages/trends.py", "趋势分析", ":material/trending_up:", "领导查看", READERS),
     PageSpec("pages/rankings.py", "单位排名", ":material/leaderboard:", "领导查看", READERS),
     PageSpec("pages/bulletin.py", "月通报", ":material/campaign:", "领导查看", ("admin", "leader")),

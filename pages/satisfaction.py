@@ -1,0 +1,58 @@
+"""满意度回访 (让群众说了算): what families say about their cadre in a quarter — 满意率 per township and
+per unit, the 不满意 answers with the cadre and the household (names masked), and for inspectors
+the 回访不符 list (the family says the cadre did not come while a home visit is recorded)."""
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.cache import query
+from dashboard.context import get_context
+from data_access import satisfaction
+
+RATE = st.column_config.NumberColumn("满意率", format="%.1f%%", help="（满意 + 基本满意）÷ 回访次数")
+
+ctx = get_context()
+ui.header("满意度回访", ctx, "让群众说了算：回访中结对户对干部的评价，按回访日期所在季度统计。")
+
+quarters = satisfaction.quarters_up_to(ctx.as_of)
+labels = [satisfaction.quarter_label(start) for start, _ in quarters]
+chosen = st.selectbox("季度", labels, key="sat_quarter")
+start, end = quarters[labels.index(chosen)]
+end = min(end, ctx.as_of)
+
+overall = query(satisfaction.rate, ctx.scope, start, end, ctx.policy)
+if overall.checks == 0:
+    ui.empty(f"{ctx.region_name}在{chosen}（{start:%m月%d日}至{end:%m月%d日}）没有回访记录。")
+    st.stop()
+
+cols = st.columns(4)
+ui.metric(cols[0], "回访次数", ui.fmt_int(overall.checks))
+ui.metric(cols[1], "满意率", ui.fmt_pct(overall.rate), help="（满意 + 基本满意）÷ 回访次数")
+ui.metric(cols[2], "不满意", ui.fmt_int(overall.dissatisfied))
+ui.metric(cols[3], "回访不符", ui.fmt_int(overall.mismatched),
+          help=f"家属说干部没有上门，而回访日期前 {ctx.policy.return_visit_window_days} 天内记有实地走访")
+
+tab_town, tab_unit = st.tabs(["分乡镇", "分单位"])
+with tab_town:
+    frame = query(satisfaction.by_township, ctx.scope, start, end, ctx.policy)
+    ui.table(frame.assign(满意率=frame["满意率"] * 100), column_config={"满意率": RATE})
+with tab_unit:
+    frame = query(satisfaction.by_unit, ctx.scope, start, end, ctx.policy)
+    ui.table(frame.assign(满意率=frame["满意率"] * 100), column_config={"满意率": RATE})
+
+st.subheader("不满意名单")
+st.caption("评价为不满意的回访，对象姓名已脱敏；请结对干部及其单位逐户回应。")
+unhappy = query(satisfaction.dissatisfied, ctx.scope, start, end)
+if unhappy.empty:
+    ui.empty("本季度没有评价为不满意的回访。")
+else:
+    ui.table(unhappy)
+
+st.subheader("回访不符")
+st.caption(f"家属说干部没有上门（干部是否上门 = 否），而回访日期前 {ctx.policy.return_visit_window_days} 天内记有该干部的实地走访："
+           "请督查组核实走访记录的真实性。")
+mismatched = query(satisfaction.mismatches, ctx.scope, start, end, ctx.policy)
+if mismatched.empty:
+    ui.empty("本季度没有回访不符的记录。")
+else:
+    ui.table(mismatched)

@@ -1,0 +1,62 @@
+"""满意度回访 figures on the hand-built county (tests/records_data.py): per township and unit for a
+quarter, the 不满意 list (masked) and 回访不符, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from data_access import satisfaction
+from data_access.db import session_scope
+from data_access.policy import Policy
+from data_access.scope import EVERYWHERE, Scope
+from tests import builders as b
+from tests import records_data as R
+
+START, END = R.Q2
+
+
+def test_quarter_helpers():
+    assert satisfaction.quarter_of(dt.date(2024, 6, 30)) == (dt.date(2024, 4, 1), dt.date(2024, 6, 30))
+    assert satisfaction.quarter_of(dt.date(2024, 11, 2)) == (dt.date(2024, 10, 1), dt.date(2024, 12, 31))
+    assert satisfaction.quarter_label(dt.date(2024, 10, 1)) == "2024年第4季度"
+    assert [q[0] for q in satisfaction.quarters_up_to(dt.date(2024, 2, 1), 3)] == [
+        dt.date(2024, 1, 1), dt.date(2023, 10, 1), dt.date(2023, 7, 1)]
+
+
+def test_figures_per_township_unit_and_quarter(db_url):
+    R.build(db_url)
+    with session_scope(db_url) as s:
+        townships = satisfaction.by_township(s, EVERYWHERE, START, END, Policy())
+        units = satisfaction.by_unit(s, EVERYWHERE, START, END, Policy())
+        quarter = satisfaction.rate(s, EVERYWHERE, START, END, Policy())
+        inside_a = satisfaction.rate(s, Scope.for_region(b.TOWNSHIP_A), START, END, Policy())
+        narrow = satisfaction.rate(s, EVERYWHERE, START, END, Policy(return_visit_window_days=20))
+    assert [tuple(r) for r in townships.itertuples(index=False)] == [
+        ("汉源镇", 2, 1, 0, 1, 0.5, 2, 1),
+        ("长道镇", 3, 1, 1, 1, 2 / 3, 1, 0),
+    ]
+    assert [tuple(r) for r in units.itertuples(index=False)] == [
+        ("县教育局", 2, 0, 1, 1, 0.5, 1, 0),
+        ("县民政局", 3, 2, 0, 1, 2 / 3, 2, 1),
+    ]
+    assert (quarter.checks, quarter.satisfied, quarter.dissatisfied, quarter.came_no, quarter.mismatched) == (5, 3, 2, 3, 1)
+    assert quarter.rate == 0.6
+    assert (inside_a.checks, inside_a.rate) == (2, 0.5)
+    assert narrow.mismatched == 0  # the visit of 05-10 is 22 days before HF1's 06-01
+
+
+def test_dissatisfied_and_mismatch_lists(db_url):
+    R.build(db_url)
+    with session_scope(db_url) as s:
+        unhappy = satisfaction.dissatisfied(s, EVERYWHERE, START, END)
+        mismatched = satisfaction.mismatches(s, EVERYWHERE, START, END, Policy())
+        outside = satisfaction.mismatches(s, Scope.for_region(b.TOWNSHIP_B), START, END, Policy())
+    assert list(unhappy["回访日期"]) == [dt.date(2024, 6, 20), dt.date(2024, 5, 15)]
+    assert list(unhappy["对象"]) == ["刘*红", "陈*山"]  # masked
+    assert list(unhappy["干部"]) == ["赵刚", "王强"]
+    assert "刘小红" not in unhappy.to_csv() and "陈大山" not in unhappy.to_csv()
+    assert len(mismatched) == 1
+    row = mismatched.iloc[0]
+    assert (row["户编号"], row["对象"], row["干部"], row["工作单位"], row["记录的最近走访"], row["窗口内走访次数"]) == (
+        mismatched.iloc[0]["户编号"], "李*英", "张明", "县民政局", dt.date(2024, 5, 10), 1)
+    assert outside.empty
