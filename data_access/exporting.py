@@ -3,8 +3,10 @@
 - CSV is UTF-8 with a BOM so Excel opens it in Chinese;
 - text cells beginning with = + - @ (or a tab/CR) are neutralised with a leading apostrophe, so an
   export can never run a formula;
-- every file states who exported what and when (a sheet 导出说明 in a workbook, closing lines in a
-  CSV), and the caller records the export in the audit log in the same transaction.
+- a workbook states who exported what and when (its 导出说明 sheet); a CSV is plain data, the
+  header and the rows only, so pandas, Excel filters and other programs read it as it is (who
+  exported it is in the audit log, which the caller writes in the same transaction; the file name
+  carries the date).
 """
 
 from __future__ import annotations
@@ -52,12 +54,12 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def to_csv_bytes(frame: pd.DataFrame, stamp: ExportStamp) -> bytes:
+def to_csv_bytes(frame: pd.DataFrame, stamp: ExportStamp | None = None) -> bytes:
+    """The header and the data rows, nothing after them. `stamp` is accepted for the callers that
+    write either format and is not written: a CSV carries no stamp lines."""
+    del stamp
     buffer = io.StringIO()
     _safe(frame).to_csv(buffer, index=False)
-    buffer.write("\n")
-    for key, value in stamp.lines():
-        buffer.write(f"{key},{neutralise(value)}\n")
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -10,12 +10,20 @@ from data_access.exporting import ExportStamp, to_csv_bytes, to_xlsx_bytes
 STAMP = ExportStamp("inspector", "滞后干部名单", "西和县", dt.datetime(2026, 11, 23, 9, 30))
 
 
-def test_csv_has_bom_neutralised_formulas_and_a_stamp():
+def test_csv_has_bom_neutralised_formulas_and_nothing_after_the_rows():
     data = to_csv_bytes(pd.DataFrame({"姓名": ["=HYPERLINK(1)", "张三"], "次数": [-1, 2]}), STAMP)
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
-    assert "导出人,inspector" in text and "2026-11-23 09:30:00" in text
+    assert "导出人" not in text and "inspector" not in text
+    assert text.splitlines() == ["姓名,次数", "'=HYPERLINK(1),-1", "张三,2"]
+
+
+def test_csv_reads_back_with_pandas_into_exactly_the_rows():
+    frame = pd.DataFrame({"身份证号": ["6212************34", "6212************61"], "姓名": ["李*英", "刘*红"],
+                          "联系次数": [3, 0], "最近联系": ["2024-06-10", ""], "备注": ["含,逗号", "换\n行"]})
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(frame, STAMP)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back.to_dict("records") == frame.astype(str).to_dict("records")
 
 
 def test_xlsx_has_data_and_stamp_sheets_and_no_formula():
