@@ -284,8 +284,7 @@ def logout() -> None:
 
 def refuse_page(user: CurrentUser, title: str, script: str) -> None:
     """A page the user's role may not open, reached by its address: say so and audit it."""
-    write(audit.record, user.username, "scope_refused", user.region_code or None, title,
-          {"page": script, "role": user.role})
+    write(audit.record, user.username, "scope_refused", user.region_code or None, title, {"role": user.role})
     st.error(f"您的账号（{user.role_label}）无权打开“{title}”页面。如工作需要，请联系系统管理员。",
              icon=":material/block:")
 

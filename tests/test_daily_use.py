@@ -3,11 +3,12 @@ a click that changes data cannot happen twice by accident, and the page then sho
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
 
-from data_access import supervision
+from data_access import audit, supervision
 from data_access.db import session_scope
 from data_access.models import AuditEntry, SupervisionAction, TypicalCase
 from data_access.permissions import Actor, PermissionDenied
@@ -131,3 +132,58 @@ def test_cadre_progress_chart_has_one_labelled_point_per_quarter_end(town_db):  
     expected = [f"{d.month}月{d.day}日" for d in ends] + [f"{TODAY.month}月{TODAY.day}日"]
     assert [list(trace["x"]) for trace in spec["data"]] == [expected] * len(spec["data"])
     assert spec["layout"]["xaxis"]["type"] == "category"
+
+
+# The details the app writes (and wrote before this issue: a script path, record/value), one of each action.
+AUDIT_DETAILS = [
+    ("login", {"method": "password"}),
+    ("login_failed", {"reason": "wrong_password", "failed_attempts": 5, "locked_minutes": 15}),
+    ("session_expired", {"reason": "idle"}),
+    ("logout", None),
+    ("scope_refused", {"page": "pages/cadre.py", "role": "publicity"}),
+    ("scope_refused", {"record": "干部", "value": "1", "role": "inspector"}),
+    ("scope_refused", {"region": "621299", "role": "leader"}),
+    ("reveal", {"fields": ["姓名", "身份证号", "电话"], "why": "核实身份"}),
+    ("export", {"rows": 12, "as_of": "2024-06-30", "format": "xlsx",
+                "filter": {"unit_id": None, "rank": "科级", "group": None, "status": None, "min_days_silent": None,
+                           "reminded_only": False, "text": ""}}),
+    ("export", {"截至": "2024-06-15", "行数": {"逾期诉求": 3, "认门逾期": 1}}),
+    ("export", {"rows": 4, "as_of": "2024-06-30", "group": "孤儿", "policy": None}),
+    ("export", {"cases": [3, 5], "format": "zip"}),
+    ("export", {"rows": 2, "check": "duplicates"}),
+    ("import", {"outcome": "成功", "sha256": "ab" * 32, "counts": {"关爱对象": {"new": 3, "updated": 0, "unchanged": 1,
+                                                                          "rejected": 0}, "problems": 0}}),
+    ("reminder", {"kind": "提醒", "actions": 2, "cadres": 1, "issued": "2024-06-30", "deadline": "2024-07-10",
+                  "as_of": "2024-06-30"}),
+    ("reminder_withdrawn", {"kind": "提醒", "actions": 2, "cadres": 1, "households": ["H001", "H002"]}),
+    ("need_change", {"事项": "办结", "日期": "2024-06-15", "责任层级": "单位", "说明": None}),
+    ("case_status", {"from": None, "to": "候选", "pairing_id": 7}),
+    ("case_status", {"from": "入围", "to": "已同意", "consent_by": "王某", "consent_relation": "监护人"}),
+    ("case_edit", {"fields": ["标题", "正文"]}),
+    ("policy_setting", {"setting": "失联天数", "old": 90, "new": 60}),
+    ("user_admin", {"op": "add", "role": "leader", "region": "621225", "password": True}),
+    ("user_admin", {"op": "demo", "accounts": 6}),
+    ("demo_build", {"scale": "county", "seed": 7, "as_of": "2024-06-30", "households": 4225,
+                    "counts": {"regions": 30, "persons": 4583, "supervision_actions": 900}}),
+]
+
+
+def test_audit_details_read_as_chinese_sentences(sqlite_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    with session_scope(sqlite_url) as s:
+        for action, detail in AUDIT_DETAILS:
+            audit.record(s, "admin", action, None, "对象", detail)
+    at = open_page("pages/audit_log.py")
+    frame = at.dataframe[0].value
+    assert len(frame) == len(AUDIT_DETAILS)
+    for line in frame["详情"]:
+        for raw in ("None", "{", "[", "pages/", "record", "value", "True", "False", "_"):
+            assert raw not in line, line
+        assert not re.search(r"[a-z]{3,}", line.replace("Excel", "")), line
+    shown = "\n".join(frame["详情"])
+    assert "链接中的干部 1 不在账号（督查组）的查看范围内，已拒绝" in shown
+    assert "账号（宣传干部）无权打开该页面，已拒绝" in shown
+    assert "“失联天数”由 90 改为 60" in shown
+    assert "撤回提醒 2 条（1 名干部）；涉及户：H001、H002" in shown
+    assert "逾期诉求 3，认门逾期 1" in shown and "新增 3，更新 0，未变 1" in shown
+    assert "创建演示账号；账号数：6" in shown
