@@ -48,13 +48,25 @@ def empty(message: str) -> None:
     st.info(message, icon=":material/info:")
 
 
-def blank_gaps(frame: pd.DataFrame) -> pd.DataFrame:
-    """Empty cells instead of the grid's grey "None" (only columns with gaps change type)."""
-    return frame.astype({c: object for c in frame.columns if frame[c].isna().any()}).fillna("")
+def blank_gaps(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Empty cells instead of the grid's grey "None" (only columns with gaps change type; whole
+    numbers stay whole: 12, not 12.0). Columns in `keep` (formatted by a column_config) stay as they are."""
+    gaps = [c for c in frame.columns if c not in keep and frame[c].isna().any()]
+    if not gaps:
+        return frame
+    frame = frame.copy()
+    for column in gaps:
+        values = frame[column]
+        whole = pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all()
+        frame[column] = [("" if pd.isna(v) else int(v) if whole else v) for v in values]
+    return frame
 
 
-def table(frame: pd.DataFrame, **kwargs) -> None:
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+def table(frame: pd.DataFrame | list[dict], **kwargs) -> None:
+    """A read-only table, full width, no index, empty cells for missing values."""
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    keep = tuple(kwargs.get("column_config") or ())
+    st.dataframe(blank_gaps(frame, keep), hide_index=True, width="stretch", **kwargs)
 
 
 PAGE_ERROR_MESSAGE = "页面暂时无法显示，已记录错误信息。请稍后刷新重试；如持续出现，请联系系统管理员。"

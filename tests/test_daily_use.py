@@ -187,3 +187,18 @@ def test_audit_details_read_as_chinese_sentences(sqlite_url, monkeypatch):
     assert "撤回提醒 2 条（1 名干部）；涉及户：H001、H002" in shown
     assert "逾期诉求 3，认门逾期 1" in shown and "新增 3，更新 0，未变 1" in shown
     assert "创建演示账号；账号数：6" in shown
+
+
+def test_unpaired_persons_show_empty_cells_not_none(county):  # noqa: F811
+    at = open_at("pages/coverage.py")
+    for df in at.dataframe:
+        assert not df.value.isna().any().any() and "None" not in df.value.astype(str).to_csv()
+
+
+def test_a_contact_without_gift_shows_an_empty_cell(town_db):  # noqa: F811
+    _, ids = town_db
+    at = open_page("pages/cadre.py", user=INSPECTOR)
+    at.query_params["cadre"] = str(ids["zhang"])
+    at.run()
+    contacts = next(df.value for df in at.dataframe if "慰问金额（元）" in df.value.columns)
+    assert set(contacts["慰问金额（元）"]) == {""}  # no gift recorded: an empty cell
