@@ -82,6 +82,19 @@ def test_same_seed_same_data(db_url):
     assert fingerprint(db_url) != first
 
 
+def policy_states(url: str, day: dt.date) -> dict[str, int]:
+    """已落实 / 未落实 / 不适用 / 未报送 over the entitled policies of persons in the register on `day`."""
+    register = "(p.status = '在册' OR p.exit_date IS NULL OR p.exit_date > :d)"
+    groups = dict(rows(url, f"SELECT group_name, count(*) FROM persons p WHERE {register} GROUP BY group_name", d=day))
+    entitled = sum(len(ENTITLED_POLICIES[g]) * n for g, n in groups.items())
+    joined = f"FROM policy_deliveries d JOIN persons p ON p.id = d.person_id WHERE {register}"
+    reported = scalar(url, f"SELECT count(*) {joined}", d=day)
+    done = scalar(url, f"SELECT count(*) {joined} AND d.status = '已落实' AND "
+                       "(d.delivered_date IS NULL OR d.delivered_date <= :d)", d=day)
+    na = scalar(url, f"SELECT count(*) {joined} AND d.status = '不适用'", d=day)
+    return {"已落实": done, "未落实": reported - done - na, "不适用": na, "未报送": entitled - reported}
+
+
 def test_stats_command_agrees_with_sql(db_url):
     built = cli(db_url, "demo", "--seed", "7", "--as-of", AS_OF.isoformat())
     assert built.returncode == 0, built.stderr
@@ -103,6 +116,13 @@ def test_stats_command_agrees_with_sql(db_url):
             ),
             "needs": scalar(db_url, "SELECT count(*) FROM needs WHERE raised_date <= :d", d=until),
             "by_group": dict(rows(db_url, "SELECT group_name, count(*) FROM persons GROUP BY group_name")),
+            "policy": policy_states(db_url, as_of or AS_OF),  # nothing in the demo is dated after AS_OF
+            "return_visits": {
+                **{level: scalar(db_url, "SELECT count(*) FROM satisfaction WHERE level = :l AND survey_date <= :d",
+                                 l=level, d=until) for level in ("满意", "基本满意", "不满意")},
+                "干部未上门": scalar(db_url, "SELECT count(*) FROM satisfaction WHERE cadre_came = '否' "
+                                        "AND survey_date <= :d", d=until),
+            },
         }
         assert reported == expected
     assert reported["persons"] == 4583 and reported["households"] == 4225 and reported["cadres"] == 4225
