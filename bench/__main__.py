@@ -15,7 +15,7 @@ import unicodedata
 
 from bench.queries import QUERIES
 from data_access import db
-from data_access.config import PROJECT_ROOT
+from data_access.config import PROJECT_ROOT, current_date
 from data_access.demo.build import build_demo, last_build
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import COUNTIES, XIHE_CODE
@@ -47,7 +47,7 @@ def ensure_demo(url: str, seed: int, rebuild: bool) -> dt.date:
         print(f"沿用已有的省级演示数据（种子 {seed}，截至 {build['as_of']}）", flush=True)
         return dt.date.fromisoformat(build["as_of"])
     print("正在生成省级演示数据……", flush=True)
-    summary = build_demo(DemoConfig("province", seed, dt.date.today()), url, replace=True)
+    summary = build_demo(DemoConfig("province", seed, current_date()), url, replace=True)
     print(f"生成完成：联系记录 {summary.counts['contacts']:,} 条，用时 {summary.seconds:.0f} 秒", flush=True)
     return summary.config.as_of
 

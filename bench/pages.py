@@ -1,9 +1,10 @@
 """Page render times: every page of the app, rendered headless (AppTest) on a database, once with
 empty caches (what the first user after a data change waits for) and once warm.
 
-    .venv/bin/python -m bench.pages [--db URL] [--region CODE]
+    .venv/bin/python -m bench.pages [--db URL] [--region CODE] [--repeat N] [--page 页面标题 ...]
 
-Defaults to the county demo `make run` uses (data/dashboard.db) and the county's region.
+Defaults to the county demo `make run` uses (data/dashboard.db) and the county's region. A page that
+raises (or does not open) is a failure: it is named, not timed, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=default_database_url())
     parser.add_argument("--region", default="621225", help="登录账号的区划（默认西和县）")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--page", action="append", default=[], help="只测这些页面（页面标题，可重复）")
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = args.db
+    os.environ["DASHBOARD_RAISE_PAGE_ERRORS"] = "1"  # a page exception must fail the bench, not be timed
 
     import logging
 
@@ -30,12 +33,16 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
-    from dashboard.navigation import PAGES
+    from dashboard.navigation import PAGES, roles_for
     from tests.apptest import ROOT, app, as_user
 
     print(f"{'页面':<10}{'首次(秒)':>10}{'缓存后(秒)':>12}")
+    failed = []
     for spec in PAGES:
-        role = "leader" if "leader" in spec.roles else spec.roles[0]
+        if args.page and spec.title not in args.page:
+            continue
+        roles = roles_for(spec)
+        role = "leader" if "leader" in roles else roles[0]
         user = as_user("bench", role, "" if role == "admin" else args.region)
         colds, warms = [], []
         for _ in range(args.repeat):
@@ -47,14 +54,31 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             at.run()
             colds.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            at.run()
-            warms.append(time.perf_counter() - started)
-            if at.exception:
-                print(f"{spec.title}: 出错 {at.exception[0].message}")
-                return 1
-        print(f"{spec.title:<10}{statistics.median(colds):>10.2f}{statistics.median(warms):>12.2f}")
+            problem = _problem(at, spec.title)
+            if problem is None:
+                started = time.perf_counter()
+                at.run()
+                warms.append(time.perf_counter() - started)
+                problem = _problem(at, spec.title)
+            if problem is not None:
+                print(f"{spec.title}: 出错，未计时 — {problem}")
+                failed.append(spec.title)
+                break
+        else:
+            print(f"{spec.title:<10}{statistics.median(colds):>10.2f}{statistics.median(warms):>12.2f}")
+    if failed:
+        print(f"共 {len(failed)} 个页面出错：{'、'.join(failed)}")
+        return 1
     return 0
+
+
+def _problem(at, title: str) -> str | None:
+    """Why a run does not count: the page raised, or it did not open (refused, wrong page)."""
+    if at.exception:
+        return at.exception[0].message.splitlines()[0]
+    if title not in [t.value for t in at.title]:
+        return "页面没有打开"
+    return None
 
 
 if __name__ == "__main__":

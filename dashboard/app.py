@@ -3,7 +3,6 @@ filters, navigation for the user's role, and a friendly message instead of any t
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import streamlit as st  # noqa: E402
 from dashboard import auth, filters, navigation, ui  # noqa: E402
 from dashboard.cache import query  # noqa: E402
 from dashboard.context import PageContext, set_context  # noqa: E402
+from data_access.config import current_date  # noqa: E402
 from data_access.policy import load_policy  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def main() -> None:
         st.switch_page(by_path[wanted], query_params=st.query_params.to_dict())
     st.sidebar.markdown("**筛选条件**")
     region_code, region_name = filters.region_filter(user.scope)
-    as_of = filters.date_filter(dt.date.today())
+    as_of = filters.date_filter(current_date())
     set_context(
         PageContext(
             user=user,

@@ -56,6 +56,10 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+def roles_for(page: PageSpec) -> tuple[str, ...]:
+    return page.roles
+
+
 def pages_for(role: str) -> list[PageSpec]:
     return [page for page in PAGES if role in page.roles]
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from data_access import audit, coverage, rankings, regions, trends
+from data_access.config import current_date
 from data_access.coverage import Snapshot
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.policy import Policy
@@ -72,7 +73,7 @@ def bulletin_as_of(year: int, month: int, today: dt.date) -> dt.date:
 def figures(session: Session, scope: Scope, region_code: str | None, year: int, month: int, policy: Policy,
             today: dt.date | None = None) -> Bulletin:
     """The month's bulletin figures for the region chosen inside `scope` (None: the whole scope)."""
-    as_of = bulletin_as_of(year, month, today or dt.date.today())
+    as_of = bulletin_as_of(year, month, today or current_date())
     region = regions.get(session, region_code) if region_code else None
     roots = coverage.top_regions(session, scope) if region is None else []
     name = region.name if region else (roots[0].name if len(roots) == 1 else "全部地区")

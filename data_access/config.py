@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,3 +36,17 @@ def get_settings() -> Settings:
         login_max_failures=int(os.environ.get("DASHBOARD_LOGIN_MAX_FAILURES", "5")),
         login_lock_minutes=int(os.environ.get("DASHBOARD_LOGIN_LOCK_MINUTES", "15")),
     )
+
+
+def current_date() -> dt.date:
+    """The day the app treats as today (sidebar default date, 'not later than today' checks, the
+    day an import is evaluated for): the machine's date, unless DASHBOARD_TODAY=YYYY-MM-DD is set.
+    Tests set it (tests/conftest.py) so figures that depend on the day do not change with the
+    calendar; a demo or training copy may set it to replay a fixed day. Read here only."""
+    fixed = os.environ.get("DASHBOARD_TODAY", "").strip()
+    if not fixed:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(fixed)
+    except ValueError:
+        raise ValueError(f"DASHBOARD_TODAY 应为 YYYY-MM-DD 格式的日期：{fixed}") from None

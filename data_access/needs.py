@@ -27,6 +27,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from data_access import audit
+from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.masking import mask_id_number, mask_name, mask_phone
 from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Person, Region, Unit, User
@@ -515,7 +516,7 @@ def _change(session, username, role, scope, code, on_date, seen_version, apply, 
     """Read the item, let `apply` check it and say what changes, write that only if nobody changed
     the item in between (compare-and-set on `version`), else re-read and try again on top."""
     require(role, "edit_needs")
-    if on_date > dt.date.today():
+    if on_date > current_date():
         raise NeedError("办理日期不能晚于今天。")
     for _ in range(_MAX_ATTEMPTS):
         found = session.execute(

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data_access import db
+from data_access.config import current_date
 from data_access.models import DataVersion, StatusRow, StatusSnapshot
 from data_access.policy import Policy
 from data_access.scope import Scope
@@ -126,7 +127,7 @@ def _prune(connection, version: int, key: str) -> None:
         StatusSnapshot.status_version == version, StatusSnapshot.policy_key == key
     )
     keep = set(connection.scalars(current.order_by(StatusSnapshot.id.desc()).limit(KEEP)))
-    keep |= set(connection.scalars(current.where(StatusSnapshot.as_of == dt.date.today())))
+    keep |= set(connection.scalars(current.where(StatusSnapshot.as_of == current_date())))
     stale = [i for i in connection.scalars(select(StatusSnapshot.id)) if i not in keep]
     if stale:
         connection.execute(delete(StatusRow).where(StatusRow.snapshot_id.in_(stale)))

@@ -24,6 +24,7 @@ from sqlalchemy import Select, and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access import audit, compliance, exporting, permissions
+from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import (
     AuditEntry,
@@ -222,7 +223,7 @@ def issue(
     ids = sorted(set(pairing_ids))
     if not ids:
         raise ValueError("请先选择要提醒或督办的干部")
-    issued_date = issued_date or dt.date.today()
+    issued_date = issued_date or current_date()
     deadline = deadline or issued_date + dt.timedelta(days=policy.response_days)
     if deadline < issued_date:
         raise ValueError("回应期限不能早于发出日期")

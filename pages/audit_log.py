@@ -9,6 +9,7 @@ from dashboard import ui
 from dashboard.cache import fresh
 from dashboard.context import get_context
 from data_access import audit
+from data_access.config import current_date
 from data_access.permissions import allowed
 
 PAGE_SIZE = 50
@@ -21,7 +22,7 @@ if not allowed(ctx.user.role, "view_audit"):
     st.stop()
 
 scope = ctx.user.scope  # the log is kept per user's region, not per village: the sidebar filter does not apply
-today = dt.date.today()
+today = current_date()
 cols = st.columns([1.2, 2, 1, 1])
 username = cols[0].selectbox("用户", [ALL] + fresh(audit.usernames, scope), key="audit_user")
 actions = cols[1].multiselect("操作", list(audit.ACTION_LABELS), format_func=audit.ACTION_LABELS.get,

@@ -1,7 +1,6 @@
 """月通报: pick a month, preview the bulletin's figures, download the Word notice or the workbook
 (each download is generated on click and recorded in the audit log)."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -9,11 +8,12 @@ from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import bulletin, trends
+from data_access.config import current_date
 
 ctx = get_context()
 ui.header("月通报", ctx, caption=f"{ctx.region_name} · {ctx.year}年")
 
-today = dt.date.today()
+today = current_date()
 last_month = ctx.as_of.month if ctx.year == today.year else 12
 months = list(range(last_month, 0, -1))
 default = 1 if len(months) > 1 and ctx.year == today.year else 0  # the last completed month

@@ -11,6 +11,7 @@ from dashboard import auth, charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import compliance, permissions, supervision
+from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACTION_KINDS
 
@@ -75,7 +76,7 @@ if not lagging.empty and permissions.allowed(ctx.user.role, "issue_reminders"):
         with st.form("cd_issue"):
             row = st.columns(2)
             kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cd_kind")
-            today = dt.date.today()
+            today = current_date()
             deadline = row[1].date_input("回应期限", today + dt.timedelta(days=ctx.policy.response_days),
                                          min_value=today, format="YYYY-MM-DD")
             note = st.text_input("附言（可选）")

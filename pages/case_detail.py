@@ -1,6 +1,5 @@
 """案例详情: the case card assembled from the records, the vetting workflow, text editing and the brief."""
 
-import datetime as dt
 import re
 
 import pandas as pd
@@ -11,6 +10,7 @@ from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import ROOT
 from data_access import case_brief, cases, permissions
+from data_access.config import current_date
 from data_access.vocabulary import (
     CASE_APPROVED,
     CASE_CANDIDATE,
@@ -56,7 +56,7 @@ if not permissions.allowed(role, "view_cases"):
     st.stop()
 can_manage = permissions.allowed(role, "manage_cases")
 can_approve = permissions.allowed(role, "approve_cases")
-today = dt.date.today()
+today = current_date()
 
 if flash := st.session_state.pop("case_flash", None):
     st.success(flash)

@@ -11,6 +11,7 @@ from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import compliance, permissions, supervision
 from data_access.compliance import LAGGARD_STATUSES, LaggardFilter
+from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACTION_KINDS, GROUPS, RANKS
 
@@ -195,7 +196,7 @@ if view == VIEWS[0]:
                         row = st.columns(2)
                         kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cp_kind",
                                             help="提醒：首次督促；督办：提醒后仍未落实的正式督办")
-                        today = dt.date.today()
+                        today = current_date()
                         deadline = row[1].date_input(
                             "回应期限", today + dt.timedelta(days=policy.response_days), min_value=today,
                             format="YYYY-MM-DD", help=f"默认为今天起 {policy.response_days} 天（规则设置中可改）",

@@ -2,7 +2,6 @@
 rows per sheet, every problem), the choice to store only the valid rows, a confirm step, and the
 history of imports. All reading, checking and storing is data_access.imports."""
 
-import datetime as dt
 import hashlib
 
 import streamlit as st
@@ -11,7 +10,7 @@ from dashboard import ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
 from data_access import compliance, imports, permissions
-from data_access.config import get_settings
+from data_access.config import current_date, get_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL_OR_NOTHING = "全部不导入：改正后重新上传"
@@ -76,7 +75,7 @@ if uploaded is not None:
             if stored.stored:
                 # So the first leader to open a province-wide page after the import does not wait.
                 with st.spinner("正在更新全库结对达标情况……"):
-                    fresh(compliance.store_status, dt.date.today(), ctx.policy)
+                    fresh(compliance.store_status, current_date(), ctx.policy)
             st.session_state["import_done"] = (digest, stored)
             st.rerun()
         if blocked:

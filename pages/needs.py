@@ -2,7 +2,6 @@
 list, and one item's detail with its dated history and the actions an authorised user may take
 (escalate one level, add a note, close with the outcome)."""
 
-import datetime as dt
 import re
 
 import plotly.graph_objects as go
@@ -12,6 +11,7 @@ from dashboard import auth, privacy, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import needs, permissions
+from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ESCALATION_LEVELS, NEED_CATEGORIES, NEED_CLOSED, NEED_OPEN
 
@@ -31,7 +31,7 @@ ctx = get_context()
 ui.header("诉求台账", ctx)
 role, username = ctx.user.role, ctx.user.username
 can_edit = permissions.allowed(role, "edit_needs")
-today = dt.date.today()
+today = current_date()
 
 if flash := st.session_state.pop("needs_flash", None):
     st.success(flash, icon=":material/check_circle:")

@@ -1,7 +1,6 @@
 """规则设置 (admin): every policy setting with its meaning, current and default value; a change is
 saved, audited and bumps the data version so every page recomputes its figures under the new rule."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -9,6 +8,7 @@ from dashboard import ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
 from data_access import compliance, permissions, policy, status_store
+from data_access.config import current_date
 
 ctx = get_context()
 ui.header("规则设置", ctx, caption="达标判定、认门、诉求期限、提醒督办等口径的参数；修改后全部页面立即按新口径重新计算，每次修改记入审计日志。")
@@ -59,7 +59,7 @@ if submitted:
         else:
             if status_store.reads_any(changed):
                 with st.spinner("正在按新口径计算全库结对达标情况……"):
-                    fresh(compliance.store_status, dt.date.today(), fresh(policy.load_policy))
+                    fresh(compliance.store_status, current_date(), fresh(policy.load_policy))
             names = "、".join(f"{policy.POLICY_LABELS[k][0]} {current[k]}→{changes[k]}" for k in changed)
             st.session_state["ps_done"] = f"已保存：{names}。各页面数据已按新口径重新计算。"
             st.rerun()

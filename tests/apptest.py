@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import APPTEST_USER
@@ -24,6 +25,7 @@ def app(timeout: float = 30, user: dict | None = ADMIN) -> AppTest:
     """The entry script with `user` logged in (admin by default; None shows the login page).
 
     Uses the AppTest-only hook of dashboard/auth.py; a served app ignores it."""
+    config.set_option("client.showErrorDetails", "full")  # a failing test names the error (users: redacted)
     at = AppTest.from_file(ENTRY, default_timeout=timeout)
     if user is not None:
         at.session_state[APPTEST_USER] = dict(user)

@@ -10,10 +10,15 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from data_access import db
+from tests.fixed_date import TODAY
 
 # A page that raises must fail its test: dashboard/ui.friendly_error re-raises under this setting
 # (AppTest runs pages in this process; the e2e server inherits the environment).
 os.environ["DASHBOARD_RAISE_PAGE_ERRORS"] = "1"
+# ...and names the error (.streamlit/config.toml redacts it for users), so a failing test says what broke.
+os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"
+# One fixed today for the app under test (sidebar default date and every other reading of today).
+os.environ["DASHBOARD_TODAY"] = TODAY.isoformat()
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

@@ -7,12 +7,13 @@ import pytest
 from data_access.db import session_scope
 from tests import builders as b
 from tests.apptest import ROOT, app, open_page
+from tests.fixed_date import TODAY
 
 
 @pytest.fixture
 def small_db(sqlite_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    today = dt.date.today()
+    today = TODAY
     with session_scope(sqlite_url) as s:
         b.region_tree(s)
         cadre = b.cadre(s, b.unit(s))

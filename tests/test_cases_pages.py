@@ -5,7 +5,6 @@ number or a minor's real name — scanned over every element the page renders an
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
@@ -22,12 +21,12 @@ from data_access.policy import Policy
 from data_access.scope import EVERYWHERE
 from tests import case_scenario as sc
 from tests.apptest import ROOT, app, as_user, texts
+from tests.fixed_date import TODAY
 
 ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 PHONE_PATTERN = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 PAGES = {"pages/case_candidates.py": "案例挖掘", "pages/case_detail.py": "案例详情", "pages/case_gallery.py": "案例展示"}
 ROLES = ("publicity", "leader", "admin")
-TODAY = dt.date.today()
 HEADLINE = "爱心爸妈赵建国：陪小王走进县城课堂"
 
 

@@ -14,6 +14,7 @@ from data_access.policy import Policy
 from data_access.scope import Scope
 from tests import builders as b
 from tests.apptest import as_user, open_page, texts
+from tests.fixed_date import TODAY
 from tests.import_workbooks import base_sheets, hand_typed, set_cell, write_xlsx
 
 
@@ -82,7 +83,7 @@ def test_import_page_empty_history(db):
 
 @pytest.fixture
 def checked_db(db):
-    today = dt.date.today()
+    today = TODAY
     with session_scope(db) as s:
         b.region_tree(s)
         cadre = b.cadre(s, b.unit(s))

@@ -13,8 +13,8 @@ from data_access.policy import Policy
 from data_access.vocabulary import GROUP_DISABLED, GROUP_ORPHAN
 from tests import builders as b
 from tests.apptest import ROOT, app, as_user, open_page, texts
+from tests.fixed_date import TODAY
 
-TODAY = dt.date.today()
 YEAR_START = dt.date(TODAY.year, 1, 1)
 INSPECTOR = as_user("dc1", "inspector", "", "督查一组")
 LEADER = as_user("ld1", "leader", "", "县领导")
@@ -150,7 +150,7 @@ def test_policy_settings_change_is_audited_and_recomputes(town_db):
         # evaluated at once under the new rule, so the next province-wide page does not wait
         stored = status_store.stored(s)
         assert [(e["as_of"], e["policy_key"]) for e in stored] == [
-            (dt.date.today(), status_store.policy_key(Policy(silent_days=120)))
+            (TODAY, status_store.policy_key(Policy(silent_days=120)))
         ]
     assert data_version(url) > before
 

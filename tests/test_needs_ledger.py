@@ -35,6 +35,7 @@ from data_access.permissions import PermissionDenied
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope, ScopeError
 from tests import builders as b
+from tests.fixed_date import TODAY
 
 D = dt.date(2024, 6, 15)
 POLICY = Policy()
@@ -241,7 +242,7 @@ def test_changes_refused_with_chinese_messages(ledger_db):
         with pytest.raises(needs.NeedError, match="不能早于提出日期"):
             needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", d(4, 1))
         with pytest.raises(needs.NeedError, match="不能晚于今天"):
-            needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", dt.date.today() + dt.timedelta(days=1))
+            needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", TODAY + dt.timedelta(days=1))
         with pytest.raises(needs.NeedError, match="办结日期不能早于最近一次办理记录的日期 2024-05-20"):
             needs.close(s, "u", "inspector", EVERYWHERE, "N06", "已解决", d(5, 10))
         with pytest.raises(needs.NeedError, match="请填写办结情况"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import importlib
 import inspect
 import json
@@ -23,17 +24,18 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 import data_access
-from dashboard.navigation import PAGES
+from dashboard.navigation import PAGES, pages_for
 from data_access import models as m
 from data_access import privacy
 from data_access.db import session_scope
 from data_access.models import AuditEntry
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
 from tests import builders as b
 from tests.apptest import app, as_user, downloads, open_page, texts
+from tests.fixed_date import TODAY
 
-TODAY = dt.date.today()
 AS_OF = TODAY
 LAST_YEAR = dt.date(TODAY.year - 1, 1, 1)
 B_ID = "621225199001019876"
@@ -90,13 +92,17 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.mark.parametrize("user", [TOWNSHIP_LEADER, TOWNSHIP_INSPECTOR], ids=["township_leader", "township_inspector"])
 def test_no_page_or_download_shows_another_township(two_townships, user):
-    url, _, other = two_townships
+    _, _, other = two_townships
+    assert "工作总览" in _walk_pages(user, other)
+
+
+def _walk_pages(user: dict, other: dict) -> list[str]:
+    """Open every page the user's role may open, plain and with a crafted link naming township B's
+    records; fail on a leak or on any page exception (a crash is a failure, not a pass)."""
     crafted = {"cadre": str(other["cadre_id"]), "case": str(other["case_id"]), "need": other["code"],
                "pairing": str(other["pairing_id"]), "person": str(other["person_id"])}
     opened = []
-    for spec in PAGES:
-        if user["role"] not in spec.roles:
-            continue
+    for spec in pages_for(user["role"]):
         at = open_page(spec.script, user=user)
         assert not at.exception, f"{spec.title}: {at.exception}"
         assert spec.title in [t.value for t in at.title], f"{spec.title} did not open"
@@ -111,7 +117,26 @@ def test_no_page_or_download_shows_another_township(two_townships, user):
         for label, content in downloads(at).items():
             assert not _leaks(_decoded(content)), f"{spec.title} with {crafted}: download {label}"
         opened.append(spec.title)
-    assert "工作总览" in opened
+    return opened
+
+
+def _broken(fn):
+    """`fn` as if its query failed: same module, name and signature, raises."""
+    @functools.wraps(fn)
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"{fn.__name__} 查询失败（测试注入）")
+
+    return broken
+
+
+def test_a_crashing_page_fails_the_page_walk(two_townships, monkeypatch):
+    """The walk above can fail: a page whose query raises is reported, not passed over."""
+    from data_access import coverage
+
+    _, _, other = two_townships
+    monkeypatch.setattr(coverage, "snapshot", _broken(coverage.snapshot))  # 工作总览's query
+    with pytest.raises(AssertionError, match="工作总览.*snapshot 查询失败"):
+        _walk_pages(TOWNSHIP_LEADER, other)
 
 
 def _decoded(content: bytes) -> str:
@@ -210,8 +235,9 @@ from dashboard.auth import CurrentUser
 from dashboard.context import PageContext, set_context
 from dashboard.privacy import reveal
 from data_access.policy import Policy
+from tests.fixed_date import TODAY
 user = CurrentUser(**st.session_state["who"])
-set_context(PageContext(user, user.scope, None, "", dt.date.today(), Policy()))
+set_context(PageContext(user, user.scope, None, "", TODAY, Policy()))
 st.write("身份证号 " + st.session_state["masked"])
 reveal("person", st.session_state["person_id"])
 """
@@ -242,9 +268,10 @@ def test_reveal_widget_shows_one_record_on_purpose(two_townships):
 # -- every data_access query, called directly --------------------------------------------------
 
 
-def _arguments(fn, session, scope: Scope, other: dict) -> list | None:
+def _arguments(fn, scope: Scope, other: dict) -> tuple[list, dict] | None:
     """Arguments after the session for `fn(session, …, scope, …)` by parameter name, aiming every record id at township
-    B; None when a parameter has no value we know how to give."""
+    B; a keyword-only `actor` is an administrator limited to `scope` (so only the region can refuse). None when a
+    parameter has no value we know how to give."""
     known = {
         "as_of": AS_OF, "today": AS_OF, "on_date": AS_OF, "policy": Policy(), "year": AS_OF.year,
         "month": AS_OF.month, "start": dt.date(AS_OF.year, 1, 1), "end": AS_OF, "region_code": None,
@@ -252,15 +279,21 @@ def _arguments(fn, session, scope: Scope, other: dict) -> list | None:
         "offset": 0, "reason": "测试", "note": "测试", "outcome": "测试", "to_level": "单位", "fmt": "xlsx", "batch_no": "DB-乙",
         "scope": scope, **{key: other[key] for key in ("cadre_id", "person_id", "pairing_id", "household_id", "code", "case_id")},
         "cadre_ids": [other["cadre_id"]], "household_ids": [other["household_id"]],
+        "actor": Actor("tl", "admin", scope),
     }
     try:
         hints = typing.get_type_hints(fn)
     except Exception:  # noqa: BLE001 - unresolvable annotations: names only
         hints = {}
-    args = []
+    args, kwargs = [], {}
     for parameter in list(inspect.signature(fn).parameters.values())[1:]:
         hint = hints.get(parameter.name)
-        if parameter.name in known:
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            if parameter.name in known:
+                kwargs[parameter.name] = known[parameter.name]
+            elif parameter.default is inspect.Parameter.empty:
+                return None
+        elif parameter.name in known:
             args.append(known[parameter.name])
         elif isinstance(hint, type) and dataclasses.is_dataclass(hint) and all(
                 f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
@@ -270,7 +303,7 @@ def _arguments(fn, session, scope: Scope, other: dict) -> list | None:
             return None
         else:
             break
-    return args
+    return args, kwargs
 
 
 def _scoped_functions():
@@ -297,24 +330,33 @@ def _as_text(result) -> str:
 
 def test_every_scoped_data_access_function_keeps_to_the_township(two_townships):
     url, _, other = two_townships
+    called, refused, skipped, seen_by_county = _walk_functions(url, other)
+    print("refused outside the scope:", sorted(set(refused)), "\nnot called (arguments unknown):", skipped)
+    assert len(called) + len(refused) >= 20, (called, refused)
+    assert {"乙乡对象", "乙乡干部"} <= seen_by_county  # the control: the markers are findable at all
+
+
+def _walk_functions(url: str, other: dict):
+    """Call every scoped data_access function with a county and a township A scope, aimed at township
+    B's records. Fails on a leak and on a crash (an exception other than a refusal)."""
     township, county = Scope.for_region(b.TOWNSHIP_A), Scope.for_region(b.COUNTY)
     called, refused, skipped, leaks, crashed, seen_by_county = [], [], [], {}, {}, set()
     for name, fn in _scoped_functions():
         for scope in (county, township):
             with session_scope(url) as s:
-                args = _arguments(fn, s, scope, other)
-                if args is None:
+                arguments = _arguments(fn, scope, other)
+                if arguments is None:
                     skipped.append(name)
                     break
+                args, kwargs = arguments
                 try:
-                    out = _as_text(fn(s, *args))
+                    out = _as_text(fn(s, *args, **kwargs))
                 except (PermissionError, LookupError, ValueError):
                     if scope is township:
                         refused.append(name)
                     continue
-                except Exception as exc:  # noqa: BLE001 - a crash is not a leak; listed for the report
-                    if scope is township:
-                        crashed[name] = repr(exc)
+                except Exception as exc:  # noqa: BLE001 - collected: every crash is named in the failure
+                    crashed[f"{name} ({'township' if scope is township else 'county'})"] = repr(exc)
                     continue
                 finally:
                     s.rollback()  # writes aimed at township B are probes, not data
@@ -325,10 +367,18 @@ def test_every_scoped_data_access_function_keeps_to_the_township(two_townships):
             else:
                 called.append(name)
     assert not leaks, f"township B rows given to a township A scope: {leaks}"
-    print("refused outside the scope:", sorted(set(refused)), "\ncrashed outside the scope:", crashed,
-          "\nnot called (arguments unknown):", skipped)
-    assert len(called) + len(refused) >= 20, (called, refused)
-    assert {"乙乡对象", "乙乡干部"} <= seen_by_county  # the control: the markers are findable at all
+    assert not crashed, f"data_access functions that crashed: {crashed}"
+    return called, refused, skipped, seen_by_county
+
+
+def test_a_crashing_query_fails_the_function_walk(two_townships, monkeypatch):
+    """The walk above can fail: a query that raises is a failure, not 'refused' and not skipped."""
+    from data_access import needs
+
+    url, _, other = two_townships
+    monkeypatch.setattr(needs, "summary", _broken(needs.summary))
+    with pytest.raises(AssertionError, match=r"data_access\.needs\.summary \(county\).*summary 查询失败"):
+        _walk_functions(url, other)
 
 
 def test_every_verification_list_keeps_to_the_township(two_townships):

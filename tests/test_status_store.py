@@ -20,6 +20,7 @@ from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
 from tests import import_workbooks as wb
+from tests.fixed_date import TODAY
 from tests.test_demo import cli
 
 AS_OF = dt.date(2026, 6, 30)
@@ -131,7 +132,7 @@ def test_other_settings_store_anew_and_old_ones_are_pruned(demo):
 
 
 def test_todays_evaluation_outlives_the_other_days(demo):
-    today = dt.date.today()
+    today = TODAY
     with db.session_scope(demo) as s:
         compliance.summary(s, EVERYWHERE, today, POLICY)
         for offset in range(1, status_store.KEEP + 3):
@@ -212,8 +213,8 @@ def test_an_import_stores_todays_evaluation(sqlite_url, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     with db.session_scope(sqlite_url) as s:
         stored = status_store.stored(s)
-        assert [e["as_of"] for e in stored] == [dt.date.today()]
-        assert status_store.find(s, dt.date.today(), Policy()) == stored[0]["id"]  # valid after the import
+        assert [e["as_of"] for e in stored] == [TODAY]
+        assert status_store.find(s, TODAY, Policy()) == stored[0]["id"]  # valid after the import
         assert stored[0]["pairings"] == 2
 
 

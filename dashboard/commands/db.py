@@ -2,11 +2,11 @@
 of the compliance rule that province-wide pages read — the day and each month end of its year
 before it (工作总览, 趋势分析, 月通报) — ahead of the first viewer (for a nightly job)."""
 
-import datetime as dt
 import time
 
 from dashboard.commands.common import parse_date_arg
 from data_access import compliance, db, status_store, trends
+from data_access.config import current_date
 from data_access.policy import load_policy
 
 
@@ -29,7 +29,7 @@ def _upgrade(_args) -> int:
 
 
 def _evaluate(args) -> int:
-    as_of = args.as_of or dt.date.today()
+    as_of = args.as_of or current_date()
     started = time.perf_counter()
     with db.session_scope() as session:
         policy = load_policy(session)

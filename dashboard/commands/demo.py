@@ -1,11 +1,11 @@
 """`demo --scale county|province [--seed N] [--as-of DATE] [--replace | --if-empty]`: build the demo database."""
 
-import datetime as dt
 
 from dashboard.cli import UserError
 from dashboard.commands.common import parse_date_arg
 from data_access import db
 from data_access.accounts import create_demo_accounts
+from data_access.config import current_date
 from data_access.db import session_scope
 from data_access.demo.build import DemoDataExists, build_demo
 from data_access.demo.plan import SCALES, DemoConfig
@@ -35,7 +35,7 @@ def _progress(done: int, total: int) -> None:
 def _run(args) -> int:
     if args.households is not None and (args.scale != "county" or args.households < 50):
         raise UserError("--households 只用于县级规模，且不少于 50 户")
-    config = DemoConfig(args.scale, args.seed, args.as_of or dt.date.today(), args.households)
+    config = DemoConfig(args.scale, args.seed, args.as_of or current_date(), args.households)
     db.upgrade()
     try:
         summary = build_demo(config, replace=args.replace, progress=_progress)

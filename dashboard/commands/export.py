@@ -8,6 +8,7 @@ from pathlib import Path
 from dashboard.cli import UserError
 from dashboard.commands.common import parse_date_arg
 from data_access import audit, compliance, needs, regions
+from data_access.config import current_date
 from data_access.db import session_scope
 from data_access.exporting import ExportStamp, write_file
 from data_access.policy import load_policy
@@ -22,7 +23,7 @@ EXPORTS = {
 def register(subparsers) -> None:
     parser = subparsers.add_parser("export", help="导出名单（CSV 或 Excel）")
     parser.add_argument("kind", choices=sorted(EXPORTS), help="laggards：滞后/失联结对；overdue：逾期诉求")
-    parser.add_argument("--as-of", type=parse_date_arg, default=dt.date.today(), help="截至日期 YYYY-MM-DD")
+    parser.add_argument("--as-of", type=parse_date_arg, default=current_date(), help="截至日期 YYYY-MM-DD")
     parser.add_argument("--region", help="区划代码（默认全部）")
     parser.add_argument("--out", required=True, type=Path, help="输出文件 .csv 或 .xlsx")
     parser.set_defaults(handler=_run)

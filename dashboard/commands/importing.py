@@ -4,12 +4,11 @@ any problem (nothing stored unless --keep-valid), 2 when the file itself cannot 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from dashboard.cli import UserError
 from data_access import compliance, imports
-from data_access.config import get_settings
+from data_access.config import current_date, get_settings
 from data_access.db import session_scope
 from data_access.policy import load_policy
 
@@ -43,7 +42,7 @@ def _run(args) -> int:
     if result.stored and not args.dry_run:
         # Store today's evaluation of the compliance rule now, not when the first leader looks.
         with session_scope(get_settings().database_url) as session:
-            compliance.store_status(session, dt.date.today(), load_policy(session))
+            compliance.store_status(session, current_date(), load_policy(session))
     for problem in result.problems:
         print(problem.line())
     if result.ignored_sheets:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import audit, db
+from data_access.config import current_date
 from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load
 from data_access.imports.reading import ImportFileError, RawBook, read_bytes, read_path
 from data_access.imports.report import problems_frame, rejects_workbook
@@ -87,7 +88,7 @@ def run_import(
     keep_valid: bool = False,
 ) -> ImportResult:
     started = dt.datetime.now()
-    today = today or dt.date.today()
+    today = today or current_date()
     checked = validate(session, book, scope, today)
     refused = bool(checked.problems) and not keep_valid
     write = not dry_run and not refused

@@ -4,8 +4,6 @@ leader to open a province-wide page after the import does not wait for it."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,6 +14,7 @@ from data_access.models import Contact, Person
 from tests import builders as b
 from tests import import_workbooks as wb
 from tests.e2e.conftest import login, serve, wait_idle
+from tests.fixed_date import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -46,5 +45,5 @@ def test_upload_preview_confirm_and_evaluation_stored(tmp_path, page):
         assert s.scalar(select(func.count()).select_from(Person)) == 2
         assert s.scalar(select(func.count()).select_from(Contact)) == 2
         stored = status_store.stored(s)
-    assert [(e["as_of"], e["pairings"]) for e in stored] == [(dt.date.today(), 2)]
+    assert [(e["as_of"], e["pairings"]) for e in stored] == [(TODAY, 2)]
     db.get_engine(url).dispose()

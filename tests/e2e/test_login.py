@@ -17,6 +17,7 @@ from data_access.db import session_scope
 from data_access.models import AuditEntry, User, UserSession
 from tests import builders as b
 from tests.e2e.conftest import login, serve, wait_idle
+from tests.fixed_date import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ ROLES = {  # demo account → (role, region name, persons in its region)
 def app_url(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('login') / 'login.db'}"
     db.upgrade(url)
-    today = dt.date.today()
+    today = TODAY
     with session_scope(url) as s:
         b.region_tree(s)
         cadre = b.cadre(s, b.unit(s))
@@ -115,7 +116,7 @@ def test_page_outside_the_role_by_its_path_is_refused(app_url, page):
 
 def test_shared_link_opened_before_login_lands_on_its_page(app_url, page):
     _, base = app_url
-    as_of = dt.date.today() - dt.timedelta(days=1)
+    as_of = TODAY - dt.timedelta(days=1)
     page.goto(f"{base}/users?asof={as_of}")
     login(page, "admin", "demo1234")
     assert page.url.split("?")[0].endswith("/users") and f"asof={as_of}" in page.url

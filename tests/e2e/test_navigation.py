@@ -1,17 +1,18 @@
 """Open the running app on the county demo in Chromium and visit every page through the navigation
 (`make screenshots` saves each page to docs/screenshots for the README)."""
 
-import datetime as dt
-
 import pytest
+from sqlalchemy import text
 
 from dashboard.navigation import pages_for
 from data_access.accounts import create_demo_accounts
-from data_access.db import session_scope
+from data_access.db import get_engine, session_scope
 from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
+from tests import builders as b
 from tests.e2e.conftest import SCREENSHOTS, login, serve, wait_idle
+from tests.fixed_date import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo_url(sqlite_url):
     """The county demo as `make run` builds it (ending today), with the demo accounts."""
-    build_demo(DemoConfig("county", 2023, dt.date.today()), sqlite_url)
+    build_demo(DemoConfig("county", 2023, TODAY), sqlite_url)
     with session_scope(sqlite_url) as s:
         create_demo_accounts(s, XIHE_CODE)
     return sqlite_url
@@ -35,6 +36,26 @@ def test_every_page_opens_from_the_navigation(demo_url, page, request):
             assert page.locator("h1").first.inner_text().strip() != ""
             body = page.locator('[data-testid="stMain"]').inner_text()
             assert "Traceback" not in body and "页面暂时无法显示" not in body, spec.title
+            assert page.locator('[data-testid="stException"]').count() == 0, spec.title
             if request.config.getoption("--screenshots"):
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}.png"), full_page=True)
+
+
+def test_a_crashing_page_is_seen_by_the_browser_test(sqlite_url, page):
+    """The served app inherits DASHBOARD_RAISE_PAGE_ERRORS from the test run: a page that raises
+    (here 政策落实, whose table is gone) shows Streamlit's exception element beside the friendly
+    sentence, so the check above fails on a crash."""
+    with session_scope(sqlite_url) as s:
+        b.region_tree(s)
+        create_demo_accounts(s, b.COUNTY)
+    with get_engine(sqlite_url).begin() as connection:
+        connection.execute(text("DROP TABLE policy_deliveries"))
+    with serve(sqlite_url) as base:
+        page.goto(base)
+        login(page, "admin", "demo1234")
+        assert page.locator('[data-testid="stException"]').count() == 0  # 工作总览 works
+        page.get_by_role("link", name="政策落实").first.click()
+        wait_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 1
+        assert "页面暂时无法显示" in page.locator('[data-testid="stMain"]').inner_text()
