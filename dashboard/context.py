@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.auth import CurrentUser
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import Scope
 
@@ -23,6 +24,12 @@ class PageContext:
     region_name: str
     as_of: dt.date
     policy: Policy
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, for every write and export the page calls (data_access checks it): the logged-in
+        user with the account's whole region (the sidebar only narrows what is shown)."""
+        return self.user.actor
 
     @property
     def year(self) -> int:

@@ -29,7 +29,7 @@ def reveal(kind: str, record_id: int, label: str = "查看完整信息") -> None
             st.warning("请先填写查看事由。")
             return
         try:
-            shown = write(privacy.REVEAL[kind], ctx.scope, ctx.user.username, ctx.user.role, record_id, reason)
+            shown = write(privacy.REVEAL[kind], record_id, reason, actor=ctx.actor)
         except ScopeError:
             st.error("该记录不在您的查看范围内。")
             return

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from data_access import audit, db
 from data_access.config import Settings, get_settings
 from data_access.models import Region, User, UserSession
-from data_access.permissions import ROLE_ACTIONS
-from data_access.scope import EVERYWHERE, Scope
+from data_access.permissions import ROLE_ACTIONS, Actor, check
+from data_access.scope import Scope
 from data_access.vocabulary import USER_ROLE_LABELS
 
 ROLE_LABELS = USER_ROLE_LABELS
@@ -223,15 +223,22 @@ def _check_role_region(session: Session, role: str, region_code: str, scope: Sco
         raise AccountError(f"区划代码 {region_code} 不存在")
 
 
-def _admin_audit(session: Session, actor: str, user: User, op: str, **detail) -> None:
+def _manager(actor: Actor) -> Scope:
+    """The accounts an administrator manages: those inside the administrator's own region."""
+    check(actor, "manage_users")
+    return actor.scope
+
+
+def _admin_audit(session: Session, actor: Actor, user: User, op: str, **detail) -> None:
     db.bump_version(session, status_inputs=False)
-    audit.record(session, actor, "user_admin", _audit_region(user.region_code), user.username, {"op": op, **detail})
+    audit.record(session, actor.username, "user_admin", _audit_region(user.region_code), user.username, {"op": op, **detail})
 
 
-def create_user(session: Session, actor: str, username: str, role: str, region_code: str | None,
-                password: str | None, display_name: str | None = None, scope: Scope = EVERYWHERE) -> Account:
-    """A new account inside the administrator's `scope` (the CLI has the whole database).
+def create_user(session: Session, username: str, role: str, region_code: str | None, password: str | None,
+                display_name: str | None = None, *, actor: Actor) -> Account:
+    """A new account inside the administrator's region (the CLI has the whole database).
     `password` None makes an identity-provider account (no password log-in)."""
+    scope = _manager(actor)
     username, region_code = username.strip(), (region_code or "").strip()
     if not _USERNAME.match(username):
         raise AccountError("用户名只能包含字母、数字和 _ . @ -，长度 2–60")
@@ -254,32 +261,33 @@ def _require(session: Session, username: str, scope: Scope) -> User:
     return user
 
 
-def set_password(session: Session, actor: str, username: str, password: str, scope: Scope = EVERYWHERE) -> None:
+def set_password(session: Session, username: str, password: str, *, actor: Actor) -> None:
     """New password; unlocks the account and ends its sessions (log in again everywhere)."""
-    user = _require(session, username, scope)
+    user = _require(session, username, _manager(actor))
     user.password_hash = hash_password(password)
     user.failed_attempts, user.locked_until = 0, None
     _end_all_sessions(session, user.id)
     _admin_audit(session, actor, user, "passwd")
 
 
-def set_active(session: Session, actor: str, username: str, active: bool, scope: Scope = EVERYWHERE) -> None:
+def set_active(session: Session, username: str, active: bool, *, actor: Actor) -> None:
     """Disable (ends every session at once) or enable an account."""
-    user = _require(session, username, scope)
+    user = _require(session, username, _manager(actor))
     user.is_active = active
     if not active:
         _end_all_sessions(session, user.id)
     _admin_audit(session, actor, user, "enable" if active else "disable")
 
 
-def unlock(session: Session, actor: str, username: str, scope: Scope = EVERYWHERE) -> None:
-    user = _require(session, username, scope)
+def unlock(session: Session, username: str, *, actor: Actor) -> None:
+    user = _require(session, username, _manager(actor))
     user.failed_attempts, user.locked_until = 0, None
     _admin_audit(session, actor, user, "unlock")
 
 
-def update_user(session: Session, actor: str, username: str, role: str, region_code: str | None,
-                display_name: str | None, scope: Scope = EVERYWHERE) -> None:
+def update_user(session: Session, username: str, role: str, region_code: str | None, display_name: str | None,
+                *, actor: Actor) -> None:
+    scope = _manager(actor)
     user = _require(session, username, scope)
     region_code = (region_code or "").strip()
     _check_role_region(session, role, region_code, scope)

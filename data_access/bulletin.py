@@ -18,6 +18,7 @@ from data_access import audit, coverage, rankings, regions, trends
 from data_access.config import current_date
 from data_access.coverage import Snapshot
 from data_access.exporting import ExportStamp, to_xlsx_bytes
+from data_access.permissions import Actor, check
 from data_access.policy import Policy
 from data_access.scope import Scope
 from data_access.trends import PeriodActivity
@@ -392,16 +393,18 @@ def render(b: Bulletin, fmt: str, exported_by: str) -> bytes:
     raise ValueError(f"不支持的通报格式“{fmt}”，请使用 docx 或 xlsx")
 
 
-def record_export(session: Session, username: str, b: Bulletin, fmt: str) -> None:
+def _record_export(session: Session, username: str, b: Bulletin, fmt: str) -> None:
     """Audit a bulletin download (the export itself changes no figures, so no version bump)."""
     audit.record(session, username, "export", b.region_code, b.title,
                  {"format": fmt, "month": f"{b.year}-{b.month:02d}", "as_of": b.as_of.isoformat()})
 
 
 def export(session: Session, scope: Scope, region_code: str | None, year: int, month: int, policy: Policy,
-           fmt: str, username: str, today: dt.date | None = None) -> bytes:
+           fmt: str, today: dt.date | None = None, *, actor: Actor) -> bytes:
     """The bulletin as a file, with the download recorded in the audit log (same transaction)."""
+    check(actor, "bulletin", scope)
+    username = actor.username
     b = figures(session, scope, region_code, year, month, policy, today)
     data = render(b, fmt, username)
-    record_export(session, username, b, fmt)
+    _record_export(session, username, b, fmt)
     return data

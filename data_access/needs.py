@@ -31,7 +31,7 @@ from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.masking import mask_id_number, mask_name, mask_phone
 from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Person, Region, Unit, User
-from data_access.permissions import allowed, require
+from data_access.permissions import Actor, allowed, check
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import ESCALATION_LEVELS, LEVEL_CADRE, LEVEL_OFFICE, NEED_CLOSED, NEED_OPEN
@@ -451,9 +451,10 @@ class ChangeResult:
 _MAX_ATTEMPTS = 5
 
 
-def escalate(session: Session, username: str, role: str, scope: Scope, code: str, to_level: str,
-             on_date: dt.date, note: str | None = None, seen_version: int | None = None) -> ChangeResult:
+def escalate(session: Session, code: str, to_level: str, on_date: dt.date, note: str | None = None,
+             seen_version: int | None = None, *, actor: Actor) -> ChangeResult:
     """Escalate the need one level, to `to_level`, dated `on_date`."""
+    check(actor, "edit_needs")
     if to_level not in ESCALATION_LEVELS:
         raise NeedError(f"责任层级“{to_level}”不在上报层级之中")
 
@@ -473,23 +474,24 @@ def escalate(session: Session, username: str, role: str, scope: Scope, code: str
             raise NeedError(f"上报日期不能早于上一次定级日期 {since}。")
         return {"level": to_level}, NeedEvent(kind=EVENT_ESCALATED, level=to_level, note=_clean(note))
 
-    return _change(session, username, role, scope, code, on_date, seen_version, apply,
-                   f"已上报至“{to_level}”。")
+    return _change(session, actor, code, on_date, seen_version, apply, f"已上报至“{to_level}”。")
 
 
-def add_note(session: Session, username: str, role: str, scope: Scope, code: str, note: str,
-             on_date: dt.date, seen_version: int | None = None) -> ChangeResult:
+def add_note(session: Session, code: str, note: str, on_date: dt.date, seen_version: int | None = None, *,
+             actor: Actor) -> ChangeResult:
     """Add a dated note (progress, a call made, a reply received). Notes never conflict."""
+    check(actor, "edit_needs")
     text = _clean(note)
     if not text:
         raise NeedError("请填写备注内容。")
-    return _change(session, username, role, scope, code, on_date, seen_version,
+    return _change(session, actor, code, on_date, seen_version,
                    lambda need: ({}, NeedEvent(kind=EVENT_NOTE, note=text)), "备注已保存。")
 
 
-def close(session: Session, username: str, role: str, scope: Scope, code: str, outcome: str,
-          on_date: dt.date, seen_version: int | None = None) -> ChangeResult:
+def close(session: Session, code: str, outcome: str, on_date: dt.date, seen_version: int | None = None, *,
+          actor: Actor) -> ChangeResult:
     """Close the need with its outcome (办结情况), dated `on_date`."""
+    check(actor, "edit_needs")
     text = _clean(outcome)
     if not text:
         raise NeedError("请填写办结情况。")
@@ -505,17 +507,19 @@ def close(session: Session, username: str, role: str, scope: Scope, code: str, o
         return ({"status": NEED_CLOSED, "closed_date": on_date, "closure_note": text},
                 NeedEvent(kind=EVENT_CLOSED, note=text))
 
-    return _change(session, username, role, scope, code, on_date, seen_version, apply, "已办结。")
+    return _change(session, actor, code, on_date, seen_version, apply, "已办结。")
 
 
 def _clean(text: str | None) -> str | None:
     return text.strip() if text and text.strip() else None
 
 
-def _change(session, username, role, scope, code, on_date, seen_version, apply, done_message) -> ChangeResult:
+def _change(session, actor: Actor, code, on_date, seen_version, apply, done_message) -> ChangeResult:
     """Read the item, let `apply` check it and say what changes, write that only if nobody changed
-    the item in between (compare-and-set on `version`), else re-read and try again on top."""
-    require(role, "edit_needs")
+    the item in between (compare-and-set on `version`), else re-read and try again on top. The item
+    must lie in the actor's region."""
+    check(actor, "edit_needs")
+    username = actor.username
     if on_date > current_date():
         raise NeedError("办理日期不能晚于今天。")
     for _ in range(_MAX_ATTEMPTS):
@@ -527,7 +531,7 @@ def _change(session, username, role, scope, code, on_date, seen_version, apply, 
         ).one_or_none()
         if found is None:
             raise NeedError(f"未找到诉求“{code}”，可能已被删除。请刷新后重试。")
-        if not scope.contains(found.village_code):
+        if not actor.scope.contains(found.village_code):
             raise ScopeError(found.village_code)
         if on_date < found.raised_date:
             raise NeedError(f"办理日期不能早于提出日期 {found.raised_date}。")

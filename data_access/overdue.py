@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from data_access import audit, compliance, gaps, needs, status_store, supervision
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.models import Cadre, Household, Region, Unit
-from data_access.permissions import require
+from data_access.permissions import Actor, check
 from data_access.policy import Policy
 from data_access.scope import Scope
 
@@ -219,11 +219,12 @@ def view(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: 
     return OverdueView(counts(session, scope, as_of, policy), rows(session, scope, as_of, policy, limit), limit)
 
 
-def export_workbook(session: Session, username: str, role: str, scope: Scope, as_of: dt.date, policy: Policy,
-                    region_code: str | None, region_name: str) -> bytes:
+def export_workbook(session: Session, scope: Scope, as_of: dt.date, policy: Policy, region_code: str | None,
+                    region_name: str, *, actor: Actor) -> bytes:
     """The whole view as one workbook (summaries per township and unit, then one sheet per kind with
     every row), stamped and recorded in the audit log."""
-    require(role, "export_lists")
+    check(actor, "export_lists", scope)
+    username = actor.username
     tally = counts(session, scope, as_of, policy)
     sheets = {
         f"按{tally.area}汇总": tally.by_region,

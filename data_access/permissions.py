@@ -1,14 +1,19 @@
-"""Who may do what: the one permission check every page, export and write asks.
+"""Who may do what: the one permission table (ROLE_ACTIONS) every page, export and write asks.
 
-Region scope (which rows) is separate: see scope.py. This module answers which actions a role may
-take at all. Pages never decide access themselves; they call `allowed` (or `require`).
+- Every write and export in data_access takes `*, actor: Actor` and calls `check(actor, action)`
+  itself before touching anything; where it names a record, the record must lie in `actor.scope`
+  (else ScopeError), and an export's rows (`scope`) must lie inside it.
+- Each page in dashboard/navigation.py names the action it needs; the navigation shows a role the
+  pages whose action it may take and refuses the others. Pages hold no role lists or gates.
+- `tests/test_access_model.py` walks every write and export with every role against this table.
+Region scope (which rows) itself is scope.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data_access.scope import Scope
+from data_access.scope import Scope, ScopeError
 
 ACTIONS = {
     "view_lists": "查看对象、干部和结对名单",
@@ -30,6 +35,7 @@ ACTIONS = {
     "record_accountability": "登记约谈、通报批评、问责",
     "edit_cadres": "修改干部在岗状态",
     "override_publicity_guard": "审核有督查问题干部的典型案例（说明理由）",
+    "bulletin": "生成、导出月通报",
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -37,7 +43,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "leader": frozenset(
         {"view_lists", "view_aggregates", "reveal", "export_lists", "edit_needs", "view_cases", "approve_cases",
          "view_verification", "view_assessment", "freeze_assessment", "record_accountability",
-         "override_publicity_guard"}
+         "override_publicity_guard", "bulletin"}
     ),
     "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs",
                             "view_assessment", "record_accountability"}),
@@ -75,6 +81,15 @@ class Actor:
         return allowed(self.role, action)
 
 
-def check(actor: Actor, action: str) -> None:
-    """Refuse (PermissionDenied) unless the actor's role may take `action`."""
+def check(actor: Actor, action: str, scope: Scope | None = None) -> None:
+    """Refuse (PermissionDenied) unless the actor's role may take `action`; with `scope` (the rows an
+    export will read), refuse (ScopeError) unless that lies inside the actor's region."""
     require(actor.role, action)
+    if scope is not None and not scope.prefix.startswith(actor.scope.prefix):
+        raise ScopeError(f"所选地区不在账号 {actor.username} 的查看范围内")
+
+
+def check_record(actor: Actor, region_code: str | None, what: str) -> None:
+    """Refuse (ScopeError) a write or export naming a record whose region lies outside the actor's."""
+    if not actor.scope.contains(region_code or ""):
+        raise ScopeError(f"{what}不存在或不在您账号的管辖范围内")

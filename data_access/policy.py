@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from data_access import audit, permissions
 from data_access.db import bump_version
 from data_access.models import PolicySetting
+from data_access.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def load_policy(session: Session) -> Policy:
     return Policy.from_overrides({key: json.loads(value) for key, value in rows})
 
 
-def save_setting(session: Session, key: str, value: int, username: str | None) -> None:
+def _save_setting(session: Session, key: str, value: int, username: str | None) -> None:
     if key not in POLICY_LABELS:
         raise KeyError(key)
     if value < 0:
@@ -125,10 +126,12 @@ def save_setting(session: Session, key: str, value: int, username: str | None) -
 MINIMUMS: dict[str, int] = {"silent_days": 1, "adult_age": 1, "freshness_warn_days": 1, "return_visit_window_days": 1}
 
 
-def change_setting(session: Session, username: str, role: str, key: str, value: int) -> bool:
+def change_setting(session: Session, key: str, value: int, *, actor: permissions.Actor) -> bool:
     """One change from the settings page: permission checked, saved, audited (old → new) and the data
-    version bumped so every cached figure is recomputed under the new rule. False when unchanged."""
-    permissions.require(role, "edit_policy")
+    version bumped so every cached figure is recomputed under the new rule. False when unchanged.
+    The rule holds for the whole database, so only an administrator of the whole database changes it."""
+    permissions.check(actor, "edit_policy", Scope())
+    username = actor.username
     if key not in POLICY_LABELS:
         raise KeyError(key)
     value = int(value)
@@ -137,16 +140,17 @@ def change_setting(session: Session, username: str, role: str, key: str, value: 
     old = getattr(load_policy(session), key)
     if value == old:
         return False
-    save_setting(session, key, value, username)
+    _save_setting(session, key, value, actor.username)
     audit.record(session, username, "policy_setting", None, key,
                  {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
     bump_version(session, status_inputs=False)
     return True
 
 
-def change_settings(session: Session, username: str, role: str, changes: dict[str, int]) -> list[str]:
+def change_settings(session: Session, changes: dict[str, int], *, actor: permissions.Actor) -> list[str]:
     """Several changes in one transaction (all or nothing); returns the keys that changed."""
-    return [key for key, value in changes.items() if change_setting(session, username, role, key, value)]
+    permissions.check(actor, "edit_policy", Scope())
+    return [key for key, value in changes.items() if change_setting(session, key, value, actor=actor)]
 
 
 def as_dict(policy: Policy) -> dict[str, int]:

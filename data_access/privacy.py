@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from data_access import audit
 from data_access.masking import mask_name
 from data_access.models import Cadre, Household, Pairing, Person, Unit
-from data_access.permissions import require
-from data_access.scope import Scope, ScopeError
+from data_access.permissions import Actor, check
+from data_access.scope import ScopeError
 
 KINDS = {"person": "关爱对象", "cadre": "结对干部"}
 
@@ -36,9 +36,10 @@ def _reason(reason: str) -> str:
     return reason[:200]
 
 
-def reveal_person(session: Session, scope: Scope, username: str, role: str, person_id: int,
-                  reason: str) -> Revealed:
-    require(role, "reveal")
+def reveal_person(session: Session, person_id: int, reason: str, *, actor: Actor) -> Revealed:
+    """One person's full name, ID number and phone, for a stated reason, inside the actor's region; audited."""
+    check(actor, "reveal")
+    scope, username = actor.scope, actor.username
     why = _reason(reason)
     row = session.execute(
         select(Person.name, Person.id_number, Person.phone, Person.village_code)
@@ -51,9 +52,11 @@ def reveal_person(session: Session, scope: Scope, username: str, role: str, pers
     return Revealed("person", row.name, row.id_number, row.phone or "")
 
 
-def reveal_cadre(session: Session, scope: Scope, username: str, role: str, cadre_id: int, reason: str) -> Revealed:
-    """A cadre is inside the scope when their unit is, or when they are paired with a household there."""
-    require(role, "reveal")
+def reveal_cadre(session: Session, cadre_id: int, reason: str, *, actor: Actor) -> Revealed:
+    """A cadre's phone, for a stated reason. A cadre is inside the actor's region when their unit is, or
+    when they are paired with a household there; audited."""
+    check(actor, "reveal")
+    scope, username = actor.scope, actor.username
     why = _reason(reason)
     paired_here = (
         select(Pairing.id)

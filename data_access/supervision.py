@@ -208,16 +208,20 @@ def issue(
     scope: Scope,
     as_of: dt.date,
     policy: Policy,
-    username: str,
     kind: str,
     pairing_ids: list[int],
     issued_date: dt.date | None = None,
     deadline: dt.date | None = None,
     note: str = "",
+    *,
+    actor: permissions.Actor,
 ) -> IssueResult:
     """Issue a reminder or supervision order about each of `pairing_ids` (to each one's cadre), as one
     batch. The reason stored is what the pairing lacks on `as_of` (the day the inspector looked at).
-    The pairings must be active on `as_of` inside `scope`; otherwise nothing is written."""
+    The pairings must be active on `as_of` inside `scope` (itself inside the actor's region);
+    otherwise nothing is written."""
+    permissions.check(actor, "issue_reminders", scope)
+    username = actor.username
     if kind not in ACTION_KINDS:
         raise ValueError(f"未知的督办类型：{kind}")
     ids = sorted(set(pairing_ids))
@@ -499,10 +503,11 @@ def notice_docx(item: Notice, issuer: str) -> bytes:
 
 
 def notice_file(
-    session: Session, username: str, role: str, scope: Scope, region_name: str, batch_no: str, fmt: str
+    session: Session, scope: Scope, region_name: str, batch_no: str, fmt: str, *, actor: permissions.Actor
 ) -> bytes:
     """The notice of a batch as a Word (docx) or Excel (xlsx) file; the download is audited."""
-    permissions.require(role, "export_lists")
+    permissions.check(actor, "export_lists", scope)
+    username = actor.username
     item = notice(session, scope, batch_no)
     if item is None:
         raise ScopeError(f"批次 {batch_no} 不存在或不在当前地区范围内")

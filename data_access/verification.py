@@ -21,12 +21,13 @@ from sqlalchemy import Select, and_, exists, func, inspect, not_, or_, select, t
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
-from data_access import audit, db, gaps
+from data_access import audit, db, gaps, permissions
 from data_access.compliance import active_on, effective_scope
 from data_access.coverage import household_paired, in_register
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.masking import mask_id_number
 from data_access.models import Cadre, Household, Pairing, Person, Region, Unit
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import Scope
 from data_access.vocabulary import CHILD_GROUPS, VERIFICATION_FLAGS
@@ -318,9 +319,11 @@ def rows(session: Session, key: str, scope: Scope, as_of: dt.date, policy: Polic
     return BY_KEY[key].rows(session, scope, as_of, policy, offset, limit)
 
 
-def export(session: Session, key: str, scope: Scope, as_of: dt.date, policy: Policy, username: str,
-           region_name: str) -> bytes:
+def export(session: Session, key: str, scope: Scope, as_of: dt.date, policy: Policy, region_name: str, *,
+           actor: Actor) -> bytes:
     """The whole list of one check as a workbook (masked, stamped), recorded in the audit log."""
+    permissions.check(actor, "export_lists", scope)
+    username = actor.username
     check = BY_KEY[key]
     frame = check.rows(session, scope, as_of, policy, 0, EXPORT_LIMIT)
     what = f"数据核查：{check.title}（截至 {as_of:%Y-%m-%d}）"

@@ -30,8 +30,8 @@ if b.is_empty:
 
 def _file(fmt: str):
     def build() -> bytes:
-        return write(bulletin.export, ctx.scope, ctx.region_code, ctx.year, month, ctx.policy, fmt,
-                     ctx.user.username, today)
+        return write(bulletin.export, ctx.scope, ctx.region_code, ctx.year, month, ctx.policy, fmt, today,
+                     actor=ctx.actor)
     return build
 
 

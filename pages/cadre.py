@@ -84,8 +84,8 @@ if not lagging.empty and permissions.allowed(ctx.user.role, "issue_reminders"):
         if submitted:
             pairing_ids = query(compliance.laggard_pairings_of, ctx.scope, ctx.as_of, ctx.policy, (cadre_id,))
             try:
-                issued = write(supervision.issue, ctx.scope, ctx.as_of, ctx.policy, ctx.user.username, kind,
-                               pairing_ids, today, deadline, note)
+                issued = write(supervision.issue, ctx.scope, ctx.as_of, ctx.policy, kind, pairing_ids, today,
+                               deadline, note, actor=ctx.actor)
             except (ScopeError, ValueError) as exc:
                 st.error(f"未能发出：{exc}")
             else:

@@ -208,8 +208,8 @@ if view == VIEWS[0]:
                             st.warning("请先选择要提醒或督办的对象。")
                         else:
                             try:
-                                issued = write(supervision.issue, ctx.scope, ctx.as_of, policy, ctx.user.username,
-                                               kind, chosen, today, deadline, note)
+                                issued = write(supervision.issue, ctx.scope, ctx.as_of, policy, kind, chosen,
+                                               today, deadline, note, actor=ctx.actor)
                             except (ScopeError, ValueError) as exc:
                                 st.error(f"未能发出：{exc}")
                             else:

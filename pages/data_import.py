@@ -40,7 +40,7 @@ if uploaded is not None:
         try:
             with st.spinner("正在逐行检查……"):
                 result = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
-                               username=ctx.user.username, policy=ctx.policy, scope=ctx.user.scope, dry_run=True)
+                               actor=ctx.actor, policy=ctx.policy, dry_run=True)
         except imports.ImportFileError as exc:
             st.error(str(exc), icon=":material/error:")
             st.stop()
@@ -70,7 +70,7 @@ if uploaded is not None:
         if st.button("确认导入", type="primary", disabled=blocked, icon=":material/upload:"):
             with st.spinner("正在写入……"):
                 stored = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
-                               username=ctx.user.username, policy=ctx.policy, scope=ctx.user.scope,
+                               actor=ctx.actor, policy=ctx.policy,
                                dry_run=False, keep_valid=choice == KEEP_VALID)
             if stored.stored:
                 # So the first leader to open a province-wide page after the import does not wait.

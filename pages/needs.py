@@ -186,7 +186,7 @@ if not can_edit:
 
 def act(fn, *args, **kwargs) -> None:
     try:
-        result = write(fn, username, role, ctx.scope, detail.code, *args, seen_version=detail.version, **kwargs)
+        result = write(fn, detail.code, *args, seen_version=detail.version, actor=ctx.actor, **kwargs)
     except needs.NeedError as exc:
         st.error(str(exc))
         return

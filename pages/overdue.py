@@ -47,8 +47,8 @@ if permissions.allowed(ctx.user.role, "export_lists"):
     user = ctx.user
     st.download_button(
         "导出 Excel（全部明细）",
-        lambda: write(overdue.export_workbook, user.username, user.role, ctx.scope, ctx.as_of, policy,
-                      ctx.region_code, ctx.region_name),
+        lambda: write(overdue.export_workbook, ctx.scope, ctx.as_of, policy, ctx.region_code, ctx.region_name,
+                      actor=ctx.actor),
         file_name=f"逾期事项_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:",
         on_click="ignore", help="一个工作簿：按乡镇、按单位汇总，以及四类事项的全部明细各一张表；导出会记入审计日志。",
     )

@@ -57,7 +57,7 @@ if permissions.allowed(ctx.user.role, "export_lists"):
     export_key = (ctx.scope.prefix, ctx.as_of, group, policy, state)
     if st.button("生成导出文件（Excel）", icon=":material/download:"):
         frame = write(policy_delivery.export_missing, ctx.scope, ctx.as_of, ctx.region_code, group, policy, state,
-                      actor=ctx.user.actor)
+                      actor=ctx.actor)
         what = f"政策未落实名单（截至 {ctx.as_of}）"
         stamp = ExportStamp(ctx.user.display_name or ctx.user.username, what, ctx.region_name, dt.datetime.now())
         st.session_state["pd_export"] = (export_key, to_xlsx_bytes({"政策未落实名单": frame}, stamp))

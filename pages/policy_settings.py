@@ -53,7 +53,7 @@ if submitted:
         st.info("没有修改任何设置。")
     else:
         try:
-            changed = write(policy.change_settings, ctx.user.username, ctx.user.role, changes)
+            changed = write(policy.change_settings, changes, actor=ctx.actor)
         except (ValueError, KeyError, permissions.PermissionDenied) as exc:
             st.error(f"未能保存：{exc}")
         else:

@@ -91,14 +91,14 @@ with notice_tab:
             cols = st.columns([1, 1, 3])
             cols[0].download_button(
                 "下载通知（Word）",
-                lambda: write(supervision.notice_file, user.username, user.role, ctx.scope, ctx.region_name,
-                              batch_no, "docx"),
+                lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "docx",
+                              actor=ctx.actor),
                 file_name=f"{item.title}.docx", mime=DOCX, icon=":material/description:", on_click="ignore",
             )
             cols[1].download_button(
                 "下载名单（Excel）",
-                lambda: write(supervision.notice_file, user.username, user.role, ctx.scope, ctx.region_name,
-                              batch_no, "xlsx"),
+                lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "xlsx",
+                              actor=ctx.actor),
                 file_name=f"{item.title}.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore",
             )
             cols[2].caption("通知列出干部、单位和存在问题，可打印下发；下载会记入审计日志。")

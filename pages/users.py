@@ -7,15 +7,10 @@ from dashboard import ui
 from dashboard.cache import fresh, write
 from dashboard.context import get_context
 from data_access import accounts
-from data_access.permissions import allowed
 
 ctx = get_context()
 ui.header("账号管理", ctx, caption="账号只能由管理员开设；密码仅以加密摘要保存，管理员也无法查看。")
-if not allowed(ctx.user.role, "manage_users"):
-    st.error("当前角色无权管理账号。")
-    st.stop()
-
-scope, actor = ctx.user.scope, ctx.user.username
+scope = ctx.user.scope
 roles = list(accounts.ROLE_LABELS)
 region_options = fresh(accounts.account_regions, scope)
 region_names = dict(region_options)
@@ -28,7 +23,7 @@ def region_label(code: str) -> str:
 
 def run(fn, *args, success: str, **kwargs) -> None:
     try:
-        write(fn, actor, *args, scope=scope, **kwargs)
+        write(fn, *args, actor=ctx.actor, **kwargs)
     except accounts.AccountError as exc:
         st.error(str(exc))
     else:
@@ -77,7 +72,7 @@ with edit_tab:
         if row["状态"] == "已停用":
             if cols[0].button("启用账号", width="stretch"):
                 run(accounts.set_active, target, True, success=f"已启用账号 {target}。")
-        elif target != actor and cols[0].button("停用账号", width="stretch",
+        elif target != ctx.user.username and cols[0].button("停用账号", width="stretch",
                                                 help="停用后该账号立即退出，不能再登录"):
             run(accounts.set_active, target, False, success=f"已停用账号 {target}，其登录已全部结束。")
         if row["状态"].startswith("锁定") and cols[1].button("解除锁定", width="stretch"):

@@ -56,7 +56,7 @@ for tab, check in zip(tabs, verification.CHECKS, strict=True):
             st.download_button(
                 "导出 Excel", key=f"verify_export_{check.key}",
                 data=lambda key=check.key: write(verification.export, key, ctx.scope, ctx.as_of, ctx.policy,
-                                                 username, ctx.region_name),
+                                                 ctx.region_name, actor=ctx.actor),
                 file_name=f"数据核查_{check.title}_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX,
                 icon=":material/download:", on_click="ignore", help="导出该项全部记录（身份证号隐去），导出会记入审计日志。",
             )

@@ -19,6 +19,7 @@ from data_access import accounts
 from data_access.config import get_settings
 from data_access.db import session_scope
 from data_access.models import AuditEntry, User, UserSession
+from data_access.permissions import Actor
 from data_access.scope import Scope
 from tests import builders as b
 from tests.apptest import app, open_page, texts
@@ -38,7 +39,8 @@ def _audit(url: str, action: str) -> list[AuditEntry]:
 def with_user(db_url):
     with session_scope(db_url) as s:
         b.region_tree(s)
-        accounts.create_user(s, "test", "zhang", "leader", b.TOWNSHIP_A, "correct horse", "张乡长")
+        accounts.create_user(s, "zhang", "leader", b.TOWNSHIP_A, "correct horse", "张乡长",
+                             actor=Actor("test", "admin"))
     return db_url
 
 
@@ -96,7 +98,7 @@ def test_disabled_account_cannot_log_in_and_its_sessions_end(with_user):
     with session_scope(with_user) as s:
         token = accounts.start_session(s, _login(with_user, "zhang", "correct horse", T0).account, now=T0)
     with session_scope(with_user) as s:
-        accounts.set_active(s, "admin", "zhang", False)
+        accounts.set_active(s, "zhang", False, actor=Actor("admin", "admin"))
     with session_scope(with_user) as s:
         assert accounts.resume_session(s, token, now=T0, settings=STRICT) is None
     assert _login(with_user, "zhang", "correct horse", T0).message == "该账号已停用，请联系系统管理员。"
@@ -146,7 +148,7 @@ def test_new_password_ends_sessions_and_unlocks(with_user):
         _login(with_user, "zhang", "bad", T0)
     with session_scope(with_user) as s:
         token = accounts.start_session(s, accounts.account_for_identity(s, "zhang"), now=T0)
-        accounts.set_password(s, "admin", "zhang", "another secret")
+        accounts.set_password(s, "zhang", "another secret", actor=Actor("admin", "admin"))
     with session_scope(with_user) as s:
         assert accounts.resume_session(s, token, now=T0, settings=STRICT) is None
     assert _login(with_user, "zhang", "another secret", T0).account is not None
@@ -155,26 +157,27 @@ def test_new_password_ends_sessions_and_unlocks(with_user):
 def test_account_rules(with_user):
     with session_scope(with_user) as s:
         with pytest.raises(accounts.AccountError, match="已存在"):
-            accounts.create_user(s, "t", "Zhang", "leader", b.TOWNSHIP_A, "12345678")
+            accounts.create_user(s, "Zhang", "leader", b.TOWNSHIP_A, "12345678", actor=Actor("t", "admin"))
         with pytest.raises(accounts.AccountError, match="不存在"):
-            accounts.create_user(s, "t", "li", "leader", "629999", "12345678")
+            accounts.create_user(s, "li", "leader", "629999", "12345678", actor=Actor("t", "admin"))
         with pytest.raises(accounts.AccountError, match="只有系统管理员"):
-            accounts.create_user(s, "t", "li", "leader", "", "12345678")
+            accounts.create_user(s, "li", "leader", "", "12345678", actor=Actor("t", "admin"))
         with pytest.raises(accounts.AccountError, match="角色"):
-            accounts.create_user(s, "t", "li", "mayor", b.COUNTY, "12345678")
+            accounts.create_user(s, "li", "mayor", b.COUNTY, "12345678", actor=Actor("t", "admin"))
         # a township administrator manages only accounts inside the township
         township = Scope.for_region(b.TOWNSHIP_A)
         with pytest.raises(accounts.AccountError, match="管理范围"):
-            accounts.create_user(s, "t", "li", "inspector", b.TOWNSHIP_B, "12345678", scope=township)
+            accounts.create_user(s, "li", "inspector", b.TOWNSHIP_B, "12345678", actor=Actor("t", "admin", township))
         with pytest.raises(accounts.AccountError, match="管理范围"):
-            accounts.set_password(s, "t", "zhang", "12345678", scope=Scope.for_region(b.TOWNSHIP_B))
+            accounts.set_password(s, "zhang", "12345678", actor=Actor("t", "admin", Scope.for_region(b.TOWNSHIP_B)))
         frame = accounts.list_users(s, Scope.for_region(b.TOWNSHIP_B))
         assert frame.empty
 
 
 def test_identity_provider_users_map_by_email(with_user):
     with session_scope(with_user) as s:
-        accounts.create_user(s, "t", "wang@xihe.gov.cn", "inspector", b.COUNTY, None, "王督查")
+        accounts.create_user(s, "wang@xihe.gov.cn", "inspector", b.COUNTY, None, "王督查",
+                             actor=Actor("t", "admin"))
     with session_scope(with_user) as s:
         account, token = accounts.identity_login(s, "Wang@Xihe.gov.cn")
         assert (account.username, account.role, account.region_code) == ("wang@xihe.gov.cn", "inspector", b.COUNTY)
@@ -337,7 +340,8 @@ OIDC_SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
 
 def test_identity_provider_login_maps_the_email_to_an_account(app_db):
     with session_scope(app_db) as s:
-        accounts.create_user(s, "t", "wang@xihe.gov.cn", "inspector", b.TOWNSHIP_B, None, "王督查")
+        accounts.create_user(s, "wang@xihe.gov.cn", "inspector", b.TOWNSHIP_B, None, "王督查",
+                             actor=Actor("t", "admin"))
     at = app(user=None)
     at.secrets.update(OIDC_SECRETS)
     at.user = {"is_logged_in": False}

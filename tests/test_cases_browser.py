@@ -14,6 +14,7 @@ from sqlalchemy import select
 from data_access import accounts, cases
 from data_access.db import session_scope
 from data_access.models import AuditEntry
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE
 from tests import builders as b
@@ -28,7 +29,8 @@ pytestmark = pytest.mark.browser
 def site(sqlite_url):
     with session_scope(sqlite_url) as s:
         ids = sc.build(s)
-        accounts.create_user(s, "test", "pub", "publicity", b.COUNTY, "Case-brief-2025", "宣传干部小周")
+        accounts.create_user(s, "pub", "publicity", b.COUNTY, "Case-brief-2025", "宣传干部小周",
+                             actor=Actor("test", "admin"))
         case_id = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p1, "pub", "publicity")
         cases.shortlist(s, EVERYWHERE, case_id, "pub", "publicity")
     return sqlite_url, case_id

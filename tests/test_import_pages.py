@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from data_access import imports
 from data_access import models as m
 from data_access.db import session_scope
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import Scope
 from tests import builders as b
@@ -24,9 +25,12 @@ def db(sqlite_url, monkeypatch):
     return sqlite_url
 
 
-def upload(url, data, name, **kwargs):
+ADMIN = Actor("admin", "admin")
+
+
+def upload(url, data, name, actor: Actor = ADMIN, **kwargs):
     with session_scope(url) as s:
-        return imports.import_upload(s, data, name, limit_mb=1, username="admin", policy=Policy(), **kwargs)
+        return imports.import_upload(s, data, name, limit_mb=1, actor=actor, policy=Policy(), **kwargs)
 
 
 def test_upload_preview_then_confirm(db, tmp_path):
@@ -56,7 +60,7 @@ def test_upload_refusals_are_clear(db, tmp_path):
 
 def test_upload_is_limited_to_the_users_region(db, tmp_path):
     data = write_xlsx(tmp_path / "a.xlsx", base_sheets()).read_bytes()
-    result = upload(db, data, "a.xlsx", scope=Scope.for_region("621226"), dry_run=False)
+    result = upload(db, data, "a.xlsx", actor=Actor("admin", "admin", Scope.for_region("621226")), dry_run=False)
     assert result.outcome == "拒绝"
 
 

@@ -12,6 +12,7 @@ from data_access import imports
 from data_access import models as m
 from data_access.db import session_scope
 from data_access.imports import parsing
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from tests import builders as b
 from tests.import_workbooks import CHILD_ID, V1, base_sheets, set_cell, with_saved_formula, write_xlsx
@@ -19,10 +20,12 @@ from tests.import_workbooks import CHILD_ID, V1, base_sheets, set_cell, with_sav
 TODAY = dt.date(2024, 6, 30)
 
 
-def run(url: str, path, **kwargs) -> imports.ImportResult:
+IMPORTER = Actor("测试", "admin")
+
+
+def run(url: str, path, actor: Actor = IMPORTER, **kwargs) -> imports.ImportResult:
     with session_scope(url) as session:
-        return imports.run_import(session, imports.read_path(path), username="测试", policy=Policy(), today=TODAY,
-                                  **kwargs)
+        return imports.run_import(session, imports.read_path(path), actor=actor, policy=Policy(), today=TODAY, **kwargs)
 
 
 def persons_count(url: str) -> int:
@@ -202,7 +205,7 @@ def test_facts_for_verification_are_not_import_errors(sqlite_url, tmp_path):
 def test_import_outside_the_users_region_is_refused(sqlite_url, tmp_path):
     from data_access.scope import Scope
 
-    result = run(sqlite_url, write_xlsx(tmp_path / "s.xlsx", base_sheets()), scope=Scope.for_region("621226"))
+    result = run(sqlite_url, write_xlsx(tmp_path / "s.xlsx", base_sheets()), actor=Actor("测试", "admin", Scope.for_region("621226")))
     assert any(p.sheet == "对象" and "管理范围" in p.message for p in result.problems)
     assert persons_count(sqlite_url) == 0
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from data_access import imports
 from data_access import models as m
 from data_access.db import data_version, session_scope
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from tests.import_workbooks import (
     ADULT_ID,
@@ -36,7 +37,7 @@ DATA_TABLES = (m.Region, m.Unit, m.Cadre, m.Household, m.Person, m.Pairing, m.Co
 def run(url, source, **kwargs) -> imports.ImportResult:
     book = imports.read_path(source) if not isinstance(source, imports.RawBook) else source
     with session_scope(url) as session:
-        return imports.run_import(session, book, username="测试", policy=Policy(), today=TODAY, **kwargs)
+        return imports.run_import(session, book, actor=Actor("测试", "admin"), policy=Policy(), today=TODAY, **kwargs)
 
 
 def table_counts(url) -> dict[str, int]:

@@ -31,7 +31,7 @@ from sqlalchemy import event, func, select
 from data_access import needs
 from data_access.db import data_version, get_engine, session_scope
 from data_access.models import AuditEntry, Need, NeedEvent
-from data_access.permissions import PermissionDenied
+from data_access.permissions import Actor, PermissionDenied
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope, ScopeError
 from tests import builders as b
@@ -204,12 +204,12 @@ def test_escalate_note_close_are_dated_audited_records(ledger_db):
     before = data_version(ledger_db)
     with session_scope(ledger_db) as s:
         seen = needs.need_detail(s, EVERYWHERE, D, POLICY, "N10", role="inspector").version
-        result = needs.escalate(s, "inspector1", "inspector", EVERYWHERE, "N10", "单位", d(6, 16), "乡镇无法协调",
-                                seen_version=seen)
+        result = needs.escalate(s, "N10", "单位", d(6, 16), "乡镇无法协调", seen_version=seen,
+                                actor=Actor("inspector1", "inspector", EVERYWHERE))
         assert not result.merged and result.message.startswith("已上报至“单位”")
     with session_scope(ledger_db) as s:
-        needs.add_note(s, "inspector1", "inspector", EVERYWHERE, "N10", "已电话联系单位", d(6, 18))
-        needs.close(s, "leader1", "leader", EVERYWHERE, "N10", "已调解，双方签字", d(6, 20))
+        needs.add_note(s, "N10", "已电话联系单位", d(6, 18), actor=Actor("inspector1", "inspector", EVERYWHERE))
+        needs.close(s, "N10", "已调解，双方签字", d(6, 20), actor=Actor("leader1", "leader", EVERYWHERE))
     with session_scope(ledger_db) as s:
         need = s.execute(select(Need).where(Need.code == "N10")).scalar_one()
         assert (need.level, need.status, need.closed_date, need.closure_note, need.version) == (
@@ -232,25 +232,27 @@ def test_escalate_note_close_are_dated_audited_records(ledger_db):
 def test_changes_refused_with_chinese_messages(ledger_db):
     with session_scope(ledger_db) as s:
         with pytest.raises(PermissionDenied, match="无权"):
-            needs.add_note(s, "pub", "publicity", EVERYWHERE, "N10", "看看", d(6, 16))
+            needs.add_note(s, "N10", "看看", d(6, 16), actor=Actor("pub", "publicity", EVERYWHERE))
         with pytest.raises(ScopeError):
-            needs.add_note(s, "town_b", "inspector", Scope.for_region(b.TOWNSHIP_B), "N10", "看看", d(6, 16))
+            needs.add_note(s, "N10", "看看", d(6, 16),
+                           actor=Actor("town_b", "inspector", Scope.for_region(b.TOWNSHIP_B)))
         with pytest.raises(needs.NeedError, match="只能逐级上报"):
-            needs.escalate(s, "u", "inspector", EVERYWHERE, "N10", "上级", d(6, 16))
+            needs.escalate(s, "N10", "上级", d(6, 16), actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedError, match="不能早于上一次定级日期"):
-            needs.escalate(s, "u", "inspector", EVERYWHERE, "N06", "领导小组办公室", d(5, 1))
+            needs.escalate(s, "N06", "领导小组办公室", d(5, 1), actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedError, match="不能早于提出日期"):
-            needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", d(4, 1))
+            needs.add_note(s, "N10", "看看", d(4, 1), actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedError, match="不能晚于今天"):
-            needs.add_note(s, "u", "inspector", EVERYWHERE, "N10", "看看", TODAY + dt.timedelta(days=1))
+            needs.add_note(s, "N10", "看看", TODAY + dt.timedelta(days=1),
+                           actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedError, match="办结日期不能早于最近一次办理记录的日期 2024-05-20"):
-            needs.close(s, "u", "inspector", EVERYWHERE, "N06", "已解决", d(5, 10))
+            needs.close(s, "N06", "已解决", d(5, 10), actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedError, match="请填写办结情况"):
-            needs.close(s, "u", "inspector", EVERYWHERE, "N10", "  ", d(6, 16))
+            needs.close(s, "N10", "  ", d(6, 16), actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedConflict, match="已.*办结"):
-            needs.escalate(s, "u", "inspector", EVERYWHERE, "N03", "单位", d(6, 16))
+            needs.escalate(s, "N03", "单位", d(6, 16), actor=Actor("u", "inspector", EVERYWHERE))
         with pytest.raises(needs.NeedError, match="未找到诉求"):
-            needs.add_note(s, "u", "inspector", EVERYWHERE, "N99", "看看", d(6, 16))
+            needs.add_note(s, "N99", "看看", d(6, 16), actor=Actor("u", "inspector", EVERYWHERE))
     with session_scope(ledger_db) as s:
         assert s.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == 0
         assert s.execute(select(Need.version).where(Need.code == "N10")).scalar_one() == 1
@@ -263,10 +265,11 @@ def test_two_users_edit_one_item_neither_change_lost(ledger_db):
         seen_a = needs.need_detail(a, EVERYWHERE, D, POLICY, "N10", role="inspector").version
         seen_b = needs.need_detail(b_, EVERYWHERE, D, POLICY, "N10", role="leader").version
         assert seen_a == seen_b == 1
-        needs.add_note(b_, "userB", "leader", EVERYWHERE, "N10", "B：已联系县司法局", d(6, 16), seen_version=seen_b)
+        needs.add_note(b_, "N10", "B：已联系县司法局", d(6, 16), seen_version=seen_b,
+                       actor=Actor("userB", "leader", EVERYWHERE))
         b_.commit()
-        result = needs.escalate(a, "userA", "inspector", EVERYWHERE, "N10", "单位", d(6, 16), "A：上报单位",
-                                seen_version=seen_a)
+        result = needs.escalate(a, "N10", "单位", d(6, 16), "A：上报单位", seen_version=seen_a,
+                                actor=Actor("userA", "inspector", EVERYWHERE))
         a.commit()
     assert result.merged and "已被他人更新" in result.message
     with session_scope(ledger_db) as s:
@@ -279,10 +282,12 @@ def test_two_users_escalate_the_same_item_second_is_told_to_refresh(ledger_db):
     with session_scope(ledger_db) as a, session_scope(ledger_db) as b_:
         seen_a = needs.need_detail(a, EVERYWHERE, D, POLICY, "N10", role="inspector").version
         seen_b = needs.need_detail(b_, EVERYWHERE, D, POLICY, "N10", role="leader").version
-        needs.escalate(b_, "userB", "leader", EVERYWHERE, "N10", "单位", d(6, 16), seen_version=seen_b)
+        needs.escalate(b_, "N10", "单位", d(6, 16), seen_version=seen_b,
+                       actor=Actor("userB", "leader", EVERYWHERE))
         b_.commit()
         with pytest.raises(needs.NeedConflict, match="已由他人上报至“单位”，请刷新"):
-            needs.escalate(a, "userA", "inspector", EVERYWHERE, "N10", "单位", d(6, 17), seen_version=seen_a)
+            needs.escalate(a, "N10", "单位", d(6, 17), seen_version=seen_a,
+                           actor=Actor("userA", "inspector", EVERYWHERE))
         a.rollback()
     with session_scope(ledger_db) as s:
         events = s.execute(select(NeedEvent.kind).join(Need).where(Need.code == "N10")).scalars().all()
@@ -300,12 +305,13 @@ def test_write_between_read_and_update_is_retried_on_top(ledger_db):
             return
         fired.append(True)
         with session_scope(ledger_db) as other:
-            needs.add_note(other, "userB", "leader", EVERYWHERE, "N10", "B：同时写入", d(6, 16))
+            needs.add_note(other, "N10", "B：同时写入", d(6, 16), actor=Actor("userB", "leader", EVERYWHERE))
 
     event.listen(engine, "before_cursor_execute", interleave)
     try:
         with session_scope(ledger_db) as a:
-            result = needs.close(a, "userA", "inspector", EVERYWHERE, "N10", "A：已办结", d(6, 17), seen_version=1)
+            result = needs.close(a, "N10", "A：已办结", d(6, 17), seen_version=1,
+                                 actor=Actor("userA", "inspector", EVERYWHERE))
     finally:
         event.remove(engine, "before_cursor_execute", interleave)
     assert fired and result.merged and result.version == 3

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from data_access import compliance, overdue
 from data_access.db import session_scope
 from data_access.models import AuditEntry, Need, NeedEvent, SupervisionAction
-from data_access.permissions import PermissionDenied
+from data_access.permissions import Actor, PermissionDenied
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
@@ -119,9 +119,10 @@ def test_rows_of_each_kind_link_to_their_detail(overdue_db):
 
 def test_export_workbook_has_a_sheet_per_kind_and_is_audited(overdue_db):
     with session_scope(overdue_db) as s:
-        data = overdue.export_workbook(s, "inspector1", "inspector", EVERYWHERE, D, POLICY, None, "全部地区")
+        data = overdue.export_workbook(s, EVERYWHERE, D, POLICY, None, "全部地区",
+                                       actor=Actor("inspector1", "inspector"))
         with pytest.raises(PermissionDenied):
-            overdue.export_workbook(s, "pub", "publicity", EVERYWHERE, D, POLICY, None, "全部地区")
+            overdue.export_workbook(s, EVERYWHERE, D, POLICY, None, "全部地区", actor=Actor("pub", "publicity"))
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["按乡镇汇总", "按单位汇总", "逾期诉求", "认门逾期", "提醒督办未回应", "结对断档", "导出说明"]
     needs_sheet = [row for row in book["逾期诉求"].iter_rows(values_only=True)]

@@ -210,17 +210,17 @@ def test_reveal_is_scoped_permitted_and_audited(two_townships):
     url, a, other = two_townships
     township = Scope.for_region(b.TOWNSHIP_A)
     with session_scope(url) as s:
-        shown = privacy.reveal_person(s, township, "tl", "leader", a["person_id"], "核实身份")
+        shown = privacy.reveal_person(s, a["person_id"], "核实身份", actor=Actor("tl", "leader", township))
         assert (shown.name, shown.id_number, shown.phone) == ("甲乡对象", "621225198001011234", "13800001234")
-        assert privacy.reveal_cadre(s, township, "tl", "leader", a["cadre_id"], "电话回访").phone == "13800001234"
+        assert privacy.reveal_cadre(s, a["cadre_id"], "电话回访", actor=Actor("tl", "leader", township)).phone == "13800001234"
         with pytest.raises(ScopeError):
-            privacy.reveal_person(s, township, "tl", "leader", other["person_id"], "越权")
+            privacy.reveal_person(s, other["person_id"], "越权", actor=Actor("tl", "leader", township))
         with pytest.raises(ScopeError):
-            privacy.reveal_cadre(s, township, "tl", "leader", other["cadre_id"], "越权")
+            privacy.reveal_cadre(s, other["cadre_id"], "越权", actor=Actor("tl", "leader", township))
         with pytest.raises(PermissionError):
-            privacy.reveal_person(s, township, "ti", "inspector", a["person_id"], "督查")
+            privacy.reveal_person(s, a["person_id"], "督查", actor=Actor("ti", "inspector", township))
         with pytest.raises(ValueError, match="事由"):
-            privacy.reveal_person(s, township, "tl", "leader", a["person_id"], "  ")
+            privacy.reveal_person(s, a["person_id"], "  ", actor=Actor("tl", "leader", township))
     with session_scope(url) as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal").order_by(AuditEntry.id)).all()
     assert [(e.username, e.region_code, json.loads(e.detail)["why"]) for e in entries] == [
@@ -314,7 +314,7 @@ def _scoped_functions():
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             params = list(inspect.signature(fn).parameters)
             if fn.__module__ == module.__name__ and not name.startswith("_") and params[:1] == ["session"] \
-                    and "scope" in params:
+                    and ("scope" in params or "actor" in params):
                 yield f"{info.name}.{name}", fn
 
 
@@ -389,7 +389,8 @@ def test_every_verification_list_keeps_to_the_township(two_townships):
     with session_scope(url) as s:
         for key in verification.BY_KEY:
             assert not _leaks(verification.rows(s, key, township, AS_OF, Policy()).to_csv()), key
-            assert not _leaks(_decoded(verification.export(s, key, township, AS_OF, Policy(), "tl", "汉源镇"))), key
+            assert not _leaks(_decoded(verification.export(s, key, township, AS_OF, Policy(), "汉源镇",
+                                                           actor=Actor("tl", "leader", township)))), key
         s.rollback()
 
 

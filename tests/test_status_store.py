@@ -16,6 +16,7 @@ from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
 from data_access.models import Contact, Pairing, StatusRow
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
@@ -70,7 +71,7 @@ def _townships(url) -> set[str]:
 
 def _import(url: str, tmp_path, sheets, name: str) -> None:
     with db.session_scope(url) as s:
-        result = imports.run_import(s, imports.read_path(wb.write_xlsx(tmp_path / name, sheets)), username="测试",
+        result = imports.run_import(s, imports.read_path(wb.write_xlsx(tmp_path / name, sheets)), actor=Actor("测试", "admin"),
                                     policy=POLICY, today=dt.date(2024, 1, 15))
     assert result.outcome == imports.OUTCOME_STORED, result.problems
 
@@ -105,8 +106,8 @@ def test_a_reminder_does_not_expire_it(demo):
         stored = status_store.find(s, AS_OF, POLICY)
     version = db.data_version(demo)
     with db.session_scope(demo) as s:
-        supervision.issue(s, EVERYWHERE, AS_OF, POLICY, "inspector", "提醒", [int(page.rows["pairing_id"].iloc[0])],
-                          issued_date=AS_OF)
+        supervision.issue(s, EVERYWHERE, AS_OF, POLICY, "提醒", [int(page.rows["pairing_id"].iloc[0])],
+                          issued_date=AS_OF, actor=Actor("inspector", "inspector"))
     assert db.data_version(demo) == version + 1  # cached page figures are recomputed ...
     with db.session_scope(demo) as s:
         assert status_store.find(s, AS_OF, POLICY) == stored  # ... from the same stored evaluation

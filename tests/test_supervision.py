@@ -10,6 +10,7 @@ from sqlalchemy import select
 from data_access import supervision
 from data_access.db import session_scope
 from data_access.models import AuditEntry, SupervisionAction
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope, ScopeError
 from tests import builders as b
@@ -129,8 +130,9 @@ def test_issue_writes_batch_audit_and_version(two_units):
     url, ids = two_units
     before = _version(url)
     with session_scope(url) as s:
-        result = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "inspector1", "督办",
-                                   [ids["p_li"], ids["p_wang"]], issued_date=D(2024, 7, 1))
+        result = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "督办",
+                                   [ids["p_li"], ids["p_wang"]], issued_date=D(2024, 7, 1),
+                                   actor=Actor("inspector1", "inspector"))
     assert (result.actions, result.cadres) == (2, 2)
     assert result.deadline == D(2024, 7, 11)  # the policy's response_days
     assert result.batch_no == "DB20240701-001"
@@ -141,8 +143,9 @@ def test_issue_writes_batch_audit_and_version(two_units):
         assert rows[0].reason == "截至2024-06-30：联系 0/2 次；实地走访 0/1 次；结对以来 181 天未联系；未认门"
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "reminder")).one()
         assert (entry.username, entry.target) == ("inspector1", "DB20240701-001")
-        second = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(response_days=3), "inspector1", "督办",
-                                   [ids["p_li"]], issued_date=D(2024, 7, 1))
+        second = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(response_days=3), "督办",
+                                   [ids["p_li"]], issued_date=D(2024, 7, 1),
+                                   actor=Actor("inspector1", "inspector"))
     assert second.batch_no == "DB20240701-002"
     assert second.deadline == D(2024, 7, 4)
 
@@ -151,11 +154,12 @@ def test_issue_refuses_out_of_scope_and_writes_nothing(two_units):
     url, ids = two_units
     before = _version(url)
     with pytest.raises(ScopeError), session_scope(url) as s:
-        supervision.issue(s, Scope.for_region(b.TOWNSHIP_A), D(2024, 6, 30), Policy(), "inspector1", "提醒",
-                          [ids["p_li"], ids["p_wang"]])
+        supervision.issue(s, Scope.for_region(b.TOWNSHIP_A), D(2024, 6, 30), Policy(), "提醒",
+                          [ids["p_li"], ids["p_wang"]], actor=Actor("inspector1", "inspector"))
     with pytest.raises(ValueError), session_scope(url) as s:
-        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "inspector1", "提醒", [ids["p_li"]],
-                          issued_date=D(2024, 7, 1), deadline=D(2024, 6, 1))
+        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "提醒", [ids["p_li"]],
+                          issued_date=D(2024, 7, 1), deadline=D(2024, 6, 1),
+                          actor=Actor("inspector1", "inspector"))
     with session_scope(url) as s:
         assert s.scalars(select(SupervisionAction)).all() == []
         assert s.scalars(select(AuditEntry)).all() == []
@@ -165,10 +169,10 @@ def test_issue_refuses_out_of_scope_and_writes_nothing(two_units):
 def test_unit_effect_and_action_page(two_units):
     url, ids = two_units
     with session_scope(url) as s:
-        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "i", "提醒", [ids["p_li"], ids["p_wang"]],
-                          issued_date=D(2024, 7, 1), deadline=D(2024, 7, 10))
-        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "i", "提醒", [ids["p_li"]],
-                          issued_date=D(2024, 7, 20), deadline=D(2024, 7, 30))
+        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "提醒", [ids["p_li"], ids["p_wang"]],
+                          issued_date=D(2024, 7, 1), deadline=D(2024, 7, 10), actor=Actor("i", "inspector"))
+        supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "提醒", [ids["p_li"]],
+                          issued_date=D(2024, 7, 20), deadline=D(2024, 7, 30), actor=Actor("i", "inspector"))
         b.contact(s, ids["p_li"], D(2024, 7, 5))  # answers the first reminder only
     with session_scope(url) as s:
         effect = supervision.unit_effect(s, EVERYWHERE, D(2024, 8, 1))
@@ -190,8 +194,9 @@ def test_notice_lists_cadres_units_and_what_is_missing(two_units):
 
     url, ids = two_units
     with session_scope(url) as s:
-        result = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "i", "提醒",
-                                   [ids["p_li"], ids["p_wang"]], issued_date=D(2024, 7, 1))
+        result = supervision.issue(s, EVERYWHERE, D(2024, 6, 30), Policy(), "提醒",
+                                   [ids["p_li"], ids["p_wang"]], issued_date=D(2024, 7, 1),
+                                   actor=Actor("i", "inspector"))
         item = supervision.notice(s, EVERYWHERE, result.batch_no)
         hidden = supervision.notice(s, Scope.for_region(b.TOWNSHIP_B), result.batch_no)
     assert item.title == f"结对关爱工作提醒通知（{result.batch_no}）"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from data_access import models as m
 from data_access import verification
 from data_access.db import session_scope
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
@@ -152,7 +153,8 @@ def test_province_and_city_scopes_list_the_same_as_everywhere(dataset):
 
 def test_export_is_masked_stamped_and_audited(dataset):
     with session_scope(dataset) as s:
-        data = verification.export(s, "duplicates", EVERYWHERE, AS_OF, Policy(), "admin", "全部地区")
+        data = verification.export(s, "duplicates", EVERYWHERE, AS_OF, Policy(), "全部地区",
+                                   actor=Actor("admin", "admin"))
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["身份重复", "导出说明"]
     values = [row for row in workbook["身份重复"].values]

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from dashboard.cli import UserError
+from dashboard.commands.common import COMMAND_LINE
 from data_access import compliance, imports
 from data_access.config import current_date, get_settings
 from data_access.db import session_scope
 from data_access.policy import load_policy
-
-CLI_USER = "命令行"
 
 
 def register(subparsers) -> None:
@@ -36,7 +35,7 @@ def _run(args) -> int:
     # The URL is passed explicitly: `session_scope()` without one keeps the first URL a process used.
     with session_scope(get_settings().database_url) as session:
         result = imports.run_import(
-            session, book, username=CLI_USER, policy=load_policy(session), dry_run=args.dry_run,
+            session, book, actor=COMMAND_LINE, policy=load_policy(session), dry_run=args.dry_run,
             keep_valid=args.keep_valid,
         )
     if result.stored and not args.dry_run:

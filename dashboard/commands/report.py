@@ -9,9 +9,9 @@ import datetime as dt
 from pathlib import Path
 
 from dashboard.cli import UserError
+from dashboard.commands.common import COMMAND_LINE
 from data_access import assessment, assessment_report, bulletin, regions
 from data_access.db import session_scope
-from data_access.permissions import Actor
 from data_access.policy import load_policy
 from data_access.scope import Scope
 
@@ -47,7 +47,7 @@ def _quarter(value: str) -> assessment.Quarter:
 
 
 # The command line is the operator's own tool: it acts with the whole database in view.
-CLI_ACTOR = Actor("命令行", "admin")
+
 
 
 def _assessment(args) -> int:
@@ -57,7 +57,7 @@ def _assessment(args) -> int:
     with session_scope() as session:
         if args.region and regions.get(session, args.region) is None:
             raise UserError(f"区划代码 {args.region} 不存在")
-        data = assessment_report.export(session, args.region, args.quarter, load_policy(session), fmt, actor=CLI_ACTOR)
+        data = assessment_report.export(session, args.region, args.quarter, load_policy(session), fmt, actor=COMMAND_LINE)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(data)
     print(f"已生成{args.quarter.label}考核结果：{args.out}")
@@ -74,7 +74,7 @@ def _bulletin(args) -> int:
             raise UserError(f"区划代码 {args.region} 不存在")
         try:
             data = bulletin.export(session, Scope.for_region(args.region), args.region, year, month,
-                                   load_policy(session), fmt, "命令行")
+                                   load_policy(session), fmt, actor=COMMAND_LINE)
         except bulletin.BulletinMonthError as exc:
             raise UserError(str(exc)) from None
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,11 +11,10 @@ import getpass
 import sys
 
 from dashboard.cli import UserError
+from dashboard.commands.common import COMMAND_LINE
 from data_access import accounts
 from data_access.db import session_scope
 from data_access.scope import EVERYWHERE
-
-ACTOR = "命令行"
 
 
 def register(subparsers) -> None:
@@ -57,7 +56,7 @@ def read_password() -> str:
 def _run(fn, *args) -> None:
     try:
         with session_scope() as session:
-            fn(session, ACTOR, *args)
+            fn(session, *args, actor=COMMAND_LINE)
     except accounts.AccountError as exc:
         raise UserError(str(exc)) from None
 

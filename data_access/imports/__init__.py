@@ -27,8 +27,9 @@ from data_access.imports.schema import SHEETS
 from data_access.imports.template import template_bytes
 from data_access.imports.validation import Problem, validate
 from data_access.models import ImportRun
+from data_access.permissions import Actor, check
 from data_access.policy import Policy
-from data_access.scope import EVERYWHERE, Scope
+from data_access.scope import Scope
 
 __all__ = [
     "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "problems_frame", "read_bytes", "read_path",
@@ -80,13 +81,16 @@ def run_import(
     session: Session,
     book: RawBook,
     *,
-    username: str,
+    actor: Actor,
     policy: Policy,
-    scope: Scope = EVERYWHERE,
     today: dt.date | None = None,
     dry_run: bool = False,
     keep_valid: bool = False,
 ) -> ImportResult:
+    """Check a workbook and (unless `dry_run`) store it, all or nothing (or the valid rows with
+    `keep_valid`). Only for an actor who may import; every row must lie in the actor's region."""
+    check(actor, "import")
+    username, scope = actor.username, actor.scope
     started = dt.datetime.now()
     today = today or current_date()
     checked = validate(session, book, scope, today)
@@ -159,15 +163,15 @@ def import_upload(
     file_name: str,
     *,
     limit_mb: int | None,
-    username: str,
+    actor: Actor,
     policy: Policy,
-    scope: Scope = EVERYWHERE,
     dry_run: bool = True,
     keep_valid: bool = False,
     today: dt.date | None = None,
 ) -> ImportResult:
     """An uploaded file, previewed (dry run) or stored: the page's one call. Raises ImportFileError
     for a file that is too big or not a workbook."""
+    check(actor, "import")
     book = read_bytes(data, file_name, limit_mb)
-    return run_import(session, book, username=username, policy=policy, scope=scope, today=today,
+    return run_import(session, book, actor=actor, policy=policy, today=today,
                       dry_run=dry_run, keep_valid=keep_valid)
