@@ -9,7 +9,6 @@ import streamlit as st
 from dashboard.cache import write
 from dashboard.context import get_context
 from data_access import privacy
-from data_access.permissions import allowed
 from data_access.scope import ScopeError
 
 
@@ -17,7 +16,7 @@ def reveal(kind: str, record_id: int, label: str = "查看完整信息") -> None
     """A small popover next to a masked record (`kind` "person" or "cadre"); nothing for roles
     that may not reveal."""
     ctx = get_context()
-    if not allowed(ctx.user.role, "reveal"):
+    if not ctx.actor.may("reveal"):
         return
     key = f"reveal_{kind}_{record_id}"
     with st.popover(label, icon=":material/visibility:"):

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from sqlalchemy.orm import Session
 
-from data_access import audit, cases, db
+from data_access import audit, cases, db, permissions
 from data_access.exporting import ExportStamp
 from data_access.policy import Policy
 from data_access.scope import Scope
@@ -108,11 +108,14 @@ def case_brief(
     as_of: dt.date,
     policy: Policy,
     case_id: int,
-    username: str,
     exported_by: str,
     region_name: str,
+    *,
+    actor: permissions.Actor,
 ) -> bytes:
-    """One case's brief as a .docx file."""
+    """One case's brief as a .docx file (aliases only: whoever may view cases may take it)."""
+    permissions.check(actor, "view_cases", scope)
+    username = actor.username
     card = cases.case_card(session, scope, as_of, policy, case_id=case_id)
     stamp = _stamp(f"典型案例简报（案例{case_id}）", exported_by, region_name)
     document = _new_document(stamp)
@@ -126,13 +129,16 @@ def shortlist_briefs(
     scope: Scope,
     as_of: dt.date,
     policy: Policy,
-    username: str,
     exported_by: str,
     region_name: str,
     as_zip: bool = False,
+    *,
+    actor: permissions.Actor,
 ) -> bytes:
     """The shortlist (入围, 已同意, 已审核, 已发布 cases in scope): one .docx with a page per case, or a
     .zip with one .docx per case. Raises CaseError when there is nothing to export."""
+    permissions.check(actor, "view_cases", scope)
+    username = actor.username
     ids = cases.case_ids(session, scope)
     if not ids:
         raise cases.CaseError("当前范围内没有入围的案例，无法导出")

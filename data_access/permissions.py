@@ -89,6 +89,12 @@ def check(actor: Actor, action: str, scope: Scope | None = None) -> None:
         raise ScopeError(f"所选地区不在账号 {actor.username} 的查看范围内")
 
 
+def check_any(actor: Actor, actions: tuple[str, ...], scope: Scope | None = None) -> None:
+    """As `check`, for a step any of several actions allows (e.g. 未采用: who manages or approves cases)."""
+    allowed_one = next((action for action in actions if actor.may(action)), None)
+    check(actor, allowed_one or actions[0], scope)
+
+
 def check_record(actor: Actor, region_code: str | None, what: str) -> None:
     """Refuse (ScopeError) a write or export naming a record whose region lies outside the actor's."""
     if not actor.scope.contains(region_code or ""):

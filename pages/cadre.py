@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import auth, charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import compliance, permissions, supervision
+from data_access import compliance, supervision
 from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACTION_KINDS
@@ -71,7 +71,7 @@ ui.metric(cols[3], "收到提醒/督办", f"{len(actions)} 次", help="截至当
 done = st.session_state.pop("cd_done", None)
 if done:
     st.success(done, icon=":material/check_circle:")
-if not lagging.empty and permissions.allowed(ctx.user.role, "issue_reminders"):
+if not lagging.empty and ctx.actor.may("issue_reminders"):
     with st.expander(f"向该干部发出提醒 / 督办（滞后或失联 {len(lagging)} 户）", icon=":material/campaign:"):
         with st.form("cd_issue"):
             row = st.columns(2)

@@ -19,10 +19,6 @@ DETAIL = str(ROOT / "pages" / "case_detail.py")
 
 ctx = get_context()
 ui.header("案例挖掘", ctx)
-if not permissions.allowed(ctx.user.role, "view_cases"):
-    st.error("当前角色无权查看典型案例。")
-    st.stop()
-
 cols = st.columns([1, 1, 1.2, 1])
 group = cols[0].selectbox("群体", [ALL, *GROUPS], key="case_group")
 theme = cols[1].selectbox("主题", [ALL, *cases.THEMES], key="case_theme",
@@ -108,14 +104,13 @@ actions = box.columns([1, 1, 4])
 if actions[0].button("查看案例详情", type="primary"):
     params = {"case": str(int(case_id))} if pd.notna(case_id) else {"pairing": str(pairing_id)}
     st.switch_page(DETAIL, query_params=params)
-can_create = permissions.allowed(ctx.user.role, "manage_cases") and row["案例状态"] in (cases.NO_CASE, CASE_REJECTED)
+can_create = ctx.actor.may("manage_cases") and row["案例状态"] in (cases.NO_CASE, CASE_REJECTED)
 confirm = actions[1].popover("建立案例", icon=":material/add:") if can_create else None
 if confirm is not None:
     confirm.markdown("建立后案例只能“标为未采用”，不能删除。确认为这个结对建立案例？")
 if confirm is not None and confirm.button("确认建立案例", type="primary", key="case_create"):
     try:
-        new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, pairing_id, ctx.user.username,
-                       ctx.user.role)
+        new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, pairing_id, actor=ctx.actor)
     except (cases.CaseError, permissions.PermissionDenied) as exc:
         st.error(str(exc))
     else:

@@ -51,11 +51,8 @@ def act(fn, *args, done: str) -> None:
 ctx = get_context()
 ui.header("案例详情", ctx)
 role, username = ctx.user.role, ctx.user.username
-if not permissions.allowed(role, "view_cases"):
-    st.error("当前角色无权查看典型案例。")
-    st.stop()
-can_manage = permissions.allowed(role, "manage_cases")
-can_approve = permissions.allowed(role, "approve_cases")
+can_manage = ctx.actor.may("manage_cases")
+can_approve = ctx.actor.may("approve_cases")
 today = current_date()
 
 if flash := st.session_state.pop("case_flash", None):
@@ -129,7 +126,8 @@ if info is None:
         confirm.markdown("建立后案例只能“标为未采用”，不能删除。确认为这个结对建立案例？")
     if confirm is not None and confirm.button("确认建立案例", type="primary", key="case_create"):
         try:
-            new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, card.pairing_id, username, role)
+            new_id = write(cases.create_case, ctx.scope, ctx.as_of, ctx.policy, card.pairing_id,
+                           actor=ctx.actor)
         except (cases.CaseError, permissions.PermissionDenied) as exc:
             st.error(str(exc))
         else:
@@ -151,7 +149,7 @@ if info.status == CASE_REJECTED:
     st.markdown(esc(f"未采用原因：{info.reject_reason}"))
 
 if info.status == CASE_CANDIDATE and can_manage and st.button("列为入围", type="primary"):
-    act(cases.shortlist, ctx.scope, info.id, username, role, done="已列为入围案例。")
+    act(cases.shortlist, ctx.scope, info.id, done="已列为入围案例。", actor=ctx.actor)
 
 if info.status == CASE_SHORTLISTED and can_manage:  # once registered, the consent is shown above, locked
     with st.form("consent", enter_to_submit=False):
@@ -163,8 +161,8 @@ if info.status == CASE_SHORTLISTED and can_manage:  # once registered, the conse
         given_on = c[2].date_input("同意日期", value=today, max_value=today, format="YYYY-MM-DD")
         consent_scope = st.text_input("同意的使用范围", max_chars=200, placeholder="如：县融媒体中心公众号、宣传展板")
         if st.form_submit_button("登记知情同意"):
-            act(cases.record_consent, ctx.scope, today, ctx.policy, info.id, username, role, given_by, relation,
-                given_on, consent_scope, done="已登记知情同意，待领导审核。")
+            act(cases.record_consent, ctx.scope, today, ctx.policy, info.id, given_by, relation, given_on,
+                consent_scope, done="已登记知情同意，待领导审核。", actor=ctx.actor)
 elif info.status == CASE_SHORTLISTED:
     st.info("待宣传干部登记知情同意。", icon=":material/hourglass_top:")
 
@@ -173,24 +171,24 @@ if info.status == CASE_CONSENTED:
         st.caption("知情同意已登记，不能再修改；如需更正，请“标为未采用”后重新入围并登记。")
     if can_approve:
         if st.button("审核通过", type="primary"):
-            act(cases.approve, ctx.scope, today, ctx.policy, info.id, username, role, done="已审核通过。")
+            act(cases.approve, ctx.scope, today, ctx.policy, info.id, done="已审核通过。", actor=ctx.actor)
     else:
         st.info("待领导审核。", icon=":material/hourglass_top:")
 if info.status == CASE_APPROVED:
     if can_approve:
         if st.button("发布", type="primary"):
-            act(cases.publish, ctx.scope, today, ctx.policy, info.id, username, role, done="案例已发布。")
+            act(cases.publish, ctx.scope, today, ctx.policy, info.id, done="案例已发布。", actor=ctx.actor)
     else:
         st.info("已审核，待领导发布。", icon=":material/hourglass_top:")
 if info.status == CASE_REJECTED and can_manage and st.button("重新列为候选"):
-    act(cases.reopen, ctx.scope, info.id, username, role, done="已重新列为候选。")
+    act(cases.reopen, ctx.scope, info.id, done="已重新列为候选。", actor=ctx.actor)
 
 if info.status != CASE_REJECTED and (can_manage or can_approve):
     label = "撤下已发布的案例" if info.status == CASE_PUBLISHED else "标为未采用"
     with st.expander(label):
         reason = st.text_area("原因（必填）", key="reject_reason", max_chars=500)
         if st.button(label, key="reject"):
-            act(cases.reject, ctx.scope, info.id, username, role, reason, done=f"已{label}。")
+            act(cases.reject, ctx.scope, info.id, reason, done=f"已{label}。", actor=ctx.actor)
 
 if can_manage and info.status in cases.EDITABLE_STATUSES:
     st.divider()
@@ -208,8 +206,8 @@ if can_manage and info.status in cases.EDITABLE_STATUSES:
         narrative = st.text_area("正文", value=info.narrative or card.story, height=220)
         if st.form_submit_button("保存修改"):
             try:
-                changed = write(cases.edit_case, ctx.scope, today, ctx.policy, info.id, username, role, headline,
-                                narrative, alias, theme_pick)
+                changed = write(cases.edit_case, ctx.scope, today, ctx.policy, info.id, headline, narrative,
+                                alias, theme_pick, actor=ctx.actor)
             except (cases.CaseError, permissions.PermissionDenied) as exc:
                 st.error(str(exc))
             else:
@@ -222,7 +220,7 @@ display, region_name = ctx.user.display_name or username, ctx.region_name
 
 
 def make_brief() -> bytes:
-    return write(case_brief.case_brief, scope, as_of, policy, case_id, username, display, region_name)
+    return write(case_brief.case_brief, scope, as_of, policy, case_id, display, region_name, actor=ctx.actor)
 
 
 st.download_button("下载案例简报（Word）", data=make_brief, file_name=f"典型案例简报_案例{info.id}.docx", mime=DOCX,

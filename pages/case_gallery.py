@@ -8,7 +8,7 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import ROOT
-from data_access import case_brief, cases, permissions
+from data_access import case_brief, cases
 from data_access.vocabulary import CASE_PUBLISHED, GROUP_COLOURS
 
 DETAIL = str(ROOT / "pages" / "case_detail.py")
@@ -18,10 +18,6 @@ SHOWN = 60
 
 ctx = get_context()
 ui.header("案例展示", ctx)
-if not permissions.allowed(ctx.user.role, "view_cases"):
-    st.error("当前角色无权查看典型案例。")
-    st.stop()
-
 view = st.radio("显示范围", list(VIEWS), index=1, horizontal=True, key="gallery_view")
 statuses = VIEWS[view]
 figures = query(cases.gallery_figures, ctx.scope, statuses)
@@ -80,11 +76,13 @@ display, region_name = ctx.user.display_name or username, ctx.region_name
 
 
 def docx_batch() -> bytes:
-    return write(case_brief.shortlist_briefs, scope, as_of, policy, username, display, region_name, False)
+    return write(case_brief.shortlist_briefs, scope, as_of, policy, display, region_name, False,
+                 actor=ctx.actor)
 
 
 def zip_batch() -> bytes:
-    return write(case_brief.shortlist_briefs, scope, as_of, policy, username, display, region_name, True)
+    return write(case_brief.shortlist_briefs, scope, as_of, policy, display, region_name, True,
+                 actor=ctx.actor)
 
 
 st.markdown("**导出入围案例简报**（入围、已同意、已审核、已发布的案例；对象只用化名，导出记入审计日志）")

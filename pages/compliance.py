@@ -177,18 +177,18 @@ if view == VIEWS[0]:
                 st.session_state["cadre_detail_id"] = cadre_choice[0]
                 st.switch_page("pages/cadre.py")
         with export:
-            if permissions.allowed(ctx.user.role, "export_lists"):
+            if ctx.actor.may("export_lists"):
                 user = ctx.user
                 st.download_button(
                     f"导出名单（{ui.fmt_int(result.total)} 户）",
-                    lambda: write(compliance.export_laggards, user.username, user.role, ctx.scope, ctx.as_of,
-                                  policy, flt, ctx.region_name, "xlsx"),
+                    lambda: write(compliance.export_laggards, ctx.scope, ctx.as_of, policy, flt,
+                                  ctx.region_name, "xlsx", actor=ctx.actor),
                     file_name=f"滞后干部名单_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX,
                     icon=":material/download:", on_click="ignore",
                     help="导出当前筛选条件下的全部滞后、失联结对（Excel）；导出会记入审计日志。",
                 )
         with act:
-            if permissions.allowed(ctx.user.role, "issue_reminders"):
+            if ctx.actor.may("issue_reminders"):
                 with st.expander("发出提醒 / 督办", expanded=bool(chosen_by_table), icon=":material/campaign:"):
                     with st.form(f"cp_issue_{issue_round}"):
                         chosen = st.multiselect("对象（在表格中勾选，或在此选择）", list(labels),

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, imports, permissions
+from data_access import compliance, imports
 from data_access.config import current_date, get_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -18,9 +18,6 @@ KEEP_VALID = "只导入无误的行，有错误的行下载后改正再导入"
 
 ctx = get_context()
 ui.header("数据导入", ctx, caption="上传导入模板格式的工作簿：先检查和预览，确认后才写入；每次导入都有记录。")
-if not permissions.allowed(ctx.user.role, "import"):
-    st.error("当前角色无权导入数据。", icon=":material/block:")
-    st.stop()
 limit_mb = get_settings().upload_limit_mb
 
 st.subheader("第一步：按模板整理数据")

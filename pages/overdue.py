@@ -9,7 +9,7 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
-from data_access import compliance, overdue, permissions
+from data_access import compliance, overdue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -43,7 +43,7 @@ if tally.total == 0:
     ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有逾期事项。")
     st.stop()
 
-if permissions.allowed(ctx.user.role, "export_lists"):
+if ctx.actor.may("export_lists"):
     user = ctx.user
     st.download_button(
         "导出 Excel（全部明细）",

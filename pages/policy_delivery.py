@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import permissions, policy_delivery
+from data_access import policy_delivery
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.vocabulary import ENTITLED_POLICIES, GROUPS, POLICY_NOT_REPORTED, POLICY_UNDELIVERED
 
@@ -53,7 +53,7 @@ rows = query(policy_delivery.missing_persons, ctx.scope, ctx.as_of, group, polic
              state)
 ui.table(rows)
 
-if permissions.allowed(ctx.user.role, "export_lists"):
+if ctx.actor.may("export_lists"):
     export_key = (ctx.scope.prefix, ctx.as_of, group, policy, state)
     if st.button("生成导出文件（Excel）", icon=":material/download:"):
         frame = write(policy_delivery.export_missing, ctx.scope, ctx.as_of, ctx.region_code, group, policy, state,

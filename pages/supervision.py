@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import permissions, supervision
+from data_access import supervision
 from data_access.vocabulary import ACTION_KINDS
 
 PAGE_SIZE = 50
@@ -86,7 +86,7 @@ with notice_tab:
         item = query(supervision.notice, ctx.scope, batch_no)
         st.markdown(f"**{item.title}**　发出 {item.issued_date:%Y-%m-%d}，回应期限 {item.deadline:%Y-%m-%d}")
         ui.table(item.rows, column_config={"回应期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
-        if permissions.allowed(ctx.user.role, "export_lists"):
+        if ctx.actor.may("export_lists"):
             user = ctx.user
             cols = st.columns([1, 1, 3])
             cols[0].download_button(

@@ -9,17 +9,13 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import permissions, verification
+from data_access import verification
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
 
 ctx = get_context()
 ui.header("数据核查", ctx)
-if not permissions.allowed(ctx.user.role, "view_verification"):
-    st.error("当前角色无权查看数据核查。", icon=":material/block:")
-    st.stop()
-
 counts = query(verification.counts, ctx.scope, ctx.as_of, ctx.policy)
 policy_notes = {
     "grown_up": f"当前规定：年满 {ctx.policy.adult_age} 周岁。",
@@ -34,7 +30,7 @@ if total == 0:
     ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有需要核查的记录。")
     st.stop()
 
-can_export = permissions.allowed(ctx.user.role, "export_lists")
+can_export = ctx.actor.may("export_lists")
 username = ctx.user.username
 tabs = st.tabs([f"{check.title}（{counts[check.key]}）" for check in verification.CHECKS])
 for tab, check in zip(tabs, verification.CHECKS, strict=True):

@@ -10,6 +10,7 @@ import pytest
 
 from data_access import cases, compliance
 from data_access.db import session_scope
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import GROUP_DISABLED, RANK_GENERAL
@@ -157,8 +158,9 @@ def test_gallery_figures_count_cases_per_group_and_township(scenario):
     url, ids = scenario
     with session_scope(url) as s:
         for pairing in (ids.p1, ids.p2):
-            case_id = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), pairing, "pub", "publicity")
-            cases.shortlist(s, EVERYWHERE, case_id, "pub", "publicity")
+            case_id = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), pairing,
+                                        actor=Actor("pub", "publicity"))
+            cases.shortlist(s, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
     with session_scope(url) as s:
         figures = cases.gallery_figures(s, EVERYWHERE)
         listing = cases.gallery(s, EVERYWHERE, sc.AS_OF, Policy())

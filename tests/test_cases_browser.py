@@ -31,8 +31,9 @@ def site(sqlite_url):
         ids = sc.build(s)
         accounts.create_user(s, "pub", "publicity", b.COUNTY, "Case-brief-2025", "宣传干部小周",
                              actor=Actor("test", "admin"))
-        case_id = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p1, "pub", "publicity")
-        cases.shortlist(s, EVERYWHERE, case_id, "pub", "publicity")
+        case_id = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p1,
+                                    actor=Actor("pub", "publicity"))
+        cases.shortlist(s, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
     return sqlite_url, case_id
 
 

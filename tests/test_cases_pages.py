@@ -17,6 +17,7 @@ from sqlalchemy import select
 from data_access import case_brief, cases
 from data_access.db import session_scope
 from data_access.models import AuditEntry, TypicalCase
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE
 from tests import case_scenario as sc
@@ -55,15 +56,18 @@ def site(sqlite_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     with session_scope(sqlite_url) as s:
         ids = sc.build(s)
-        published = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p1, "pub", "publicity")
-        cases.edit_case(s, EVERYWHERE, TODAY, Policy(), published, "pub", "publicity", HEADLINE, "", "", "上学")
-        cases.shortlist(s, EVERYWHERE, published, "pub", "publicity")
-        cases.record_consent(s, EVERYWHERE, TODAY, Policy(), published, "pub", "publicity", sc.GUARDIAN_NAME,
-                             "监护人", TODAY, "县融媒体中心公众号")
-        cases.approve(s, EVERYWHERE, TODAY, Policy(), published, "admin", "admin")
-        cases.publish(s, EVERYWHERE, TODAY, Policy(), published, "admin", "admin")
-        shortlisted = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p2, "pub", "publicity")
-        cases.shortlist(s, EVERYWHERE, shortlisted, "pub", "publicity")
+        published = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p1,
+                                      actor=Actor("pub", "publicity"))
+        cases.edit_case(s, EVERYWHERE, TODAY, Policy(), published, HEADLINE, "", "", "上学",
+                        actor=Actor("pub", "publicity"))
+        cases.shortlist(s, EVERYWHERE, published, actor=Actor("pub", "publicity"))
+        cases.record_consent(s, EVERYWHERE, TODAY, Policy(), published, sc.GUARDIAN_NAME, "监护人", TODAY,
+                             "县融媒体中心公众号", actor=Actor("pub", "publicity"))
+        cases.approve(s, EVERYWHERE, TODAY, Policy(), published, actor=Actor("admin", "admin"))
+        cases.publish(s, EVERYWHERE, TODAY, Policy(), published, actor=Actor("admin", "admin"))
+        shortlisted = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p2,
+                                        actor=Actor("pub", "publicity"))
+        cases.shortlist(s, EVERYWHERE, shortlisted, actor=Actor("pub", "publicity"))
     return sqlite_url, ids, published, shortlisted
 
 
@@ -130,7 +134,8 @@ def test_detail_page_walks_the_workflow_by_role(site):
 def test_detail_page_refuses_an_edit_naming_the_child(site):
     url, ids, _, _ = site
     with session_scope(url) as s:
-        candidate = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p3, "pub", "publicity")
+        candidate = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p3,
+                                      actor=Actor("pub", "publicity"))
     at = open_as("publicity", "pages/case_detail.py", case=candidate)
     next(w for w in at.text_input if w.label == "标题").input(f"{sc.POOR_NAME}的新生活")
     next(b for b in at.button if b.label == "保存修改").click().run()
@@ -142,9 +147,9 @@ def test_detail_page_refuses_an_edit_naming_the_child(site):
 def test_minor_consent_by_self_is_refused_on_the_page(site):
     url, ids, published, _ = site
     with session_scope(url) as s:
-        cases.reject(s, EVERYWHERE, published, "pub", "publicity", "家属撤回同意")
-        cases.reopen(s, EVERYWHERE, published, "pub", "publicity")
-        cases.shortlist(s, EVERYWHERE, published, "pub", "publicity")
+        cases.reject(s, EVERYWHERE, published, "家属撤回同意", actor=Actor("pub", "publicity"))
+        cases.reopen(s, EVERYWHERE, published, actor=Actor("pub", "publicity"))
+        cases.shortlist(s, EVERYWHERE, published, actor=Actor("pub", "publicity"))
     at = open_as("publicity", "pages/case_detail.py", case=published)
     assert any("涉及未成年人" in w.value for w in at.warning)
     form = {w.label: w for w in at.text_input}
@@ -189,10 +194,12 @@ def docx_text(data: bytes) -> str:
 def test_briefs_are_masked_stamped_and_audited(site):
     url, _, published, shortlisted = site
     with session_scope(url) as s:
-        one = case_brief.case_brief(s, EVERYWHERE, sc.AS_OF, Policy(), published, "pub", "宣传干部", "西和县")
-        batch = case_brief.shortlist_briefs(s, EVERYWHERE, sc.AS_OF, Policy(), "pub", "宣传干部", "西和县")
-        archive = case_brief.shortlist_briefs(s, EVERYWHERE, sc.AS_OF, Policy(), "pub", "宣传干部", "西和县",
-                                              as_zip=True)
+        one = case_brief.case_brief(s, EVERYWHERE, sc.AS_OF, Policy(), published, "宣传干部", "西和县",
+                                    actor=Actor("pub", "publicity"))
+        batch = case_brief.shortlist_briefs(s, EVERYWHERE, sc.AS_OF, Policy(), "宣传干部", "西和县",
+                                            actor=Actor("pub", "publicity"))
+        archive = case_brief.shortlist_briefs(s, EVERYWHERE, sc.AS_OF, Policy(), "宣传干部", "西和县", as_zip=True,
+                                              actor=Actor("pub", "publicity"))
     text = docx_text(one)
     assert_nothing_personal(text, "case brief")
     document = Document(io.BytesIO(one))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from data_access import case_brief, cases, db
 from data_access.db import session_scope
 from data_access.models import AuditEntry, Contact, Need, TypicalCase, User
-from data_access.permissions import PermissionDenied
+from data_access.permissions import Actor, PermissionDenied
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from tests import builders as b
@@ -33,12 +33,12 @@ def scenario(db_url):
 
 def new_case(url, pairing_id) -> int:
     with session_scope(url) as s:
-        return cases.create_case(s, EVERYWHERE, sc.AS_OF, POLICY, pairing_id, "pub", "publicity")
+        return cases.create_case(s, EVERYWHERE, sc.AS_OF, POLICY, pairing_id, actor=Actor("pub", "publicity"))
 
 
-def step(url, fn, *args):
+def step(url, fn, *args, **kwargs):
     with session_scope(url) as s:
-        return fn(s, *args)
+        return fn(s, *args, **kwargs)
 
 
 def status(url, case_id) -> str:
@@ -58,16 +58,16 @@ def test_a_minor_case_goes_the_whole_way_with_the_guardian_consent(scenario):
     version = db.data_version(url)
     case_id = new_case(url, ids.p1)
     assert db.data_version(url) == version + 1
-    step(url, cases.shortlist, EVERYWHERE, case_id, "pub", "publicity")
+    step(url, cases.shortlist, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
     with pytest.raises(cases.CaseError, match="须由监护人同意"):
-        step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", "王小明", "本人",
-             TODAY, "县融媒体中心公众号")
-    step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", sc.GUARDIAN_NAME,
-         "监护人", TODAY, "县融媒体中心公众号")
+        step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "王小明", "本人", TODAY, "县融媒体中心公众号",
+             actor=Actor("pub", "publicity"))
+    step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, sc.GUARDIAN_NAME, "监护人", TODAY,
+         "县融媒体中心公众号", actor=Actor("pub", "publicity"))
     with pytest.raises(PermissionDenied):
-        step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity")
-    assert step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, "lead", "leader") == "已审核"
-    assert step(url, cases.publish, EVERYWHERE, TODAY, POLICY, case_id, "lead", "leader") == "已发布"
+        step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("pub", "publicity"))
+    assert step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("lead", "leader")) == "已审核"
+    assert step(url, cases.publish, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("lead", "leader")) == "已发布"
     assert status_trail(url, case_id) == [
         ("pub", None, "候选"), ("pub", "候选", "入围"), ("pub", "入围", "已同意"), ("lead", "已同意", "已审核"),
         ("lead", "已审核", "已发布"),
@@ -84,16 +84,16 @@ def test_a_minor_case_goes_the_whole_way_with_the_guardian_consent(scenario):
 def test_nothing_without_consent_can_be_approved(scenario):
     url, ids = scenario
     case_id = new_case(url, ids.p2)
-    step(url, cases.shortlist, EVERYWHERE, case_id, "pub", "publicity")
+    step(url, cases.shortlist, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
     with pytest.raises(cases.CaseError, match="尚未登记知情同意"):
-        step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, "lead", "leader")
+        step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("lead", "leader"))
     with pytest.raises(cases.CaseError, match="尚未登记知情同意"):
-        step(url, cases.publish, EVERYWHERE, TODAY, POLICY, case_id, "admin", "admin")
+        step(url, cases.publish, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("admin", "admin"))
     assert status(url, case_id) == "入围"
     # An adult may consent for herself; the refused attempts left no audit entry behind.
-    step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", sc.ADULT_NAME, "本人",
-         TODAY, "宣传展板")
-    assert step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, "admin", "admin") == "已审核"
+    step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, sc.ADULT_NAME, "本人", TODAY, "宣传展板",
+         actor=Actor("pub", "publicity"))
+    assert step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("admin", "admin")) == "已审核"
     assert [t[2] for t in status_trail(url, case_id)] == ["候选", "入围", "已同意", "已审核"]
 
 
@@ -101,9 +101,9 @@ def test_consent_needs_every_fact(scenario):
     url, ids = scenario
     case_id = new_case(url, ids.p2)
     with pytest.raises(cases.CaseError, match="不能登记知情同意"):  # still a candidate
-        step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", "孙桂兰", "本人",
-             TODAY, "展板")
-    step(url, cases.shortlist, EVERYWHERE, case_id, "pub", "publicity")
+        step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "孙桂兰", "本人", TODAY, "展板",
+             actor=Actor("pub", "publicity"))
+    step(url, cases.shortlist, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
     for given_by, relation, given_on, scope_text, message in [
         ("", "本人", TODAY, "展板", "同意人姓名"),
         ("孙桂兰", "邻居", TODAY, "展板", "本人"),
@@ -111,8 +111,8 @@ def test_consent_needs_every_fact(scenario):
         ("孙桂兰", "本人", TODAY, " ", "使用范围"),
     ]:
         with pytest.raises(cases.CaseError, match=message):
-            step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", given_by,
-                 relation, given_on, scope_text)
+            step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, given_by, relation, given_on,
+                 scope_text, actor=Actor("pub", "publicity"))
     assert status(url, case_id) == "入围"
 
 
@@ -120,18 +120,18 @@ def test_rejection_needs_a_reason_and_can_be_reopened(scenario):
     url, ids = scenario
     case_id = new_case(url, ids.p2)
     with pytest.raises(cases.CaseError, match="须填写原因"):
-        step(url, cases.reject, EVERYWHERE, case_id, "pub", "publicity", "  ")
+        step(url, cases.reject, EVERYWHERE, case_id, "  ", actor=Actor("pub", "publicity"))
     with pytest.raises(PermissionDenied):
-        step(url, cases.reject, EVERYWHERE, case_id, "insp", "inspector", "不典型")
-    assert step(url, cases.reject, EVERYWHERE, case_id, "lead", "leader", "事迹不够典型") == "未采用"
+        step(url, cases.reject, EVERYWHERE, case_id, "不典型", actor=Actor("insp", "inspector"))
+    assert step(url, cases.reject, EVERYWHERE, case_id, "事迹不够典型", actor=Actor("lead", "leader")) == "未采用"
     with session_scope(url) as s:
         assert s.get(TypicalCase, case_id).reject_reason == "事迹不够典型"
         detail = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "case_status")
                            .order_by(AuditEntry.id.desc())).scalars().first()
     assert json.loads(detail)["reason"] == "事迹不够典型"
     with pytest.raises(cases.CaseError, match="不能列为入围"):
-        step(url, cases.shortlist, EVERYWHERE, case_id, "pub", "publicity")
-    assert step(url, cases.reopen, EVERYWHERE, case_id, "pub", "publicity") == "候选"
+        step(url, cases.shortlist, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
+    assert step(url, cases.reopen, EVERYWHERE, case_id, actor=Actor("pub", "publicity")) == "候选"
 
 
 def test_one_open_case_per_pairing_and_only_case_roles_open_one(scenario):
@@ -140,7 +140,7 @@ def test_one_open_case_per_pairing_and_only_case_roles_open_one(scenario):
     with pytest.raises(cases.CaseError, match="已有案例"):
         new_case(url, ids.p1)
     with pytest.raises(PermissionDenied), session_scope(url) as s:
-        cases.create_case(s, EVERYWHERE, sc.AS_OF, POLICY, ids.p2, "lead", "leader")
+        cases.create_case(s, EVERYWHERE, sc.AS_OF, POLICY, ids.p2, actor=Actor("lead", "leader"))
 
 
 def test_a_case_outside_the_users_region_cannot_be_touched(scenario):
@@ -148,12 +148,13 @@ def test_a_case_outside_the_users_region_cannot_be_touched(scenario):
     case_id = new_case(url, ids.p1)  # 汉源镇
     township_b = Scope.for_region(b.TOWNSHIP_B)
     with pytest.raises(cases.CaseNotFound):
-        step(url, cases.shortlist, township_b, case_id, "pub", "publicity")
+        step(url, cases.shortlist, township_b, case_id, actor=Actor("pub", "publicity"))
     with session_scope(url) as s:
         assert cases.case_options(s, township_b, sc.AS_OF, POLICY) == []
         assert cases.case_ids(s, township_b, ("候选",)) == []
     with pytest.raises(cases.CaseNotFound), session_scope(url) as s:
-        case_brief.case_brief(s, township_b, sc.AS_OF, POLICY, case_id, "pub", "宣传", "长道镇")
+        case_brief.case_brief(s, township_b, sc.AS_OF, POLICY, case_id, "宣传", "长道镇",
+                              actor=Actor("pub", "publicity"))
 
 
 def test_editing_the_text_never_changes_the_records(scenario):
@@ -166,8 +167,8 @@ def test_editing_the_text_never_changes_the_records(scenario):
                     s.execute(select(Need.content, Need.closure_note, Need.status)).all())
 
     before = records()
-    changed = step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity",
-                   "爱心爸妈赵建国：陪小王走进县城课堂", "赵建国一年来八次联系小王……", "小王", "上学")
+    changed = step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "爱心爸妈赵建国：陪小王走进县城课堂",
+                   "赵建国一年来八次联系小王……", "小王", "上学", actor=Actor("pub", "publicity"))
     assert changed == ["标题", "正文", "化名"]
     assert records() == before
     with session_scope(url) as s:
@@ -175,8 +176,8 @@ def test_editing_the_text_never_changes_the_records(scenario):
         card = cases.case_card(s, EVERYWHERE, sc.AS_OF, POLICY, case_id=case_id)
     assert edit[0] == "pub" and json.loads(edit[1]) == {"fields": ["标题", "正文", "化名"]}
     assert card.headline == "爱心爸妈赵建国：陪小王走进县城课堂" and card.story == "赵建国一年来八次联系小王……"
-    assert step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity",
-                "爱心爸妈赵建国：陪小王走进县城课堂", "赵建国一年来八次联系小王……", "小王", "上学") == []
+    assert step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "爱心爸妈赵建国：陪小王走进县城课堂",
+                "赵建国一年来八次联系小王……", "小王", "上学", actor=Actor("pub", "publicity")) == []
 
 
 @pytest.mark.parametrize(
@@ -193,8 +194,8 @@ def test_edits_that_would_expose_the_family_are_refused(scenario, headline, narr
     url, ids = scenario
     case_id = new_case(url, ids.p1)
     with pytest.raises(cases.CaseError, match=message):
-        step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", headline, narrative,
-             alias, "")
+        step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, headline, narrative, alias, "",
+             actor=Actor("pub", "publicity"))
     with session_scope(url) as s:
         row = s.get(TypicalCase, case_id)
         assert row.headline is None and row.narrative is None
@@ -204,9 +205,10 @@ def test_edits_that_would_expose_the_family_are_refused(scenario, headline, narr
 def test_approved_cases_are_no_longer_edited(scenario):
     url, ids = scenario
     case_id = new_case(url, ids.p2)
-    step(url, cases.shortlist, EVERYWHERE, case_id, "pub", "publicity")
-    step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", "孙桂兰", "本人", TODAY,
-         "展板")
-    step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, "lead", "leader")
+    step(url, cases.shortlist, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
+    step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "孙桂兰", "本人", TODAY, "展板",
+         actor=Actor("pub", "publicity"))
+    step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("lead", "leader"))
     with pytest.raises(cases.CaseError, match="不能修改文字"):
-        step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "pub", "publicity", "新标题", "", "", "")
+        step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "新标题", "", "", "",
+             actor=Actor("pub", "publicity"))

@@ -16,6 +16,7 @@ from data_access import compliance
 from data_access.compliance import LaggardFilter
 from data_access.db import session_scope
 from data_access.models import Need, Pairing, SupervisionAction
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import GROUP_DISABLED, GROUP_EXTREME_POOR, GROUP_ORPHAN
@@ -245,8 +246,8 @@ def test_export_laggards_from_the_page_is_stamped_audited_and_permitted(county):
 
     url, _ = county
     with session_scope(url) as s:
-        data = compliance.export_laggards(s, "dc1", "inspector", EVERYWHERE, YEAR_END, Policy(),
-                                          LaggardFilter(rank="科级"), "西和县", "csv")
+        data = compliance.export_laggards(s, EVERYWHERE, YEAR_END, Policy(), LaggardFilter(rank="科级"), "西和县",
+                                          "csv", actor=Actor("dc1", "inspector"))
     text = data.decode("utf-8")
     assert text.startswith("\ufeff" + ",".join(compliance.LAGGARDS_EXPORT_COLUMNS))
     assert text.count("李华") == 2 and "王芳" not in text  # the filter applies
@@ -261,4 +262,5 @@ def test_export_laggards_from_the_page_is_stamped_audited_and_permitted(county):
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
         assert (entry.username, entry.target) == ("dc1", "滞后干部名单")
     with pytest.raises(PermissionDenied), session_scope(url) as s:
-        compliance.export_laggards(s, "pub", "publicity", EVERYWHERE, YEAR_END, Policy(), LaggardFilter(), "西和县")
+        compliance.export_laggards(s, EVERYWHERE, YEAR_END, Policy(), LaggardFilter(), "西和县",
+                                   actor=Actor("pub", "publicity"))

@@ -67,7 +67,8 @@ def test_withdraw_is_refused_to_others_and_after_the_day(town_db):  # noqa: F811
     url, ids = town_db
     issuer = Actor("dc1", "inspector", Scope())
     with session_scope(url) as s:
-        done = supervision.issue(s, Scope(), TODAY, Policy(), "dc1", "提醒", [ids["p2"]], TODAY)
+        done = supervision.issue(s, Scope(), TODAY, Policy(), "提醒", [ids["p2"]], TODAY,
+                                 actor=Actor("dc1", "inspector"))
     with session_scope(url) as s, pytest.raises(ValueError, match="只能由发出人撤回"):
         supervision.withdraw(s, done.batch_no, actor=Actor("dc2", "inspector", Scope()))
     with session_scope(url) as s, pytest.raises(PermissionDenied):

@@ -73,10 +73,11 @@ def _check_consent(row: TypicalCase, house: HouseholdPersons) -> None:
 
 
 def create_case(
-    session: Session, scope: Scope, as_of: dt.date, policy: Policy, pairing_id: int, username: str, role: str
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, pairing_id: int, *, actor: permissions.Actor
 ) -> int:
     """Open a case (候选) on a pairing; its headline and story start as drafts from the records."""
-    permissions.require(role, "manage_cases")
+    permissions.check(actor, "manage_cases", scope)
+    username = actor.username
     pairing, household, existing = locate(session, scope, pairing_id, None)
     if existing is not None and existing.status != CASE_REJECTED:
         raise CaseError(f"该结对已有案例（编号 {existing.id}，状态“{existing.status}”）")
@@ -92,8 +93,9 @@ def create_case(
     return row.id
 
 
-def shortlist(session: Session, scope: Scope, case_id: int, username: str, role: str) -> str:
-    permissions.require(role, "manage_cases")
+def shortlist(session: Session, scope: Scope, case_id: int, *, actor: permissions.Actor) -> str:
+    permissions.check(actor, "manage_cases", scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _expect(row, CASE_CANDIDATE, doing="列为入围")
     return _set_status(session, username, row, household, CASE_SHORTLISTED)
@@ -105,15 +107,16 @@ def record_consent(
     today: dt.date,
     policy: Policy,
     case_id: int,
-    username: str,
-    role: str,
     given_by: str,
     relation: str,
     given_on: dt.date,
     consent_scope: str,
+    *,
+    actor: permissions.Actor,
 ) -> str:
     """Record who consented (本人 or 监护人), when and to what; a minor's case needs the guardian."""
-    permissions.require(role, "manage_cases")
+    permissions.check(actor, "manage_cases", scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _expect(row, CASE_SHORTLISTED, CASE_CONSENTED, doing="登记知情同意")
     given_by, consent_scope = (given_by or "").strip(), (consent_scope or "").strip()
@@ -134,10 +137,11 @@ def record_consent(
                        relation=relation, consent_date=given_on, consent_scope=consent_scope)
 
 
-def approve(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, username: str,
-            role: str) -> str:
+def approve(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, *,
+            actor: permissions.Actor) -> str:
     """A leader approves a consented case; nothing without recorded (guardian's, for a minor) consent."""
-    permissions.require(role, "approve_cases")
+    permissions.check(actor, "approve_cases", scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _check_consent(row, _house(session, household, today, policy))
     _expect(row, CASE_CONSENTED, doing="审核通过")
@@ -146,19 +150,20 @@ def approve(session: Session, scope: Scope, today: dt.date, policy: Policy, case
     return _set_status(session, username, row, household, CASE_APPROVED)
 
 
-def publish(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, username: str,
-            role: str) -> str:
-    permissions.require(role, "approve_cases")
+def publish(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, *,
+            actor: permissions.Actor) -> str:
+    permissions.check(actor, "approve_cases", scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _check_consent(row, _house(session, household, today, policy))
     _expect(row, CASE_APPROVED, doing="发布")
     return _set_status(session, username, row, household, CASE_PUBLISHED)
 
 
-def reject(session: Session, scope: Scope, case_id: int, username: str, role: str, reason: str) -> str:
-    """未采用 (or withdrawn after publication), always with a reason."""
-    if not (permissions.allowed(role, "manage_cases") or permissions.allowed(role, "approve_cases")):
-        raise permissions.PermissionDenied(role, "manage_cases")
+def reject(session: Session, scope: Scope, case_id: int, reason: str, *, actor: permissions.Actor) -> str:
+    """未采用 (or withdrawn after publication), always with a reason: by whoever may manage or approve cases."""
+    permissions.check_any(actor, ("manage_cases", "approve_cases"), scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _expect(row, CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED, doing="标为未采用")
     reason = (reason or "").strip()
@@ -168,8 +173,9 @@ def reject(session: Session, scope: Scope, case_id: int, username: str, role: st
     return _set_status(session, username, row, household, CASE_REJECTED, reason=reason)
 
 
-def reopen(session: Session, scope: Scope, case_id: int, username: str, role: str) -> str:
-    permissions.require(role, "manage_cases")
+def reopen(session: Session, scope: Scope, case_id: int, *, actor: permissions.Actor) -> str:
+    permissions.check(actor, "manage_cases", scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _expect(row, CASE_REJECTED, doing="重新列为候选")
     row.reject_reason = None
@@ -189,16 +195,17 @@ def edit_case(
     today: dt.date,
     policy: Policy,
     case_id: int,
-    username: str,
-    role: str,
     headline: str,
     narrative: str,
     alias: str,
     theme: str,
+    *,
+    actor: permissions.Actor,
 ) -> list[str]:
     """Change the case's own text (headline, narrative, alias, theme) — never the records.
     Returns the names of the fields changed (empty: nothing to save)."""
-    permissions.require(role, "manage_cases")
+    permissions.check(actor, "manage_cases", scope)
+    username = actor.username
     row, household = _load(session, scope, case_id)
     _expect(row, *EDITABLE_STATUSES, doing="修改文字（已审核、已发布或未采用的案例不能再改）")
     house = _house(session, household, today, policy)

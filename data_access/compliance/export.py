@@ -16,17 +16,18 @@ from data_access.scope import Scope
 
 def export_laggards(
     session: Session,
-    username: str,
-    role: str,
     scope: Scope,
     as_of: dt.date,
     policy: Policy,
     flt: LaggardFilter,
     region_name: str,
     fmt: str = "xlsx",
+    *,
+    actor: permissions.Actor,
 ) -> bytes:
     """The laggard list as a file (CSV with BOM or xlsx), stamped and audited in this transaction."""
-    permissions.require(role, "export_lists")
+    permissions.check(actor, "export_lists", scope)
+    username = actor.username
     frame = laggards_frame(session, scope, as_of, policy, flt)
     what = f"滞后干部名单（截至 {as_of}）"
     stamp = exporting.ExportStamp(username, what, region_name, dt.datetime.now())
