@@ -38,9 +38,9 @@ def as_int(value) -> int | None:
 
 
 def act(fn, *args, done: str) -> None:
-    """Run one workflow write; show the rule's sentence when it is refused."""
+    """Run one workflow write as the logged-in user; show the rule's sentence when it is refused."""
     try:
-        write(fn, *args)
+        write(fn, *args, actor=ctx.actor)
     except (cases.CaseError, permissions.PermissionDenied) as exc:
         st.error(str(exc))
         return
@@ -149,7 +149,7 @@ if info.status == CASE_REJECTED:
     st.markdown(esc(f"未采用原因：{info.reject_reason}"))
 
 if info.status == CASE_CANDIDATE and can_manage and st.button("列为入围", type="primary"):
-    act(cases.shortlist, ctx.scope, info.id, done="已列为入围案例。", actor=ctx.actor)
+    act(cases.shortlist, ctx.scope, info.id, done="已列为入围案例。")
 
 if info.status == CASE_SHORTLISTED and can_manage:  # once registered, the consent is shown above, locked
     with st.form("consent", enter_to_submit=False):
@@ -162,7 +162,7 @@ if info.status == CASE_SHORTLISTED and can_manage:  # once registered, the conse
         consent_scope = st.text_input("同意的使用范围", max_chars=200, placeholder="如：县融媒体中心公众号、宣传展板")
         if st.form_submit_button("登记知情同意"):
             act(cases.record_consent, ctx.scope, today, ctx.policy, info.id, given_by, relation, given_on,
-                consent_scope, done="已登记知情同意，待领导审核。", actor=ctx.actor)
+                consent_scope, done="已登记知情同意，待领导审核。")
 elif info.status == CASE_SHORTLISTED:
     st.info("待宣传干部登记知情同意。", icon=":material/hourglass_top:")
 
@@ -171,24 +171,24 @@ if info.status == CASE_CONSENTED:
         st.caption("知情同意已登记，不能再修改；如需更正，请“标为未采用”后重新入围并登记。")
     if can_approve:
         if st.button("审核通过", type="primary"):
-            act(cases.approve, ctx.scope, today, ctx.policy, info.id, done="已审核通过。", actor=ctx.actor)
+            act(cases.approve, ctx.scope, today, ctx.policy, info.id, done="已审核通过。")
     else:
         st.info("待领导审核。", icon=":material/hourglass_top:")
 if info.status == CASE_APPROVED:
     if can_approve:
         if st.button("发布", type="primary"):
-            act(cases.publish, ctx.scope, today, ctx.policy, info.id, done="案例已发布。", actor=ctx.actor)
+            act(cases.publish, ctx.scope, today, ctx.policy, info.id, done="案例已发布。")
     else:
         st.info("已审核，待领导发布。", icon=":material/hourglass_top:")
 if info.status == CASE_REJECTED and can_manage and st.button("重新列为候选"):
-    act(cases.reopen, ctx.scope, info.id, done="已重新列为候选。", actor=ctx.actor)
+    act(cases.reopen, ctx.scope, info.id, done="已重新列为候选。")
 
 if info.status != CASE_REJECTED and (can_manage or can_approve):
     label = "撤下已发布的案例" if info.status == CASE_PUBLISHED else "标为未采用"
     with st.expander(label):
         reason = st.text_area("原因（必填）", key="reject_reason", max_chars=500)
         if st.button(label, key="reject"):
-            act(cases.reject, ctx.scope, info.id, reason, done=f"已{label}。", actor=ctx.actor)
+            act(cases.reject, ctx.scope, info.id, reason, done=f"已{label}。")
 
 if can_manage and info.status in cases.EDITABLE_STATUSES:
     st.divider()

@@ -285,7 +285,7 @@ def _arguments(fn, scope: Scope, other: dict) -> tuple[list, dict] | None:
         hints = typing.get_type_hints(fn)
     except Exception:  # noqa: BLE001 - unresolvable annotations: names only
         hints = {}
-    args, kwargs = [], {}
+    args, kwargs, positional_done = [], {}, False
     for parameter in list(inspect.signature(fn).parameters.values())[1:]:
         hint = hints.get(parameter.name)
         if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
@@ -293,6 +293,8 @@ def _arguments(fn, scope: Scope, other: dict) -> tuple[list, dict] | None:
                 kwargs[parameter.name] = known[parameter.name]
             elif parameter.default is inspect.Parameter.empty:
                 return None
+        elif positional_done:
+            continue
         elif parameter.name in known:
             args.append(known[parameter.name])
         elif isinstance(hint, type) and dataclasses.is_dataclass(hint) and all(
@@ -302,7 +304,7 @@ def _arguments(fn, scope: Scope, other: dict) -> tuple[list, dict] | None:
         elif parameter.default is inspect.Parameter.empty:
             return None
         else:
-            break
+            positional_done = True  # the rest keep their defaults
     return args, kwargs
 
 
