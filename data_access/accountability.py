@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import audit, permissions, supervision
+from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import AccountabilityStep, Cadre, Household, Pairing, SupervisionAction, Unit
 from data_access.scope import Scope, ScopeError
@@ -63,7 +64,7 @@ def record_step(session: Session, cadre_id: int, step: str, step_date: dt.date, 
     future, no note, no document number for 通报批评 / 问责, or the same step already recorded on the
     same 督办 (a second click does not record it twice)."""
     permissions.check(actor, "record_accountability")
-    today = today or dt.date.today()
+    today = today or current_date()
     cadre = session.execute(select(Cadre.id, Cadre.name).where(Cadre.id == cadre_id, _cadre_in_scope(actor.scope))
                             ).one_or_none()
     if cadre is None:

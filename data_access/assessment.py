@@ -40,6 +40,7 @@ from sqlalchemy import and_, case, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from data_access import audit, compliance, permissions, supervision
+from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import (
     AccountabilityStep,
@@ -373,7 +374,7 @@ def freeze(session: Session, region_code: str | None, quarter: Quarter, policy: 
     if not region_code and actor.scope.prefix:
         raise ScopeError("")
     scope = actor.scope.narrow(region_code)
-    today = today or dt.date.today()
+    today = today or current_date()
     if quarter.end >= today:
         raise FreezeError(f"{quarter.label}尚未结束（截至 {quarter.end:%Y-%m-%d}），不能冻结")
     if find_freeze(session, quarter, region_code) is not None:

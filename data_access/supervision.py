@@ -292,7 +292,7 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
     issued, and only when every action of it is about a pairing inside the actor's region. The batch's
     actions are removed (no cadre has acted on a notice of today yet); the audit log keeps what it was."""
     permissions.check(actor, "issue_reminders")
-    today = today or dt.date.today()
+    today = today or current_date()
     rows = session.execute(
         select(SupervisionAction.id, SupervisionAction.kind, SupervisionAction.issued_date,
                SupervisionAction.cadre_id, Household.village_code, Household.code)

@@ -2,7 +2,6 @@
 change from last quarter; a unit's cadres; freezing by a leader, then frozen vs recomputed side by
 side with what changed; the workbook, the Word notice and the 表扬名单."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -11,6 +10,7 @@ from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import assessment, assessment_report, permissions
 from data_access.assessment import LEVEL_CADRE, LEVEL_TOWNSHIP, LEVEL_UNIT, Quarter
+from data_access.config import current_date
 from data_access.scope import ScopeError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +22,7 @@ SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
                 "代码": None}
 
 ctx = get_context()
-today = dt.date.today()
+today = current_date()
 ui.header("季考核", ctx, caption=f"{ctx.region_name} · 按季度末计分")
 actor = ctx.user.actor
 
@@ -54,7 +54,7 @@ top[1].download_button(
     "下载通报（Word）", lambda: write(assessment_report.export, ctx.region_code, quarter, ctx.policy, "docx",
                                    actor=actor),
     file_name=f"{sheet.title}.docx", mime=DOCX, icon=":material/description:", on_click="ignore", width="stretch")
-if not frozen and permissions.allowed(ctx.user.role, "freeze_assessment"):
+if not frozen and ctx.actor.may("freeze_assessment"):
     with top[2].popover("冻结本季度考核结果", icon=":material/lock:", width="stretch"):
         st.markdown(f"冻结后，{sheet.region_name}{quarter.label}的得分、计分数据和所用设置将保存并不再改变，"
                     "冻结人和时间记入审计日志。每个季度只能冻结一次。")

@@ -24,7 +24,10 @@ from sqlalchemy import func, select
 import data_access
 from dashboard import navigation
 from data_access import (
+    accountability,
     accounts,
+    assessment,
+    assessment_report,
     bulletin,
     case_brief,
     cases,
@@ -51,6 +54,7 @@ from tests.fixed_date import TODAY
 
 AS_OF = TODAY - dt.timedelta(days=1)
 ROLES = tuple(ROLE_ACTIONS)
+QUARTER = assessment.Quarter.last_ended(TODAY)
 OTHER_REGION = Scope.for_region(b.TOWNSHIP_B)  # every record of the fixture lies in township A
 
 
@@ -124,6 +128,15 @@ WRITES: dict[str, Write] = {
         s, "silent_days", 100, actor=a)),
     "data_access.policy.change_settings": Write(("edit_policy",), lambda s, d, a: policy.change_settings(
         s, {"silent_days": 100}, actor=a)),
+    # quarterly assessment and accountability
+    "data_access.assessment_report.current": Write(("view_assessment",), lambda s, d, a: assessment_report.current(
+        s, b.TOWNSHIP_A, QUARTER, Policy(), actor=a)),
+    "data_access.assessment_report.export": Write(("view_assessment",), lambda s, d, a: assessment_report.export(
+        s, b.TOWNSHIP_A, QUARTER, Policy(), "csv", actor=a)),
+    "data_access.assessment.freeze": Write(("freeze_assessment",), lambda s, d, a: assessment.freeze(
+        s, b.TOWNSHIP_A, QUARTER, Policy(), actor=a)),
+    "data_access.accountability.record_step": Write(("record_accountability",), lambda s, d, a: accountability.record_step(
+        s, d["cadre_id"], "约谈", AS_OF, "约谈记录", None, actor=a)),
     # accounts
     "data_access.accounts.create_user": Write(("manage_users",), lambda s, d, a: accounts.create_user(
         s, "new_user", "inspector", b.TOWNSHIP_A, "password-123", actor=a)),
@@ -154,6 +167,9 @@ NOT_ACTIONS = {
     "data_access.status_store.find": "derived data lookup",
     "data_access.compliance.evaluation.store_status": "derived data, refreshed by the checked write paths",
     "data_access.holidays.ensure_holidays": "the festival calendar (reference data), filled by the demo build",
+    "data_access.assessment_report.workbook": "renders a sheet already read; assessment_report.export checks",
+    "data_access.freshness.mark": "part of the checked import (when each township's data came in)",
+    "data_access.official_regions.load": "the official region list, loaded by a migration",
     "data_access.imports.loader.load": "called only by imports.run_import, which checks",
     "data_access.exporting.to_csv_bytes": "formats a frame already read by a checked export",
     "data_access.exporting.to_xlsx_bytes": "formats frames already read by a checked export",

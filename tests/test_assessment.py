@@ -168,7 +168,7 @@ def test_freeze_stores_who_when_settings_and_stays_byte_identical_after_an_impor
         [codes, cadre, "2025-09-03", "电话", "补录的电话"],
     ]})
     with session_scope(db_url) as s:
-        result = imports.run_import(s, imports.read_path(book), username="admin", policy=Policy(), today=TODAY)
+        result = imports.run_import(s, imports.read_path(book), actor=Actor("admin", "admin"), policy=Policy(), today=TODAY)
         assert not result.problems, result.problems
     assert _frozen_snapshot(db_url) == before
     with session_scope(db_url) as s:
