@@ -59,7 +59,7 @@ def region_filter(user_scope: Scope) -> tuple[str | None, str]:
             labels = [ALL] + [o.name for o in options]
             preselect = next((i + 1 for i, o in enumerate(options) if o.code in wanted_path), 0)
             label = regions.LEVEL_LABELS.get(options[0].level, "地区")
-            choice = st.sidebar.selectbox(label, labels, index=preselect, key=f"flt_level_{depth}_{picked}")
+            choice = st.sidebar.selectbox(label, labels, index=preselect, key=f"flt_level_{depth}_{picked}", placeholder="请选择")
             if choice == ALL:
                 break
             option = options[labels.index(choice) - 1]
@@ -94,7 +94,7 @@ def date_filter(today: dt.date) -> dt.date:
         year = st.session_state["flt_year"]
         st.session_state["flt_asof"] = today if year == today.year else dt.date(year, 12, 31)
 
-    year = st.sidebar.selectbox("年度", years, key="flt_year", format_func=lambda y: f"{y}年", on_change=year_changed)
+    year = st.sidebar.selectbox("年度", years, key="flt_year", format_func=lambda y: f"{y}年", on_change=year_changed, placeholder="请选择")
     as_of = st.sidebar.date_input(
         "截至日期",
         key="flt_asof",

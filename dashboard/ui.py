@@ -69,6 +69,17 @@ def table(frame: pd.DataFrame | list[dict], **kwargs) -> None:
     st.dataframe(blank_gaps(frame, keep), hide_index=True, width="stretch", **kwargs)
 
 
+def chinese_file_uploader(hint: str) -> None:
+    """st.file_uploader has no Chinese text ("Upload", "50MB per file • XLSX"): hide Streamlit's
+    English and show Chinese in its place (CSS; the widget's behaviour is unchanged)."""
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{display: none}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{content: "选择文件"}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{display: none}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content: "{hint}"; font-size: 0.875rem}}
+</style>""")
+
+
 PAGE_ERROR_MESSAGE = "页面暂时无法显示，已记录错误信息。请稍后刷新重试；如持续出现，请联系系统管理员。"
 
 

@@ -27,7 +27,7 @@ ui.header("季考核", ctx, caption=f"{ctx.region_name} · 按季度末计分")
 actor = ctx.user.actor
 
 quarters = Quarter.last_ended(min(ctx.as_of, today)).recent(8)
-quarter = st.selectbox("考核季度", quarters, format_func=lambda q: q.label, key="as_quarter")
+quarter = st.selectbox("考核季度", quarters, format_func=lambda q: q.label, key="as_quarter", placeholder="请选择")
 
 if flash := st.session_state.pop("as_done", None):
     st.success(flash, icon=":material/check_circle:")
@@ -76,7 +76,7 @@ with tabs[0]:
     ui.table(ui.blank_gaps(units), column_config=SCORE_FORMAT)
     picked = st.selectbox("查看单位内各干部的完成情况", [None, *[line.key for line in sheet.units]],
                           format_func=lambda k: "请选择单位" if k is None else
-                          next(line.name for line in sheet.units if line.key == k), key="as_unit")
+                          next(line.name for line in sheet.units if line.key == k), key="as_unit", placeholder="请选择")
     if picked is not None:
         cadres = query(assessment.compute, ctx.scope, quarter, ctx.policy, LEVEL_CADRE, int(picked))
         st.caption("按现有记录计算的各干部得分（同一计分办法，按干部的结对户计）。")

@@ -19,9 +19,9 @@ ui.header("审计日志", ctx, caption="登录、查看完整个人信息、导�
 scope = ctx.user.scope  # the log is kept per user's region, not per village: the sidebar filter does not apply
 today = current_date()
 cols = st.columns([1.2, 2, 1, 1])
-username = cols[0].selectbox("用户", [ALL] + fresh(audit.usernames, scope), key="audit_user")
+username = cols[0].selectbox("用户", [ALL] + fresh(audit.usernames, scope), key="audit_user", placeholder="请选择")
 actions = cols[1].multiselect("操作", list(audit.ACTION_LABELS), format_func=audit.ACTION_LABELS.get,
-                              key="audit_actions", placeholder="全部操作")
+                              key="audit_actions", placeholder="全部操作", select_all=False)
 start = cols[2].date_input("开始日期", today - dt.timedelta(days=30), max_value=today, format="YYYY-MM-DD",
                            key="audit_start")
 end = cols[3].date_input("结束日期", today, max_value=today, format="YYYY-MM-DD", key="audit_end")

@@ -17,7 +17,7 @@ today = current_date()
 last_month = ctx.as_of.month if ctx.year == today.year else 12
 months = list(range(last_month, 0, -1))
 default = 1 if len(months) > 1 and ctx.year == today.year else 0  # the last completed month
-month = st.selectbox("通报月份", months, index=default, format_func=lambda m: f"{ctx.year}年{m}月", key="bulletin_month")
+month = st.selectbox("通报月份", months, index=default, format_func=lambda m: f"{ctx.year}年{m}月", key="bulletin_month", placeholder="请选择")
 
 b = query(bulletin.figures, ctx.scope, ctx.region_code, ctx.year, month, ctx.policy, today)
 st.subheader(b.title)

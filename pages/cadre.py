@@ -42,7 +42,7 @@ if wanted is not None and str(wanted).isdigit() and int(wanted) in ids:
 if st.session_state.get("cd_pick") not in ids:
     st.session_state.pop("cd_pick", None)
 cadre_id = st.selectbox(f"选择干部（匹配 {len(options)} 名{'，仅列前 30 名' if len(options) >= 30 else ''}）",
-                        ids, format_func=labels.get, key="cd_pick")
+                        ids, format_func=labels.get, key="cd_pick", placeholder="请选择")
 st.query_params["cadre"] = st.session_state["_cd_url"] = str(cadre_id)
 
 profile = query(compliance.cadre_profile, ctx.scope, cadre_id)
@@ -73,7 +73,7 @@ if done:
     st.success(done, icon=":material/check_circle:")
 if not lagging.empty and ctx.actor.may("issue_reminders"):
     with st.expander(f"向该干部发出提醒 / 督办（滞后或失联 {len(lagging)} 户）", icon=":material/campaign:"):
-        with st.form("cd_issue"):
+        with st.form("cd_issue", enter_to_submit=False):
             row = st.columns(2)
             kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cd_kind")
             today = current_date()

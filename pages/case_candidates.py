@@ -20,10 +20,10 @@ DETAIL = str(ROOT / "pages" / "case_detail.py")
 ctx = get_context()
 ui.header("案例挖掘", ctx)
 cols = st.columns([1, 1, 1.2, 1])
-group = cols[0].selectbox("群体", [ALL, *GROUPS], key="case_group")
+group = cols[0].selectbox("群体", [ALL, *GROUPS], key="case_group", placeholder="请选择")
 theme = cols[1].selectbox("主题", [ALL, *cases.THEMES], key="case_theme",
-                          help="按诉求类别和联系记录中的关键词归类")
-rank = cols[2].selectbox("干部职级", [ALL, cases.LEADER_PARENTS, *RANKS], key="case_rank")
+                          help="按诉求类别和联系记录中的关键词归类", placeholder="请选择")
+rank = cols[2].selectbox("干部职级", [ALL, cases.LEADER_PARENTS, *RANKS], key="case_rank", placeholder="请选择")
 period_start = cols[3].date_input(
     "期间开始", value=dt.date(ctx.year, 1, 1), min_value=dt.date(ctx.year - 3, 1, 1), max_value=ctx.as_of,
     format="YYYY-MM-DD", key=f"case_start_{ctx.as_of}", help="期间截止于左侧“截至日期”",

@@ -73,7 +73,7 @@ if requested_case is not None and wanted not in choices:
     auth.refuse_record(ctx.user, "案例", str(requested_case))
 tokens = list(choices)
 picked = st.selectbox("选择案例", tokens, index=tokens.index(wanted) if wanted in tokens else 0,
-                      format_func=choices.get)
+                      format_func=choices.get, placeholder="请选择")
 kind, key = picked.split(":")[0], int(picked.split(":")[1])
 if kind == "case" and key != requested_case:
     st.query_params["case"] = str(key)
@@ -194,7 +194,7 @@ if can_manage and info.status in cases.EDITABLE_STATUSES:
     st.divider()
     st.subheader("编辑案例文字")
     st.caption("这里只修改案例的标题、化名、主题和正文，不会改变联系记录、诉求等原始数据。请勿写入真实姓名、身份证号、电话。")
-    with st.form("edit"):
+    with st.form("edit", enter_to_submit=False):
         headline = st.text_input("标题", value=info.headline or card.headline, max_chars=200)
         c = st.columns(2)
         alias = c[0].text_input("化名", value=info.alias, max_chars=50,
@@ -202,7 +202,7 @@ if can_manage and info.status in cases.EDITABLE_STATUSES:
         theme_options = ["", *cases.THEMES, *([info.theme] if info.theme and info.theme not in cases.THEMES else [])]
         theme_pick = c[1].selectbox("主题", theme_options,
                                     index=theme_options.index(info.theme) if info.theme in theme_options else 0,
-                                    format_func=lambda t: t or "（未定）")
+                                    format_func=lambda t: t or "（未定）", placeholder="请选择")
         narrative = st.text_area("正文", value=info.narrative or card.story, height=220)
         if st.form_submit_button("保存修改"):
             try:

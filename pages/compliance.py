@@ -101,11 +101,11 @@ with st.container(border=True):
     st.markdown("**筛选**（地区、截至日期在左侧栏选择）")
     row = st.columns([2, 1, 1.4, 1.2])
     unit_id = row[0].selectbox("工作单位", [None] + list(unit_names), key="cp_unit",
-                               format_func=lambda u: ANY if u is None else unit_names[u])
-    rank = row[1].selectbox("职级", [ANY, *RANKS], key="cp_rank")
-    group = row[2].selectbox("对象类别", [ANY, *GROUPS], key="cp_group")
+                               format_func=lambda u: ANY if u is None else unit_names[u], placeholder="请选择")
+    rank = row[1].selectbox("职级", [ANY, *RANKS], key="cp_rank", placeholder="请选择")
+    group = row[2].selectbox("对象类别", [ANY, *GROUPS], key="cp_group", placeholder="请选择")
     status = row[3].selectbox("状态", [ANY, *LAGGARD_STATUSES], key="cp_status",
-                              help="滞后：含同时失联的；失联：含同时滞后的；滞后、失联：两者都有")
+                              help="滞后：含同时失联的；失联：含同时滞后的；滞后、失联：两者都有", placeholder="请选择")
     row = st.columns([2, 1, 1.4, 1.2])
     text = row[0].text_input("搜索干部或单位", key="cp_text", placeholder="干部姓名、干部编号或单位名称")
     silent_over = row[1].number_input("未联系天数超过", min_value=0, max_value=3650, value=0, step=30,
@@ -190,9 +190,10 @@ if view == VIEWS[0]:
         with act:
             if ctx.actor.may("issue_reminders"):
                 with st.expander("发出提醒 / 督办", expanded=bool(chosen_by_table), icon=":material/campaign:"):
-                    with st.form(f"cp_issue_{issue_round}"):
+                    with st.form(f"cp_issue_{issue_round}", enter_to_submit=False):
                         chosen = st.multiselect("对象（在表格中勾选，或在此选择）", list(labels),
-                                                default=chosen_by_table, format_func=labels.get)
+                                                default=chosen_by_table, format_func=labels.get,
+                                                placeholder="在表格中勾选，或点此选择", select_all=False)
                         row = st.columns(2)
                         kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cp_kind",
                                             help="提醒：首次督促；督办：提醒后仍未落实的正式督办")

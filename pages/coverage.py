@@ -48,7 +48,7 @@ else:
     )
     if first.level != "village":
         st.selectbox(f"下钻到{level}", [""] + list(frame["地区"]), key="coverage_drill", on_change=_drill_from_select,
-                     format_func=lambda name: name or "请选择", help="选中后左侧地区筛选和网址同步切换，可直接分享链接")
+                     format_func=lambda name: name or "请选择", help="选中后左侧地区筛选和网址同步切换，可直接分享链接", placeholder="请选择")
     shown = frame.drop(columns=["代码"]).assign(
         覆盖率=frame["覆盖率"] * 100, 达标率=frame["达标率"] * 100
     ).rename(columns={"地区": level})

@@ -27,6 +27,7 @@ st.caption("模板含区划、对象、干部、结对、联系记录、诉求�
            "日期可写作 2023-05-03、2023/5/3、2023年5月3日 或 20230503。也可上传以表名命名的 CSV 文件（UTF-8 或 GB18030）或其 .zip 压缩包。")
 
 st.subheader("第二步：上传并检查")
+ui.chinese_file_uploader(f"也可把文件拖到此处 · 每个文件不超过 {limit_mb} MB · xlsx、xls、csv、zip")
 uploaded = st.file_uploader(f"选择文件（不超过 {limit_mb} MB）", type=["xlsx", "xls", "csv", "zip"], key="import_file")
 
 if uploaded is not None:

@@ -2,6 +2,7 @@
 list, and one item's detail with its dated history and the actions an authorised user may take
 (escalate one level, add a note, close with the outcome)."""
 
+import datetime as dt
 import re
 
 import plotly.graph_objects as go
@@ -18,6 +19,7 @@ from data_access.vocabulary import ESCALATION_LEVELS, NEED_CATEGORIES, NEED_CLOS
 PAGE_SIZE = 50
 ALL = "全部"
 NONE = "请选择"
+RAISED_PERIODS = ("不限", "近30天", "近90天", "近365天", "指定日期")
 LEVEL_COLOURS = dict(zip(ESCALATION_LEVELS, ("#9ecae1", "#4292c6", "#fd8d3c", "#d7301f"), strict=True))
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 
@@ -39,11 +41,23 @@ if flash := st.session_state.pop("needs_flash", None):
 # -- filters ---------------------------------------------------------------------------------
 with st.container(border=True):
     cols = st.columns([3, 3, 2, 3])
-    categories = cols[0].multiselect("类别", NEED_CATEGORIES, key="needs_categories", placeholder="全部类别")
-    levels = cols[1].multiselect("责任层级（截至当日）", ESCALATION_LEVELS, key="needs_levels", placeholder="全部层级")
-    status = cols[2].selectbox("办理状态（截至当日）", (ALL, NEED_OPEN, NEED_CLOSED), key="needs_status")
-    raised = cols[3].date_input("提出日期范围", value=(), max_value=ctx.as_of, format="YYYY-MM-DD",
-                                key="needs_raised", help="不选则不限提出日期")
+    categories = cols[0].multiselect("类别", NEED_CATEGORIES, key="needs_categories", placeholder="全部类别",
+                                     select_all=False)
+    levels = cols[1].multiselect("责任层级（截至当日）", ESCALATION_LEVELS, key="needs_levels", placeholder="全部层级",
+                                 select_all=False)
+    status = cols[2].selectbox("办理状态（截至当日）", (ALL, NEED_OPEN, NEED_CLOSED), key="needs_status", placeholder="请选择")
+    # Two dates, not a range picker: its empty state reads "yyyy-mm-dd – yyyy-mm-dd" in English.
+    period = cols[3].selectbox("提出日期", RAISED_PERIODS, key="needs_raised",
+                               help="按诉求提出日期筛选；选“指定日期”后填写起止日期", placeholder="请选择")
+    raised = ()
+    if period == RAISED_PERIODS[-1]:
+        dates = st.columns([1, 1, 3])
+        raised = (dates[0].date_input("提出日期自", dt.date(ctx.year, 1, 1), max_value=ctx.as_of, format="YYYY-MM-DD",
+                                      key="needs_raised_from"),
+                  dates[1].date_input("提出日期至", ctx.as_of, max_value=ctx.as_of, format="YYYY-MM-DD",
+                                      key="needs_raised_to"))
+    elif period != RAISED_PERIODS[0]:
+        raised = (ctx.as_of - dt.timedelta(days=int(period.removeprefix("近").removesuffix("天")) - 1), ctx.as_of)
     checks = st.columns([1, 1, 4])
     overdue_only = checks[0].checkbox("只看逾期", key="needs_overdue_only",
                                       help="截至当日未办结且已过办理期限（办理期限早于当日）")
@@ -129,7 +143,7 @@ codes = list(result.rows["诉求编号"])
 if requested and requested not in codes:
     codes.insert(0, requested)
 choice = st.selectbox("选择诉求", [NONE, *codes], index=codes.index(requested) + 1 if requested else 0,
-                      key=f"needs_pick_{requested or ''}", help="可从上面清单中选择；从“逾期事项”点开的诉求也在此显示")
+                      key=f"needs_pick_{requested or ''}", help="可从上面清单中选择；从“逾期事项”点开的诉求也在此显示", placeholder="请选择")
 if choice == NONE:
     if requested:
         del st.query_params["need"]
@@ -205,7 +219,7 @@ def act(fn, *args, **kwargs) -> None:
 st.markdown("**办理**")
 actions = ["添加备注"] + (["上报上一级", "办结"] if detail.status != NEED_CLOSED else [])
 tabs = st.tabs(actions)
-with tabs[0], st.form("need_note", clear_on_submit=True):
+with tabs[0], st.form("need_note", clear_on_submit=True, enter_to_submit=False):
     note_day = st.date_input("日期", value=today, max_value=today, format="YYYY-MM-DD", key="need_note_day")
     note = st.text_area("备注内容", placeholder="例如：已电话联系县住建局，答复本月内安排人员入户查看")
     if st.form_submit_button("保存备注", type="primary"):
@@ -216,14 +230,14 @@ if detail.status != NEED_CLOSED:
         if target is None:
             st.caption("已在领导小组办公室办理，没有更高一级可以上报。")
         else:
-            with st.form("need_escalate"):
+            with st.form("need_escalate", enter_to_submit=False):
                 st.markdown(f"当前由“{detail.level}”办理，上报至 **{target}**。")
                 esc_day = st.date_input("上报日期", value=today, max_value=today, format="YYYY-MM-DD",
                                         key="need_escalate_day")
                 reason = st.text_area("上报说明", placeholder="说明本级无法解决的原因、已做的工作")
                 if st.form_submit_button(f"上报至“{target}”", type="primary"):
                     act(needs.escalate, target, esc_day, reason)
-    with tabs[2], st.form("need_close"):
+    with tabs[2], st.form("need_close", enter_to_submit=False):
         close_day = st.date_input("办结日期", value=today, max_value=today, format="YYYY-MM-DD", key="need_close_day")
         outcome = st.text_area("办结情况", placeholder="写明解决结果，例如：已为该户申请临时救助 2000 元，已到账")
         sure = st.checkbox("我已核实诉求已解决。办结后不能撤销，只能添加备注", key="need_close_sure")

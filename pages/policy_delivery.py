@@ -35,12 +35,12 @@ ui.table(townships.drop(columns=["乡镇代码"]).assign(落实率=townships["�
 st.subheader("政策未落实名单")
 st.caption("每行为一人一项未落实或未报送的应享政策，身份证号已脱敏；可导出后交相关职能部门逐人核实落实。")
 cols = st.columns(3)
-group = cols[0].selectbox("类别", ["全部", *GROUPS], key="pd_group")
+group = cols[0].selectbox("类别", ["全部", *GROUPS], key="pd_group", placeholder="请选择")
 group = None if group == "全部" else group
 names = sorted({p for g in ([group] if group else GROUPS) for p in ENTITLED_POLICIES[g]})
-policy = cols[1].selectbox("应享政策", ["全部", *names], key="pd_policy")
+policy = cols[1].selectbox("应享政策", ["全部", *names], key="pd_policy", placeholder="请选择")
 policy = None if policy == "全部" else policy
-state = cols[2].selectbox("状态", ["未落实和未报送", POLICY_UNDELIVERED, POLICY_NOT_REPORTED], key="pd_state")
+state = cols[2].selectbox("状态", ["未落实和未报送", POLICY_UNDELIVERED, POLICY_NOT_REPORTED], key="pd_state", placeholder="请选择")
 state = None if state == "未落实和未报送" else state
 
 total = policy_delivery.missing_in_summary(summary, group, policy, state)

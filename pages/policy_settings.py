@@ -26,7 +26,7 @@ SECTIONS = (
 listed = {key for _, keys in SECTIONS for key in keys}
 sections = [*SECTIONS, ("其他（典型案例评分等）", tuple(k for k in policy.POLICY_LABELS if k not in listed))]
 
-with st.form("policy_settings"):
+with st.form("policy_settings", enter_to_submit=False):
     values: dict[str, int] = {}
     for title, keys in sections:
         keys = [k for k in keys if k in policy.POLICY_LABELS and k in current]

@@ -16,7 +16,7 @@ ui.header("满意度回访", ctx, "让群众说了算：回访中结对户对干
 
 quarters = satisfaction.quarters_up_to(ctx.as_of)
 labels = [satisfaction.quarter_label(start) for start, _ in quarters]
-chosen = st.selectbox("季度", labels, key="sat_quarter")
+chosen = st.selectbox("季度", labels, key="sat_quarter", placeholder="请选择")
 start, end = quarters[labels.index(chosen)]
 end = min(end, ctx.as_of)
 

@@ -26,8 +26,8 @@ st.caption(
 row = st.columns([1, 1, 1.2])
 since = row[0].date_input("发出日期自", dt.date(ctx.year, 1, 1), max_value=ctx.as_of, format="YYYY-MM-DD",
                           key="sv_since")
-kind = row[1].selectbox("类型", [ANY, *ACTION_KINDS], key="sv_kind")
-outcome = row[2].selectbox("回应情况", [ANY, *supervision.OUTCOMES], key="sv_outcome")
+kind = row[1].selectbox("类型", [ANY, *ACTION_KINDS], key="sv_kind", placeholder="请选择")
+outcome = row[2].selectbox("回应情况", [ANY, *supervision.OUTCOMES], key="sv_outcome", placeholder="请选择")
 kind_value = None if kind == ANY else kind
 outcome_value = None if outcome == ANY else outcome
 
@@ -82,7 +82,7 @@ with notice_tab:
         ui.empty("没有可下载通知的批次。")
     else:
         names = {b[0]: f"{b[0]} · {b[1]} · {b[2]:%Y-%m-%d} · {b[3]} 条" for b in batch_rows}
-        batch_no = st.selectbox("批次", list(names), format_func=names.get, key="sv_batch")
+        batch_no = st.selectbox("批次", list(names), format_func=names.get, key="sv_batch", placeholder="请选择")
         item = query(supervision.notice, ctx.scope, batch_no)
         st.markdown(f"**{item.title}**　发出 {item.issued_date:%Y-%m-%d}，回应期限 {item.deadline:%Y-%m-%d}")
         ui.table(item.rows, column_config={"回应期限": st.column_config.DateColumn(format="YYYY-MM-DD")})

@@ -43,13 +43,13 @@ else:
     ui.table(frame)
 
 new_tab, edit_tab = st.tabs(["新建账号", "修改账号"])
-with new_tab, st.form("new_user", clear_on_submit=False):
+with new_tab, st.form("new_user", clear_on_submit=False, enter_to_submit=False):
     cols = st.columns(2)
     username = cols[0].text_input("用户名", key="new_username", help="字母、数字和 _ . @ -；统一身份认证用户填写其邮箱")
     display_name = cols[1].text_input("姓名", key="new_display_name")
-    role = cols[0].selectbox("角色", roles, format_func=accounts.ROLE_LABELS.get, key="new_role")
+    role = cols[0].selectbox("角色", roles, format_func=accounts.ROLE_LABELS.get, key="new_role", placeholder="请选择")
     region = cols[1].selectbox("地区", region_codes, format_func=region_label, key="new_region",
-                               help="账号只能查看该地区的数据；乡镇账号只能查看本乡镇")
+                               help="账号只能查看该地区的数据；乡镇账号只能查看本乡镇", placeholder="请选择")
     method = st.radio("登录方式", ["密码", "统一身份认证"], horizontal=True, key="new_method")
     cols = st.columns(2)
     password = cols[0].text_input("初始密码", type="password", key="new_password", help=f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
@@ -65,7 +65,7 @@ with edit_tab:
     if frame.empty:
         ui.empty("没有可修改的账号。")
     else:
-        target = st.selectbox("选择账号", list(frame["用户名"]), key="users_target")
+        target = st.selectbox("选择账号", list(frame["用户名"]), key="users_target", placeholder="请选择")
         row = frame.set_index("用户名").loc[target]
         st.caption(f"{row['姓名'] or target} · {row['角色']} · {row['地区']} · 状态：{row['状态']}")
         cols = st.columns(3)
@@ -78,7 +78,7 @@ with edit_tab:
         if row["状态"].startswith("锁定") and cols[1].button("解除锁定", width="stretch"):
             run(accounts.unlock, target, success=f"已解除账号 {target} 的锁定。")
 
-        with st.form("reset_password"):
+        with st.form("reset_password", enter_to_submit=False):
             st.markdown("**重置密码**")
             cols = st.columns(2)
             new_password = cols[0].text_input("新密码", type="password")
@@ -90,15 +90,15 @@ with edit_tab:
                     run(accounts.set_password, target, new_password,
                         success=f"已重置账号 {target} 的密码，其原有登录已全部结束。")
 
-        with st.form("change_role"):
+        with st.form("change_role", enter_to_submit=False):
             st.markdown("**修改角色和地区**")
             cols = st.columns(3)
             current_role = next(k for k, v in accounts.ROLE_LABELS.items() if v == row["角色"])
             new_role = cols[0].selectbox("角色", roles, index=roles.index(current_role),
-                                         format_func=accounts.ROLE_LABELS.get)
+                                         format_func=accounts.ROLE_LABELS.get, placeholder="请选择")
             code = row["区划代码"]
             new_region = cols[1].selectbox("地区", region_codes, format_func=region_label,
-                                           index=region_codes.index(code) if code in region_codes else 0)
+                                           index=region_codes.index(code) if code in region_codes else 0, placeholder="请选择")
             new_name = cols[2].text_input("姓名", value=row["姓名"])
             if st.form_submit_button("保存修改"):
                 run(accounts.update_user, target, new_role, new_region, new_name,
