@@ -355,6 +355,7 @@ DEMO_ACCOUNTS = (
     ("publicity", "县宣传干部（演示）", "publicity", "county"),
     ("township_leader", "乡镇领导（演示）", "leader", "township"),
     ("township_inspector", "乡镇督查员（演示）", "inspector", "township"),
+    ("township_clerk", "乡镇经办（演示）", "clerk", "township"),
 )
 
 

@@ -36,6 +36,7 @@ ACTIONS = {
     "edit_cadres": "修改干部在岗状态",
     "override_publicity_guard": "审核有督查问题干部的典型案例（说明理由）",
     "bulletin": "生成、导出月通报",
+    "record_contacts": "录入联系记录和满意度回访",
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -48,6 +49,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs",
                             "view_assessment", "record_accountability"}),
     "publicity": frozenset({"view_aggregates", "view_cases", "manage_cases"}),
+    # 乡镇经办 / 单位联络员: records the daily contacts and 回访 of the pairings in their region.
+    "clerk": frozenset({"view_lists", "view_aggregates", "record_contacts"}),
 }
 
 

@@ -24,7 +24,7 @@ from data_access.coverage import in_register
 from data_access.joins import outer_first
 from data_access.masking import mask_id_number
 from data_access.models import Household, Person, PolicyDelivery, Region
-from data_access.scope import Scope, ScopeError
+from data_access.scope import Scope
 from data_access.vocabulary import (
     ENTITLED_POLICIES,
     GROUPS,
@@ -210,9 +210,7 @@ def export_missing(session: Session, scope: Scope, as_of: dt.date, region_code: 
                    actor: permissions.Actor) -> pd.DataFrame:
     """The missing-policy list for a download (masked, at most EXPORT_LIMIT rows), recorded in the
     audit log in the same transaction."""
-    permissions.check(actor, "export_lists")
-    if not scope.prefix.startswith(actor.scope.prefix):
-        raise ScopeError(scope.prefix)
+    permissions.check(actor, "export_lists", scope)
     frame = missing_persons(session, scope, as_of, group, policy, limit=EXPORT_LIMIT, state=state)
     audit.record(session, actor.username, "export", region_code, "政策未落实名单",
                  {"rows": len(frame), "as_of": as_of.isoformat(), "group": group, "policy": policy, "state": state})

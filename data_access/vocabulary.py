@@ -93,8 +93,9 @@ CASE_PUBLISHED = "已发布"
 CASE_REJECTED = "未采用"
 CASE_STATUSES = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED, CASE_REJECTED)
 
-USER_ROLES = ("admin", "leader", "inspector", "publicity")
-USER_ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部"}
+USER_ROLES = ("admin", "leader", "inspector", "publicity", "clerk")
+USER_ROLE_LABELS = {"admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部",
+                    "clerk": "乡镇经办/单位联络员"}
 
 # 政策落实: what an office reports for one entitled policy of one person; 未报送 (no row) is
 # a fourth state shown apart from 未落实, never stored.

@@ -8,12 +8,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import auth, charts, ui
-from dashboard.cache import query, write
+from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, supervision
+from data_access import compliance, permissions, recording, supervision
 from data_access.config import current_date
 from data_access.scope import ScopeError
-from data_access.vocabulary import ACTION_KINDS
+from data_access.vocabulary import (
+    ACTION_KINDS,
+    CADRE_CAME_ANSWERS,
+    METHODS,
+    RETURN_VISIT_METHODS,
+    SATISFACTION_LEVELS,
+)
 
 ctx = get_context()
 ui.header("干部详情", ctx)
@@ -93,6 +99,52 @@ if not lagging.empty and ctx.actor.may("issue_reminders"):
                                                f"{issued.batch_no}，回应期限 {issued.deadline:%Y-%m-%d}。")
                 st.rerun()
 
+recorded = st.session_state.pop("cd_recorded", None)
+if recorded:
+    st.success(recorded, icon=":material/task_alt:")
+if permissions.allowed(ctx.user.role, "record_contacts"):
+    today = current_date()
+    choices = query(recording.pairings_to_record, ctx.user.actor, cadre_id, today)
+    if not choices:
+        st.info("该干部在您负责的地区没有可录入的结对户。", icon=":material/info:")
+    else:
+        labels_p = dict(choices)
+        contact_tab, visit_tab = st.tabs(["录入联系记录", "录入满意度回访"])
+        with contact_tab, st.form("cd_contact", clear_on_submit=True):
+            row = st.columns(3)
+            pairing_id = row[0].selectbox("结对户", list(labels_p), format_func=labels_p.get, key="rc_pairing")
+            day = row[1].date_input("联系日期", today, max_value=today, format="YYYY-MM-DD", key="rc_day")
+            method = row[2].selectbox("联系方式", METHODS, key="rc_method")
+            content = st.text_area("内容", key="rc_content", placeholder="如：入户了解生活情况，帮助联系就医")
+            gift = st.number_input("慰问金额（元，没有填 0）", min_value=0.0, step=50.0, key="rc_gift")
+            save_contact = st.form_submit_button("保存联系记录", type="primary")
+        with visit_tab, st.form("cd_visit", clear_on_submit=True):
+            row = st.columns(3)
+            visit_pairing = row[0].selectbox("结对户", list(labels_p), format_func=labels_p.get, key="rv_pairing")
+            visit_day = row[1].date_input("回访日期", today, max_value=today, format="YYYY-MM-DD", key="rv_day")
+            visit_method = row[2].selectbox("回访方式", RETURN_VISIT_METHODS, key="rv_method")
+            row = st.columns(3)
+            level = row[0].selectbox("满意度", SATISFACTION_LEVELS, key="rv_level")
+            came = row[1].selectbox("干部是否上门（家属所说，近一季度）", CADRE_CAME_ANSWERS, key="rv_came")
+            visitor = row[2].text_input("回访人", key="rv_visitor", placeholder="如：汉源镇民政办")
+            visit_note = st.text_input("说明", key="rv_note")
+            save_visit = st.form_submit_button("保存回访", type="primary")
+        saved = None
+        try:
+            if save_contact:
+                saved = write(recording.add_contact, pairing_id, day, method, content, gift or None,
+                              actor=ctx.user.actor)
+            elif save_visit:
+                saved = write(recording.add_return_visit, visit_pairing, visit_day, visit_method, level, came,
+                              visitor, visit_note, actor=ctx.user.actor)
+        except (recording.RecordError, ScopeError) as exc:
+            st.error(f"没有保存：{exc}" if isinstance(exc, recording.RecordError) else "该结对户不在您负责的地区，不能录入。")
+        if saved is not None:
+            if save_contact:  # as after an import: the first viewer does not pay for the new evaluation
+                fresh(compliance.store_status, today, ctx.policy)
+            st.session_state["cd_recorded"] = saved.sentence()
+            st.rerun()
+
 st.markdown("#### 结对户")
 if pairings.empty:
     ui.empty("该干部在本年度截至当日没有在当前地区的结对户。")
@@ -135,7 +187,8 @@ with contacts_tab:
         ui.empty(f"{ctx.year}年截至当日没有联系记录。")
     else:
         st.caption(f"{ctx.year}年截至当日的联系记录，最近的在前（最多 200 条）。")
-        ui.table(contacts, column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+        ui.table(contacts, column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                                          "录入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 with needs_tab:
     needs = query(compliance.cadre_needs, ctx.scope, ctx.as_of, cadre_id)
     if needs.empty:

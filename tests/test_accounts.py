@@ -195,12 +195,12 @@ def test_demo_accounts(db_url):
     assert {(a.username, a.role, a.region_code) for a in made} == {
         ("admin", "admin", ""), ("leader", "leader", b.COUNTY), ("inspector", "inspector", b.COUNTY),
         ("publicity", "publicity", b.COUNTY), ("township_leader", "leader", b.TOWNSHIP_A),
-        ("township_inspector", "inspector", b.TOWNSHIP_A)}
+        ("township_inspector", "inspector", b.TOWNSHIP_A), ("township_clerk", "clerk", b.TOWNSHIP_A)}
     for account in made:
         assert _login(db_url, account.username, "demo1234", T0).account == account
     with session_scope(db_url) as s:  # running the demo again resets, never duplicates
         accounts.create_demo_accounts(s, b.COUNTY)
-        assert len(s.scalars(select(User)).all()) == 6
+        assert len(s.scalars(select(User)).all()) == 7
 
 
 def test_cookie_signature_and_age():

@@ -183,13 +183,14 @@ def cadre_timeline(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     return pd.DataFrame(records, columns=TIMELINE_COLUMNS)
 
 
-CONTACT_COLUMNS = ["日期", "方式", "户编号", "内容", "慰问金额（元）"]
+CONTACT_COLUMNS = ["日期", "方式", "户编号", "内容", "慰问金额（元）", "录入时间", "录入来源"]
 
 
 def cadre_contacts(session: Session, scope: Scope, as_of: dt.date, cadre_id: int, limit: int = 200) -> pd.DataFrame:
     """The cadre's contacts this year up to D with households in scope, latest first."""
     statement = (
-        select(Contact.contact_date, Contact.method, Household.code, Contact.content, Contact.gift_yuan)
+        select(Contact.contact_date, Contact.method, Household.code, Contact.content, Contact.gift_yuan,
+               Contact.entered_at, Contact.entry_source)
         .join(Pairing, Pairing.id == Contact.pairing_id)
         .join(Household, Household.id == Pairing.household_id)
         .where(
@@ -201,7 +202,8 @@ def cadre_contacts(session: Session, scope: Scope, as_of: dt.date, cadre_id: int
         .order_by(Contact.contact_date.desc(), Contact.id.desc())
         .limit(limit)
     )
-    rows = [(r[0], r[1], r[2], r[3] or "", float(r[4]) if r[4] is not None else None) for r in session.execute(statement)]
+    rows = [(r[0], r[1], r[2], r[3] or "", float(r[4]) if r[4] is not None else None, r[5], r[6])
+            for r in session.execute(statement)]
     return pd.DataFrame(rows, columns=CONTACT_COLUMNS)
 
 

@@ -28,6 +28,7 @@ ROLES = {  # demo account → (role, region name, persons in its region)
     "publicity": ("publicity", "西和县", "3 人"),
     "township_leader": ("leader", "汉源镇", "2 人"),
     "township_inspector": ("inspector", "汉源镇", "2 人"),
+    "township_clerk": ("clerk", "汉源镇", "2 人"),
 }
 
 
