@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access import audit, db, freshness, permissions
-from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
 from data_access.config import current_date
+from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
 from data_access.vocabulary import (
     CADRE_CAME_ANSWERS,
     ENTRY_IN_APP,
