@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from data_access import audit, db, freshness, permissions
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
+from data_access.scope import Scope
 from data_access.vocabulary import (
     CADRE_CAME_ANSWERS,
     ENTRY_IN_APP,
@@ -164,13 +165,13 @@ def add_return_visit(session: Session, pairing_id: int, day: dt.date, method: st
     return Recorded(visit.id, "满意度回访", household.code, cadre.name, day, method, now)
 
 
-def pairings_to_record(session: Session, actor: permissions.Actor, cadre_id: int, today: dt.date) -> list[tuple[int, str]]:
-    """The cadre's pairings in the actor's region that a record can be about: active today or ended
-    this year (a late entry), as (pairing id, label), active first."""
+def pairings_to_record(session: Session, scope: Scope, cadre_id: int, today: dt.date) -> list[tuple[int, str]]:
+    """The cadre's pairings in `scope` (the user's own region) that a record can be about: active
+    today or ended this year (a late entry), as (pairing id, label), active first."""
     rows = session.execute(
         select(Pairing.id, Household.code, Pairing.start_date, Pairing.end_date)
         .join(Household, Household.id == Pairing.household_id)
-        .where(Pairing.cadre_id == cadre_id, actor.scope.within(Household.village_code), Pairing.start_date <= today)
+        .where(Pairing.cadre_id == cadre_id, scope.within(Household.village_code), Pairing.start_date <= today)
         .order_by(Pairing.end_date.is_not(None), Household.code, Pairing.start_date)
     ).all()
     out = []

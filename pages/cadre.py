@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import auth, charts, ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, permissions, recording, supervision
+from data_access import compliance, recording, supervision
 from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import (
@@ -102,9 +102,9 @@ if not lagging.empty and ctx.actor.may("issue_reminders"):
 recorded = st.session_state.pop("cd_recorded", None)
 if recorded:
     st.success(recorded, icon=":material/task_alt:")
-if permissions.allowed(ctx.user.role, "record_contacts"):
+if ctx.actor.may("record_contacts"):
     today = current_date()
-    choices = query(recording.pairings_to_record, ctx.user.actor, cadre_id, today)
+    choices = query(recording.pairings_to_record, ctx.actor.scope, cadre_id, today)
     if not choices:
         st.info("该干部在您负责的地区没有可录入的结对户。", icon=":material/info:")
     else:
@@ -133,10 +133,10 @@ if permissions.allowed(ctx.user.role, "record_contacts"):
         try:
             if save_contact:
                 saved = write(recording.add_contact, pairing_id, day, method, content, gift or None,
-                              actor=ctx.user.actor)
+                              actor=ctx.actor)
             elif save_visit:
                 saved = write(recording.add_return_visit, visit_pairing, visit_day, visit_method, level, came,
-                              visitor, visit_note, actor=ctx.user.actor)
+                              visitor, visit_note, actor=ctx.actor)
         except (recording.RecordError, ScopeError) as exc:
             st.error(f"没有保存：{exc}" if isinstance(exc, recording.RecordError) else "该结对户不在您负责的地区，不能录入。")
         if saved is not None:

@@ -39,6 +39,7 @@ from data_access import (
     policy,
     policy_delivery,
     privacy,
+    recording,
     supervision,
     verification,
 )
@@ -94,6 +95,10 @@ WRITES: dict[str, Write] = {
     "data_access.supervision.withdraw": Write(("issue_reminders",), lambda s, d, a: supervision.withdraw(
         s, "DB-1", actor=a)),
     # needs
+    "data_access.recording.add_contact": Write(("record_contacts",), lambda s, d, a: recording.add_contact(
+        s, d["pairing_id"], AS_OF, "电话", "测试联系", actor=a)),
+    "data_access.recording.add_return_visit": Write(("record_contacts",), lambda s, d, a: recording.add_return_visit(
+        s, d["pairing_id"], AS_OF, "电话", "满意", actor=a)),
     "data_access.needs.escalate": Write(("edit_needs",), lambda s, d, a: needs.escalate(
         s, "N-1", "单位", AS_OF, actor=a)),
     "data_access.needs.add_note": Write(("edit_needs",), lambda s, d, a: needs.add_note(

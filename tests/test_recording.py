@@ -88,5 +88,5 @@ def test_region_permission_and_pairing_period(db_url):
         recording.add_contact(s, ended, dt.date(2024, 3, 1), "电话", actor=clerk_b, now=NOW)
     with session_scope(db_url) as s:
         assert s.scalar(select(m.Contact.id).where(m.Contact.entry_source == "平台录入")) is None
-        choices = recording.pairings_to_record(s, clerk_b, s.get(m.Pairing, ended).cadre_id, NOW.date())
+        choices = recording.pairings_to_record(s, clerk_b.scope, s.get(m.Pairing, ended).cadre_id, NOW.date())
     assert [label.endswith("已解除）") for _, label in choices] == [True]
