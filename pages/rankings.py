@@ -23,6 +23,8 @@ def _show(frame):
     if "覆盖率" in shown:
         shown = shown.assign(覆盖率=frame["覆盖率"] * 100)
     shown = shown.assign(末位=frame["末位"].map(lambda x: "末位" if x else ""))
+    first_columns = [c for c in ("排名", "工作单位", "地区", "达标率", "末位", "覆盖率") if c in shown]
+    shown = shown[first_columns + [c for c in shown.columns if c not in first_columns]]  # the deciding ones first
     st.dataframe(
         shown.style.apply(_highlight, axis=1, subset=None).format(
             {c: "{:.1f}%" for c in ("达标率", "覆盖率") if c in shown}, na_rep="—"),

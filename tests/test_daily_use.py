@@ -203,3 +203,17 @@ def test_a_contact_without_gift_shows_an_empty_cell(town_db):  # noqa: F811
     at.run()
     contacts = next(df.value for df in at.dataframe if "慰问金额（元）" in df.value.columns)
     assert set(contacts["慰问金额（元）"]) == {""}  # no gift recorded: an empty cell
+
+
+def test_coverage_table_opens_worst_first_with_the_deciding_columns_first(county):  # noqa: F811
+    at = open_at("pages/coverage.py")
+    table = at.dataframe[0].value
+    assert list(table.columns[:3]) == ["乡镇", "覆盖率", "达标率"]
+    assert list(table["覆盖率"]) == sorted(table["覆盖率"])
+
+
+def test_unit_ranking_shows_the_share_beside_the_name(county):  # noqa: F811
+    at = open_at("pages/rankings.py")
+    table = at.dataframe[0].value
+    assert list(table.columns[:4]) == ["排名", "工作单位", "达标率", "末位"]
+    assert list(table["达标率"]) == sorted(table["达标率"])

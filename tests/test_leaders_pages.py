@@ -71,9 +71,9 @@ def test_home_for_publicity_has_no_personal_data(county):
 def test_coverage_table_gaps_and_drill_down(county):
     at = open_at("pages/coverage.py")
     table = at.dataframe[0].value
-    assert list(table["乡镇"]) == ["汉源镇", "长道镇"]
-    assert list(table["在册人数"]) == [2, 3]
-    assert list(table["逾期诉求"]) == [0, 1]
+    assert list(table["乡镇"]) == ["长道镇", "汉源镇"]  # lowest coverage first (issue 19)
+    assert list(table["在册人数"]) == [3, 2]
+    assert list(table["逾期诉求"]) == [1, 0]
     assert [t.label for t in at.tabs] == ["未结对对象（1）", "结对断档（1）", "儿童未由领导干部结对（0）"]
     assert "孙老汉" in at.dataframe[1].value["姓名"].tolist()
     at.selectbox(key="coverage_drill").select("长道镇").run()
@@ -82,7 +82,7 @@ def test_coverage_table_gaps_and_drill_down(county):
     assert list(at.dataframe[0].value["村（社区）"]) == ["长道村"]
     assert "长道镇" in at.caption[0].value
     at.button[0].click().run()  # 返回上一级
-    assert list(at.dataframe[0].value["乡镇"]) == ["汉源镇", "长道镇"]
+    assert list(at.dataframe[0].value["乡镇"]) == ["长道镇", "汉源镇"]
 
 
 def test_coverage_shared_link_and_village_level(county):
@@ -150,7 +150,7 @@ def test_empty_region_shows_a_sentence(empty_county, script):
 
 def test_township_user_sees_villages_only(county):
     at = open_at("pages/coverage.py", user=as_user("tl", "leader", b.TOWNSHIP_A))
-    assert list(at.dataframe[0].value["村（社区）"]) == ["城关村", "南关村"]
+    assert list(at.dataframe[0].value["村（社区）"]) == ["南关村", "城关村"]  # lowest coverage first
     assert not [bt for bt in at.button if "返回上一级" in bt.label]  # the county is outside the user's region
     assert "长道" not in texts(at)
     ranking = open_at("pages/rankings.py", user=as_user("tl", "leader", b.TOWNSHIP_A))
