@@ -3,6 +3,7 @@ filters, navigation for the user's role, and a friendly message instead of any t
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from streamlit.commands import navigation as st_navigation  # noqa: E402
 from dashboard import auth, filters, navigation, ui  # noqa: E402
 from dashboard.cache import query  # noqa: E402
 from dashboard.context import PageContext, set_context  # noqa: E402
+from data_access import freshness  # noqa: E402
 from data_access.config import current_date  # noqa: E402
 from data_access.policy import load_policy  # noqa: E402
 
@@ -29,6 +31,18 @@ def _say_page_not_found(ctx) -> None:
 
 
 st_navigation.send_page_not_found = _say_page_not_found
+
+
+def _freshness_note(scope) -> None:
+    """Sidebar: how many townships' data is older than the setting (数据更新提醒天数)."""
+    policy = query(load_policy)
+    now = dt.datetime.combine(current_date(), dt.time())
+    total, stale = query(freshness.stale_count, scope, now, policy.freshness_warn_days)
+    if stale:
+        st.sidebar.warning(f"数据更新：{stale}/{total} 个乡镇超过 {policy.freshness_warn_days} 天未更新，详见工作总览。",
+                           icon=":material/schedule:")
+    elif total:
+        st.sidebar.caption(f"数据更新：{total} 个乡镇均在 {policy.freshness_warn_days} 天内有更新。")
 
 
 def main() -> None:
@@ -62,6 +76,8 @@ def main() -> None:
             policy=query(load_policy),
         )
     )
+    if user.actor.may("view_lists"):
+        _freshness_note(user.scope.narrow(region_code))
     refused_region = st.session_state.pop("_scope_refused", None)
     if refused_region:
         auth.refuse_region(user, refused_region)

@@ -55,3 +55,23 @@ def by_township(session: Session, scope: Scope, now: dt.datetime, warn_days: int
         out.append(TownshipFreshness(code, name, changed_at, source, days, days is None or days > warn_days))
     out.sort(key=lambda t: (t.changed_at is not None, t.changed_at or dt.datetime.min, t.code))
     return out
+
+
+FRAME_COLUMNS = ["乡镇", "最近更新", "距今天数", "更新方式", "状态"]
+
+
+def frame(rows: list[TownshipFreshness]):
+    """The list as a table for a page (oldest first)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [(t.name, t.changed_at.strftime("%Y-%m-%d %H:%M") if t.changed_at else "无记录",
+          f"{t.days} 天" if t.days is not None else "", t.source or "", "超期未更新" if t.stale else "正常") for t in rows],
+        columns=FRAME_COLUMNS,
+    )
+
+
+def stale_count(session: Session, scope: Scope, now: dt.datetime, warn_days: int) -> tuple[int, int]:
+    """(townships of the scope, of which stale) for the sidebar."""
+    rows = by_township(session, scope, now, warn_days)
+    return len(rows), sum(1 for t in rows if t.stale)

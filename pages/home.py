@@ -1,12 +1,15 @@
 """工作总览: the headline figures for the chosen region and date, each with its change since the
 previous month end. Aggregates only (publicity users see this page too): no personal data."""
 
+import datetime as dt
+
 import streamlit as st
 
 from dashboard import ui
 from dashboard.cache import query
 from dashboard.context import get_context
-from data_access import coverage
+from data_access import coverage, freshness, satisfaction
+from data_access.config import current_date
 
 ctx = get_context()
 ui.header("工作总览", ctx)
@@ -79,3 +82,23 @@ for column, group, previous in zip(cols, head.groups, before.head.groups, strict
          help=f"{group.households} 户，结对覆盖 {ui.fmt_pct(group.coverage)}")
     column.caption(f"{ui.fmt_int(group.households)} 户 · 已结对 {ui.fmt_int(group.paired_persons)} 人 · "
                    f"覆盖 {ui.fmt_pct(group.coverage)}")
+
+st.subheader("满意度回访")
+q_start, q_end = satisfaction.quarter_of(ctx.as_of)
+visits = query(satisfaction.rate, ctx.scope, q_start, min(q_end, ctx.as_of), ctx.policy)
+cols = st.columns(4)
+ui.metric(cols[0], "本季满意率", ui.fmt_pct(visits.rate), help="本季度回访中（满意 + 基本满意）÷ 回访次数")
+ui.metric(cols[1], "本季回访", f"{ui.fmt_int(visits.checks)} 次")
+ui.metric(cols[2], "不满意", f"{ui.fmt_int(visits.dissatisfied)} 次")
+ui.metric(cols[3], "回访不符", f"{ui.fmt_int(visits.mismatched)} 次",
+          help=f"家属说干部没有上门，而回访日期前 {ctx.policy.return_visit_window_days} 天内记有实地走访")
+
+if ctx.actor.may("view_lists"):
+    st.subheader("各乡镇数据更新")
+    now = dt.datetime.combine(current_date(), dt.datetime.now().time())
+    towns = query(freshness.by_township, ctx.scope, now.replace(second=0, microsecond=0), ctx.policy.freshness_warn_days)
+    stale = [t for t in towns if t.stale]
+    if stale:
+        st.warning(f"{len(stale)} 个乡镇的数据超过 {ctx.policy.freshness_warn_days} 天没有更新（导入或录入），"
+                   "请督促按时报送。", icon=":material/schedule:")
+    ui.table(freshness.frame(towns))

@@ -109,3 +109,23 @@ def test_township_clerk_records_a_contact_and_a_return_visit_on_the_cadre_page(c
     assert "已经录入过" in texts(at)
     with session_scope(county) as s:
         assert len(s.scalars(select(Contact).where(Contact.entry_source == "平台录入")).all()) == 1
+
+
+def test_home_carries_the_satisfaction_rate_and_each_townships_data_freshness(county):
+    import datetime as dt
+
+    from data_access.db import session_scope
+    from data_access.models import DataFreshness
+    from tests.fixed_date import TODAY
+
+    with session_scope(county) as s:
+        s.add(DataFreshness(township_code=b.TOWNSHIP_A, changed_at=dt.datetime.combine(TODAY, dt.time(9)) -
+                            dt.timedelta(days=2), source="导入"))
+    at = open_at("pages/home.py")
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["本季满意率"], shown["本季回访"], shown["回访不符"]) == ("60.0%", "5 次", "1 次")
+    towns = at.dataframe[-1].value.set_index("乡镇")
+    assert towns.loc["汉源镇", "状态"] == "正常" and towns.loc["汉源镇", "距今天数"] == "2 天"
+    assert (towns.loc["长道镇", "最近更新"], towns.loc["长道镇", "状态"]) == ("无记录", "超期未更新")
+    assert "1 个乡镇的数据超过 7 天没有更新" in texts(at)
+    assert "数据更新：1/2 个乡镇超过 7 天未更新" in texts(at)
