@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from data_access import audit, coverage, rankings, regions, trends
+from data_access import audit, coverage, rankings, regions, satisfaction, trends
 from data_access.config import current_date
 from data_access.coverage import Snapshot
 from data_access.exporting import ExportStamp, to_xlsx_bytes
@@ -46,6 +46,7 @@ class Bulletin:
     by_region: pd.DataFrame  # coverage.by_region one level down
     units: pd.DataFrame  # rankings.units
     region_ranking: pd.DataFrame  # rankings.regions
+    return_visits: satisfaction.Rate | None = None  # 满意度回访 dated in the month (1st … as_of)
 
     @property
     def title(self) -> str:
@@ -93,6 +94,7 @@ def figures(session: Session, scope: Scope, region_code: str | None, year: int, 
         by_region=by_region,
         units=rankings.units(session, scope, as_of, policy),
         region_ranking=rankings.rank_regions(by_region, policy),
+        return_visits=satisfaction.rate(session, scope, dt.date(year, month, 1), as_of, policy),
     )
 
 
@@ -138,6 +140,9 @@ def key_figures(b: Bulletin) -> list[tuple[str, str]]:
         ("在办诉求（件）", f"{need.open}"),
         ("逾期诉求（件）", f"{need.overdue}"),
     ]
+    if b.return_visits is not None:
+        rows += [("本月满意度回访（次）", f"{b.return_visits.checks}"), ("本月满意率", pct(b.return_visits.rate)),
+                 ("本月不满意（次）", f"{b.return_visits.dissatisfied}")]
     return rows
 
 
@@ -156,7 +161,18 @@ def summary_paragraph(b: Bulletin) -> str:
         f"慰问金额{b.month_activity.gifts_yuan:,.2f}元；今年以来累计联系{comp.done_contacts}次"
         f"（应联系{comp.owed_contacts}次）、实地走访{comp.done_visits}次（应走访{comp.owed_visits}次），"
         f"慰问金额{head.gifts_yuan:,.2f}元。诉求台账在办{need.open}件，其中逾期{need.overdue}件。"
+        + _visits_sentence(b)
     )
+
+
+def _visits_sentence(b: Bulletin) -> str:
+    visits = b.return_visits
+    if visits is None:
+        return ""
+    if visits.checks == 0:
+        return "本月没有满意度回访记录。"
+    return (f"本月满意度回访{visits.checks}次，群众满意率（满意和基本满意）{pct(visits.rate)}，"
+            f"评价不满意{visits.dissatisfied}次。")
 
 
 def lagging_paragraph(b: Bulletin) -> str:

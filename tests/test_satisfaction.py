@@ -60,3 +60,15 @@ def test_dissatisfied_and_mismatch_lists(db_url):
     assert (row["户编号"], row["对象"], row["干部"], row["工作单位"], row["记录的最近走访"], row["窗口内走访次数"]) == (
         mismatched.iloc[0]["户编号"], "李*英", "张明", "县民政局", dt.date(2024, 5, 10), 1)
     assert outside.empty
+
+
+def test_monthly_bulletin_carries_the_months_satisfaction_rate(db_url):
+    from data_access import bulletin
+
+    R.build(db_url)
+    with session_scope(db_url) as s:
+        june = bulletin.figures(s, EVERYWHERE, b.COUNTY, 2024, 6, Policy(), today=dt.date(2024, 7, 15))
+    # June: HF1 (满意) and HF4 (不满意).
+    figures = dict(bulletin.key_figures(june))
+    assert (figures["本月满意度回访（次）"], figures["本月满意率"], figures["本月不满意（次）"]) == ("2", "50.0%", "1")
+    assert "本月满意度回访2次，群众满意率（满意和基本满意）50.0%，评价不满意1次。" in bulletin.summary_paragraph(june)
