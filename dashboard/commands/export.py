@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from dashboard.cli import UserError
-from dashboard.commands.common import parse_date_arg
-from data_access import audit, compliance, needs, regions
+from dashboard.commands.common import COMMAND_LINE, parse_date_arg
+from data_access import audit, compliance, needs, permissions, regions
 from data_access.config import current_date
 from data_access.db import session_scope
 from data_access.exporting import ExportStamp, write_file
@@ -40,9 +40,11 @@ def _run(args) -> int:
             if region is None:
                 raise UserError(f"区划代码 {args.region} 不存在")
             region_name = region.name
-        frame = build(session, Scope.for_region(args.region), args.as_of)
-        stamp = ExportStamp("命令行", f"{what}（截至 {args.as_of}）", region_name, dt.datetime.now())
+        scope = Scope.for_region(args.region)
+        permissions.check(COMMAND_LINE, "export_lists", scope)  # the same check as every export
+        frame = build(session, scope, args.as_of)
+        stamp = ExportStamp(COMMAND_LINE.username, f"{what}（截至 {args.as_of}）", region_name, dt.datetime.now())
         write_file(frame, args.out, stamp, sheet_name=what)
-        audit.record(session, "命令行", "export", args.region, what, {"rows": len(frame), "file": str(args.out)})
+        audit.record(session, COMMAND_LINE.username, "export", args.region, what, {"rows": len(frame), "file": str(args.out)})
     print(f"已导出 {len(frame)} 行到 {args.out}")
     return 0
