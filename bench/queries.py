@@ -66,7 +66,7 @@ def inspection_cadre_detail(session: Session, scope: Scope, as_of: dt.date, poli
         compliance.cadre_timeline(session, scope, as_of, policy, cadre_id)
         compliance.cadre_contacts(session, scope, as_of, cadre_id)
         compliance.cadre_needs(session, scope, as_of, cadre_id)
-        supervision.cadre_actions(session, scope, as_of, cadre_id)
+        supervision.cadre_actions(session, scope, as_of, policy, cadre_id)
 
 
 QUERIES: list[tuple[str, Query]] = [
@@ -82,9 +82,9 @@ QUERIES: list[tuple[str, Query]] = [
     ("达标督查: 按单位汇总", lambda s, scope, as_of, policy: compliance.unit_rollup(s, scope, as_of, policy, 300)),
     ("达标督查: 按干部汇总（第 1 页）", compliance.cadre_rollup),
     ("干部详情: 一名干部（结对、进度、联系、诉求）", inspection_cadre_detail),
-    ("提醒督办: 记录（第 1 页）与各结果计数", lambda s, scope, as_of, _: supervision.action_page(s, scope, as_of)),
-    ("提醒督办: 各单位回应率", lambda s, scope, as_of, _: supervision.unit_effect(s, scope, as_of)),
-    ("逾期: 逾期未回应的提醒督办", lambda s, scope, as_of, _: supervision.unanswered_actions(s, scope, as_of)),
+    ("提醒督办: 记录（第 1 页）与各结果计数", lambda s, scope, as_of, p: supervision.action_page(s, scope, as_of, p)),
+    ("提醒督办: 各单位回应率", lambda s, scope, as_of, p: supervision.unit_effect(s, scope, as_of, p)),
+    ("逾期: 逾期未回应的提醒督办", lambda s, scope, as_of, p: supervision.unanswered_actions(s, scope, as_of, p)),
     # -- needs and overdue pages (诉求台账、逾期事项)
     ("诉求台账: 账龄与各层级计数", needs.level_aging),
     ("诉求台账: 清单（第 1 页）", needs.ledger_page),

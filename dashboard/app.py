@@ -3,6 +3,7 @@ filters, navigation for the user's role, and a friendly message instead of any t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -66,6 +67,9 @@ def main() -> None:
     st.sidebar.markdown("**筛选条件**")
     region_code, region_name = filters.region_filter(user.scope)
     as_of = filters.date_filter(current_date())
+    policy = query(load_policy)
+    if filters.reading_filter(as_of, current_date()):
+        policy = dataclasses.replace(policy, as_known=1)
     set_context(
         PageContext(
             user=user,
@@ -73,7 +77,7 @@ def main() -> None:
             region_code=region_code,
             region_name=region_name,
             as_of=as_of,
-            policy=query(load_policy),
+            policy=policy,
         )
     )
     if user.actor.may("view_lists"):

@@ -101,10 +101,27 @@ def date_filter(today: dt.date) -> dt.date:
         min_value=dt.date(year, 1, 1),
         max_value=min(today, dt.date(year, 12, 31)),
         format="YYYY-MM-DD",
-        help="所有统计按此日期计算：结对、联系、诉求都以当天掌握的情况为准。",
+        help="所有统计按此日期计算：此后发生的联系、诉求、提醒不计入。之后补录的记录是否计入，见下方“按录入时间”。",
     )
     _to_url("asof", as_of.isoformat() if as_of != today else None)
     return as_of
+
+
+def reading_filter(as_of: dt.date, today: dt.date) -> bool:
+    """For a past day, which reading (RULES.md): by contact date (what happened, the default) or 按录入时间
+    (as known then: contacts entered after that day left out). In the URL as ?known=1."""
+    if as_of >= today:
+        st.session_state.pop("flt_known", None)
+        _to_url("known", None)
+        return False
+    if _from_url("known") == "1":
+        st.session_state.setdefault("flt_known", True)
+    known = st.sidebar.toggle(
+        "按录入时间（当时掌握的情况）", key="flt_known",
+        help="关闭：按联系日期统计实际发生的情况，之后补录的记录也计入；开启：只计截至日期当天结束前已录入的记录。",
+    )
+    _to_url("known", "1" if known else None)
+    return known
 
 
 def drill_down(code: str | None) -> None:

@@ -40,6 +40,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/compliance.py", "达标督查", ":material/rule:", "督查督办", "view_lists"),
     PageSpec("pages/cadre.py", "干部详情", ":material/badge:", "督查督办", "view_lists"),
     PageSpec("pages/supervision.py", "提醒督办", ":material/campaign:", "督查督办", "view_lists"),
+    # -- authenticity pages (真实性核查、回访核实)
+    PageSpec("pages/signals.py", "真实性核查", ":material/policy:", "督查督办", "view_signals"),
+    PageSpec("pages/return_visits.py", "回访核实", ":material/phone_in_talk:", "督查督办", "view_signals"),
     # -- needs and overdue pages (诉求台账、逾期事项)
     PageSpec("pages/needs.py", "诉求台账", ":material/assignment_late:", "诉求与逾期", "view_lists"),
     PageSpec("pages/overdue.py", "逾期事项", ":material/alarm:", "诉求与逾期", "view_lists"),

@@ -9,13 +9,23 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.context import PageContext
+from data_access.config import current_date
 
 log = logging.getLogger("dashboard")
 
 
+def reading_label(context: PageContext) -> str:
+    """Which reading of a past day the page shows (RULES.md "Entry time"); empty for today."""
+    if context.as_of >= current_date():
+        return ""
+    return "按录入时间（当时掌握的情况）" if context.policy.as_known else "按联系日期（含之后补录的记录）"
+
+
 def header(title: str, context: PageContext, caption: str | None = None) -> None:
     st.title(title)
-    st.caption(caption or f"{context.region_name} · 截至 {context.as_of:%Y年%m月%d日}")
+    reading = reading_label(context)
+    default = f"{context.region_name} · 截至 {context.as_of:%Y年%m月%d日}" + (f" · {reading}" if reading else "")
+    st.caption(caption or default)
 
 
 def fmt_int(value: int | float | None) -> str:

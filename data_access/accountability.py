@@ -20,6 +20,7 @@ from data_access import audit, permissions, supervision
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import AccountabilityStep, Cadre, Household, Pairing, SupervisionAction, Unit
+from data_access.policy import load_policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import ACCOUNTABILITY_STEPS, ACTION_SUPERVISE, STEP_TALK
 
@@ -121,7 +122,7 @@ PROPOSAL_COLUMNS = ["督办编号", "批次号", "干部编号", "干部姓名",
 def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
     """Every 督办 unanswered past its deadline on `as_of` in scope (supervision's outcome), with the
     steps already recorded on it and the next step proposed (empty once 问责 is recorded)."""
-    rows = supervision.actions_query(scope, as_of, supervision.UNANSWERED).subquery("unanswered")
+    rows = supervision.actions_query(scope, as_of, load_policy(session), supervision.UNANSWERED).subquery("unanswered")
     found = session.execute(
         select(rows.c.action_id, rows.c.batch_no, rows.c.cadre_id, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.household_code, rows.c.township, rows.c.village, rows.c.deadline)

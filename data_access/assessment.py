@@ -53,7 +53,7 @@ from data_access.models import (
     SupervisionAction,
     Unit,
 )
-from data_access.policy import Policy
+from data_access.policy import Policy, load_policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import ACTION_SUPERVISE, GRADES
 
@@ -249,7 +249,7 @@ def count_inputs(session: Session, scope: Scope, quarter: Quarter, policy: Polic
         select(surveys.c.key, func.sum(satisfied), func.count()).group_by(surveys.c.key)),
         ("satisfied", "surveys"))
 
-    answered = case((supervision.outcome_condition(supervision.ANSWERED, end), 1), else_=0)
+    answered = case((supervision.outcome_condition(supervision.ANSWERED, end, policy), 1), else_=0)
     put(session.execute(
         select(keyed.c.key, func.sum(answered), func.count(SupervisionAction.id))
         .join(SupervisionAction, SupervisionAction.pairing_id == keyed.c.pairing_id)
@@ -460,8 +460,9 @@ def _cadres_with_open_matters(session: Session, scope: Scope, quarter: Quarter) 
     """Cadres with a 提醒/督办 pending or unanswered at the quarter's end on a pairing in scope, or a
     step of the accountability chain dated in the quarter or later: not commended while that holds."""
     open_actions = set()
+    policy = load_policy(session)  # the settings answered-in-time is read with
     for outcome in (supervision.PENDING, supervision.UNANSWERED):
-        rows = supervision.actions_query(scope, quarter.end, outcome).subquery("open_actions")
+        rows = supervision.actions_query(scope, quarter.end, policy, outcome).subquery("open_actions")
         open_actions.update(session.scalars(select(func.distinct(rows.c.cadre_id))))
     stepped = session.scalars(select(func.distinct(AccountabilityStep.cadre_id))
                               .where(AccountabilityStep.step_date >= quarter.start))

@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "import": "导入",
     "reminder": "提醒/督办",
     "reminder_withdrawn": "撤回提醒/督办",
+    "return_visit_tasks": "安排回访核实",
+    "return_visit_result": "登记回访结果",
     "need_change": "诉求办理",
     "case_status": "典型案例状态变更",
     "case_edit": "典型案例编辑",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from data_access import audit, coverage, rankings, regions, satisfaction, trends
+from data_access import audit, coverage, rankings, regions, satisfaction, signals, trends
 from data_access.config import current_date
 from data_access.coverage import Snapshot
 from data_access.exporting import ExportStamp, to_xlsx_bytes
@@ -47,6 +47,7 @@ class Bulletin:
     units: pd.DataFrame  # rankings.units
     region_ranking: pd.DataFrame  # rankings.regions
     return_visits: satisfaction.Rate | None = None  # 满意度回访 dated in the month (1st … as_of)
+    checking: signals.MonthFigures | None = None  # 回访 agreeing with the records, signals found (no names)
 
     @property
     def title(self) -> str:
@@ -95,6 +96,7 @@ def figures(session: Session, scope: Scope, region_code: str | None, year: int, 
         units=rankings.units(session, scope, as_of, policy),
         region_ranking=rankings.rank_regions(by_region, policy),
         return_visits=satisfaction.rate(session, scope, dt.date(year, month, 1), as_of, policy),
+        checking=signals.month_figures(session, scope, dt.date(year, month, 1), as_of, policy),
     )
 
 
@@ -143,6 +145,9 @@ def key_figures(b: Bulletin) -> list[tuple[str, str]]:
     if b.return_visits is not None:
         rows += [("本月满意度回访（次）", f"{b.return_visits.checks}"), ("本月满意率", pct(b.return_visits.rate)),
                  ("本月不满意（次）", f"{b.return_visits.dissatisfied}")]
+    if b.checking is not None:
+        rows += [("回访中家属说法与登记记录相符比例", pct(b.checking.share_agreeing)),
+                 *((f"真实性核查：{name}（干部人数）", f"{n}") for name, n in b.checking.cadres_by_signal.items())]
     return rows
 
 
@@ -162,6 +167,7 @@ def summary_paragraph(b: Bulletin) -> str:
         f"（应联系{comp.owed_contacts}次）、实地走访{comp.done_visits}次（应走访{comp.owed_visits}次），"
         f"慰问金额{head.gifts_yuan:,.2f}元。诉求台账在办{need.open}件，其中逾期{need.overdue}件。"
         + _visits_sentence(b)
+        + checking_sentence(b)
     )
 
 
@@ -173,6 +179,19 @@ def _visits_sentence(b: Bulletin) -> str:
         return "本月没有满意度回访记录。"
     return (f"本月满意度回访{visits.checks}次，群众满意率（满意和基本满意）{pct(visits.rate)}，"
             f"评价不满意{visits.dissatisfied}次。")
+
+
+def checking_sentence(b: Bulletin) -> str:
+    """Whether the families' accounts agree with the records, and the signals found (counts only)."""
+    c = b.checking
+    if c is None:
+        return ""
+    found = "、".join(f"{name}{n}人" for name, n in c.cadres_by_signal.items() if n)
+    agree = (f"回访中家属关于干部是否上门的说法与登记记录相符的占{pct(c.share_agreeing)}。"
+             if c.answered else "")
+    signals_found = (f"今年以来真实性核查发现需核实的线索：{found}（均为待核实线索，不作为结论）。" if found
+                     else "今年以来真实性核查未发现需核实的线索。")
+    return agree + signals_found
 
 
 def lagging_paragraph(b: Bulletin) -> str:

@@ -52,6 +52,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    from data_access import notes  # noqa: PLC0415 - notes imports nothing of db; kept lazy for startup
+
+    notes.register_sqlite(dbapi_connection)
 
 
 def _session_factory(url: str | None) -> sessionmaker[Session]:

@@ -239,6 +239,46 @@ class SupervisionAction(Base):
     batch_no: Mapped[str | None] = mapped_column(String(40), index=True)
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # The kind of contact that answers it (RULES.md): 实地走访 when visits were short, else any (null).
+    required_method: Mapped[str | None] = mapped_column(String(10))
+
+
+class SupervisionEscalation(Base):
+    """An action escalated by a later issue while it was pending (提醒 → 督办, deadline renewed):
+    what it was before, so the batch that escalated it can be withdrawn (撤回) without loss."""
+
+    __tablename__ = "supervision_escalations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("supervision_actions.id", ondelete="CASCADE"), index=True)
+    batch_no: Mapped[str] = mapped_column(String(40), index=True)  # the batch that escalated it
+    escalated_date: Mapped[dt.date] = mapped_column(Date)
+    from_kind: Mapped[str] = mapped_column(String(4))
+    from_deadline: Mapped[dt.date] = mapped_column(Date)
+    from_batch_no: Mapped[str | None] = mapped_column(String(40))
+    from_reason: Mapped[str | None] = mapped_column(Text)
+    from_required_method: Mapped[str | None] = mapped_column(String(10))
+    escalated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ReturnVisitTask(Base):
+    """A 回访核实 task: an inspector is to ask one household, by phone or in person, whether its cadre
+    really comes (a sample drawn at random within a region or weighted toward authenticity signals,
+    or scheduled from a row of 真实性核查). Entering the result stores a 满意度回访 and closes it."""
+
+    __tablename__ = "return_visit_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_no: Mapped[str] = mapped_column(String(40), index=True)  # the dated list it belongs to
+    inspector: Mapped[str] = mapped_column(String(60), index=True)  # username of who is to ask
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))  # 随机抽查 / 按信号抽查：补录、… / 真实性核查安排
+    assigned_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(4))  # 待回访 / 已回访 / 已撤销
+    satisfaction_id: Mapped[int | None] = mapped_column(ForeignKey("satisfaction.id"))
+    created_by: Mapped[str] = mapped_column(String(60))
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class PolicyDelivery(Base):

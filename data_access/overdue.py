@@ -75,8 +75,8 @@ def _first_visit_query(session: Session, scope: Scope, as_of: dt.date, policy: P
     )
 
 
-def _unanswered_query(scope: Scope, as_of: dt.date):
-    actions = supervision.actions_query(scope, as_of, supervision.UNANSWERED).subquery("unanswered_actions")
+def _unanswered_query(scope: Scope, as_of: dt.date, policy: Policy):
+    actions = supervision.actions_query(scope, as_of, policy, supervision.UNANSWERED).subquery("unanswered_actions")
     return (
         select(actions.c.action_id, Household.village_code, actions.c.unit_id, actions.c.unit_name)
         .join(Household, Household.code == actions.c.household_code)
@@ -100,7 +100,7 @@ def _kind_queries(session: Session, scope: Scope, as_of: dt.date, policy: Policy
     return {
         KIND_NEEDS: _needs_query(scope, as_of),
         KIND_FIRST_VISITS: _first_visit_query(session, scope, as_of, policy),
-        KIND_UNANSWERED: _unanswered_query(scope, as_of),
+        KIND_UNANSWERED: _unanswered_query(scope, as_of, policy),
         KIND_NO_SUCCESSOR: gaps.ended_without_successor_query(scope, as_of, policy),
     }
 
@@ -202,7 +202,7 @@ def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: 
     return {
         KIND_NEEDS: needs_rows(session, scope, as_of, limit),
         KIND_FIRST_VISITS: first_visit_rows(session, scope, as_of, policy, limit),
-        KIND_UNANSWERED: supervision.unanswered_actions(session, scope, as_of, limit),
+        KIND_UNANSWERED: supervision.unanswered_actions(session, scope, as_of, policy, limit),
         KIND_NO_SUCCESSOR: gaps.ended_without_successor(session, scope, as_of, policy, limit),
     }
 

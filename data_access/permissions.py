@@ -37,6 +37,8 @@ ACTIONS = {
     "override_publicity_guard": "审核有督查问题干部的典型案例（说明理由）",
     "bulletin": "生成、导出月通报",
     "record_contacts": "录入联系记录和满意度回访",
+    "view_signals": "查看真实性核查",
+    "manage_return_visits": "安排回访核实、登记回访结果",
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -44,10 +46,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "leader": frozenset(
         {"view_lists", "view_aggregates", "reveal", "export_lists", "edit_needs", "view_cases", "approve_cases",
          "view_verification", "view_assessment", "freeze_assessment", "record_accountability",
-         "override_publicity_guard", "bulletin"}
+         "override_publicity_guard", "bulletin", "view_signals"}
     ),
     "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs",
-                            "view_assessment", "record_accountability"}),
+                            "view_assessment", "record_accountability", "view_signals", "manage_return_visits"}),
     "publicity": frozenset({"view_aggregates", "view_cases", "manage_cases"}),
     # 乡镇经办 / 单位联络员: records the daily contacts and 回访 of the pairings in their region.
     "clerk": frozenset({"view_lists", "view_aggregates", "record_contacts"}),

@@ -58,6 +58,20 @@ class Policy:
     assess_grade_fair: int = 60  # 一般 at or above; 差 below
     freshness_warn_days: int = 7  # a township whose data last came in longer ago than this is flagged
     return_visit_window_days: int = 90  # 干部是否上门 speaks of this many days before the 回访日期
+    # Entry time and authenticity signals (RULES.md "Entry time and answered reminders", "Authenticity
+    # signals"): prompts to check, never a status.
+    late_entry_grace_days: int = 3  # a response entered more than this many days after the deadline is late
+    late_entry_days: int = 7  # 补录: entered more than this many days after the contact's date
+    burst_size: int = 5  # 集中补录: this many contacts of one cadre entered on one day …
+    burst_span_days: int = 30  # … whose dates span at least this many days
+    deadline_window_days: int = 5  # 临检突击: back-filled within this many days ending on a deadline
+    min_note_chars: int = 10  # 雷同记录: notes shorter than this (without spaces, punctuation) are ignored
+    dup_note_count: int = 3  # 雷同记录: the same note on this many records of one cadre
+    min_contacts_no_visit: int = 4  # 只联不访: this many contacts in the year and no visit owed
+    return_visit_days: int = 14  # 回访核实: default days an inspector has for a 回访 task
+    # Not a setting but the reading a view asks for (never stored, not on 规则设置): 1 reads a past
+    # day "as known then" (按录入时间: contacts entered after D are left out), 0 by contact date.
+    as_known: int = 0
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, object]) -> Policy:
@@ -101,6 +115,15 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "freshness_warn_days": ("数据更新提醒天数", "乡镇的数据（导入或录入）超过该天数没有更新的，在工作总览和侧栏提示"),
     "return_visit_window_days": ("回访核对期（天）",
                                  "回访时家属说干部没有上门，而回访日期前该天数内记有实地走访的，列为“回访不符”"),
+    "late_entry_grace_days": ("回应录入宽限天数", "提醒督办期限内的联系，须在期限后该天数内录入才算按期回应，否则为逾期后回应"),
+    "late_entry_days": ("补录判定天数", "录入日期比联系日期晚超过该天数的记录，列为“补录”（恰好该天数不算）"),
+    "burst_size": ("集中补录条数", "同一干部在同一天录入的联系记录达到该条数……"),
+    "burst_span_days": ("集中补录跨度天数", "……且这些记录的最早与最晚日期相差该天数以上，列为“集中补录”"),
+    "deadline_window_days": ("临检突击天数", "补录记录在季度末或提醒督办期限前该天数内（含当天）录入的，列为“临检突击”"),
+    "min_note_chars": ("雷同记录最少字数", "联系内容去掉空格和标点后不足该字数的，不比对雷同"),
+    "dup_note_count": ("雷同记录条数", "同一干部有该条数以上内容相同的记录（或与其他干部的记录相同），列为“雷同记录”"),
+    "min_contacts_no_visit": ("只联不访联系次数", "应走访而本年未走访、但有该次数以上其他联系的结对，列为“只联不访”"),
+    "return_visit_days": ("回访核实期限（天）", "督查组安排回访核实任务时，默认在该天数内完成"),
 }
 
 
@@ -123,7 +146,10 @@ def _save_setting(session: Session, key: str, value: int, username: str | None) 
 
 
 # Floors below which a setting makes no sense (a 0-day silence window would call everyone silent).
-MINIMUMS: dict[str, int] = {"silent_days": 1, "adult_age": 1, "freshness_warn_days": 1, "return_visit_window_days": 1}
+MINIMUMS: dict[str, int] = {
+    "silent_days": 1, "adult_age": 1, "freshness_warn_days": 1, "return_visit_window_days": 1, "burst_size": 2,
+    "deadline_window_days": 1, "dup_note_count": 2, "min_note_chars": 1, "return_visit_days": 1,
+}
 
 
 def change_setting(session: Session, key: str, value: int, *, actor: permissions.Actor) -> bool:

@@ -29,7 +29,9 @@ from data_access.policy import Policy
 from data_access.scope import Scope
 
 # The settings pairing_status reads; an evaluation is keyed on their values.
-RULE_SETTINGS = ("contacts_per_period", "visits_per_period", "grace_days", "silent_days", "first_visit_days")
+RULE_SETTINGS = (
+    "contacts_per_period", "visits_per_period", "grace_days", "silent_days", "first_visit_days", "as_known",
+)
 # Evaluations kept per status_version: the 趋势分析 page stores one per month end of the year (up
 # to 12), with today, last year's end (January's deltas) and a spare or two — fewer would make that
 # page and the home page evict each other's. About 42 MB each at province scale on SQLite (390k

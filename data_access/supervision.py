@@ -20,10 +20,10 @@ import io
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, delete, func, insert, select
+from sqlalchemy import Select, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, exporting, permissions
+from data_access import audit, compliance, entry_times, exporting, permissions
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import (
@@ -34,12 +34,13 @@ from data_access.models import (
     Pairing,
     Region,
     SupervisionAction,
+    SupervisionEscalation,
     Unit,
     User,
 )
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
-from data_access.vocabulary import ACTION_KINDS, ACTION_REMIND
+from data_access.vocabulary import ACTION_KINDS, ACTION_REMIND, ACTION_SUPERVISE, METHOD_VISIT
 
 ANSWERED = "已回应"
 PENDING = "待回应"
@@ -50,63 +51,83 @@ OUTCOMES = (ANSWERED, PENDING, LATE, UNANSWERED)
 _BATCH_PREFIX = {"提醒": "TX", "督办": "DB"}
 
 
-def first_response(as_of: dt.date):
-    """SQL scalar: the first contact with the action's pairing on/after its issued date, up to D."""
-    return (
-        select(func.min(Contact.contact_date))
-        .where(
-            Contact.pairing_id == SupervisionAction.pairing_id,
-            Contact.contact_date >= SupervisionAction.issued_date,
-            Contact.contact_date <= as_of,
-        )
-        .scalar_subquery()
-    )
+def _responses(as_of: dt.date, known: bool):
+    """SQL conditions on a contact answering the action's pairing in kind, dated from its issue day
+    up to D (and, read as known on D, entered by then)."""
+    return [
+        Contact.pairing_id == SupervisionAction.pairing_id,
+        or_(SupervisionAction.required_method.is_(None), Contact.method == SupervisionAction.required_method),
+        Contact.contact_date >= SupervisionAction.issued_date,
+        Contact.contact_date <= as_of,
+        *([entry_times.known_by(as_of)] if known else []),
+    ]
 
 
-def _outcome(response, deadline, as_of: dt.date):
-    return case(
-        (and_(response.is_not(None), response <= deadline), ANSWERED),
-        (deadline >= as_of, PENDING),
-        (response.is_not(None), LATE),
-        else_=UNANSWERED,
-    )
+def first_response(as_of: dt.date, known: bool = False):
+    """SQL scalar: the first contact of the kind asked for, with the action's pairing, on or after
+    its issue day, up to D."""
+    return select(func.min(Contact.contact_date)).where(*_responses(as_of, known)).scalar_subquery()
 
 
-def _contacted(low, *highs):
-    """SQL: a contact with the action's pairing dated from `low` up to every one of `highs`."""
+def answered(as_of: dt.date, policy: Policy, known: bool = False):
+    """SQL: the action is answered on D (RULES.md): a contact of the kind that was missing, dated
+    from the issue day to the deadline, and entered no later than `late_entry_grace_days` after the
+    deadline."""
     return (
         select(Contact.id)
         .where(
-            Contact.pairing_id == SupervisionAction.pairing_id,
-            Contact.contact_date >= low,
-            *(Contact.contact_date <= high for high in highs),
+            *_responses(as_of, known),
+            Contact.contact_date <= SupervisionAction.deadline,
+            entry_times.entry_day() <= entry_times.plus_days(SupervisionAction.deadline, policy.late_entry_grace_days),
         )
         .exists()
     )
 
 
-def outcome_condition(outcome: str, as_of: dt.date):
-    """SQL: the action has `outcome` on `as_of` — the same reading as `_outcome`, written as plain
-    (NOT) EXISTS conditions so that a list filtered by outcome is planned well on both backends."""
-    issued, deadline = SupervisionAction.issued_date, SupervisionAction.deadline
-    in_time = _contacted(issued, deadline, as_of)
-    since_issued = _contacted(issued, as_of)
+def _responded(as_of: dt.date, known: bool):
+    """SQL: any contact of the kind asked for since the action was issued (up to D)."""
+    return select(Contact.id).where(*_responses(as_of, known)).exists()
+
+
+def outcome_condition(outcome: str, as_of: dt.date, policy: Policy, known: bool = False):
+    """SQL: the action has `outcome` on `as_of` — the one reading of RULES.md used by every page,
+    count and export: answered in time and in kind; pending while the deadline has not passed;
+    answered late (dated after the deadline, or dated in time but entered too late); unanswered
+    (nothing of that kind since issued). Plain (NOT) EXISTS conditions, so a list filtered by
+    outcome is planned well on both backends."""
+    deadline = SupervisionAction.deadline
+    in_time = answered(as_of, policy, known)
+    since_issued = _responded(as_of, known)
     conditions = {
         ANSWERED: in_time,
-        PENDING: and_(deadline >= as_of, ~since_issued),
+        PENDING: and_(deadline >= as_of, ~in_time),
         LATE: and_(deadline < as_of, ~in_time, since_issued),
         UNANSWERED: and_(deadline < as_of, ~since_issued),
     }
     return conditions[outcome]
 
 
-def actions_query(scope: Scope, as_of: dt.date, outcome: str | None = None) -> Select:
+def _outcome(as_of: dt.date, policy: Policy, known: bool):
+    """SQL: the action's outcome on D (the same reading as `outcome_condition`)."""
+    return case(
+        (answered(as_of, policy, known), ANSWERED),
+        (SupervisionAction.deadline >= as_of, PENDING),
+        (_responded(as_of, known), LATE),
+        else_=UNANSWERED,
+    )
+
+
+def actions_query(
+    scope: Scope, as_of: dt.date, policy: Policy, outcome: str | None = None, known: bool = False
+) -> Select:
     """One row per action issued on or before `as_of` about a pairing inside `scope`, with its outcome
-    (only those with `outcome`, when given).
+    (only those with `outcome`, when given); `known` (or the view's `policy.as_known`): read as known
+    on D (按录入时间).
 
     Columns: action_id, batch_no, kind, issued_date, deadline, reason, cadre_id, cadre_code,
     cadre_name, unit_id, unit_name, pairing_id, household_code, township, village, responded_on, outcome.
     """
+    known = known or bool(policy.as_known)
     village = Region.__table__.alias("village")
     township = Region.__table__.alias("township")
     base = (
@@ -126,7 +147,8 @@ def actions_query(scope: Scope, as_of: dt.date, outcome: str | None = None) -> S
             Household.code.label("household_code"),
             township.c.name.label("township"),
             village.c.name.label("village"),
-            first_response(as_of).label("responded_on"),
+            first_response(as_of, known).label("responded_on"),
+            _outcome(as_of, policy, known).label("outcome"),
         )
         .join(Cadre, Cadre.id == SupervisionAction.cadre_id)
         .join(Unit, Unit.id == Cadre.unit_id)
@@ -139,11 +161,11 @@ def actions_query(scope: Scope, as_of: dt.date, outcome: str | None = None) -> S
         .where(
             SupervisionAction.issued_date <= as_of,
             scope.within(Household.village_code),
-            *([outcome_condition(outcome, as_of)] if outcome else []),
+            *([outcome_condition(outcome, as_of, policy, known)] if outcome else []),
         )
         .subquery("actions")
     )
-    return select(*base.c, _outcome(base.c.responded_on, base.c.deadline, as_of).label("outcome"))
+    return select(*base.c)
 
 
 UNANSWERED_COLUMNS = [
@@ -151,10 +173,12 @@ UNANSWERED_COLUMNS = [
 ]
 
 
-def unanswered_actions(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None) -> pd.DataFrame:
+def unanswered_actions(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None, known: bool = False
+) -> pd.DataFrame:
     """Actions unanswered on `as_of` (RULES.md): deadline passed, no contact since issued.
     Longest overdue first; columns UNANSWERED_COLUMNS."""
-    rows = actions_query(scope, as_of, UNANSWERED).subquery("with_outcome")
+    rows = actions_query(scope, as_of, policy, UNANSWERED, known).subquery("with_outcome")
     statement = (
         select(
             rows.c.batch_no, rows.c.kind, rows.c.cadre_code, rows.c.cadre_name, rows.c.unit_name,
@@ -173,9 +197,10 @@ def unanswered_actions(session: Session, scope: Scope, as_of: dt.date, limit: in
 @dataclass(frozen=True)
 class IssueResult:
     batch_no: str
-    actions: int
+    actions: int  # rows in the batch: new actions plus escalated ones
     cadres: int
     deadline: dt.date
+    escalated: int = 0  # pending actions escalated (提醒 → 督办, deadline renewed) instead of a second one
 
 
 def _missing(row, as_of: dt.date) -> str:
@@ -195,12 +220,38 @@ def _missing(row, as_of: dt.date) -> str:
     return "；".join(parts) or "按期联系"
 
 
+def required_method(row) -> str | None:
+    """The kind of contact that answers an action about this pairing (RULES.md): a visit when visits
+    were short — fewer done than owed, or the first home visit (认门) overdue — any contact otherwise."""
+    if row["done_visits"] < row["owed_visits"] or row["first_visit_overdue"]:
+        return METHOD_VISIT
+    return None
+
+
 def _next_batch_no(session: Session, kind: str, issued: dt.date) -> str:
     prefix = f"{_BATCH_PREFIX.get(kind, 'TX')}{issued:%Y%m%d}-"
     taken = session.scalar(
         select(func.count(func.distinct(SupervisionAction.batch_no))).where(SupervisionAction.batch_no.like(f"{prefix}%"))
     )
     return f"{prefix}{taken + 1:03d}"
+
+
+def pending_on(session: Session, pairing_ids: list[int], day: dt.date, policy: Policy) -> dict[int, SupervisionAction]:
+    """The latest action pending on `day` about each of `pairing_ids` (RULES.md: while one is pending,
+    a new one on the same pairing escalates it instead of adding a second)."""
+    found: dict[int, SupervisionAction] = {}
+    statement = (
+        select(SupervisionAction)
+        .where(
+            SupervisionAction.pairing_id.in_(pairing_ids),
+            SupervisionAction.issued_date <= day,
+            outcome_condition(PENDING, day, policy),
+        )
+        .order_by(SupervisionAction.issued_date, SupervisionAction.id)
+    )
+    for action in session.scalars(statement):
+        found[action.pairing_id] = action
+    return found
 
 
 def issue(
@@ -217,11 +268,15 @@ def issue(
     actor: permissions.Actor,
 ) -> IssueResult:
     """Issue a reminder or supervision order about each of `pairing_ids` (to each one's cadre), as one
-    batch. The reason stored is what the pairing lacks on `as_of` (the day the inspector looked at).
-    The pairings must be active on `as_of` inside `scope` (itself inside the actor's region);
-    otherwise nothing is written."""
+    batch. The reason stored is what the pairing lacks on `as_of` (the day the inspector looked at),
+    and the kind of contact that answers it (a visit when visits were short).
+
+    A pairing that already has an action pending on the issued day gets no second one: that action
+    is escalated (RULES.md) — it becomes a 督办 of this batch, its deadline renewed to the later of
+    the two, its reason updated — and what it was is kept (supervision_escalations) for 撤回.
+    The pairings must be active on `as_of` inside `scope` and the actor's region; otherwise nothing
+    is written."""
     permissions.check(actor, "issue_reminders", scope)
-    username = actor.username
     if kind not in ACTION_KINDS:
         raise ValueError(f"未知的督办类型：{kind}")
     ids = sorted(set(pairing_ids))
@@ -235,33 +290,44 @@ def issue(
     rows = session.execute(select(status).where(status.c.pairing_id.in_(ids))).mappings().all()
     if len(rows) != len(ids):
         raise ScopeError("所选结对不在当前地区范围内或已解除，请刷新后重试")
+    pending = pending_on(session, ids, issued_date, policy)
     batch_no = _next_batch_no(session, kind, issued_date)
-    user_id = session.scalar(select(User.id).where(User.username == username))
+    user_id = session.scalar(select(User.id).where(User.username == actor.username))
     suffix = f"。{note.strip()}" if note.strip() else ""
-    session.execute(
-        insert(SupervisionAction),
-        [
-            {
-                "cadre_id": r["cadre_id"],
-                "pairing_id": r["pairing_id"],
-                "kind": kind,
-                "issued_date": issued_date,
-                "deadline": deadline,
-                "reason": f"截至{as_of:%Y-%m-%d}：{_missing(r, as_of)}{suffix}",
-                "batch_no": batch_no,
-                "issued_by": user_id,
-            }
-            for r in rows
-        ],
-    )
+    new_rows = []
+    for r in rows:
+        reason = f"截至{as_of:%Y-%m-%d}：{_missing(r, as_of)}{suffix}"
+        method = required_method(r)
+        earlier = pending.get(r["pairing_id"])
+        if earlier is None:
+            new_rows.append({
+                "cadre_id": r["cadre_id"], "pairing_id": r["pairing_id"], "kind": kind,
+                "issued_date": issued_date, "deadline": deadline, "reason": reason, "batch_no": batch_no,
+                "issued_by": user_id, "required_method": method,
+            })
+            continue
+        session.add(SupervisionEscalation(
+            action_id=earlier.id, batch_no=batch_no, escalated_date=issued_date, from_kind=earlier.kind,
+            from_deadline=earlier.deadline, from_batch_no=earlier.batch_no, from_reason=earlier.reason,
+            from_required_method=earlier.required_method, escalated_by=user_id,
+        ))
+        earlier.reason = (f"{reason}（{earlier.issued_date:%Y-%m-%d}发出的{earlier.kind}"
+                          f"{earlier.batch_no or ''}逾期未落实，升级为督办）")
+        earlier.kind = ACTION_SUPERVISE
+        earlier.deadline = max(earlier.deadline, deadline)
+        earlier.batch_no = batch_no
+        earlier.required_method = METHOD_VISIT if METHOD_VISIT in (method, earlier.required_method) else None
+    if new_rows:
+        session.execute(insert(SupervisionAction), new_rows)
+    session.flush()
     cadres = len({r["cadre_id"] for r in rows})
     audit.record(
-        session, username, "reminder", scope.prefix or None, batch_no,
-        {"kind": kind, "actions": len(rows), "cadres": cadres, "issued": issued_date, "deadline": deadline,
-         "as_of": as_of},
+        session, actor.username, "reminder", scope.prefix or None, batch_no,
+        {"kind": kind, "actions": len(rows), "escalated": len(pending), "cadres": cadres, "issued": issued_date,
+         "deadline": deadline, "as_of": as_of},
     )
     bump_version(session, status_inputs=False)
-    return IssueResult(batch_no, len(rows), cadres, deadline)
+    return IssueResult(batch_no, len(rows), cadres, deadline, len(pending))
 
 
 @dataclass(frozen=True)
@@ -273,8 +339,12 @@ class Withdrawal:
 
 
 def _issuer(session: Session, batch_no: str) -> str | None:
-    """Who issued the batch: its actions' `issued_by` account, else the audit entry of its issue."""
+    """Who issued the batch: the account that escalated actions into it, else its actions'
+    `issued_by` account, else the audit entry of its issue."""
     name = session.scalar(
+        select(User.username).join(SupervisionEscalation, SupervisionEscalation.escalated_by == User.id)
+        .where(SupervisionEscalation.batch_no == batch_no).limit(1)
+    ) or session.scalar(
         select(User.username).join(SupervisionAction, SupervisionAction.issued_by == User.id)
         .where(SupervisionAction.batch_no == batch_no).limit(1)
     )
@@ -290,9 +360,14 @@ def _issuer(session: Session, batch_no: str) -> str | None:
 def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today: dt.date | None = None) -> Withdrawal:
     """Withdraw (撤回) a batch issued by mistake: only by the inspector who issued it, on the day it was
     issued, and only when every action of it is about a pairing inside the actor's region. The batch's
-    actions are removed (no cadre has acted on a notice of today yet); the audit log keeps what it was."""
+    new actions are removed (no cadre has acted on a notice of today yet); actions it escalated go
+    back to what they were before; the audit log keeps what it was."""
     permissions.check(actor, "issue_reminders")
     today = today or current_date()
+    escalated = {
+        e.action_id: e
+        for e in session.scalars(select(SupervisionEscalation).where(SupervisionEscalation.batch_no == batch_no))
+    }
     rows = session.execute(
         select(SupervisionAction.id, SupervisionAction.kind, SupervisionAction.issued_date,
                SupervisionAction.cadre_id, Household.village_code, Household.code)
@@ -304,13 +379,23 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
         raise ScopeError(f"批次 {batch_no} 不存在或不在您的管辖范围内")
     if _issuer(session, batch_no) != actor.username:
         raise ValueError(f"批次 {batch_no} 不是您发出的，只能由发出人撤回")
-    if any(r.issued_date != today for r in rows):
+    if any((escalated[r.id].escalated_date if r.id in escalated else r.issued_date) != today for r in rows):
         raise ValueError(f"批次 {batch_no} 不是今天发出的，已不能撤回；如有误，请在下一批中说明")
-    session.execute(delete(SupervisionAction).where(SupervisionAction.id.in_([r.id for r in rows])))
+    for action_id, before in escalated.items():
+        session.execute(
+            update(SupervisionAction).where(SupervisionAction.id == action_id).values(
+                kind=before.from_kind, deadline=before.from_deadline, batch_no=before.from_batch_no,
+                reason=before.from_reason, required_method=before.from_required_method,
+            )
+        )
+        session.delete(before)
+    created = [r.id for r in rows if r.id not in escalated]
+    session.execute(delete(SupervisionAction).where(SupervisionAction.id.in_(created)))
     kind, cadres = rows[0].kind, len({r.cadre_id for r in rows})
     audit.record(
         session, actor.username, "reminder_withdrawn", actor.scope.prefix or None, batch_no,
-        {"kind": kind, "actions": len(rows), "cadres": cadres, "households": sorted(r.code for r in rows)},
+        {"kind": kind, "actions": len(rows), "restored": len(escalated), "cadres": cadres,
+         "households": sorted(r.code for r in rows)},
     )
     bump_version(session, status_inputs=False)
     return Withdrawal(batch_no, kind, len(rows), cadres)
@@ -347,11 +432,13 @@ def action_page(
     session: Session,
     scope: Scope,
     as_of: dt.date,
+    policy: Policy,
     outcome: str | None = None,
     kind: str | None = None,
     since: dt.date | None = None,
     page: int = 1,
     page_size: int = 50,
+    known: bool = False,
 ) -> ActionPage:
     """Past actions (issued on or after `since`, up to D), newest first, with their outcome on D."""
 
@@ -361,11 +448,11 @@ def action_page(
             *([rows.c.issued_date >= since] if since else []),
         ]
 
-    every = actions_query(scope, as_of).subquery("with_outcome")
+    every = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
     counts = dict(
         session.execute(select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all()
     )
-    rows = actions_query(scope, as_of, outcome).subquery("listed") if outcome else every
+    rows = actions_query(scope, as_of, policy, outcome, known).subquery("listed") if outcome else every
 
     def newest_first(rows):
         return rows.c.issued_date.desc(), rows.c.batch_no.desc(), rows.c.cadre_code, rows.c.action_id
@@ -379,16 +466,18 @@ def action_page(
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
     )
-    shown = actions_query(scope, as_of).subquery("shown")
+    shown = actions_query(scope, as_of, policy, known=known).subquery("shown")
     statement = select(shown).where(shown.c.action_id.in_(page_ids)).order_by(*newest_first(shown))
     found = session.execute(statement).mappings().all()
     total = counts.get(outcome, 0) if outcome else sum(counts.values())
     return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found))
 
 
-def cadre_actions(session: Session, scope: Scope, as_of: dt.date, cadre_id: int) -> pd.DataFrame:
+def cadre_actions(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int, known: bool = False
+) -> pd.DataFrame:
     """Every action the cadre received up to D (about pairings in scope) and what followed."""
-    rows = actions_query(scope, as_of).subquery("with_outcome")
+    rows = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
     statement = select(rows).where(rows.c.cadre_id == cadre_id).order_by(rows.c.issued_date.desc(), rows.c.action_id)
     return _action_frame(session.execute(statement).mappings().all())
 
@@ -396,9 +485,11 @@ def cadre_actions(session: Session, scope: Scope, as_of: dt.date, cadre_id: int)
 EFFECT_COLUMNS = ["工作单位", "提醒督办次数", "已回应", "逾期后回应", "逾期未回应", "待回应", "回应率"]
 
 
-def unit_effect(session: Session, scope: Scope, as_of: dt.date, since: dt.date | None = None) -> pd.DataFrame:
+def unit_effect(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, since: dt.date | None = None, known: bool = False
+) -> pd.DataFrame:
     """Per unit: how the actions to its cadres ended; 回应率 = answered ÷ (all but pending), lowest first."""
-    rows = actions_query(scope, as_of).subquery("with_outcome")
+    rows = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
 
     def n(outcome: str):
         return func.sum(case((rows.c.outcome == outcome, 1), else_=0))
@@ -419,7 +510,7 @@ def unit_effect(session: Session, scope: Scope, as_of: dt.date, since: dt.date |
 
 def batches(session: Session, scope: Scope, as_of: dt.date, limit: int = 100) -> list[tuple[str, str, dt.date, int]]:
     """Recent batches up to D: (batch_no, kind, issued_date, actions), newest first."""
-    rows = actions_query(scope, as_of).subquery("with_outcome")
+    rows = actions_query(scope, as_of, Policy()).subquery("with_outcome")  # outcomes not read
     statement = (
         select(rows.c.batch_no, rows.c.kind, func.min(rows.c.issued_date), func.count())
         .where(rows.c.batch_no.is_not(None))
@@ -450,7 +541,7 @@ class Notice:
 
 def notice(session: Session, scope: Scope, batch_no: str) -> Notice | None:
     """The notice of one batch: each cadre, their unit and what was missing (rows in scope only)."""
-    rows = actions_query(scope, dt.date.max).subquery("with_outcome")
+    rows = actions_query(scope, dt.date.max, Policy()).subquery("with_outcome")  # outcomes not read
     found = session.execute(
         select(rows).where(rows.c.batch_no == batch_no).order_by(rows.c.unit_name, rows.c.cadre_code, rows.c.action_id)
     ).mappings().all()

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import auth, charts, ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, recording, supervision
+from data_access import compliance, recording, signals, supervision
 from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import (
@@ -57,7 +57,7 @@ if profile is None:
     st.stop()
 
 pairings = query(compliance.cadre_pairings, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
-actions = query(supervision.cadre_actions, ctx.scope, ctx.as_of, cadre_id)
+actions = query(supervision.cadre_actions, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
 active = pairings[pairings["状态"] != "已解除"]
 lagging = active[active["状态"] != "达标"]
 worst = "达标" if lagging.empty else compliance.status_label(
@@ -73,6 +73,14 @@ ui.metric(cols[0], "当前状态", worst, help="截至当日所结对各户中�
 ui.metric(cols[1], "在结对户", f"{len(active)} 户", help="截至当日仍在结对的户数（当前地区内）")
 ui.metric(cols[2], "滞后或失联户", f"{len(lagging)} 户")
 ui.metric(cols[3], "收到提醒/督办", f"{len(actions)} 次", help="截至当日收到的提醒和督办（仅含当前地区内的结对户）")
+if ctx.actor.may("view_signals"):
+    found = query(signals.cadre_signal_counts, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
+    if found:
+        named = "、".join(f"{name} {n} 条" for name, n in found.items())
+        st.warning(f"真实性核查信号（本年截至当日，需要核实的线索，不影响达标统计）：{named}。"
+                   "记录明细见“真实性核查”页。", icon=":material/policy:")
+    else:
+        st.caption("真实性核查：本年截至当日未发现补录、雷同记录、只联不访等信号。")
 
 done = st.session_state.pop("cd_done", None)
 if done:

@@ -52,7 +52,7 @@ def show_issued_batch(batch_no: str) -> None:
             st.markdown(f"撤回批次 **{item.batch_no}**（{len(item.rows)} 条）？撤回后该批次的提醒督办不再计入。")
             if st.button("确认撤回", type="primary", key=f"cp_withdraw_{batch_no}"):
                 try:
-                    gone = write(supervision.withdraw, batch_no, actor=ctx.user.actor)
+                    gone = write(supervision.withdraw, batch_no, actor=ctx.actor)
                 except (ScopeError, ValueError, permissions.PermissionDenied) as exc:
                     st.error(f"未能撤回：{exc}")
                 else:
@@ -112,6 +112,8 @@ with st.container(border=True):
                                       key="cp_silent", help="0 表示不限")
     row[2].markdown("&nbsp;")
     reminded_only = row[2].checkbox("只看本年已提醒/督办的干部", key="cp_reminded")
+    signals_only = row[2].checkbox("只看有真实性核查信号的干部", key="cp_signals",
+                                   help="本年截至当日有补录、集中补录、临检突击、雷同记录、只联不访或回访不符的干部")
 flt = LaggardFilter(
     unit_id=unit_id,
     rank=None if rank == ANY else rank,
@@ -119,6 +121,7 @@ flt = LaggardFilter(
     status=None if status == ANY else status,
     min_days_silent=int(silent_over) or None,
     reminded_only=reminded_only,
+    signals_only=signals_only,
     text=text.strip(),
 )
 

@@ -20,7 +20,9 @@ current = policy.as_dict(query(policy.load_policy))
 defaults = policy.as_dict(policy.Policy())
 SECTIONS = (
     ("达标判定与认门", ("contacts_per_period", "visits_per_period", "grace_days", "silent_days", "first_visit_days")),
-    ("诉求与提醒督办", ("need_due_days", "escalation_days", "response_days")),
+    ("诉求与提醒督办", ("need_due_days", "escalation_days", "response_days", "late_entry_grace_days")),
+    ("真实性核查与回访核实", ("late_entry_days", "burst_size", "burst_span_days", "deadline_window_days",
+                        "min_note_chars", "dup_note_count", "min_contacts_no_visit", "return_visit_days")),
     ("结对调整、核查与排名", ("max_households_per_cadre", "successor_gap_days", "adult_age", "ranking_bottom_count")),
 )
 listed = {key for _, keys in SECTIONS for key in keys}

@@ -32,10 +32,10 @@ kind_value = None if kind == ANY else kind
 outcome_value = None if outcome == ANY else outcome
 
 page_no = st.session_state.get("sv_page", 1)
-result = query(supervision.action_page, ctx.scope, ctx.as_of, outcome_value, kind_value, since, page_no, PAGE_SIZE)
+result = query(supervision.action_page, ctx.scope, ctx.as_of, ctx.policy, outcome_value, kind_value, since, page_no, PAGE_SIZE)
 if page_no > 1 and result.rows.empty:
     st.session_state["sv_page"] = page_no = 1
-    result = query(supervision.action_page, ctx.scope, ctx.as_of, outcome_value, kind_value, since, 1, PAGE_SIZE)
+    result = query(supervision.action_page, ctx.scope, ctx.as_of, ctx.policy, outcome_value, kind_value, since, 1, PAGE_SIZE)
 counts = result.counts
 issued = sum(counts.values())
 decided = issued - counts.get(supervision.PENDING, 0)
@@ -67,7 +67,7 @@ with list_tab:
             st.number_input(f"页码（共 {pages} 页，每页 {PAGE_SIZE} 条）", min_value=1, max_value=pages, key="sv_page")
 
 with unit_tab:
-    effect = query(supervision.unit_effect, ctx.scope, ctx.as_of, since)
+    effect = query(supervision.unit_effect, ctx.scope, ctx.as_of, ctx.policy, since)
     if kind_value:
         st.caption("各单位统计包含提醒和督办两类。")
     judged = effect[effect["回应率"].notna()]

@@ -40,6 +40,8 @@ from data_access import (
     policy_delivery,
     privacy,
     recording,
+    return_visits,
+    signals,
     supervision,
     verification,
 )
@@ -94,6 +96,18 @@ WRITES: dict[str, Write] = {
         s, EVERYWHERE, AS_OF, Policy(), "提醒", [d["pairing_id"]], actor=a)),
     "data_access.supervision.withdraw": Write(("issue_reminders",), lambda s, d, a: supervision.withdraw(
         s, "DB-1", actor=a)),
+    # authenticity checks and return visits
+    "data_access.signals.export_signals": Write(("export_lists",), lambda s, d, a: signals.export_signals(
+        s, EVERYWHERE, AS_OF, Policy(), "西和县", "csv", actor=a)),
+    "data_access.signals.issue_supervision": Write(("issue_reminders",), lambda s, d, a: signals.issue_supervision(
+        s, EVERYWHERE, AS_OF, Policy(), d["cadre_id"], actor=a)),
+    "data_access.return_visits.draw_sample": Write(("manage_return_visits",), lambda s, d, a: return_visits.draw_sample(
+        s, EVERYWHERE, AS_OF, Policy(), 1, True, [], actor=a)),
+    "data_access.return_visits.schedule_for_cadre": Write(
+        ("manage_return_visits",), lambda s, d, a: return_visits.schedule_for_cadre(
+            s, EVERYWHERE, AS_OF, Policy(), d["cadre_id"], [], actor=a)),
+    "data_access.return_visits.record_result": Write(("manage_return_visits",), lambda s, d, a: return_visits.record_result(
+        s, d["task_id"], AS_OF, "电话", "满意", "是", actor=a)),
     # needs
     "data_access.recording.add_contact": Write(("record_contacts",), lambda s, d, a: recording.add_contact(
         s, d["pairing_id"], AS_OF, "电话", "测试联系", actor=a)),
@@ -258,9 +272,13 @@ def records(sqlite_url, tmp_path):
                                   deadline=AS_OF + dt.timedelta(days=10), reason="测试", batch_no="DB-1"))
         case = m.TypicalCase(pairing_id=pairing, status="候选", headline="送医送药", narrative="正文")
         s.add(case)
+        task = m.ReturnVisitTask(list_no="HF-1", inspector="inspector1", household_id=house, pairing_id=pairing,
+                                 cadre_id=cadre, reason="随机抽查", assigned_date=AS_OF - dt.timedelta(days=5),
+                                 due_date=AS_OF + dt.timedelta(days=9), status="待回访", created_by="setup")
+        s.add(task)
         s.flush()
         accounts.create_user(s, "zhang", "leader", b.TOWNSHIP_A, "password-123", actor=Actor("setup", "admin"))
-        ids = {"cadre_id": cadre, "person_id": person, "pairing_id": pairing, "case_id": case.id}
+        ids = {"cadre_id": cadre, "person_id": person, "pairing_id": pairing, "case_id": case.id, "task_id": task.id}
     ids["workbook"] = wb.write_xlsx(tmp_path / "a.xlsx", wb.base_sheets()).read_bytes()
     return sqlite_url, ids
 
@@ -312,6 +330,8 @@ def test_the_allowed_calls_do_their_work(records):
         "data_access.cases.workflow.record_consent",  # a candidate must be shortlisted first
         "data_access.cases.workflow.reopen",  # only a rejected case reopens
         "data_access.case_brief.shortlist_briefs",  # nothing shortlisted yet
+        "data_access.return_visits.draw_sample",  # the only pairing already has an open 回访 task
+        "data_access.return_visits.schedule_for_cadre",  # the same
     }, failed
 
 

@@ -325,7 +325,9 @@ def _load(url, cadres, households, data):
             s.execute(insert(Pairing), [
                 {"id": i + 1, "household_id": households[p.household], "cadre_id": cadres[p.cadre],
                  "role": "爱心家人", "start_date": p.start, "end_date": p.end} for i, p in enumerate(pairings)])
-            contacts = [{"pairing_id": i + 1, "contact_date": day, "method": method}
+            # entered the evening of their day: answered in time is then a matter of dates (RULES.md)
+            contacts = [{"pairing_id": i + 1, "contact_date": day, "method": method, "entry_source": "导入",
+                         "entered_at": dt.datetime.combine(day, dt.time(18))}
                         for i, p in enumerate(pairings) for day, method in p.contacts]
             if contacts:
                 s.execute(insert(Contact), contacts)

@@ -1,4 +1,4 @@
-"""`export laggards|overdue --as-of DATE [--region CODE] --out FILE.csv|FILE.xlsx`."""
+"""`export laggards|overdue|signals --as-of DATE [--region CODE] --out FILE.csv|FILE.xlsx`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dashboard.cli import UserError
 from dashboard.commands.common import COMMAND_LINE, parse_date_arg
-from data_access import audit, compliance, needs, permissions, regions
+from data_access import audit, compliance, needs, permissions, regions, signals
 from data_access.config import current_date
 from data_access.db import session_scope
 from data_access.exporting import ExportStamp, write_file
@@ -17,12 +17,14 @@ from data_access.scope import Scope
 EXPORTS = {
     "laggards": ("滞后干部名单", lambda s, scope, as_of: compliance.laggards_frame(s, scope, as_of, load_policy(s))),
     "overdue": ("逾期诉求清单", lambda s, scope, as_of: needs.overdue_frame(s, scope, as_of)),
+    "signals": ("真实性核查信号", lambda s, scope, as_of: signals.export_frame(s, scope, as_of, load_policy(s))),
 }
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("export", help="导出名单（CSV 或 Excel）")
-    parser.add_argument("kind", choices=sorted(EXPORTS), help="laggards：滞后/失联结对；overdue：逾期诉求")
+    parser.add_argument("kind", choices=sorted(EXPORTS),
+                        help="laggards：滞后/失联结对；overdue：逾期诉求；signals：真实性核查信号（每名干部每个信号一行）")
     parser.add_argument("--as-of", type=parse_date_arg, default=current_date(), help="截至日期 YYYY-MM-DD")
     parser.add_argument("--region", help="区划代码（默认全部）")
     parser.add_argument("--out", required=True, type=Path, help="输出文件 .csv 或 .xlsx")

@@ -36,6 +36,14 @@ class LaggardFilter:
     min_days_silent: int | None = None  # no contact for more than this many days
     reminded_only: bool = False  # the cadre was reminded or supervised this year, on or before D
     text: str = ""  # part of a cadre's name or code, or of a unit's name
+    signals_only: bool = False  # the cadre has an authenticity signal (signals.py) in the year to D
+
+
+def with_signals(cadre_id, scope: Scope, as_of: dt.date, policy):
+    """SQL: the cadre has an authenticity signal in the year to D (the laggard list's filter)."""
+    from data_access import signals  # signals reads the rule of this package
+
+    return cadre_id.in_(signals.cadre_ids_query(scope, as_of, policy))
 
 
 def quiet_since(rows):

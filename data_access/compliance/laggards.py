@@ -17,6 +17,7 @@ from data_access.compliance.filters import (
     shortfall,
     status_conditions,
     was_reminded,
+    with_signals,
 )
 from data_access.compliance.lookups import (
     cadre_columns,
@@ -53,6 +54,8 @@ def _laggards(session: Session, scope: Scope, as_of: dt.date, policy: Policy, fl
         conditions.append(silent_since < as_of - dt.timedelta(days=flt.min_days_silent))
     if flt.reminded_only:
         conditions.append(was_reminded(rows.c.cadre_id, as_of))
+    if flt.signals_only:
+        conditions.append(with_signals(rows.c.cadre_id, scope, as_of, policy))
     return (
         select(
             rows.c.pairing_id,

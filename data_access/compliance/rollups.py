@@ -18,6 +18,7 @@ from data_access.compliance.filters import (
     shortfall,
     status_conditions,
     was_reminded,
+    with_signals,
 )
 from data_access.compliance.laggards import LaggardPage
 from data_access.compliance.lookups import cadre_columns, cadre_names, reminder_counts
@@ -249,6 +250,8 @@ def cadre_rollup(
         conditions.append(per_cadre.c.cadre_id.in_(cadres))
     if flt.reminded_only:
         conditions.append(was_reminded(per_cadre.c.cadre_id, as_of))
+    if flt.signals_only:
+        conditions.append(with_signals(per_cadre.c.cadre_id, scope, as_of, policy))
     statement = (
         select(per_cadre, func.count().over().label("total"))
         .where(*conditions)

@@ -21,6 +21,7 @@ import datetime as dt
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from data_access import entry_times
 from data_access.models import (
     Contact,
     Household,
@@ -93,7 +94,10 @@ def pairing_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
         or_(Pairing.end_date.is_(None), Contact.contact_date < Pairing.end_date),
     )
     older = aliased(Contact, name="older_contacts")
-    before_recent = and_(older.pairing_id == Pairing.id, older.contact_date < recent_start)
+    # Read as known on D (按录入时间, policy.as_known): contacts entered after D do not exist yet.
+    known = [entry_times.known_by(as_of)] if policy.as_known else []
+    known_older = [entry_times.known_by(as_of, older)] if policy.as_known else []
+    before_recent = and_(older.pairing_id == Pairing.id, older.contact_date < recent_start, *known_older)
     visit_before = and_(before_recent, older.method == METHOD_VISIT, older.contact_date >= Pairing.start_date)
     last_before = select(func.max(older.contact_date)).where(before_recent).correlate(Pairing).scalar_subquery()
     recent_last = func.max(Contact.contact_date)
@@ -137,6 +141,7 @@ def pairing_status(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
                 Contact.pairing_id == Pairing.id,
                 Contact.contact_date >= recent_start,
                 Contact.contact_date <= as_of,
+                *known,
             ),
         )
         .where(active_on(as_of), scope.within(Household.village_code))
@@ -160,7 +165,8 @@ def first_visits_overdue(scope: Scope, as_of: dt.date, policy: Policy) -> Select
     visited = (
         select(Contact.id)
         .where(Contact.pairing_id == Pairing.id, Contact.method == METHOD_VISIT,
-               Contact.contact_date >= Pairing.start_date, Contact.contact_date <= as_of)
+               Contact.contact_date >= Pairing.start_date, Contact.contact_date <= as_of,
+               *([entry_times.known_by(as_of)] if policy.as_known else []))
         .exists()
     )
     return (

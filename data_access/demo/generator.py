@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from data_access.demo import cases, ledger, people, regions
+from data_access.demo import cases, habits, ledger, people, regions
 from data_access.demo.households import HouseholdMaker
 from data_access.demo.lifecycle import Lifecycle
 from data_access.demo.people import Cadre, Household, Member
@@ -147,10 +147,16 @@ class CountyGenerator:
                                 iso(deadline), reason, batch_no, clock.stamp(issued),
                             )
                         )
+                kept = habits.habit(cadre.id)
+                if kept == habits.CALLS_ONLY:  # every visit made a phone call instead
+                    contacts = [(day, "电话", "电话问候，了解近况", None) if method == METHOD_VISIT else
+                                (day, method, note, gift) for day, method, note, gift in contacts]
                 first_id = self.ids.take("contacts", len(contacts))
+                surname = house.members[0].surname
                 contact_rows.extend(
-                    (first_id + i, pairing_id, iso(day), method, note, gift, self._entered(first_id + i, day),
-                     ENTRY_FROM_SHEET)
+                    (first_id + i, pairing_id, iso(day), method,
+                     habits.copied(cadre.id) if kept == habits.COPY else habits.personal(note, first_id + i, surname),
+                     gift, self._entered(first_id + i, day, cadre.id, kept == habits.BACKFILL), ENTRY_FROM_SHEET)
                     for i, (day, method, note, gift) in enumerate(contacts)
                 )
                 paired[pairing_id] = (cadre, [c[0] for c in contacts if c[1] == METHOD_VISIT])
@@ -172,11 +178,14 @@ class CountyGenerator:
         for row in cases.typical_cases(rng, clock, subjects):
             self.rows["typical_cases"].append((self.ids.take("typical_cases"), *row))
 
-    def _entered(self, contact_id: int, day: int) -> str:
+    def _entered(self, contact_id: int, day: int, cadre_id: int, backfills: bool) -> str:
         """The source system's entry time of a contact: mostly the same day, some a few days later,
-        a few weeks later; never after the as-of day."""
+        one in a hundred a week or two later; a back-filler's in one sitting before the half-year
+        ends (habits.py). Never after the as-of day."""
+        if backfills:
+            return self.clock.stamp(habits.backfill_day(day, cadre_id, self.clock.last), 8 + cadre_id % 9)
         spread = _spread(contact_id)
-        delay = 0 if spread < 70 else (1 + spread % 3 if spread < 92 else 4 + spread % 17)
+        delay = 0 if spread < 72 else (1 + spread % 3 if spread < 97 else (4 + spread % 4 if spread < 99 else 8 + contact_id % 10))
         return self.clock.stamp(min(day + delay, self.clock.last), 8 + contact_id % 11)
 
     def _came(self, survey_id: int, cadre: Cadre, visits: list[int], day: int) -> str:

@@ -1,0 +1,565 @@
+"""Authenticity signals (真实性核查, RULES.md "Authenticity signals"): prompts to check, never a status.
+
+Per cadre, over the contacts dated in the year up to D (whenever entered), each threshold a policy
+setting; a signal is shown with the records behind it and changes no figure of the compliance rule.
+
+- 补录 (BACKFILLED): a contact entered more than `late_entry_days` calendar days after its date.
+- 集中补录 (BATCH): `burst_size` or more of the cadre's contacts entered on one day whose dates span
+  `burst_span_days` or more; all of them are behind it.
+- 临检突击 (BEFORE_DEADLINE): a back-filled contact entered within the `deadline_window_days` days
+  ending on a quarter's last day, or on the deadline of a 提醒 / 督办 (issued by D) on its pairing.
+- 雷同记录 (REPEATED): a note (without spaces and punctuation, notes.py) of at least
+  `min_note_chars` characters on `dup_note_count` or more of the cadre's records, or on records of
+  two or more cadres (anywhere in the database, in the year up to D).
+- 只联不访 (NO_VISITS): a pairing active on D that owes visits, has none and has
+  `min_contacts_no_visit` or more contacts in the year (the rule's done figures); those contacts.
+- 回访不符 (DISAGREES): a 回访 dated in the year up to D saying 干部是否上门 = 否 while its cadre (干部编号,
+  else the cadre of the household's pairing active on 回访日期) recorded a 实地走访 with that household
+  in the three months ending on 回访日期; the records behind it are those 回访.
+
+Entry days are read through entry_times (a migration's estimated time is the contact's own date).
+`signal_records` is the one definition; counts, lists, the page, the export and the CLI select from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from data_access import audit, compliance, exporting, permissions
+from data_access.config import current_date
+from data_access.entry_times import days_between, entry_day, plus_days, three_months_before
+from data_access.models import (
+    Cadre,
+    Contact,
+    Household,
+    Pairing,
+    Region,
+    Satisfaction,
+    SupervisionAction,
+    Unit,
+)
+from data_access.notes import note_text
+from data_access.policy import Policy
+from data_access.scope import EVERYWHERE, Scope
+from data_access.vocabulary import CADRE_CAME_NO, METHOD_VISIT
+
+BACKFILLED = "补录"
+BATCH = "集中补录"
+BEFORE_DEADLINE = "临检突击"
+REPEATED = "雷同记录"
+NO_VISITS = "只联不访"
+DISAGREES = "回访不符"
+SIGNALS = (BACKFILLED, BATCH, BEFORE_DEADLINE, REPEATED, NO_VISITS, DISAGREES)
+
+# What each signal means, in one line, for the page (settings named as on 规则设置).
+EXPLANATIONS = {
+    BACKFILLED: "录入日期比联系日期晚超过“补录判定天数”的记录",
+    BATCH: "同一天集中录入“集中补录条数”条以上、日期跨度达“集中补录跨度天数”的记录",
+    BEFORE_DEADLINE: "在季度末或提醒督办期限前“临检突击天数”内补录的记录",
+    REPEATED: "内容（去掉空格标点）与本人多条记录或其他干部记录相同的记录",
+    NO_VISITS: "应走访却全年未走访、只电话微信等联系的结对户的联系记录",
+    DISAGREES: "回访时家属说干部没上门，而干部在此前三个月内登记了实地走访",
+}
+
+QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
+
+
+def _year_contacts(scope: Scope, as_of: dt.date):
+    """The contacts dated in the year up to D of pairings of households in scope, with their cadre."""
+    return (
+        select(
+            Contact.id.label("record_id"),
+            Pairing.cadre_id,
+            Contact.pairing_id,
+            Contact.contact_date,
+            entry_day().label("entry_day"),
+            Contact.content,
+            Household.village_code,
+        )
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(
+            Contact.contact_date >= dt.date(as_of.year, 1, 1),
+            Contact.contact_date <= as_of,
+            scope.within(Household.village_code),
+        )
+        .subquery("year_contacts")
+    )
+
+
+def _row(signal: str, cadre_id, record_id) -> list:
+    return [literal(signal).label("signal"), cadre_id.label("cadre_id"), record_id.label("record_id")]
+
+
+def _backfilled_condition(rows, policy: Policy):
+    return rows.c.entry_day > plus_days(rows.c.contact_date, policy.late_entry_days)
+
+
+def _backfilled(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    rows = _year_contacts(scope, as_of)
+    return select(*_row(BACKFILLED, rows.c.cadre_id, rows.c.record_id)).where(_backfilled_condition(rows, policy))
+
+
+def _batch(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    # The cadre's bursts are read over all their contacts (a cadre paired in two townships has one
+    # batch); the records shown are those in scope.
+    rows = _year_contacts(scope, as_of)
+    every = _year_contacts(EVERYWHERE, as_of)
+    groups = (
+        select(every.c.cadre_id, every.c.entry_day)
+        .where(every.c.cadre_id.in_(select(rows.c.cadre_id)))
+        .group_by(every.c.cadre_id, every.c.entry_day)
+        .having(
+            func.count() >= policy.burst_size,
+            days_between(func.min(every.c.contact_date), func.max(every.c.contact_date)) >= policy.burst_span_days,
+        )
+        .subquery("bursts")
+    )
+    return select(*_row(BATCH, rows.c.cadre_id, rows.c.record_id)).join(
+        groups, and_(groups.c.cadre_id == rows.c.cadre_id, groups.c.entry_day == rows.c.entry_day)
+    )
+
+
+def _quarter_end_windows(day, as_of: dt.date, window: int):
+    """SQL: `day` lies within the `window` days ending on a quarter's last day (years Y .. next year;
+    a contact of the year cannot have been entered before Y, and entry days beyond are in the past)."""
+    last_year = max(as_of.year, current_date().year) + 1
+    ends = [dt.date(y, m, d) for y in range(as_of.year, last_year + 1) for m, d in QUARTER_ENDS]
+    return or_(*(day.between(end - dt.timedelta(days=window - 1), end) for end in ends))
+
+
+def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    rows = _year_contacts(scope, as_of)
+    window = policy.deadline_window_days
+    deadline = (
+        select(SupervisionAction.id)
+        .where(
+            SupervisionAction.pairing_id == rows.c.pairing_id,
+            SupervisionAction.issued_date <= as_of,
+            rows.c.entry_day <= SupervisionAction.deadline,
+            rows.c.entry_day >= plus_days(SupervisionAction.deadline, -(window - 1)),
+        )
+        .exists()
+    )
+    return select(*_row(BEFORE_DEADLINE, rows.c.cadre_id, rows.c.record_id)).where(
+        _backfilled_condition(rows, policy),
+        or_(_quarter_end_windows(rows.c.entry_day, as_of, window), deadline),
+    )
+
+
+def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    # Texts are compared over every cadre's notes of the year (a copied note crosses townships);
+    # the records shown are those in scope. Each note is normalised once (a materialised CTE).
+    every = _year_contacts(EVERYWHERE, as_of)
+    normalised = note_text(every.c.content)
+    notes = (
+        select(every.c.record_id, every.c.cadre_id, every.c.village_code, normalised.label("note"))
+        .where(every.c.content.is_not(None), func.length(normalised) >= policy.min_note_chars)
+        .cte("year_notes")
+        .prefix_with("MATERIALIZED")
+    )
+    per_cadre = (
+        select(notes.c.cadre_id, notes.c.note, func.count().label("n"))
+        .group_by(notes.c.cadre_id, notes.c.note)
+        .cte("note_per_cadre")
+        .prefix_with("MATERIALIZED")
+    )
+    cadres_per_note = (
+        select(per_cadre.c.note, func.count().label("cadres")).group_by(per_cadre.c.note).subquery("cadres_per_note")
+    )
+    flagged = (
+        select(per_cadre.c.cadre_id, per_cadre.c.note)
+        .join(cadres_per_note, cadres_per_note.c.note == per_cadre.c.note)
+        .where(or_(per_cadre.c.n >= policy.dup_note_count, cadres_per_note.c.cadres >= 2))
+        .subquery("repeated_notes")
+    )
+    return (
+        select(*_row(REPEATED, notes.c.cadre_id, notes.c.record_id))
+        .join(flagged, and_(flagged.c.cadre_id == notes.c.cadre_id, flagged.c.note == notes.c.note))
+        .where(scope.within(notes.c.village_code))
+    )
+
+
+def _no_visits(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
+    flagged = (
+        select(status.c.pairing_id, status.c.cadre_id, status.c.start_date)
+        .where(status.c.owed_visits > 0, status.c.done_visits == 0,
+               status.c.done_contacts >= policy.min_contacts_no_visit)
+        .subquery("calls_only")
+    )
+    return (
+        select(*_row(NO_VISITS, flagged.c.cadre_id, Contact.id))
+        .join(Contact, Contact.pairing_id == flagged.c.pairing_id)
+        .where(
+            Contact.contact_date >= dt.date(as_of.year, 1, 1),
+            Contact.contact_date >= flagged.c.start_date,
+            Contact.contact_date <= as_of,
+        )
+    )
+
+
+def survey_cadre():
+    """SQL: the cadre a 回访 is about — its 干部编号, else the cadre of the household's pairing
+    active on 回访日期 (the latest started, should there be two)."""
+    active = aliased(Pairing, name="active_pairing")
+    fallback = (
+        select(active.cadre_id)
+        .where(active.household_id == Satisfaction.household_id, active.start_date <= Satisfaction.survey_date,
+               or_(active.end_date.is_(None), active.end_date > Satisfaction.survey_date))
+        .order_by(active.start_date.desc(), active.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(Satisfaction.cadre_id, fallback)
+
+
+def _disagreeing_surveys(scope: Scope, as_of: dt.date):
+    """The 回访 of the year up to D in scope saying the cadre did not come, with the cadre asked about."""
+    return (
+        select(Satisfaction.id.label("record_id"), survey_cadre().label("cadre_id"),
+               Satisfaction.household_id, Satisfaction.survey_date)
+        .join(Household, Household.id == Satisfaction.household_id)
+        .where(
+            Satisfaction.survey_date >= dt.date(as_of.year, 1, 1),
+            Satisfaction.survey_date <= as_of,
+            Satisfaction.cadre_came == CADRE_CAME_NO,
+            scope.within(Household.village_code),
+        )
+        .subquery("surveys_saying_no")
+    )
+
+
+def _visits_before(surveys):
+    """SQL: the cadre recorded a 实地走访 with the household in the three months ending on 回访日期."""
+    return (
+        select(Contact.id)
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .where(
+            Pairing.household_id == surveys.c.household_id,
+            Pairing.cadre_id == surveys.c.cadre_id,
+            Contact.method == METHOD_VISIT,
+            Contact.contact_date > three_months_before(surveys.c.survey_date),
+            Contact.contact_date <= surveys.c.survey_date,
+        )
+        .exists()
+    )
+
+
+def _disagrees(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    surveys = _disagreeing_surveys(scope, as_of)
+    return select(*_row(DISAGREES, surveys.c.cadre_id, surveys.c.record_id)).where(_visits_before(surveys))
+
+
+_BUILDERS = {
+    BACKFILLED: _backfilled,
+    BATCH: _batch,
+    BEFORE_DEADLINE: _before_deadline,
+    REPEATED: _repeated,
+    NO_VISITS: _no_visits,
+    DISAGREES: _disagrees,
+}
+
+
+def signal_records(scope: Scope, as_of: dt.date, policy: Policy, signals: tuple[str, ...] = SIGNALS) -> Select:
+    """One row per (signal, cadre, record behind it): columns signal, cadre_id, record_id (a contact's
+    id; a 回访's id for 回访不符). The one definition every count, list and export selects from."""
+    parts = [_BUILDERS[name](scope, as_of, policy) for name in signals]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignalFilter:
+    signal: str | None = None
+    unit_id: int | None = None
+    township: str | None = None  # a township code: cadres with a pairing in it
+
+
+def _counts_by_cadre(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                     flt: SignalFilter) -> dict[int, dict[str, int]]:
+    chosen = (flt.signal,) if flt.signal else SIGNALS
+    if flt.township:
+        scope = scope.narrow(flt.township)
+    rows = signal_records(scope, as_of, policy, chosen).subquery("signal_records")
+    statement = select(rows.c.cadre_id, rows.c.signal, func.count(func.distinct(rows.c.record_id))).group_by(
+        rows.c.cadre_id, rows.c.signal
+    )
+    found: dict[int, dict[str, int]] = {}
+    for cadre_id, signal, n in session.execute(statement):
+        if cadre_id is not None:
+            found.setdefault(int(cadre_id), {})[signal] = int(n)
+    return found
+
+
+CADRE_COLUMNS = ["干部编号", "干部姓名", "工作单位", *SIGNALS, "信号数", "记录合计"]
+
+
+def _cadre_details(session: Session, cadre_ids) -> dict[int, tuple]:
+    found = {}
+    ids = list(cadre_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        statement = (select(Cadre.id, Cadre.code, Cadre.name, Unit.id, Unit.name)
+                     .join(Unit, Unit.id == Cadre.unit_id).where(Cadre.id.in_(chunk)))
+        found.update({r[0]: tuple(r[1:]) for r in session.execute(statement)})
+    return found
+
+
+def cadre_signals(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                  flt: SignalFilter = SignalFilter()) -> pd.DataFrame:
+    """Cadres with at least one signal, worst first (most signals, then most records, then code):
+    columns cadre_id, CADRE_COLUMNS (records behind each signal)."""
+    counts = _counts_by_cadre(session, scope, as_of, policy, flt)
+    details = _cadre_details(session, counts)
+    data = []
+    for cadre_id, by_signal in counts.items():
+        code, name, unit_id, unit = details[cadre_id]
+        if flt.unit_id and unit_id != flt.unit_id:
+            continue
+        data.append([cadre_id, code, name, unit, *(by_signal.get(s, 0) for s in SIGNALS), len(by_signal),
+                     sum(by_signal.values())])
+    frame = pd.DataFrame(data, columns=["cadre_id", *CADRE_COLUMNS])
+    return frame.sort_values(["信号数", "记录合计", "干部编号"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def cadre_signal_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> dict[str, int]:
+    """One cadre's signals: signal → records behind it (signals found only)."""
+    rows = signal_records(scope, as_of, policy).subquery("signal_records")
+    statement = (select(rows.c.signal, func.count(func.distinct(rows.c.record_id)))
+                 .where(rows.c.cadre_id == cadre_id).group_by(rows.c.signal))
+    found = dict(session.execute(statement).all())
+    return {s: int(found[s]) for s in SIGNALS if s in found}
+
+
+def cadre_ids_query(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    """SQL: ids of the cadres with any signal (the laggard list's filter "with signals")."""
+    rows = signal_records(scope, as_of, policy).subquery("signal_records")
+    return select(rows.c.cadre_id).where(rows.c.cadre_id.is_not(None)).distinct()
+
+
+AREA_COLUMNS = ["有信号干部", *SIGNALS]
+
+
+def area_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per township (of the household a record is about) and per work unit (of the cadre): cadres with
+    a signal and records behind each signal. Largest first."""
+    rows = signal_records(scope, as_of, policy).subquery("signal_records")
+    contact_household = (
+        select(Contact.id.label("record_id"), Pairing.household_id)
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+    )
+    survey_household = select(Satisfaction.id.label("record_id"), Satisfaction.household_id)
+    is_survey = rows.c.signal == DISAGREES
+    contacts_side = contact_household.subquery("contact_household")
+    surveys_side = survey_household.subquery("survey_household")
+    household_id = case((is_survey, surveys_side.c.household_id), else_=contacts_side.c.household_id)
+    township = Region.__table__.alias("township")
+    village = Region.__table__.alias("village")
+    located = (
+        select(rows.c.signal, rows.c.cadre_id, rows.c.record_id, household_id.label("household_id"))
+        .select_from(rows)
+        .outerjoin(contacts_side, and_(~is_survey, contacts_side.c.record_id == rows.c.record_id))
+        .outerjoin(surveys_side, and_(is_survey, surveys_side.c.record_id == rows.c.record_id))
+        .subquery("located")
+    )
+    by_township = (
+        select(township.c.name, located.c.signal, func.count(func.distinct(located.c.record_id)),
+               func.count(func.distinct(located.c.cadre_id)))
+        .select_from(located)
+        .join(Household, Household.id == located.c.household_id)
+        .join(village, village.c.code == Household.village_code)
+        .join(township, township.c.code == village.c.parent_code)
+        .group_by(township.c.name, located.c.signal)
+    )
+    cadres_by_township = (
+        select(township.c.name, func.count(func.distinct(located.c.cadre_id)))
+        .select_from(located)
+        .join(Household, Household.id == located.c.household_id)
+        .join(village, village.c.code == Household.village_code)
+        .join(township, township.c.code == village.c.parent_code)
+        .group_by(township.c.name)
+    )
+    by_unit = (
+        select(Unit.name, rows.c.signal, func.count(func.distinct(rows.c.record_id)))
+        .select_from(rows)
+        .join(Cadre, Cadre.id == rows.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .group_by(Unit.name, rows.c.signal)
+    )
+    cadres_by_unit = (
+        select(Unit.name, func.count(func.distinct(rows.c.cadre_id)))
+        .select_from(rows)
+        .join(Cadre, Cadre.id == rows.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .group_by(Unit.name)
+    )
+
+    def table(label: str, per_signal, cadres) -> pd.DataFrame:
+        frame: dict[str, dict[str, int]] = {}
+        for row in session.execute(per_signal):
+            frame.setdefault(row[0], {})[row[1]] = int(row[2])
+        for name, n in session.execute(cadres):
+            frame.setdefault(name, {})["有信号干部"] = int(n)
+        out = pd.DataFrame(
+            [[name, *(values.get(c, 0) for c in AREA_COLUMNS)] for name, values in frame.items()],
+            columns=[label, *AREA_COLUMNS],
+        )
+        return out.sort_values(["有信号干部", label], ascending=[False, True]).reset_index(drop=True)
+
+    return table("乡镇", by_township, cadres_by_township), table("工作单位", by_unit, cadres_by_unit)
+
+
+CONTACT_RECORD_COLUMNS = ["日期", "录入时间", "录入方式", "方式", "户编号", "村", "内容"]
+SURVEY_RECORD_COLUMNS = ["回访日期", "回访方式", "回访人", "满意度", "干部是否上门", "户编号", "村", "说明",
+                         "此前三个月登记的实地走访"]
+
+
+def records_behind(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int,
+                   signal: str) -> pd.DataFrame:
+    """The records behind one signal of one cadre, in scope: contacts (CONTACT_RECORD_COLUMNS, by note
+    then date for 雷同记录 so equal notes sit side by side, else by entry time) or, for 回访不符, the
+    回访 with the visits they contradict (SURVEY_RECORD_COLUMNS)."""
+    rows = signal_records(scope, as_of, policy, (signal,)).subquery("signal_records")
+    ids = select(rows.c.record_id).where(rows.c.cadre_id == cadre_id)
+    village = Region.__table__.alias("village")
+    if signal == DISAGREES:
+        found = session.execute(
+            select(Satisfaction.id, Satisfaction.survey_date, Satisfaction.method, Satisfaction.visitor,
+                   Satisfaction.level, Satisfaction.cadre_came, Household.code, village.c.name, Satisfaction.note,
+                   Satisfaction.household_id)
+            .join(Household, Household.id == Satisfaction.household_id)
+            .join(village, village.c.code == Household.village_code)
+            .where(Satisfaction.id.in_(ids))
+            .order_by(Satisfaction.survey_date, Satisfaction.id)
+        ).all()
+        data = []
+        for r in found:
+            visits = session.scalars(
+                select(Contact.contact_date).join(Pairing, Pairing.id == Contact.pairing_id)
+                .where(Pairing.household_id == r.household_id, Pairing.cadre_id == cadre_id,
+                       Contact.method == METHOD_VISIT, Contact.contact_date <= r.survey_date,
+                       Contact.contact_date > three_months_before(literal(r.survey_date)))
+                .order_by(Contact.contact_date)
+            ).all()
+            data.append([r.survey_date, r.method or "", r.visitor or "", r.level, r.cadre_came, r.code, r.name,
+                         r.note or "", "、".join(f"{d:%Y-%m-%d}" for d in visits)])
+        return pd.DataFrame(data, columns=SURVEY_RECORD_COLUMNS)
+    statement = (
+        select(Contact.contact_date, Contact.entered_at, Contact.entry_source, Contact.method, Household.code,
+               village.c.name, Contact.content)
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .join(village, village.c.code == Household.village_code)
+        .where(Contact.id.in_(ids))
+    )
+    if signal == REPEATED:
+        statement = statement.order_by(note_text(Contact.content), Contact.contact_date, Contact.id)
+    else:
+        statement = statement.order_by(Contact.entered_at, Contact.contact_date, Contact.id)
+    data = [
+        [r[0], r[1].strftime("%Y-%m-%d %H:%M") if r[1] else "", r[2], r[3], r[4], r[5], r[6] or ""]
+        for r in session.execute(statement)
+    ]
+    return pd.DataFrame(data, columns=CONTACT_RECORD_COLUMNS)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """What the monthly bulletin says about checking (no names): 回访 dated in the month, those with a
+    definite 干部是否上门 (是 / 否), those 回访不符, and cadres with each signal in the year to month end."""
+
+    return_visits: int
+    answered: int
+    disagreeing: int
+    cadres_by_signal: dict[str, int]
+
+    @property
+    def share_agreeing(self) -> float | None:
+        return (self.answered - self.disagreeing) / self.answered if self.answered else None
+
+
+def month_figures(session: Session, scope: Scope, start: dt.date, end: dt.date, policy: Policy) -> MonthFigures:
+    surveys = (
+        select(func.count(), func.coalesce(func.sum(case((Satisfaction.cadre_came.in_(("是", CADRE_CAME_NO)), 1),
+                                                          else_=0)), 0))
+        .join(Household, Household.id == Satisfaction.household_id)
+        .where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, scope.within(Household.village_code))
+    )
+    total, answered = session.execute(surveys).one()
+    rows = signal_records(scope, end, policy).subquery("signal_records")
+    disagreeing = session.scalar(
+        select(func.count(func.distinct(rows.c.record_id)))
+        .join(Satisfaction, Satisfaction.id == rows.c.record_id)
+        .where(rows.c.signal == DISAGREES, Satisfaction.survey_date >= start)
+    )
+    by_signal = dict(session.execute(
+        select(rows.c.signal, func.count(func.distinct(rows.c.cadre_id))).group_by(rows.c.signal)
+    ).all())
+    return MonthFigures(int(total), int(answered), int(disagreeing or 0),
+                        {s: int(by_signal.get(s, 0)) for s in SIGNALS})
+
+
+def township_options(session: Session, scope: Scope) -> list[tuple[str, str]]:
+    """Townships inside scope: (code, name), by code (the page's filter)."""
+    statement = (select(Region.code, Region.name)
+                 .where(Region.level == "township", scope.within(Region.code)).order_by(Region.code))
+    return [tuple(r) for r in session.execute(statement)]
+
+
+def issue_supervision(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int,
+                      deadline: dt.date | None = None, today: dt.date | None = None, *,
+                      actor: permissions.Actor):
+    """A 督办 to the cadre about each of their pairings active on D in scope, naming the signals
+    found (supervision.issue: a pending action on a pairing is escalated, not doubled)."""
+    from data_access import supervision
+
+    permissions.check(actor, "issue_reminders", scope)
+    found = cadre_signal_counts(session, scope, as_of, policy, cadre_id)
+    status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
+    pairing_ids = list(session.scalars(select(status.c.pairing_id).where(status.c.cadre_id == cadre_id)))
+    if not pairing_ids:
+        raise ValueError("该干部在当前地区截至当日没有结对户")
+    named = "、".join(f"{name} {n} 条" for name, n in found.items()) or "无"
+    note = f"真实性核查发现：{named}。请如实记录联系走访情况，并按期实地走访"
+    return supervision.issue(session, scope, as_of, policy, "督办", pairing_ids, today, deadline, note, actor=actor)
+
+
+# --- export --------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ["干部编号", "干部姓名", "工作单位", "信号", "记录数"]
+
+
+def export_frame(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                 flt: SignalFilter = SignalFilter()) -> pd.DataFrame:
+    """One row per cadre and signal found in the year to D: EXPORT_COLUMNS (记录数: the records behind
+    it), cadres worst first, signals in RULES.md order."""
+    cadres = cadre_signals(session, scope, as_of, policy, flt)
+    data = [
+        [r["干部编号"], r["干部姓名"], r["工作单位"], signal, int(r[signal])]
+        for _, r in cadres.iterrows()
+        for signal in SIGNALS
+        if r[signal]
+    ]
+    return pd.DataFrame(data, columns=EXPORT_COLUMNS)
+
+
+def export_signals(session: Session, scope: Scope, as_of: dt.date, policy: Policy, region_name: str,
+                   fmt: str = "xlsx", flt: SignalFilter = SignalFilter(), *, actor: permissions.Actor) -> bytes:
+    """The signals list as a file (csv or xlsx), stamped and audited in this transaction. Cadres are
+    named (they are the officials checked); no person cared for appears."""
+    permissions.check(actor, "export_lists", scope)
+    permissions.check(actor, "view_signals", scope)
+    frame = export_frame(session, scope, as_of, policy, flt)
+    what = f"真实性核查信号（{as_of.year}年1月1日至{as_of:%Y年%m月%d日}）"
+    stamp = exporting.ExportStamp(actor.username, what, region_name, dt.datetime.now())
+    data = exporting.to_csv_bytes(frame, stamp) if fmt == "csv" else exporting.to_xlsx_bytes({"真实性核查": frame}, stamp)
+    audit.record(session, actor.username, "export", scope.prefix or None, "真实性核查信号",
+                 {"rows": len(frame), "as_of": as_of, "format": fmt, "signal": flt.signal})
+    return data
