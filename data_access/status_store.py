@@ -32,6 +32,8 @@ from data_access.scope import Scope
 RULE_SETTINGS = (
     "contacts_per_period", "visits_per_period", "grace_days", "silent_days", "first_visit_days", "as_known",
 )
+# The keys of evaluations by contact date stay as they were; the 按录入时间 reading adds ";known".
+_KEYED = RULE_SETTINGS[:-1]
 # Evaluations kept per status_version: the 趋势分析 page stores one per month end of the year (up
 # to 12), with today, last year's end (January's deltas) and a spare or two — fewer would make that
 # page and the home page evict each other's. About 42 MB each at province scale on SQLite (390k
@@ -50,7 +52,7 @@ def reads_any(settings) -> bool:
 
 
 def policy_key(policy: Policy) -> str:
-    return ";".join(f"{name}={getattr(policy, name)}" for name in RULE_SETTINGS)
+    return ";".join(f"{name}={getattr(policy, name)}" for name in _KEYED) + (";known" if policy.as_known else "")
 
 
 def _lookup(as_of: dt.date, key: str, version) -> Select:
