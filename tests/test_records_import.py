@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from data_access import imports
 from data_access import models as m
 from data_access.db import session_scope
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from tests.import_workbooks import ADULT_ID, CHILD_ID, base_sheets, set_cell, write_xlsx
 
@@ -19,8 +20,8 @@ TODAY = dt.date(2024, 6, 30)
 
 def run(url, path, **kwargs) -> imports.ImportResult:
     with session_scope(url) as session:
-        return imports.run_import(session, imports.read_path(path), username="乡镇经办甲", policy=Policy(), today=TODAY,
-                                  **kwargs)
+        return imports.run_import(session, imports.read_path(path), actor=Actor("乡镇经办甲", "admin"), policy=Policy(),
+                                  today=TODAY, **kwargs)
 
 
 def entries(url) -> dict[str, tuple]:
