@@ -26,8 +26,15 @@ lint: $(STAMP)
 test: $(STAMP) services lint
 	$(PY) -m pytest -n 2 -q
 
-bench: $(STAMP)
+BENCH_STAMP := .venv/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.scale
 	$(PY) -m dashboard demo --scale county --if-empty
 	$(PY) -m bench.pages
 

@@ -7,18 +7,39 @@ as-of day and one reading of the rule's settings; the roll-ups and lists then su
 (indexed by region) instead of the contacts. Nothing here computes a status: the rows are exactly
 what `pairing_status` returned (the tests compare the two).
 
-An evaluation is valid for the `status_version` it was made at: every write to households,
-pairings or contacts bumps that counter (db.bump_version), so a changed contact is never read
-from an old evaluation. Evaluations are never updated, only replaced; storing one deletes those
-of older versions or other settings and keeps at most KEEP per version.
+An evaluation is valid for the `status_version` it was made at. The write path pays for keeping
+them valid: an import calls `refresh` in its own transaction, which re-evaluates the rule for the
+pairings the import touched only, in every stored evaluation of the current settings, and carries
+them over to the new status_version together with the write (one commit: a reader sees the old
+data with the old rows or the new data with the new rows, never a mix). Any other write to
+households, pairings or contacts bumps status_version alone (db.bump_version), which makes every
+evaluation invalid. Pruning (evaluations of older versions or other settings, days beyond KEEP)
+is done by the write path too (`refresh`, `prune`: the import, a change of the rule's settings,
+`db evaluate`), in bulk by snapshot key, never in a viewer's request unless more than CAP pile up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import Engine, Select, delete, func, insert, literal, select, text, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,8 +58,11 @@ _KEYED = RULE_SETTINGS[:-1]
 # Evaluations kept per status_version: the 趋势分析 page stores one per month end of the year (up
 # to 12), with today, last year's end (January's deltas) and a spare or two — fewer would make that
 # page and the home page evict each other's. About 42 MB each at province scale on SQLite (390k
-# rows with their two indexes), so up to about 670 MB; older versions are deleted on the next store.
+# rows with their two indexes), so up to about 670 MB; older ones are deleted by the write path.
 KEEP = 16
+# Beyond this many evaluations a viewer's store prunes too (only when no write has pruned for long:
+# many days looked at, no import, no nightly `db evaluate`).
+CAP = 2 * KEEP
 
 COLUMNS = (
     "pairing_id", "cadre_id", "household_id", "village_code", "start_date", "owed_contacts", "owed_visits",
@@ -113,7 +137,8 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
                 .where(StatusSnapshot.id == snapshot_id)
                 .values(pairings=pairings, build_ms=int((time.perf_counter() - started) * 1000))
             )
-            _prune(connection, version, key)
+            if connection.scalar(select(func.count()).select_from(StatusSnapshot)) > CAP:
+                _prune(connection, version, key)
             return snapshot_id
     except IntegrityError:
         with engine.connect() as connection:
@@ -124,9 +149,19 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
         return found
 
 
-def _prune(connection, version: int, key: str) -> None:
+def prune(engine: Engine, policy: Policy) -> int:
+    """For the write path (after an import, a change of the rule's settings, `db evaluate`): delete
+    evaluations of older versions or other settings and all but the KEEP newest of the current
+    ones, in their own transaction. Returns how many were deleted."""
+    with engine.begin() as connection:
+        version = connection.scalar(select(DataVersion.status_version).where(DataVersion.id == 1))
+        return _prune(connection, version, policy_key(policy))
+
+
+def _prune(connection, version: int, key: str) -> int:
     """Delete evaluations of other versions or settings, and all but the KEEP newest of this one;
-    today's is kept however many other days were looked at since (most viewers look at today)."""
+    today's is kept however many other days were looked at since (most viewers look at today).
+    One bulk DELETE per table by snapshot id (the leading column of both tables' keys)."""
     current = select(StatusSnapshot.id).where(
         StatusSnapshot.status_version == version, StatusSnapshot.policy_key == key
     )
@@ -136,6 +171,70 @@ def _prune(connection, version: int, key: str) -> None:
     if stale:
         connection.execute(delete(StatusRow).where(StatusRow.snapshot_id.in_(stale)))
         connection.execute(delete(StatusSnapshot).where(StatusSnapshot.id.in_(stale)))
+    return len(stale)
+
+
+_TOUCHED = Table(
+    "touched_pairings", MetaData(), Column("pairing_id", Integer, primary_key=True), prefixes=["TEMPORARY"]
+)
+
+
+def refresh(
+    session: Session, pairing_ids: Iterable[int], policy: Policy, rule: Callable[[dt.date], Select],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
+    """In a write's own transaction, after it has written households, pairings or contacts: bump
+    status_version (db.bump_version) and keep every stored evaluation of `policy` valid across it
+    by re-evaluating `rule(as_of)` (pairing_status over the whole database) for `pairing_ids` only —
+    every pairing whose row, household or contacts the write touched; the others' rows cannot have
+    changed. Evaluations of other settings or older versions are deleted. Returns the ids kept.
+
+    The bump comes first: on PostgreSQL its row lock makes a second writer wait until this one has
+    committed, so its re-evaluation reads this one's rows; on SQLite writers are serial anyway.
+    `progress(done, total)` is called after each evaluation refreshed."""
+    key = policy_key(policy)
+    db.bump_version(session)
+    new = db.status_version(session)
+    kept = list(session.execute(
+        select(StatusSnapshot.id, StatusSnapshot.as_of).where(
+            StatusSnapshot.status_version == new - 1, StatusSnapshot.policy_key == key)
+    ))
+    connection = session.connection()
+    _TOUCHED.drop(connection, checkfirst=True)
+    _TOUCHED.create(connection)
+    try:
+        ids = sorted(set(pairing_ids))
+        for start in range(0, len(ids), 5000):
+            connection.execute(insert(_TOUCHED), [{"pairing_id": i} for i in ids[start:start + 5000]])
+        touched = select(_TOUCHED.c.pairing_id)
+        for done, (snapshot_id, as_of) in enumerate(kept if ids else [], start=1):
+            # counted, not a driver's rowcount (psycopg gives -1 for INSERT .. SELECT here)
+            mine = and_(StatusRow.snapshot_id == snapshot_id, StatusRow.pairing_id.in_(touched))
+            removed = connection.scalar(select(func.count()).where(mine))
+            connection.execute(delete(StatusRow).where(mine))
+            evaluated = rule(as_of).subquery("pairing_status")
+            connection.execute(
+                insert(StatusRow).from_select(
+                    ["snapshot_id", *COLUMNS],
+                    select(literal(snapshot_id), *(evaluated.c[name] for name in COLUMNS))
+                    .where(evaluated.c.pairing_id.in_(touched)),
+                )
+            )
+            added = connection.scalar(select(func.count()).where(mine))
+            connection.execute(
+                update(StatusSnapshot).where(StatusSnapshot.id == snapshot_id)
+                .values(pairings=StatusSnapshot.pairings - removed + added)
+            )
+            if progress:
+                progress(done, len(kept))
+    finally:
+        _TOUCHED.drop(connection)
+    if kept:
+        connection.execute(
+            update(StatusSnapshot).where(StatusSnapshot.id.in_([i for i, _ in kept])).values(status_version=new)
+        )
+    _prune(connection, new, key)
+    return [i for i, _ in kept]
 
 
 def clear(engine: Engine) -> None:

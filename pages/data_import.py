@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, imports
+from data_access import imports, upkeep
 from data_access.config import current_date, get_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,14 +66,16 @@ if uploaded is not None:
         st.subheader("第三步：确认导入")
         blocked = bool(result.problems) and choice == ALL_OR_NOTHING
         if st.button("确认导入", type="primary", disabled=blocked, icon=":material/upload:"):
-            with st.spinner("正在写入……"):
+            with st.status("正在导入……", expanded=True) as progress:
                 stored = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
                                actor=ctx.actor, policy=ctx.policy,
-                               dry_run=False, keep_valid=choice == KEEP_VALID)
-            if stored.stored:
-                # So the first leader to open a province-wide page after the import does not wait.
-                with st.spinner("正在更新全库结对达标情况……"):
-                    fresh(compliance.store_status, current_date(), ctx.policy)
+                               dry_run=False, keep_valid=choice == KEEP_VALID, progress=progress.write)
+                if stored.stored:
+                    # The import refreshed the stored figures; today's is stored now if there was
+                    # none, so the first leader to open a province-wide page after it does not wait.
+                    progress.write("正在更新今天的全库结对达标情况……")
+                    fresh(upkeep.after_write, ctx.policy, current_date())
+                progress.update(label="导入完成" if stored.stored else "未写入", state="complete")
             st.session_state["import_done"] = (digest, stored)
             st.rerun()
         if blocked:

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, permissions, policy, status_store
+from data_access import permissions, policy, status_store, upkeep
 from data_access.config import current_date
 
 ctx = get_context()
@@ -56,8 +56,8 @@ if submitted:
             st.error(f"未能保存：{exc}")
         else:
             if status_store.reads_any(changed):
-                with st.spinner("正在按新口径计算全库结对达标情况……"):
-                    fresh(compliance.store_status, current_date(), fresh(policy.load_policy))
+                with st.spinner("正在按新口径计算全库结对达标情况（今天及今年各月末）……"):
+                    fresh(upkeep.after_rule_change, fresh(policy.load_policy), current_date())
             names = "、".join(f"{policy.POLICY_LABELS[k][0]} {current[k]}→{changes[k]}" for k in changed)
             st.session_state["ps_done"] = f"已保存：{names}。各页面数据已按新口径重新计算。"
             st.rerun()

@@ -1,7 +1,8 @@
 """Stored evaluations of the compliance rule (status_store, compliance.status_rows), on SQLite and
-PostgreSQL: the stored rows are the rule's rows; an import of contacts makes them expire and the
-figures follow; a reminder does not; settings and age prune them; two first viewers at once
-share one; a session that has written, or a county's scope, runs the rule itself."""
+PostgreSQL: the stored rows are the rule's rows; an import refreshes them for the pairings it
+touched (the write path pays, the figures follow, also read from another process); a reminder does
+not touch them; the write path prunes other settings and old days, a viewer does not; two first
+viewers at once share one; a session that has written, or a county's scope, runs the rule itself."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from data_access import compliance, db, imports, status_store, supervision, tren
 from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
-from data_access.models import Contact, Pairing, StatusRow
+from data_access.models import Cadre, Contact, Household, Pairing, Person, StatusRow
 from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
@@ -76,7 +77,7 @@ def _import(url: str, tmp_path, sheets, name: str) -> None:
     assert result.outcome == imports.OUTCOME_STORED, result.problems
 
 
-def test_an_import_of_contacts_expires_the_stored_evaluation(db_url, tmp_path):
+def test_an_import_of_contacts_refreshes_the_stored_evaluation(db_url, tmp_path):
     day = dt.date(2023, 12, 31)
     sheets = wb.base_sheets()
     _import(db_url, tmp_path, sheets, "first.xlsx")
@@ -90,14 +91,95 @@ def test_an_import_of_contacts_expires_the_stored_evaluation(db_url, tmp_path):
         sheets["联系记录"].append(["H002", "GB02", date, method, "走访看望", None, f"N{n}"])
     _import(db_url, tmp_path, sheets, "second.xlsx")
     with db.session_scope(db_url) as s:
-        assert status_store.find(s, day, POLICY) is None  # the old evaluation is no longer valid
+        # the same evaluation, brought up to date by the import: the viewer evaluates nothing
+        assert status_store.find(s, day, POLICY) == first
+        assert _is_stored_read(compliance.status_rows(s, EVERYWHERE, day, POLICY, store=False))
         after = compliance.summary(s, EVERYWHERE, day, POLICY)
-        second = status_store.find(s, day, POLICY)
         live = _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY))
         assert _rows(s, compliance.status_rows(s, EVERYWHERE, day, POLICY)) == live
-        assert [e["id"] for e in status_store.stored(s)] == [second]  # the expired one is deleted
-    assert second not in (None, first)
+        assert [e["id"] for e in status_store.stored(s)] == [first]
+        assert status_store.stored(s)[0]["pairings"] == len(live) == 2
     assert (after.done_contacts, after.done_visits) == (5, 2)
+
+
+def _refreshed_equals_rule(url: str, days) -> None:
+    with db.session_scope(url) as s:
+        for day in days:
+            stored = compliance.status_rows(s, EVERYWHERE, day, POLICY, store=False)
+            assert _is_stored_read(stored), day
+            assert _rows(s, stored) == _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY)), day
+
+
+def test_a_refresh_gives_the_rules_rows_whatever_the_import_changed(demo, tmp_path):
+    """An import into the county demo that moves a household to another village, ends a pairing,
+    starts one, adds contacts and moves a contact (by its record number) to another pairing: every
+    stored evaluation, refreshed for the touched pairings only, equals the rule run afresh."""
+    days = [AS_OF, dt.date(2026, 3, 31), dt.date(2025, 12, 31), dt.date(2026, 6, 1)]
+    with db.session_scope(demo) as s:
+        ids = [compliance.store_status(s, day, POLICY) for day in days]
+        picked = s.execute(
+            select(Pairing.id, Household.code, Household.village_code, Cadre.code, Pairing.start_date)
+            .join(Household, Household.id == Pairing.household_id).join(Cadre, Cadre.id == Pairing.cadre_id)
+            .where(Pairing.end_date.is_(None), Pairing.start_date < dt.date(2025, 6, 1))
+            .order_by(Pairing.id).limit(3)
+        ).all()
+        persons = {h: s.execute(select(Person).join(Household).where(Household.code == h)).scalars().first()
+                   for h in (picked[0].code,)}
+        other_village = s.scalar(select(Household.village_code).where(Household.village_code != picked[0].village_code))
+    moved = persons[picked[0].code]
+    header = ["户编号", "干部编号", "日期", "方式", "内容", "慰问金额", "记录编号"]
+    first = {"联系记录": [header, [picked[2].code, picked[2].code_1, "2026-05-10", "实地走访", "入户看望", None, "T-9"]]}
+    with db.session_scope(demo) as s:
+        result = imports.run_import(s, imports.read_path(wb.write_xlsx(tmp_path / "first.xlsx", first)),
+                                    actor=Actor("测试", "admin"), policy=POLICY, today=AS_OF)
+    assert result.outcome == imports.OUTCOME_STORED, [p.line() for p in result.problems]
+    _refreshed_equals_rule(demo, days)
+    sheets = {
+        "对象": [["身份证号", "姓名", "性别", "出生日期", "类别", "户编号", "区划代码"],
+                 [moved.id_number, moved.name, moved.sex, moved.birth_date.isoformat(), moved.group, picked[0].code,
+                  other_village]],
+        "结对": [["户编号", "干部编号", "结对日期", "解除日期", "解除原因"],
+                 [picked[1].code, picked[1].code_1, picked[1].start_date.isoformat(), "2026-02-10", "干部调动"],
+                 [picked[1].code, picked[0].code_1, "2026-02-10", None, None]],
+        "联系记录": [header,
+                     [picked[0].code, picked[0].code_1, "2026-06-20", "实地走访", "入户看望", None, "T-1"],
+                     [picked[1].code, picked[0].code_1, "2026-03-02", "电话", "电话问候", None, "T-2"],
+                     # the third pairing's contact, by its record number, now under the first pairing
+                     [picked[0].code, picked[0].code_1, "2026-05-10", "实地走访", "入户看望", None, "T-9"]],
+    }
+    with db.session_scope(demo) as s:
+        result = imports.run_import(s, imports.read_path(wb.write_xlsx(tmp_path / "change.xlsx", sheets)),
+                                    actor=Actor("测试", "admin"), policy=POLICY, today=AS_OF)
+    assert result.outcome == imports.OUTCOME_STORED, [p.line() for p in result.problems]
+    with db.session_scope(demo) as s:
+        assert [status_store.find(s, day, POLICY) for day in days] == ids
+        assert s.scalar(select(func.count()).select_from(Contact).where(Contact.record_no == "T-9",
+                                                                         Contact.pairing_id == picked[0].id)) == 1
+    _refreshed_equals_rule(demo, days)
+
+
+def test_a_write_in_one_process_is_read_in_another(demo, tmp_path):
+    """The reader (this process) has the evaluation stored and its figures computed; another
+    process imports contacts; the reader's next read shows them, from the refreshed evaluation."""
+    with db.session_scope(demo) as s:
+        before = compliance.summary(s, EVERYWHERE, AS_OF, POLICY)
+        snapshot = status_store.find(s, AS_OF, POLICY)
+        row = s.execute(
+            select(Household.code, Cadre.code).join(Pairing, Pairing.household_id == Household.id)
+            .join(Cadre, Cadre.id == Pairing.cadre_id)
+            .where(Pairing.end_date.is_(None), Pairing.start_date < dt.date(2026, 1, 1)).limit(1)
+        ).one()
+    version = db.data_version(demo)
+    sheets = {"联系记录": [["户编号", "干部编号", "日期", "方式", "内容", "慰问金额", "记录编号"],
+                       *[[row[0], row[1], f"2026-06-{d:02d}", "电话", "电话问候", None, f"P-{d}"] for d in (1, 2, 3)]]}
+    done = cli(demo, "import", str(wb.write_xlsx(tmp_path / "more.xlsx", sheets)))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert db.data_version(demo) > version  # the pages' caches are keyed on it
+    with db.session_scope(demo) as s:
+        assert status_store.find(s, AS_OF, POLICY) == snapshot
+        after = compliance.summary(s, EVERYWHERE, AS_OF, POLICY)
+    assert after.done_contacts == before.done_contacts + 3
+    _refreshed_equals_rule(demo, [AS_OF])
 
 
 def test_a_reminder_does_not_expire_it(demo):
@@ -114,17 +196,22 @@ def test_a_reminder_does_not_expire_it(demo):
         assert compliance.laggard_page(s, EVERYWHERE, AS_OF, POLICY).total == page.total
 
 
-def test_other_settings_store_anew_and_old_ones_are_pruned(demo):
+def test_other_settings_store_anew_and_the_write_path_prunes(demo):
     strict = Policy(silent_days=30)
+    engine = db.get_engine(demo)
     with db.session_scope(demo) as s:
         usual = compliance.summary(s, EVERYWHERE, AS_OF, POLICY)
         tighter = compliance.summary(s, EVERYWHERE, AS_OF, strict)
-        keys = {e["policy_key"] for e in status_store.stored(s)}
+        assert len(status_store.stored(s)) == 2  # a viewer stores, and deletes nothing
     assert tighter.pairings_silent > usual.pairings_silent
-    assert keys == {status_store.policy_key(strict)}  # the other reading of the rule was deleted
+    assert status_store.prune(engine, strict) == 1
     with db.session_scope(demo) as s:
+        assert {e["policy_key"] for e in status_store.stored(s)} == {status_store.policy_key(strict)}
         for offset in range(status_store.KEEP + 3):
             compliance.summary(s, EVERYWHERE, AS_OF - dt.timedelta(days=offset), strict)
+        assert len(status_store.stored(s)) == status_store.KEEP + 3
+    assert status_store.prune(engine, strict) == 3
+    with db.session_scope(demo) as s:
         listed = status_store.stored(s)
         kept_rows = s.scalar(select(func.count()).select_from(StatusRow))
     assert len(listed) == status_store.KEEP
@@ -138,6 +225,8 @@ def test_todays_evaluation_outlives_the_other_days(demo):
         compliance.summary(s, EVERYWHERE, today, POLICY)
         for offset in range(1, status_store.KEEP + 3):
             compliance.summary(s, EVERYWHERE, AS_OF - dt.timedelta(days=offset), POLICY)
+    status_store.prune(db.get_engine(demo), POLICY)
+    with db.session_scope(demo) as s:
         days = sorted(e["as_of"] for e in status_store.stored(s))
     assert len(days) == status_store.KEEP + 1 and days[-1] == today
 

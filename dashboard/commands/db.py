@@ -34,6 +34,7 @@ def _evaluate(args) -> int:
     with db.session_scope() as session:
         policy = load_policy(session)
         ids = [compliance.store_status(session, day, policy) for day in trends.month_ends(as_of)]
+        status_store.prune(session.get_bind(), policy)
         found = {s["id"]: s for s in status_store.stored(session)}
     today = found[ids[-1]]
     print(f"已计算截至 {as_of} 及当年各月末（共 {len(ids)} 个日期）的结对达标情况："

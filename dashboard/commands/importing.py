@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard.cli import UserError
 from dashboard.commands.common import COMMAND_LINE
-from data_access import compliance, imports
+from data_access import imports, upkeep
 from data_access.config import current_date, get_settings
 from data_access.db import session_scope
 from data_access.policy import load_policy
@@ -39,9 +39,10 @@ def _run(args) -> int:
             keep_valid=args.keep_valid,
         )
     if result.stored and not args.dry_run:
-        # Store today's evaluation of the compliance rule now, not when the first leader looks.
+        # The stored evaluations were refreshed by the import; today's is stored now if there was
+        # none (not when the first leader looks), and old ones are pruned.
         with session_scope(get_settings().database_url) as session:
-            compliance.store_status(session, current_date(), load_policy(session))
+            upkeep.after_write(session, load_policy(session), current_date())
     for problem in result.problems:
         print(problem.line())
     if result.ignored_sheets:

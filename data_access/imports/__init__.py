@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, db
+from data_access import audit, compliance, db, status_store
 from data_access.config import current_date
-from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load
+from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load, touched_pairings
 from data_access.imports.reading import ImportFileError, RawBook, read_bytes, read_path
 from data_access.imports.report import problems_frame, rejects_workbook
 from data_access.imports.schema import SHEETS
@@ -29,7 +30,7 @@ from data_access.imports.validation import Problem, validate
 from data_access.models import ImportRun
 from data_access.permissions import Actor, check
 from data_access.policy import Policy
-from data_access.scope import Scope
+from data_access.scope import EVERYWHERE, Scope
 
 __all__ = [
     "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "problems_frame", "read_bytes", "read_path",
@@ -86,17 +87,24 @@ def run_import(
     today: dt.date | None = None,
     dry_run: bool = False,
     keep_valid: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Check a workbook and (unless `dry_run`) store it, all or nothing (or the valid rows with
-    `keep_valid`). Only for an actor who may import; every row must lie in the actor's region."""
+    `keep_valid`). Only for an actor who may import; every row must lie in the actor's region.
+    `progress(text)` is told each stage as it starts (for the import page's progress display)."""
     check(actor, "import")
     username, scope = actor.username, actor.scope
     started = dt.datetime.now()
     today = today or current_date()
+    tell = progress or (lambda _text: None)
+    tell("正在逐行检查……")
     checked = validate(session, book, scope, today)
     refused = bool(checked.problems) and not keep_valid
     write = not dry_run and not refused
-    counts = load(session, checked, policy, today, write=write, username=username, now=started)
+    if write:
+        tell("正在写入数据……")
+    loader = load(session, checked, policy, today, write=write, username=username, now=started)
+    counts = dict(loader.counts)
     if dry_run:
         outcome = OUTCOME_PREVIEW
     elif refused:
@@ -108,6 +116,13 @@ def run_import(
         result.rejects = rejects_workbook(book, checked.rejected, checked.problems)
     if not dry_run:
         result.run_id = _record(session, result, username, scope)
+    if write:
+        # The write path pays: every stored evaluation of the rule is brought up to date for the
+        # pairings this import touched, in this transaction (see status_store.refresh).
+        touched = touched_pairings(session, checked, loader)
+        tell(f"正在更新已存的结对达标情况（涉及 {len(touched):,} 个结对）……")
+        status_store.refresh(session, touched, policy, lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
+                             lambda done, total: tell(f"正在更新已存的结对达标情况：第 {done}/{total} 个日期"))
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 
@@ -129,7 +144,7 @@ def _record(session: Session, result: ImportResult, username: str, scope: Scope)
     session.flush()
     audit.record(session, username, "import", scope.prefix or None, result.file_name,
                  {"outcome": result.outcome, "sha256": result.sha256, "counts": counts})
-    db.bump_version(session)
+    db.bump_version(session, status_inputs=False)  # status_version: bumped by status_store.refresh
     return run.id
 
 
@@ -168,10 +183,13 @@ def import_upload(
     dry_run: bool = True,
     keep_valid: bool = False,
     today: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """An uploaded file, previewed (dry run) or stored: the page's one call. Raises ImportFileError
     for a file that is too big or not a workbook."""
     check(actor, "import")
+    if progress:
+        progress("正在读取文件……")
     book = read_bytes(data, file_name, limit_mb)
     return run_import(session, book, actor=actor, policy=policy, today=today,
-                      dry_run=dry_run, keep_valid=keep_valid)
+                      dry_run=dry_run, keep_valid=keep_valid, progress=progress)

@@ -102,6 +102,9 @@ class Loader:
         self.cadre_ids: dict[str, int] = {}
         self.unit_ids: dict[str, int] = {}
         self.pairing_ids: dict[tuple[str, str, dt.date], int] = {}
+        # pairings whose status can change besides those of the households the workbook names: a
+        # contact found by its record number under another household's pairing is moved away from it
+        self.moved_from: set[int] = set()
         # (household, cadre) → [(start, end)] as they will be after this import
         self.periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
 
@@ -365,10 +368,10 @@ class Loader:
         by_record: dict[str, dict] = {}
         by_fields: dict[tuple, dict] = {}
         columns = (Contact.id, Contact.contact_date, Contact.method, Contact.content, Contact.gift_yuan,
-                   Contact.record_no, Household.code, Cadre.code, Pairing.start_date)
+                   Contact.record_no, Household.code, Cadre.code, Pairing.start_date, Contact.pairing_id)
 
         def stored(where) -> None:
-            for cid, day, method, content, gift, record_no, hcode, ccode, start in self.session.execute(
+            for cid, day, method, content, gift, record_no, hcode, ccode, start, pid in self.session.execute(
                 select(*columns)
                 .join(Pairing, Pairing.id == Contact.pairing_id)
                 .join(Household, Household.id == Pairing.household_id)
@@ -376,7 +379,7 @@ class Loader:
                 .where(where)
             ):
                 entry = {"id": cid, "pairing": (hcode, ccode, start), "contact_date": day, "method": method,
-                         "content": content, "gift_yuan": gift, "record_no": record_no}
+                         "content": content, "gift_yuan": gift, "record_no": record_no, "pairing_id": pid}
                 if record_no:
                     by_record[record_no] = entry
                 else:
@@ -414,6 +417,7 @@ class Loader:
                                         "old_method": old["method"], "new_date": attrs["contact_date"],
                                         "new_method": attrs["method"]})
                 updates.append(dict(values, id=old["id"]))
+                self.moved_from.add(old["pairing_id"])
         self._insert(Contact, inserts)
         self._update(Contact, updates)
         self._insert(ContactCorrection, corrections)
@@ -599,6 +603,21 @@ class Loader:
 
 
 def load(session: Session, checked: Checked, policy: Policy, today: dt.date, write: bool,
-         username: str | None = None, now: dt.datetime | None = None) -> dict[str, SheetCounts]:
-    """Compare (and with `write`, store) the valid rows; returns counts per sheet."""
-    return Loader(session, checked, policy, today, write, username, now).run()
+         username: str | None = None, now: dt.datetime | None = None) -> Loader:
+    """Compare (and with `write`, store) the valid rows; the loader, with its counts per sheet."""
+    loader = Loader(session, checked, policy, today, write, username, now)
+    loader.run()
+    return loader
+
+
+def touched_pairings(session: Session, checked: Checked, loader: Loader) -> list[int]:
+    """Every pairing whose status (compliance.pairing_status) the stored rows can have changed: all
+    pairings of every household a valid row names (its village, pairings, contacts), and those a
+    contact was moved away from."""
+    households = {r.refs["household"] for rows in checked.valid.values() for r in rows if "household" in r.refs}
+    found = set(loader.moved_from)
+    for batch in chunks(list(households)):
+        found.update(session.scalars(
+            select(Pairing.id).join(Household, Household.id == Pairing.household_id).where(Household.code.in_(batch))
+        ))
+    return sorted(found)
