@@ -25,12 +25,8 @@ import time
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import (
-    Column,
     Engine,
-    Integer,
-    MetaData,
     Select,
-    Table,
     and_,
     delete,
     func,
@@ -174,9 +170,9 @@ def _prune(connection, version: int, key: str) -> int:
     return len(stale)
 
 
-_TOUCHED = Table(
-    "touched_pairings", MetaData(), Column("pairing_id", Integer, primary_key=True), prefixes=["TEMPORARY"]
-)
+# Pairing ids per statement in `refresh`: a literal IN list is pushed into the rule's grouped
+# query by both backends (an IN over a temporary table is not: the whole province was evaluated).
+CHUNK = 2000
 
 
 def refresh(
@@ -200,35 +196,30 @@ def refresh(
             StatusSnapshot.status_version == new - 1, StatusSnapshot.policy_key == key)
     ))
     connection = session.connection()
-    _TOUCHED.drop(connection, checkfirst=True)
-    _TOUCHED.create(connection)
-    try:
-        ids = sorted(set(pairing_ids))
-        for start in range(0, len(ids), 5000):
-            connection.execute(insert(_TOUCHED), [{"pairing_id": i} for i in ids[start:start + 5000]])
-        touched = select(_TOUCHED.c.pairing_id)
-        for done, (snapshot_id, as_of) in enumerate(kept if ids else [], start=1):
-            # counted, not a driver's rowcount (psycopg gives -1 for INSERT .. SELECT here)
-            mine = and_(StatusRow.snapshot_id == snapshot_id, StatusRow.pairing_id.in_(touched))
-            removed = connection.scalar(select(func.count()).where(mine))
+    ids = sorted(set(pairing_ids))
+    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    for done, (snapshot_id, as_of) in enumerate(kept if ids else [], start=1):
+        evaluated = rule(as_of).subquery("pairing_status")
+        change = 0
+        for chunk in chunks:
+            # counted, not a driver's rowcount (psycopg gives -1 for INSERT .. SELECT)
+            mine = and_(StatusRow.snapshot_id == snapshot_id, StatusRow.pairing_id.in_(chunk))
+            change -= connection.scalar(select(func.count()).where(mine))
             connection.execute(delete(StatusRow).where(mine))
-            evaluated = rule(as_of).subquery("pairing_status")
             connection.execute(
                 insert(StatusRow).from_select(
                     ["snapshot_id", *COLUMNS],
                     select(literal(snapshot_id), *(evaluated.c[name] for name in COLUMNS))
-                    .where(evaluated.c.pairing_id.in_(touched)),
+                    .where(evaluated.c.pairing_id.in_(chunk)),
                 )
             )
-            added = connection.scalar(select(func.count()).where(mine))
-            connection.execute(
-                update(StatusSnapshot).where(StatusSnapshot.id == snapshot_id)
-                .values(pairings=StatusSnapshot.pairings - removed + added)
-            )
-            if progress:
-                progress(done, len(kept))
-    finally:
-        _TOUCHED.drop(connection)
+            change += connection.scalar(select(func.count()).where(mine))
+        connection.execute(
+            update(StatusSnapshot).where(StatusSnapshot.id == snapshot_id)
+            .values(pairings=StatusSnapshot.pairings + change)
+        )
+        if progress:
+            progress(done, len(kept))
     if kept:
         connection.execute(
             update(StatusSnapshot).where(StatusSnapshot.id.in_([i for i, _ in kept])).values(status_version=new)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs from the machine: a PostgreSQL server on 127.0.0.1:5432 (trust auth,
-# user postgres), Debian's Chromium at /usr/bin/chromium, and CJK fonts. Installs and starts only
+# user postgres), Debian's Chromium at /usr/bin/chromium, CJK fonts, and nginx (the test of several
+# app processes behind it starts its own instance; the system service is not used). Installs and starts only
 # what is missing (needs root for apt-get; prints what to do otherwise).
 set -euo pipefail
 
@@ -17,6 +18,10 @@ if ! [ -x /usr/bin/chromium ]; then
 fi
 if ! fc-list 2>/dev/null | grep -i 'CJK' >/dev/null; then  # not -q: an early exit would SIGPIPE fc-list under pipefail
   echo "安装中文字体 fonts-noto-cjk…"; apt_install fonts-noto-cjk
+fi
+
+if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
+  echo "安装 nginx（多应用进程部署测试用）…"; apt_install nginx
 fi
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
