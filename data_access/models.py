@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -451,7 +452,10 @@ class StatusRow(Base):
     """A pairing_status row of one stored evaluation (the same columns, the same meaning)."""
 
     __tablename__ = "status_rows"
-    __table_args__ = (Index("ix_status_rows_region", "snapshot_id", "village_code"),)
+    __table_args__ = (
+        Index("ix_status_rows_region", "snapshot_id", "village_code"),
+        Index("ix_status_rows_cadre", "snapshot_id", "cadre_id"),
+    )
     snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cadre_id: Mapped[int] = mapped_column(Integer)
@@ -522,3 +526,23 @@ class AccountabilityStep(Base):
     doc_no: Mapped[str | None] = mapped_column(String(60))
     recorded_by: Mapped[str] = mapped_column(String(60))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class StatusRollup(Base):
+    """The summary figures (compliance.summary) of one stored evaluation for one region prefix: ""
+    (the whole database), a province (2 digits), a city (4) or a county (6). Kept by the write path."""
+
+    __tablename__ = "status_rollups"
+    snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_prefix: Mapped[str] = mapped_column(String(12), primary_key=True)
+    active_pairings: Mapped[int] = mapped_column(BigInteger)
+    pairings_on_track: Mapped[int] = mapped_column(BigInteger)
+    pairings_behind: Mapped[int] = mapped_column(BigInteger)
+    pairings_silent: Mapped[int] = mapped_column(BigInteger)
+    cadres: Mapped[int] = mapped_column(BigInteger)
+    cadres_on_track: Mapped[int] = mapped_column(BigInteger)
+    owed_contacts: Mapped[int] = mapped_column(BigInteger)
+    done_contacts: Mapped[int] = mapped_column(BigInteger)
+    owed_visits: Mapped[int] = mapped_column(BigInteger)
+    done_visits: Mapped[int] = mapped_column(BigInteger)
+    first_visits_overdue: Mapped[int] = mapped_column(BigInteger)

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.config import current_date
-from data_access.models import DataVersion, StatusRow, StatusSnapshot
+from data_access.models import DataVersion, Pairing, StatusRollup, StatusRow, StatusSnapshot
 from data_access.policy import Policy
 from data_access.scope import Scope
 
@@ -59,6 +59,16 @@ KEEP = 16
 # Beyond this many evaluations a viewer's store prunes too (only when no write has pruned for long:
 # many days looked at, no import, no nightly `db evaluate`).
 CAP = 2 * KEEP
+
+# The summary figures (compliance.summary) are kept with each evaluation for these region prefix
+# lengths: the whole database, a province, a city, a county (status_rollups).
+ROLLUP_LENGTHS = (0, 2, 4, 6)
+FIGURES = (
+    "active_pairings", "pairings_on_track", "pairings_behind", "pairings_silent", "cadres", "cadres_on_track",
+    "owed_contacts", "done_contacts", "owed_visits", "done_visits", "first_visits_overdue",
+)
+# figures(rows subquery, prefix length) -> SELECT region_prefix, *FIGURES (compliance.summary_figures)
+Figures = Callable[..., Select]
 
 COLUMNS = (
     "pairing_id", "cadre_id", "household_id", "village_code", "start_date", "owed_contacts", "owed_visits",
@@ -93,6 +103,40 @@ def rows(snapshot_id: int, scope: Scope) -> Select:
     )
 
 
+def rollup(session: Session, snapshot_id: int, prefix: str) -> tuple[int, ...] | None:
+    """The summary figures kept with the evaluation for region `prefix` (FIGURES order), or None
+    when none are kept for it (then sum its rows)."""
+    found = session.execute(
+        select(*(getattr(StatusRollup, name) for name in FIGURES))
+        .where(StatusRollup.snapshot_id == snapshot_id, StatusRollup.region_prefix == prefix)
+    ).one_or_none()
+    if found is None:
+        # no row for a region: zeros if the evaluation keeps figures at all, else unknown
+        kept = session.scalar(select(StatusRollup.active_pairings).where(
+            StatusRollup.snapshot_id == snapshot_id, StatusRollup.region_prefix == ""))
+        return None if kept is None else (0,) * len(FIGURES)
+    return tuple(int(v) for v in found)
+
+
+def _store_figures(connection, snapshot_id: int, figures: Figures) -> None:
+    connection.execute(insert(StatusRollup), [
+        {"snapshot_id": snapshot_id, "region_prefix": prefix, **dict(zip(FIGURES, values, strict=True))}
+        for prefix, values in _figures(connection, snapshot_id, figures).items()
+    ])
+
+
+def _figures(connection, snapshot_id: int, figures: Figures, where=None) -> dict[str, list[int]]:
+    """The summary figures of the evaluation's rows (those matching `where`) per region prefix of
+    every ROLLUP_LENGTHS length."""
+    conditions = [StatusRow.snapshot_id == snapshot_id] + ([] if where is None else [where])
+    rows = select(*(getattr(StatusRow, name) for name in COLUMNS)).where(*conditions).subquery("pairing_status")
+    found: dict[str, list[int]] = {}
+    for length in ROLLUP_LENGTHS:
+        for prefix, *values in connection.execute(figures(rows, length)):
+            found[prefix] = [int(v) for v in values]
+    return found
+
+
 def can_store_from(session: Session) -> bool:
     """Whether an evaluation may be stored while `session` is open: not when the session has
     written (its own changes would be missing from the evaluation, and on SQLite the other
@@ -102,10 +146,11 @@ def can_store_from(session: Session) -> bool:
     return not session.connection().connection.driver_connection.in_transaction
 
 
-def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
+def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures: Figures | None = None) -> int:
     """Evaluate `rule` (pairing_status over the whole database on `as_of` under `policy`) in its
-    own transaction, store it and return its id. When another process stores the same evaluation
-    at the same time, the unique key lets one win and the other returns the winner's id."""
+    own transaction, store it and return its id; with `figures`, its summary figures per region
+    too (status_rollups). When another process stores the same evaluation at the same time, the
+    unique key lets one win and the other returns the winner's id."""
     key = policy_key(policy)
     started = time.perf_counter()
     try:
@@ -113,6 +158,9 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
             version = connection.scalar(select(DataVersion.status_version).where(DataVersion.id == 1))
             existing = connection.scalar(_lookup(as_of, key, version))
             if existing is not None:
+                if figures is not None and connection.scalar(select(StatusRollup.snapshot_id).where(
+                        StatusRollup.snapshot_id == existing, StatusRollup.region_prefix == "")) is None:
+                    _store_figures(connection, existing, figures)  # stored before figures were kept
                 return existing
             snapshot_id = connection.scalar(
                 insert(StatusSnapshot)
@@ -127,6 +175,8 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select) -> int:
                     select(literal(snapshot_id), *(evaluated.c[name] for name in COLUMNS)),
                 )
             )
+            if figures is not None:
+                _store_figures(connection, snapshot_id, figures)
             pairings = connection.scalar(select(func.count()).where(StatusRow.snapshot_id == snapshot_id))
             connection.execute(
                 update(StatusSnapshot)
@@ -166,6 +216,7 @@ def _prune(connection, version: int, key: str) -> int:
     stale = [i for i in connection.scalars(select(StatusSnapshot.id)) if i not in keep]
     if stale:
         connection.execute(delete(StatusRow).where(StatusRow.snapshot_id.in_(stale)))
+        connection.execute(delete(StatusRollup).where(StatusRollup.snapshot_id.in_(stale)))
         connection.execute(delete(StatusSnapshot).where(StatusSnapshot.id.in_(stale)))
     return len(stale)
 
@@ -177,7 +228,7 @@ CHUNK = 2000
 
 def refresh(
     session: Session, pairing_ids: Iterable[int], policy: Policy, rule: Callable[[dt.date], Select],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, figures: Figures | None = None,
 ) -> list[int]:
     """In a write's own transaction, after it has written households, pairings or contacts: bump
     status_version (db.bump_version) and keep every stored evaluation of `policy` valid across it
@@ -187,7 +238,12 @@ def refresh(
 
     The bump comes first: on PostgreSQL its row lock makes a second writer wait until this one has
     committed, so its re-evaluation reads this one's rows; on SQLite writers are serial anyway.
-    `progress(done, total)` is called after each evaluation refreshed."""
+    `progress(done, total)` is called after each evaluation refreshed.
+
+    The kept summary figures (status_rollups) are corrected by difference: every figure is a sum
+    over cadres (a cadre's pairings inside the region), and only the touched pairings' cadres can
+    have changed, so figures(their rows after) - figures(their rows before) is added to each
+    region's figures — the cadres' rows read through the (snapshot_id, cadre_id) index."""
     key = policy_key(policy)
     db.bump_version(session)
     new = db.status_version(session)
@@ -198,7 +254,15 @@ def refresh(
     connection = session.connection()
     ids = sorted(set(pairing_ids))
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    cadres: list[int] = []
+    for chunk in chunks:
+        cadres.extend(session.scalars(select(Pairing.cadre_id).where(Pairing.id.in_(chunk)).distinct()))
+    cadre_chunks = [sorted(set(cadres))[i:i + CHUNK] for i in range(0, len(set(cadres)), CHUNK)]
     for done, (snapshot_id, as_of) in enumerate(kept if ids else [], start=1):
+        keeps_figures = figures is not None and connection.scalar(select(StatusRollup.snapshot_id).where(
+            StatusRollup.snapshot_id == snapshot_id, StatusRollup.region_prefix == "")) is not None
+        if keeps_figures:
+            before = _cadres_figures(connection, snapshot_id, figures, cadre_chunks)
         evaluated = rule(as_of).subquery("pairing_status")
         change = 0
         for chunk in chunks:
@@ -218,6 +282,10 @@ def refresh(
             update(StatusSnapshot).where(StatusSnapshot.id == snapshot_id)
             .values(pairings=StatusSnapshot.pairings + change)
         )
+        if keeps_figures:
+            _add_figures(connection, snapshot_id, before, _cadres_figures(connection, snapshot_id, figures, cadre_chunks))
+        elif figures is not None:  # figures never kept for it: drop any, pages sum its rows
+            connection.execute(delete(StatusRollup).where(StatusRollup.snapshot_id == snapshot_id))
         if progress:
             progress(done, len(kept))
     if kept:
@@ -228,10 +296,38 @@ def refresh(
     return [i for i, _ in kept]
 
 
+def _cadres_figures(connection, snapshot_id: int, figures: Figures, cadre_chunks) -> dict[str, list[int]]:
+    """The summary figures, per region, of the evaluation's rows of these cadres only."""
+    total: dict[str, list[int]] = {}
+    for chunk in cadre_chunks:
+        for prefix, values in _figures(connection, snapshot_id, figures, StatusRow.cadre_id.in_(chunk)).items():
+            if prefix in total:
+                total[prefix] = [a + b for a, b in zip(total[prefix], values, strict=True)]
+            else:
+                total[prefix] = values
+    return total
+
+
+def _add_figures(connection, snapshot_id: int, before: dict[str, list[int]], after: dict[str, list[int]]) -> None:
+    zero = [0] * len(FIGURES)
+    for prefix in sorted(set(before) | set(after)):
+        difference = [a - b for a, b in zip(after.get(prefix, zero), before.get(prefix, zero), strict=True)]
+        if not any(difference):
+            continue
+        key = and_(StatusRollup.snapshot_id == snapshot_id, StatusRollup.region_prefix == prefix)
+        if connection.scalar(select(StatusRollup.snapshot_id).where(key)) is None:
+            connection.execute(insert(StatusRollup).values(
+                snapshot_id=snapshot_id, region_prefix=prefix, **dict(zip(FIGURES, difference, strict=True))))
+        else:
+            connection.execute(update(StatusRollup).where(key).values(
+                **{name: getattr(StatusRollup, name) + d for name, d in zip(FIGURES, difference, strict=True)}))
+
+
 def clear(engine: Engine) -> None:
     """Delete every stored evaluation (the next wide read evaluates again)."""
     with engine.begin() as connection:
         connection.execute(delete(StatusRow))
+        connection.execute(delete(StatusRollup))
         connection.execute(delete(StatusSnapshot))
 
 

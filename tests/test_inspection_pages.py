@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from data_access import status_store
+from data_access import status_store, trends
 from data_access.db import data_version, session_scope
 from data_access.models import AuditEntry, PolicySetting, SupervisionAction
 from data_access.policy import Policy
@@ -147,10 +147,11 @@ def test_policy_settings_change_is_audited_and_recomputes(town_db):
         assert s.get(PolicySetting, "silent_days").value == "120"
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "policy_setting")).one()
         assert entry.target == "silent_days" and entry.username == "admin"
-        # evaluated at once under the new rule, so the next province-wide page does not wait
+        # evaluated at once under the new rule (today and the year's month ends, what 工作总览,
+        # 趋势分析 and 月通报 read), so the next province-wide page does not wait
         stored = status_store.stored(s)
-        assert [(e["as_of"], e["policy_key"]) for e in stored] == [
-            (TODAY, status_store.policy_key(Policy(silent_days=120)))
+        assert sorted((e["as_of"], e["policy_key"]) for e in stored) == [
+            (day, status_store.policy_key(Policy(silent_days=120))) for day in trends.month_ends(TODAY)
         ]
     assert data_version(url) > before
 

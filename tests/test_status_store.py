@@ -6,6 +6,7 @@ viewers at once share one; a session that has written, or a county's scope, runs
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -102,12 +103,28 @@ def test_an_import_of_contacts_refreshes_the_stored_evaluation(db_url, tmp_path)
     assert (after.done_contacts, after.done_visits) == (5, 2)
 
 
+def _live_summary(session, scope: Scope, day: dt.date) -> compliance.ComplianceSummary:
+    """The summary figures summed over the rule run afresh (nothing stored)."""
+    rule = compliance.pairing_status(scope, day, POLICY).subquery("pairing_status")
+    return compliance.ComplianceSummary(*(int(v) for v in session.execute(compliance.summary_figures(rule)).one()))
+
+
 def _refreshed_equals_rule(url: str, days) -> None:
+    """Every stored evaluation of `days` holds the rule's rows, and the summary figures kept with
+    it (whole database, province, city, county) are those of the rule; a township sums rows."""
     with db.session_scope(url) as s:
+        townships = sorted({code[:9] for code in s.scalars(select(Household.village_code))})
         for day in days:
             stored = compliance.status_rows(s, EVERYWHERE, day, POLICY, store=False)
             assert _is_stored_read(stored), day
             assert _rows(s, stored) == _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY)), day
+            snapshot = status_store.find(s, day, POLICY)
+            for prefix in ("", "62", "6212", XIHE_CODE, "6201"):
+                assert status_store.rollup(s, snapshot, prefix) is not None, prefix  # kept, read
+                assert compliance.summary(s, Scope(prefix), day, POLICY) == _live_summary(s, Scope(prefix), day), (
+                    day, prefix)
+            for township in townships[:3]:
+                assert compliance.summary(s, Scope(township), day, POLICY) == _live_summary(s, Scope(township), day)
 
 
 def test_a_refresh_gives_the_rules_rows_whatever_the_import_changed(demo, tmp_path):
@@ -313,3 +330,19 @@ def test_only_the_rules_settings_expire_evaluations():
     assert not status_store.reads_any(["response_days", "need_due_days", "case_weight_satisfied"])
     assert status_store.policy_key(Policy(response_days=3)) == status_store.policy_key(Policy())
     assert status_store.policy_key(Policy(grace_days=10)) != status_store.policy_key(Policy())
+
+
+def test_figures_are_added_to_an_evaluation_stored_without_them(demo):
+    """An evaluation stored before its summary figures were kept: pages sum its rows until the write
+    path (db evaluate, an import's upkeep) stores it again, which adds the figures."""
+    with db.session_scope(demo) as s:
+        snapshot = status_store.store(db.get_engine(demo), AS_OF, POLICY,
+                                      compliance.pairing_status(EVERYWHERE, AS_OF, POLICY))
+        live = _live_summary(s, EVERYWHERE, AS_OF)
+        assert status_store.rollup(s, snapshot, "") is None
+        assert compliance.summary(s, EVERYWHERE, AS_OF, POLICY) == live
+    with db.session_scope(demo) as s:
+        assert compliance.store_status(s, AS_OF, POLICY) == snapshot
+    with db.session_scope(demo) as s:
+        assert status_store.rollup(s, snapshot, "") == tuple(dataclasses.astuple(live))
+        assert compliance.summary(s, Scope(XIHE_CODE), AS_OF, POLICY) == _live_summary(s, Scope(XIHE_CODE), AS_OF)

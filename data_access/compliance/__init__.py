@@ -50,6 +50,7 @@ from data_access.compliance.rollups import (
     cadre_status,
     region_rollup,
     summary,
+    summary_figures,
     unit_rollup,
 )
 from data_access.compliance.rule import (
@@ -72,5 +73,5 @@ __all__ = [
     "cadre_profile", "cadre_rollup", "cadre_status", "cadre_timeline", "effective_scope", "export_laggards",
     "find_cadres", "first_visits_overdue", "household_groups", "household_places", "in_scope_pairing",
     "laggard_page", "laggard_pairings_of", "laggards_frame", "pairing_status", "period_ends", "region_rollup",
-    "reminder_counts", "status_label", "status_rows", "store_status", "summary", "unit_options", "unit_rollup",
+    "reminder_counts", "status_label", "status_rows", "store_status", "summary", "summary_figures", "unit_options", "unit_rollup",
 ]

@@ -36,4 +36,7 @@ def store_status(session: Session, as_of: dt.date, policy: Policy) -> int | None
     stored evaluation's id, or None when `session` has written (see status_store.can_store_from)."""
     if not status_store.can_store_from(session):
         return None
-    return status_store.store(session.get_bind(), as_of, policy, pairing_status(EVERYWHERE, as_of, policy))
+    from data_access.compliance.rollups import summary_figures
+
+    return status_store.store(session.get_bind(), as_of, policy, pairing_status(EVERYWHERE, as_of, policy),
+                              summary_figures)

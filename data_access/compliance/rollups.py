@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from data_access import status_store
 from data_access.compliance.evaluation import status_rows
 from data_access.compliance.filters import (
     LaggardFilter,
@@ -63,8 +64,13 @@ def cadre_on_track_counts(session: Session, scope: Scope, as_of: dt.date, policy
     """(cadres with a pairing active on `as_of` in scope, those of them on track): the count and the
     on-track count of `cadre_status` (on track: none of the cadre's pairings behind or silent),
     counted as distinct cadres over the status rows instead of grouping every cadre (0.6 s -> 0.25 s
-    per day at province), for series of days such as the month ends of 趋势分析."""
-    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
+    per day at province), for series of days such as the month ends of 趋势分析; read from the figures
+    kept with the stored evaluation where there are (see summary)."""
+    statement = status_rows(session, scope, as_of, policy)
+    stored = _stored_summary(session, scope, as_of, policy)
+    if stored is not None:
+        return stored.cadres, stored.cadres_on_track
+    rows = statement.subquery("pairing_status")
     lagging = case((or_(rows.c.is_behind == 1, rows.c.is_silent == 1), rows.c.cadre_id))
     cadres, lagging_cadres = session.execute(
         select(func.count(func.distinct(rows.c.cadre_id)), func.count(func.distinct(lagging)))
@@ -86,12 +92,20 @@ def _cadre_aggregates(rows) -> list:
     ]
 
 
-def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> ComplianceSummary:
-    """Pairing and cadre figures in one pass: per cadre first (worst status), then summed."""
-    rows = status_rows(session, scope, as_of, policy).subquery("pairing_status")
+# Region prefixes whose summary figures the write path keeps per stored evaluation (status_store):
+# the whole database, a province, a city, a county.
+ROLLUP_LENGTHS = status_store.ROLLUP_LENGTHS
+
+
+def summary_figures(rows, prefix_length: int | None = None) -> Select:
+    """The eleven figures of ComplianceSummary over `rows` (pairing_status rows, as a subquery), in
+    its field order: per cadre first (worst status), then summed. With `prefix_length`, one row per
+    region prefix of that length (the prefix first), each cadre judged on its rows inside it."""
     lagging = or_(rows.c.is_behind == 1, rows.c.is_silent == 1)
+    region = func.substr(rows.c.village_code, 1, prefix_length) if prefix_length else literal("")
     per_cadre = (
         select(
+            region.label("region_prefix"),
             func.count().label("pairings"),
             func.sum(case((lagging, 0), else_=1)).label("on_track"),
             func.sum(rows.c.is_behind).label("behind"),
@@ -103,25 +117,49 @@ def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> C
             func.sum(rows.c.done_visits).label("done_visits"),
             func.sum(rows.c.first_visit_overdue).label("first_visit_overdue"),
         )
-        .group_by(rows.c.cadre_id)
+        .group_by(rows.c.cadre_id, *([region] if prefix_length else []))
         .subquery("per_cadre")
     )
     c = per_cadre.c
-    totals = session.execute(
-        select(
-            func.coalesce(func.sum(c.pairings), 0),
-            func.coalesce(func.sum(c.on_track), 0),
-            func.coalesce(func.sum(c.behind), 0),
-            func.coalesce(func.sum(c.silent), 0),
-            func.count(),
-            func.coalesce(func.sum(1 - c.cadre_lagging), 0),
-            func.coalesce(func.sum(c.owed_contacts), 0),
-            func.coalesce(func.sum(c.done_contacts), 0),
-            func.coalesce(func.sum(c.owed_visits), 0),
-            func.coalesce(func.sum(c.done_visits), 0),
-            func.coalesce(func.sum(c.first_visit_overdue), 0),
-        )
-    ).one()
+    figures = [
+        func.coalesce(func.sum(c.pairings), 0),
+        func.coalesce(func.sum(c.on_track), 0),
+        func.coalesce(func.sum(c.behind), 0),
+        func.coalesce(func.sum(c.silent), 0),
+        func.count(),
+        func.coalesce(func.sum(1 - c.cadre_lagging), 0),
+        func.coalesce(func.sum(c.owed_contacts), 0),
+        func.coalesce(func.sum(c.done_contacts), 0),
+        func.coalesce(func.sum(c.owed_visits), 0),
+        func.coalesce(func.sum(c.done_visits), 0),
+        func.coalesce(func.sum(c.first_visit_overdue), 0),
+    ]
+    if prefix_length is None:
+        return select(*figures)
+    if not prefix_length:  # the whole database: one row, zeros when there are no rows
+        return select(literal("").label("region_prefix"), *figures)
+    return select(c.region_prefix, *figures).group_by(c.region_prefix)
+
+
+def _stored_summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> ComplianceSummary | None:
+    """The figures the write path keeps for the stored evaluation, when `scope` is one it keeps."""
+    if len(scope.prefix) not in ROLLUP_LENGTHS:
+        return None
+    snapshot = status_store.find(session, as_of, policy)
+    if snapshot is None:
+        return None
+    figures = status_store.rollup(session, snapshot, scope.prefix)
+    return None if figures is None else ComplianceSummary(*figures)
+
+
+def summary(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> ComplianceSummary:
+    """Pairing and cadre figures: per cadre first (worst status), then summed — read from the
+    figures kept with the stored evaluation for the whole database, a province, city or county."""
+    rows = status_rows(session, scope, as_of, policy)
+    stored = _stored_summary(session, scope, as_of, policy)
+    if stored is not None:
+        return stored
+    totals = session.execute(summary_figures(rows.subquery("pairing_status"))).one()
     return ComplianceSummary(*(int(v) for v in totals))
 
 
