@@ -11,13 +11,14 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from data_access import compliance, status_store
+from data_access.config import current_date
 from data_access.policy import Policy
 
 
 def after_write(session: Session, policy: Policy, today: dt.date | None = None) -> int | None:
     """In a session that has not written: store today's evaluation (if not stored) and prune.
     Returns the id of today's evaluation."""
-    snapshot = compliance.store_status(session, today or dt.date.today(), policy)
+    snapshot = compliance.store_status(session, today or current_date(), policy)
     status_store.prune(session.get_bind(), policy)
     return snapshot
 
@@ -27,6 +28,6 @@ def after_rule_change(session: Session, policy: Policy, today: dt.date | None = 
     new reading — today and each month end of its year (工作总览, 趋势分析, 月通报) — then prune."""
     from data_access import trends
 
-    for day in trends.month_ends(today or dt.date.today()):
+    for day in trends.month_ends(today or current_date()):
         compliance.store_status(session, day, policy)
     status_store.prune(session.get_bind(), policy)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from data_access import compliance, db, status_store
 from data_access.accounts import create_demo_accounts
+from data_access.config import current_date
 from data_access.db import session_scope
 from data_access.models import Cadre, Household, SupervisionAction
 from data_access.policy import Policy
@@ -125,7 +126,7 @@ def cadre_page(page, name: str) -> None:
 
 def test_two_app_processes_behind_nginx_share_logins_actions_and_figures(postgres_url, browser, tmp_path):
     url = postgres_url
-    today = dt.date.today()
+    today = current_date()
     with session_scope(url) as s:
         b.region_tree(s)
         li = b.cadre(s, b.unit(s, "县教育局"), "李华")
