@@ -182,6 +182,8 @@ NOT_ACTIONS = {
     "data_access.accounts.create_demo_accounts": "the demo command only (make run's demo database)",
     "data_access.status_store.store": "derived data, refreshed by the checked write paths",
     "data_access.status_store.clear": "derived data, refreshed by the checked write paths",
+    "data_access.status_store.prune": "derived data, deleted by the checked write paths",
+    "data_access.status_store.refresh": "derived data, refreshed inside the checked import",
     "data_access.status_store.stored": "derived data listing",
     "data_access.status_store.find": "derived data lookup",
     "data_access.compliance.evaluation.store_status": "derived data, refreshed by the checked write paths",
