@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import audit, db, freshness, permissions
+from data_access import audit, db, freshness, permissions, status_store
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
-from data_access.scope import Scope
+from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import (
     CADRE_CAME_ANSWERS,
     ENTRY_IN_APP,
@@ -85,10 +85,21 @@ def _choice(value: str | None, choices: tuple[str, ...], label: str) -> str:
 
 
 def _after_write(session: Session, actor: permissions.Actor, action: str, household: Household, target: str,
-                 detail: dict, now: dt.datetime, status_inputs: bool) -> None:
+                 detail: dict, now: dt.datetime, status_inputs: bool, pairing_id: int | None = None) -> None:
     audit.record(session, actor.username, action, household.village_code, target, detail)
     freshness.mark(session, [household.village_code[:9]], now, ENTRY_IN_APP)
-    db.bump_version(session, status_inputs=status_inputs)
+    if not status_inputs:
+        db.bump_version(session, status_inputs=False)
+    else:  # refresh bumps the data version and status_version itself
+        # the write path pays: the pairing's rows (and the kept figures) in every stored evaluation
+        # are brought up to date in this transaction, the others stay valid (status_store.refresh)
+        from data_access import compliance
+        from data_access.policy import load_policy
+
+        policy = load_policy(session)
+        status_store.refresh(session, [pairing_id], policy,
+                             lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
+                             figures=compliance.summary_figures)
 
 
 def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, content: str | None = None,
@@ -128,7 +139,8 @@ def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, co
     session.flush()
     _after_write(session, actor, "record_contact", household, f"联系记录 {household.code}/{cadre.code}",
                  {"contact_id": contact.id, "pairing_id": pairing.id, "date": day.isoformat(), "method": method,
-                  "gift_yuan": str(gift) if gift is not None else None}, now, status_inputs=True)
+                  "gift_yuan": str(gift) if gift is not None else None}, now, status_inputs=True,
+                 pairing_id=pairing.id)
     return Recorded(contact.id, "联系记录", household.code, cadre.name, day, method, now)
 
 
