@@ -22,13 +22,11 @@ from data_access import freshness  # noqa: E402
 from data_access.config import current_date  # noqa: E402
 from data_access.policy import load_policy  # noqa: E402
 
-_PAGE_NOT_FOUND = "_page_not_found"
-
 
 def _say_page_not_found(ctx) -> None:
     """Replaces Streamlit's English "Page not found" dialog (a mistyped address): the entry script
     says it in Chinese above the home page instead."""
-    st.session_state[_PAGE_NOT_FOUND] = True
+    st.session_state[auth.PAGE_NOT_FOUND] = True
 
 
 st_navigation.send_page_not_found = _say_page_not_found
@@ -62,7 +60,7 @@ def main() -> None:
     by_path = {page.url_path: page for section in pages.values() for page in section}
     if wanted in by_path and by_path[wanted].url_path != current.url_path:
         st.switch_page(by_path[wanted], query_params=st.query_params.to_dict())
-    if st.session_state.pop(_PAGE_NOT_FOUND, False):
+    if st.session_state.pop(auth.PAGE_NOT_FOUND, False):
         st.warning("地址中的页面不存在（可能输入有误），已打开工作总览。请从左侧导航选择页面。", icon=":material/link_off:")
     st.sidebar.markdown("**筛选条件**")
     region_code, region_name = filters.region_filter(user.scope)

@@ -39,6 +39,7 @@ _WANTED = "_auth_wanted_page"
 _CLEAR_COOKIE = "_auth_clear_cookie"
 _APPTEST_SESSION_ID = "test session id"  # the fixed session id of streamlit.testing's AppTest
 APPTEST_USER = "_apptest_user"
+PAGE_NOT_FOUND = "_page_not_found"  # set instead of Streamlit's English "Page not found" dialog (app.py)
 
 
 @dataclass(frozen=True)
@@ -203,10 +204,17 @@ def require_user() -> CurrentUser:
     return user
 
 
+def _login_placeholder() -> None:
+    """The one page known while logged out; the login form itself is drawn by the entry script."""
+
+
 def _login_page() -> CurrentUser:
     """The login form. Returns the user when this run logged in; otherwise stops the run."""
     if not st.session_state.get(_LOGGED_OUT):
         st.session_state.setdefault(_WANTED, _requested_page())
+    else:  # a page list of only the login: the previous user's pages leave the sidebar
+        st.navigation([st.Page(_login_placeholder, title="登录", default=True)], position="hidden")
+        st.session_state.pop(PAGE_NOT_FOUND, None)
     box = st.empty()
     with box.container():
         if st.session_state.get(_CLEAR_COOKIE):  # inside the box: a login in this run removes it unrun

@@ -54,3 +54,15 @@ def test_after_closing_a_need_the_detail_keeps_showing_it(ledger_app, page):
     assert heading.inner_text().split(" · ")[0] == picked
     assert "已办结" in main.inner_text()
     assert page.get_by_role("tab", name="办结").count() == 0  # no 办理 tabs of another need ready to click
+
+
+def test_after_logout_the_login_page_lists_no_pages(ledger_app, page):
+    _, base = ledger_app
+    page.goto(base)
+    login(page, "inspector", "demo1234")
+    assert page.locator('[data-testid="stSidebarNavLink"]').count() > 0
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_label("密码").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stSidebarNavLink"]').count() == 0
+    assert "诉求台账" not in page.locator("body").inner_text()
