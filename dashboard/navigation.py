@@ -40,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/compliance.py", "达标督查", ":material/rule:", "督查督办", "view_lists"),
     PageSpec("pages/cadre.py", "干部详情", ":material/badge:", "督查督办", "view_lists"),
     PageSpec("pages/supervision.py", "提醒督办", ":material/campaign:", "督查督办", "view_lists"),
+    PageSpec("pages/accountability.py", "督办问责", ":material/gavel:", "督查督办", "view_lists"),
     # -- authenticity pages (真实性核查、回访核实)
     PageSpec("pages/signals.py", "真实性核查", ":material/policy:", "督查督办", "view_signals"),
     PageSpec("pages/return_visits.py", "回访核实", ":material/phone_in_talk:", "督查督办", "view_signals"),

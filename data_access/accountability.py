@@ -121,7 +121,8 @@ PROPOSAL_COLUMNS = ["督办编号", "批次号", "干部编号", "干部姓名",
 
 def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
     """Every 督办 unanswered past its deadline on `as_of` in scope (supervision's outcome), with the
-    steps already recorded on it and the next step proposed (empty once 问责 is recorded)."""
+    steps already recorded on it and the next step proposed (empty once 问责 is recorded).
+    Columns PROPOSAL_COLUMNS and cadre_id (for opening the cadre, not shown)."""
     rows = supervision.actions_query(scope, as_of, load_policy(session), supervision.UNANSWERED).subquery("unanswered")
     found = session.execute(
         select(rows.c.action_id, rows.c.batch_no, rows.c.cadre_id, rows.c.cadre_code, rows.c.cadre_name,
@@ -141,10 +142,8 @@ def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) 
         recorded = sorted(steps.get(r.action_id, []), key=STEP_ORDER.__getitem__)
         records.append((r.action_id, r.batch_no, r.cadre_code, r.cadre_name, r.unit_name, r.household_code,
                         r.township, r.village, r.deadline, (as_of - r.deadline).days, "、".join(recorded),
-                        next_step(_furthest(recorded)) or "", ))
-    frame = pd.DataFrame(records, columns=PROPOSAL_COLUMNS)
-    frame.attrs["cadre_ids"] = [r.cadre_id for r in found]
-    return frame
+                        next_step(_furthest(recorded)) or "", r.cadre_id))
+    return pd.DataFrame(records, columns=[*PROPOSAL_COLUMNS, "cadre_id"])
 
 
 def _latest_steps(session: Session, scope: Scope):

@@ -24,7 +24,7 @@ SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
 ctx = get_context()
 today = current_date()
 ui.header("季考核", ctx, caption=f"{ctx.region_name} · 按季度末计分")
-actor = ctx.user.actor
+actor = ctx.actor
 
 quarters = Quarter.last_ended(min(ctx.as_of, today)).recent(8)
 quarter = st.selectbox("考核季度", quarters, format_func=lambda q: q.label, key="as_quarter", placeholder="请选择")

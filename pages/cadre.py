@@ -1,6 +1,7 @@
 """干部详情: one cadre — their pairings and status on the chosen day, contacts and visits against
 what was owed at each quarter end, needs raised and closed, reminders received and what followed.
-Names of the persons cared for are masked; the cadre's phone is masked."""
+Names of the persons cared for are masked; the cadre's work phone is shown (inspectors and leaders
+call the cadre), with the cadre's status (admins edit it) and the accountability chain recorded."""
 
 import datetime as dt
 
@@ -10,12 +11,14 @@ import streamlit as st
 from dashboard import auth, charts, ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import compliance, recording, signals, supervision
+from data_access import accountability, compliance, permissions, recording, signals, supervision, turnover
 from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import (
     ACTION_KINDS,
+    CADRE_ACTIVE,
     CADRE_CAME_ANSWERS,
+    CADRE_STATUSES,
     METHODS,
     RETURN_VISIT_METHODS,
     SATISFACTION_LEVELS,
@@ -63,11 +66,32 @@ lagging = active[active["状态"] != "达标"]
 worst = "达标" if lagging.empty else compliance.status_label(
     lagging["状态"].str.contains("滞后").any(), lagging["状态"].str.contains("失联").any())
 
+status, status_date = query(turnover.status_of, cadre_id)
 st.subheader(f"{profile.name}（{profile.code}）")
 st.markdown(
     f"**工作单位**　{profile.unit}　　**职级**　{profile.rank}{'（领导干部）' if profile.is_leader else ''}"
-    f"　　**联系电话**　{profile.phone or '未登记'}"
+    f"　　**工作电话**　{profile.phone or '未登记'}"
+    f"　　**状态**　{status}{f'（{status_date:%Y-%m-%d}）' if status_date else ''}"
 )
+if status != CADRE_ACTIVE:
+    st.warning(f"该干部已{status}，其尚无接续的结对列为“待调整结对”（见逾期事项、覆盖情况），请尽快安排新的结对干部。",
+               icon=":material/person_remove:")
+if ctx.actor.may("edit_cadres"):
+    with st.expander("修改干部状态（调离、退休等）", icon=":material/edit:"):
+        with st.form("cd_status"):
+            row = st.columns(2)
+            new_status = row[0].selectbox("状态", CADRE_STATUSES, index=CADRE_STATUSES.index(status), key="cd_status_pick")
+            new_date = row[1].date_input("状态日期", status_date or dt.date.today(), max_value=dt.date.today(),
+                                         format="YYYY-MM-DD", key="cd_status_date")
+            changed = st.form_submit_button("保存", type="primary")
+        if changed:
+            try:
+                done = write(turnover.set_status, cadre_id, new_status, new_date, actor=ctx.actor)
+            except (ScopeError, ValueError, permissions.PermissionDenied) as exc:
+                st.error(f"未能保存：{exc}")
+            else:
+                st.session_state["cd_done"] = f"已将{done.cadre_name}的状态由“{done.old}”改为“{done.new}”。"
+                st.rerun()
 cols = st.columns(4)
 ui.metric(cols[0], "当前状态", worst, help="截至当日所结对各户中最差的状态")
 ui.metric(cols[1], "在结对户", f"{len(active)} 户", help="截至当日仍在结对的户数（当前地区内）")
@@ -188,7 +212,9 @@ fig.update_yaxes(title_text="次数", gridcolor="#e5e5e5", rangemode="tozero")
 st.plotly_chart(fig, width="stretch")
 st.caption("虚线为按规则应完成的累计次数，实线为实际累计完成次数；柱为该季度内实际联系、走访次数。")
 
-contacts_tab, needs_tab, actions_tab = st.tabs(["联系记录", "诉求", "提醒督办"])
+chain = query(accountability.chain, ctx.scope, cadre_id)
+contacts_tab, needs_tab, actions_tab, chain_tab = st.tabs(
+    ["联系记录", "诉求", "提醒督办", f"约谈问责（{len(chain)}）" if len(chain) else "约谈问责"])
 with contacts_tab:
     contacts = query(compliance.cadre_contacts, ctx.scope, ctx.as_of, cadre_id)
     if contacts.empty:
@@ -212,3 +238,9 @@ with actions_tab:
     else:
         st.caption("回应情况：期限内联系了该户为已回应；期限已过仍未联系为逾期未回应。")
         ui.table(actions)
+with chain_tab:
+    if chain.empty:
+        ui.empty("该干部没有约谈、通报批评或问责记录。")
+    else:
+        st.caption("督办逾期未回应后登记的处理，按日期先后（在“督办问责”页登记）。")
+        ui.table(chain, column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")})

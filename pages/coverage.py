@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import charts, filters, ui
 from dashboard.cache import query
 from dashboard.context import get_context
-from data_access import coverage, gaps, regions
+from data_access import coverage, gaps, regions, turnover
 from data_access.vocabulary import GROUPS
 
 ctx = get_context()
@@ -71,7 +71,9 @@ unpaired_total = query(gaps.count_unpaired, ctx.scope, ctx.as_of)
 unpaired = query(gaps.unpaired_persons, ctx.scope, ctx.as_of)
 ended = query(gaps.ended_without_successor, ctx.scope, ctx.as_of, ctx.policy)
 children = query(gaps.children_without_leading_cadre, ctx.scope, ctx.as_of)
-tabs = st.tabs([f"未结对对象（{unpaired_total}）", f"结对断档（{len(ended)}）", f"儿童未由领导干部结对（{len(children)}）"])
+awaiting = query(turnover.awaiting, ctx.scope, ctx.as_of)
+tabs = st.tabs([f"未结对对象（{unpaired_total}）", f"结对断档（{len(ended)}）", f"儿童未由领导干部结对（{len(children)}）",
+                f"待调整结对（{len(awaiting)}）"])
 with tabs[0]:
     if unpaired.empty:
         ui.empty("所有在册对象都有在结对关系。")
@@ -92,3 +94,9 @@ with tabs[2]:
     else:
         st.caption("孤儿、事实无人抚养儿童应由领导干部担任“爱心爸妈”，以下结对干部不是领导干部。")
         ui.table(children)
+with tabs[3]:
+    if awaiting.empty:
+        ui.empty("没有结对干部已离岗（调离、退休等）而尚未接续的结对。")
+    else:
+        st.caption("结对干部已调离、退休等，但该户还没有新的结对干部；待调整天数自干部状态日期起算。")
+        ui.table(awaiting, column_config={"状态日期": st.column_config.DateColumn(format="YYYY-MM-DD")})

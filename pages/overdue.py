@@ -9,7 +9,7 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
-from data_access import compliance, overdue
+from data_access import compliance, overdue, permissions, turnover
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -38,6 +38,13 @@ cols = st.columns(5)
 ui.metric(cols[0], "逾期事项合计", f"{ui.fmt_int(tally.total)} 项")
 for column, kind in zip(cols[1:], overdue.KINDS, strict=True):
     ui.metric(column, kind, f"{ui.fmt_int(tally.totals[kind])} 项", help=RULES[kind])
+
+awaiting = query(turnover.awaiting, ctx.scope, ctx.as_of)
+if not awaiting.empty:
+    with st.expander(f"待调整结对 {len(awaiting)} 户：结对干部已调离、退休等，尚无接续的结对干部",
+                     icon=":material/person_remove:", expanded=tally.total == 0):
+        st.caption("干部离岗不自动解除结对；在该户有新的结对干部之前，这些结对列为待调整，待调整天数自干部状态日期起算。")
+        ui.table(awaiting, column_config={"状态日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 if tally.total == 0:
     ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有逾期事项。")

@@ -137,7 +137,7 @@ def test_laggards_frame_columns(county):
     with session_scope(url) as s:
         frame = compliance.laggards_frame(s, EVERYWHERE, YEAR_END, Policy())
     assert list(frame.columns) == compliance.LAGGARDS_EXPORT_COLUMNS == [
-        "干部编号", "干部姓名", "工作单位", "户编号", "乡镇", "村", "类别", "状态",
+        "干部编号", "干部姓名", "工作单位", "干部电话", "户编号", "乡镇", "村", "类别", "状态",
         "已联系", "应联系", "已走访", "应走访", "最近联系日期",
     ]
     assert list(frame["状态"]) == ["滞后、失联", "滞后", "滞后"]

@@ -76,7 +76,7 @@ class CadreProfile:
     unit: str
     rank: str
     is_leader: bool
-    phone: str  # masked
+    phone: str  # the cadre's work phone, in full: 干部详情 is for inspectors and leaders
 
 
 def cadre_profile(session: Session, scope: Scope, cadre_id: int) -> CadreProfile | None:
@@ -88,7 +88,7 @@ def cadre_profile(session: Session, scope: Scope, cadre_id: int) -> CadreProfile
     ).first()
     if row is None:
         return None
-    return CadreProfile(*row[:6], phone=masking.mask_phone(row[6]))
+    return CadreProfile(*row[:6], phone=row[6] or "")
 
 
 CADRE_PAIRING_COLUMNS = [

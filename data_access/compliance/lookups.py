@@ -53,11 +53,11 @@ def reminder_counts(session: Session, cadre_ids, as_of: dt.date) -> dict[int, in
 
 
 def cadre_names(session: Session, cadre_ids) -> dict[int, tuple[str, str, str, str]]:
-    """cadre id → (code, name, rank, unit name), for the rows shown."""
+    """cadre id → (code, name, rank, unit name, work phone), for the rows shown."""
     found = {}
     for chunk in chunks(cadre_ids):
         statement = (
-            select(Cadre.id, Cadre.code, Cadre.name, Cadre.rank, Unit.name)
+            select(Cadre.id, Cadre.code, Cadre.name, Cadre.rank, Unit.name, Cadre.phone)
             .join(Unit, Unit.id == Cadre.unit_id)
             .where(Cadre.id.in_(chunk))
         )
@@ -82,6 +82,8 @@ def household_places(session: Session, household_ids) -> dict[int, tuple[str, st
 
 
 def cadre_columns(cadre: tuple) -> dict[str, str]:
-    """The cadre's columns of a list, from a `cadre_names` entry (code, name, rank, unit)."""
-    code, name, rank, unit = cadre[:4]
-    return {"干部姓名": name, "干部编号": code, "职级": rank, "工作单位": unit}
+    """The cadre's columns of a list, from a `cadre_names` entry (code, name, rank, unit, phone). The
+    phone is the cadre's work contact, shown in full on lists only inspectors and leaders open, so
+    an inspector can call (it is not personal data of a person cared for)."""
+    code, name, rank, unit, phone = cadre[:5]
+    return {"干部姓名": name, "干部编号": code, "职级": rank, "工作单位": unit, "干部电话": phone or ""}

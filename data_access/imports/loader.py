@@ -209,7 +209,8 @@ class Loader:
                 select(Cadre, Unit.name).join(Unit, Unit.id == Cadre.unit_id).where(Cadre.code.in_(batch))
             ):
                 stored[cadre.code] = {"id": cadre.id, "code": cadre.code, "name": cadre.name, "rank": cadre.rank, "is_leader": cadre.is_leader,
-                                      "phone": cadre.phone, "unit": unit}
+                                      "phone": cadre.phone, "status": cadre.status,
+                                      "status_date": cadre.status_date, "unit": unit}
         inserts, updates = [], []
         for row in rows:
             attrs = dict(row.attrs, unit=row.refs["unit"])

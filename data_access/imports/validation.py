@@ -36,7 +36,9 @@ from data_access.imports.schema import (
 from data_access.models import Cadre, Household, Pairing, Person, Region, Unit
 from data_access.scope import Scope, region_prefix
 from data_access.vocabulary import (
+    CADRE_ACTIVE,
     CADRE_CAME_ANSWERS,
+    CADRE_STATUSES,
     ENTITLED_POLICIES,
     ESCALATION_LEVELS,
     GROUPS,
@@ -498,6 +500,12 @@ class Validator:
             unit_code = check.get("单位区划代码", lambda v: p.parse_region_code(v, (6, 12)))
             leader = check.get("领导干部", lambda v: p.parse_yes_no(v, "领导干部"))
             phone = check.get("联系电话", p.parse_phone)
+            status = check.get("状态", lambda v: p.parse_choice(v, CADRE_STATUSES, "状态"))
+            status_date = check.date("状态日期", self.today)
+            if status not in (None, CADRE_ACTIVE) and status_date is None and not check.has("状态日期"):
+                check.fail("状态日期", f"状态为“{status}”时须填写状态日期（调离、退休等的日期）")
+            if status_date is not None and status is None and not check.has("状态"):
+                check.fail("状态", "填写了状态日期，须同时填写状态（在岗、调离、退休、其他）")
             if rank == RANK_COUNTY and leader is False:
                 check.fail("领导干部", "职级为县级的干部是领导干部，此处不能填“否”")
             if code:
@@ -512,6 +520,8 @@ class Validator:
                      "is_leader": leader if leader is not None else rank == RANK_COUNTY}
             if "联系电话" in present:
                 attrs["phone"] = phone
+            if "状态" in present:
+                attrs["status"], attrs["status_date"] = status or CADRE_ACTIVE, status_date
             if self.keep(check, attrs, unit=unit, unit_region=unit_code):
                 self.cadres.add(code)
             elif code and code not in self.cadres:
