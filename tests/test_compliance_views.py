@@ -220,7 +220,8 @@ def test_cli_export_laggards(county, tmp_path, suffix):
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
         assert rows[0] == compliance.LAGGARDS_EXPORT_COLUMNS
-        assert [r[7] for r in rows[1:4]] == ["滞后、失联", "滞后", "滞后"]
+        assert [r[rows[0].index("状态")] for r in rows[1:4]] == ["滞后、失联", "滞后", "滞后"]
+        assert rows[0][3] == "干部电话"  # the work phone, in full, so inspectors can call
     else:
         frame = pd.read_excel(out, sheet_name=0)
         assert list(frame.columns) == compliance.LAGGARDS_EXPORT_COLUMNS

@@ -74,7 +74,7 @@ def test_coverage_table_gaps_and_drill_down(county):
     assert list(table["乡镇"]) == ["长道镇", "汉源镇"]  # lowest coverage first (issue 19)
     assert list(table["在册人数"]) == [3, 2]
     assert list(table["逾期诉求"]) == [1, 0]
-    assert [t.label for t in at.tabs] == ["未结对对象（1）", "结对断档（1）", "儿童未由领导干部结对（0）"]
+    assert [t.label for t in at.tabs] == ["未结对对象（1）", "结对断档（1）", "儿童未由领导干部结对（0）", "待调整结对（0）"]
     assert "孙老汉" in at.dataframe[1].value["姓名"].tolist()
     at.selectbox(key="coverage_drill").select("长道镇").run()
     assert not at.exception
