@@ -9,8 +9,9 @@ households'):
 - visits: the same with visits;
 - needs: of the needs of those pairings' households whose due date falls in the quarter, the share
   closed on or before the due date;
-- satisfaction: of the 回访 dated in the quarter about those pairings (its pairing, or, when it names
-  none, its household), the share 满意 or 基本满意;
+- satisfaction: of the 回访 dated in the quarter about those pairings (the pairing it names; else the
+  pairing of its household and the cadre it names; else any pairing of its household), the share
+  满意 or 基本满意;
 - 督办: of the 督办 on those pairings whose deadline falls in the quarter, the share answered
   (`supervision.outcome_condition`, the one definition of "answered").
 
@@ -240,9 +241,13 @@ def count_inputs(session: Session, scope: Scope, quarter: Quarter, policy: Polic
     surveys = union(
         select(keyed.c.key, Satisfaction.id, Satisfaction.level)
         .join(Satisfaction, Satisfaction.pairing_id == keyed.c.pairing_id).where(in_quarter),
+        select(keyed.c.key, Satisfaction.id, Satisfaction.level)
+        .join(Satisfaction, and_(Satisfaction.household_id == keyed.c.household_id,
+                                 Satisfaction.cadre_id == keyed.c.cadre_id))
+        .where(in_quarter, Satisfaction.pairing_id.is_(None)),
         select(households.c.key, Satisfaction.id, Satisfaction.level)
         .join(Satisfaction, Satisfaction.household_id == households.c.household_id)
-        .where(in_quarter, Satisfaction.pairing_id.is_(None)),
+        .where(in_quarter, Satisfaction.pairing_id.is_(None), Satisfaction.cadre_id.is_(None)),
     ).subquery("surveys")
     satisfied = case((surveys.c.level.in_(("满意", "基本满意")), 1), else_=0)
     put(session.execute(

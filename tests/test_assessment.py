@@ -129,6 +129,20 @@ def test_hand_worked_quarter(db_url):
     assert (health_row["得分"], health_row["联系得分"], health_row["诉求得分"]) == (82.4, 100.0, 0.0)
 
 
+def test_a_survey_naming_a_cadre_counts_for_that_cadres_pairing(db_url):
+    with session_scope(db_url) as s:
+        civil, health, zhang, _ = _hand_built(s)
+        li = s.scalar(select(b.m.Cadre.id).where(b.m.Cadre.name == "李华"))
+        h3 = s.scalar(select(Pairing.household_id).where(Pairing.cadre_id == li))
+        # about h3 and 李华 (its pairing): counts for 县卫健局; about h3 and 张明 (no pairing on D): nowhere
+        s.add_all([Satisfaction(household_id=h3, cadre_id=li, survey_date=D(2025, 9, 5), level="基本满意"),
+                   Satisfaction(household_id=h3, cadre_id=zhang, survey_date=D(2025, 9, 6), level="不满意")])
+    with session_scope(db_url) as s:
+        units = {line.name: line.inputs for line in assessment.sheet(s, EVERYWHERE, None, Q3, Policy(), LEVEL_UNIT)}
+    assert (units["县卫健局"]["satisfied"], units["县卫健局"]["surveys"]) == (1, 1)
+    assert (units["县民政局"]["satisfied"], units["县民政局"]["surveys"]) == (1, 2)
+
+
 def test_cadre_contributions_of_a_unit(db_url):
     with session_scope(db_url) as s:
         civil, *_ = _hand_built(s)
