@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import compliance, permissions, supervision
+from data_access import compliance, permissions, supervision, weekly
 from data_access.compliance import LAGGARD_STATUSES, LaggardFilter
 from data_access.config import current_date
 from data_access.scope import ScopeError
@@ -73,16 +73,22 @@ if head.active_pairings == 0:
     ui.empty(f"{ctx.region_name}在 {ctx.as_of:%Y-%m-%d} 没有在结对关系，无需督查。")
     st.stop()
 
+week = query(weekly.laggard_change, ctx.scope, ctx.as_of, policy)
+since = f"与上周同日（{week.since:%m-%d}）相比"
 cols = st.columns(5)
 ui.metric(cols[0], "结对干部", f"{ui.fmt_count(head.cadres)} 名", help="截至当日有在结对关系的干部")
 ui.metric(cols[1], "干部达标率", ui.fmt_pct(head.cadre_on_track_share),
-          help="所结对户均未滞后、未失联的干部占比")
+          **weekly.delta(week.on_track_share_points, "个百分点", worse_when_up=False),
+          help=f"所结对户均未滞后、未失联的干部占比；{since}")
 ui.metric(cols[2], "滞后结对", f"{ui.fmt_count(head.pairings_behind)} 户",
-          help="已联系次数少于应联系，或已走访次数少于应走访")
+          **weekly.delta(week.pairings_behind, "户"),
+          help=f"已联系次数少于应联系，或已走访次数少于应走访；{since}")
 ui.metric(cols[3], "失联结对", f"{ui.fmt_count(head.pairings_silent)} 户",
-          help=f"结对满 {policy.silent_days} 天、最近 {policy.silent_days} 天没有任何联系")
+          **weekly.delta(week.pairings_silent, "户"),
+          help=f"结对满 {policy.silent_days} 天、最近 {policy.silent_days} 天没有任何联系；{since}")
 ui.metric(cols[4], "认门逾期", f"{ui.fmt_count(head.first_visits_overdue)} 户",
-          help=f"结对满 {policy.first_visit_days} 天仍未实地走访")
+          **weekly.delta(week.first_visits_overdue, "户"),
+          help=f"结对满 {policy.first_visit_days} 天仍未实地走访；{since}")
 cols = st.columns(5)
 ui.metric(cols[0], "在结对户", f"{ui.fmt_count(head.active_pairings)} 户")
 ui.metric(cols[1], "达标结对", f"{ui.fmt_count(head.pairings_on_track)} 户")

@@ -9,7 +9,7 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
-from data_access import compliance, overdue, permissions, turnover
+from data_access import compliance, overdue, permissions, turnover, weekly
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -34,10 +34,14 @@ RULES = {
 result = query(overdue.view, ctx.scope, ctx.as_of, policy)
 tally = result.counts
 
+week = query(weekly.overdue_change, ctx.scope, ctx.as_of, policy)
+since = f"与上周同日（{weekly.same_day_last_week(ctx.as_of):%m-%d}）相比"
 cols = st.columns(5)
-ui.metric(cols[0], "逾期事项合计", f"{ui.fmt_int(tally.total)} 项")
+ui.metric(cols[0], "逾期事项合计", f"{ui.fmt_int(tally.total)} 项", **weekly.delta(week[overdue.TOTAL], "项"),
+          help=since)
 for column, kind in zip(cols[1:], overdue.KINDS, strict=True):
-    ui.metric(column, kind, f"{ui.fmt_int(tally.totals[kind])} 项", help=RULES[kind])
+    ui.metric(column, kind, f"{ui.fmt_int(tally.totals[kind])} 项", **weekly.delta(week[kind], "项"),
+              help=f"{RULES[kind]}{since}。")
 
 awaiting = query(turnover.awaiting, ctx.scope, ctx.as_of)
 if not awaiting.empty:
