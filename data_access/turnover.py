@@ -17,6 +17,7 @@ from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, permissions
+from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import Cadre, Household, Pairing, Region, Unit
 from data_access.scope import Scope, ScopeError
@@ -92,7 +93,7 @@ def set_status(session: Session, cadre_id: int, status: str, status_date: dt.dat
     needs one, not in the future. The cadre must sit in the actor's region (their unit's or a
     pairing's region)."""
     permissions.check(actor, "edit_cadres")
-    today = today or dt.date.today()
+    today = today or current_date()
     if status not in CADRE_STATUSES:
         raise ValueError(f"状态应为{'、'.join(CADRE_STATUSES)}之一：{status}")
     if status != CADRE_ACTIVE and status_date is None:

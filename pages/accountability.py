@@ -2,7 +2,6 @@
 督办 unanswered past its deadline (约谈 → 通报批评 → 问责); an inspector or leader decides and records it
 (dated, note, document number); the cadres at each step per unit."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -10,6 +9,7 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import accountability, permissions
+from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACCOUNTABILITY_STEPS
 
@@ -46,7 +46,7 @@ with proposals_tab:
                     cols = st.columns(3)
                     step = cols[0].selectbox("处理方式", ACCOUNTABILITY_STEPS,
                                              index=ACCOUNTABILITY_STEPS.index(proposed), key="ac_step")
-                    day = cols[1].date_input("日期", dt.date.today(), max_value=dt.date.today(), format="YYYY-MM-DD",
+                    day = cols[1].date_input("日期", current_date(), max_value=current_date(), format="YYYY-MM-DD",
                                              key="ac_date")
                     doc_no = cols[2].text_input("文号", placeholder="如 西结办督〔2025〕12号（通报批评、问责必填）",
                                                 key="ac_doc")

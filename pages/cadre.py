@@ -81,7 +81,7 @@ if ctx.actor.may("edit_cadres"):
         with st.form("cd_status"):
             row = st.columns(2)
             new_status = row[0].selectbox("状态", CADRE_STATUSES, index=CADRE_STATUSES.index(status), key="cd_status_pick")
-            new_date = row[1].date_input("状态日期", status_date or dt.date.today(), max_value=dt.date.today(),
+            new_date = row[1].date_input("状态日期", status_date or current_date(), max_value=current_date(),
                                          format="YYYY-MM-DD", key="cd_status_date")
             changed = st.form_submit_button("保存", type="primary")
         if changed:

@@ -9,7 +9,7 @@ from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
-from data_access import compliance, overdue, permissions, turnover, weekly
+from data_access import compliance, overdue, turnover, weekly
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"

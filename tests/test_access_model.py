@@ -43,6 +43,7 @@ from data_access import (
     return_visits,
     signals,
     supervision,
+    turnover,
     verification,
 )
 from data_access import models as m
@@ -156,6 +157,8 @@ WRITES: dict[str, Write] = {
         s, b.TOWNSHIP_A, QUARTER, Policy(), actor=a)),
     "data_access.accountability.record_step": Write(("record_accountability",), lambda s, d, a: accountability.record_step(
         s, d["cadre_id"], "约谈", AS_OF, "约谈记录", None, actor=a)),
+    "data_access.turnover.set_status": Write(("edit_cadres",), lambda s, d, a: turnover.set_status(
+        s, d["cadre_id"], "调离", AS_OF, actor=a)),
     # accounts
     "data_access.accounts.create_user": Write(("manage_users",), lambda s, d, a: accounts.create_user(
         s, "new_user", "inspector", b.TOWNSHIP_A, "password-123", actor=a)),

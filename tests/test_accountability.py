@@ -127,14 +127,14 @@ def test_cadre_sheet_status_columns(db_url, tmp_path):
     with session_scope(db_url) as s:
         b.region_tree(s)
     with session_scope(db_url) as s:
-        result = imports.run_import(s, imports.read_path(good), username="admin", policy=Policy(), today=AS_OF)
+        result = imports.run_import(s, imports.read_path(good), actor=Actor("admin", "admin"), policy=Policy(), today=AS_OF)
         assert not result.problems
     with session_scope(db_url) as s:
         rows = dict(s.execute(select(Cadre.code, Cadre.status)).all())
         assert rows == {"GB1": "调离", "GB2": "在岗", "GB3": "在岗"}
         assert s.scalar(select(Cadre.status_date).where(Cadre.code == "GB1")) == D(2025, 9, 1)
     with session_scope(db_url) as s:
-        result = imports.run_import(s, imports.read_path(bad), username="admin", policy=Policy(), today=AS_OF)
+        result = imports.run_import(s, imports.read_path(bad), actor=Actor("admin", "admin"), policy=Policy(), today=AS_OF)
     problems = {(p.row, p.column): p.message for p in result.problems}
     assert "须填写状态日期" in problems[(2, "状态日期")]
     assert "状态" in problems[(3, "状态")] and "须同时填写状态" in problems[(4, "状态")]
