@@ -21,6 +21,12 @@ SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
                    for label in assessment.PART_SCORE_LABELS.values()},
                 "代码": None}
 
+
+
+def _score(value) -> str:
+    return "" if value is None or value != value else f"{value:.1f}"
+
+
 ctx = get_context()
 today = current_date()
 ui.header("季考核", ctx, caption=f"{ctx.region_name} · 按季度末计分")
@@ -108,8 +114,8 @@ with tabs[2]:
             st.warning(f"冻结后又有数据改变了 {len(diff)} 个{assessment.NAME_LABELS[level]}的结果："
                        "多为冻结后才录入、日期在本季度内的记录（补录），本身就是需要核实的信号。",
                        icon=":material/warning:")
-            ui.table(ui.blank_gaps(diff), column_config={"冻结得分": SCORE_FORMAT["得分"],
-                                                         "重算得分": SCORE_FORMAT["得分"]})
+            # a plain table: the explanations are sentences to read in full, not cells to scroll
+            st.table(ui.blank_gaps(diff.assign(冻结得分=diff["冻结得分"].map(_score), 重算得分=diff["重算得分"].map(_score))))
 with tabs[3]:
     good_units, good_cadres = query(assessment.commendation, ctx.scope, sheet.units, quarter, ctx.policy)
     st.caption("考核等级为“好”、且季度末没有待回应或逾期未回应的提醒督办、本季度以来没有约谈等处理的单位和干部，"
