@@ -167,7 +167,8 @@ def draw_sample(
     if weighted:
         weights = _signal_weights(session, scope, as_of, policy)
         flagged = sorted((p for p in candidates if p in weights), key=lambda p: -weights[p][0])
-        chosen = [(p, f"{WEIGHTED}：{'、'.join(weights[p][1])}") for p in flagged[:size]]
+        chosen = [(p, f"{WEIGHTED}：{'、'.join(sorted(weights[p][1], key=signals.SIGNALS.index))}")
+                  for p in flagged[:size]]
         taken = {p for p, _ in chosen}
         candidates = [p for p in candidates if p not in taken]
     chosen += [(p, RANDOM) for p in candidates[: size - len(chosen)]]
