@@ -12,10 +12,8 @@ the page, done with st.html(..., unsafe_allow_javascript=True), which is not ifr
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
-import os
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -25,7 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.cache import query, write
 from data_access import accounts, audit, regions
-from data_access.config import PROJECT_ROOT, get_settings
+from data_access.config import get_settings, secret_key
 from data_access.permissions import Actor
 from data_access.scope import Scope
 
@@ -37,6 +35,7 @@ _LOGGED_OUT = "_auth_logged_out"
 _COOKIE_VALUE = "_auth_cookie"
 _WANTED = "_auth_wanted_page"
 _CLEAR_COOKIE = "_auth_clear_cookie"
+_LOCK_NOTICE = "_auth_lock_notice"
 _APPTEST_SESSION_ID = "test session id"  # the fixed session id of streamlit.testing's AppTest
 APPTEST_USER = "_apptest_user"
 PAGE_NOT_FOUND = "_page_not_found"  # set instead of Streamlit's English "Page not found" dialog (app.py)
@@ -70,21 +69,8 @@ def _user(account: accounts.Account) -> CurrentUser:
 # -- the signed cookie --------------------------------------------------------------------------
 
 
-@functools.cache
 def _signing_key() -> bytes:
-    """DASHBOARD_SECRET_KEY, or a random key kept in data/.session_secret (one host)."""
-    configured = get_settings().secret_key
-    if configured:
-        return configured.encode()
-    path = PROJECT_ROOT / "data" / ".session_secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(os.urandom(32).hex())
-    return path.read_bytes().strip()
+    return secret_key()
 
 
 def _signature(payload: str) -> str:
@@ -201,6 +187,9 @@ def require_user() -> CurrentUser:
     if cookie:  # written on every run of a password session: the same element, so it runs once
         st.sidebar.html(_cookie_script(cookie, get_settings().session_max_hours * 3600), unsafe_allow_javascript=True)
     _account_box(user)
+    lock_notice = st.session_state.pop(_LOCK_NOTICE, None)
+    if lock_notice:  # once, on the first page after logging in
+        st.warning(lock_notice, icon=":material/lock_clock:")
     return user
 
 
@@ -250,6 +239,8 @@ def _login_page() -> CurrentUser:
     for key in ("login_username", "login_password"):
         st.session_state.pop(key, None)
     st.session_state[_COOKIE_VALUE] = sign_token(token)
+    if result.notice:
+        st.session_state[_LOCK_NOTICE] = result.notice
     return _remember(result.account, token)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,12 +23,14 @@ from dataclasses import dataclass
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access import audit, db
-from data_access.config import Settings, get_settings
-from data_access.models import Region, User, UserSession
+from data_access.config import Settings, get_settings, secret_key
+from data_access.models import LoginThrottle, Region, User, UserSession
 from data_access.permissions import ROLE_ACTIONS, Actor, check
 from data_access.scope import Scope
 from data_access.vocabulary import USER_ROLE_LABELS
@@ -60,6 +63,7 @@ class Account:
 class LoginResult:
     account: Account | None
     message: str  # Chinese; empty on success
+    notice: str = ""  # Chinese, on success: e.g. that the account was locked since the last log-in
 
 
 def _now() -> dt.datetime:
@@ -108,40 +112,125 @@ def lock_duration(failed_attempts: int, settings: Settings) -> dt.timedelta | No
     return min(dt.timedelta(minutes=settings.login_lock_minutes) * 2**doublings, MAX_LOCK)
 
 
+def name_key(username: str) -> str:
+    """The login throttle's key for a typed name: an HMAC (keyed with the app's secret) of the
+    trimmed, lower-cased name, so the table never holds what was typed (it may be a password)."""
+    name = (username or "").strip().lower()[:200]
+    return hmac.new(secret_key(), name.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_name(username: str, user: User | None) -> str | None:
+    """What the audit log keeps as the user of a log-in attempt: the account's name when one
+    exists; for an unknown name only a short fingerprint (the same name gives the same one), since
+    people type passwords into the name box."""
+    if user is not None:
+        return user.username
+    return f"未登记#{name_key(username)[:8]}" if (username or "").strip() else None
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    allowed: bool  # False: the name is locked, no password may be checked
+    failed_attempts: int  # counting this attempt as failed
+    locked_until: dt.datetime | None
+    previous_lock: dt.datetime | None  # start of the latest lock before this attempt
+    locks_now: dt.timedelta | None  # this attempt reached the limit: locked for this long unless right
+
+
+def _reserve_attempt(session: Session, key: str, now: dt.datetime, settings: Settings) -> _Attempt:
+    """Count this attempt as failed before any password is checked, atomically and committed on
+    its own connection (an INSERT … ON CONFLICT DO UPDATE … RETURNING, the row locked until the
+    commit on both databases). The attempt that reaches the limit sets the lock in the same
+    transaction, so under any number of parallel guesses at most `login_max_failures` passwords
+    are checked before the lock holds. A right password then resets the count (`_succeeded`)."""
+    insert = pg_insert if db.is_postgres(session) else sqlite_insert
+    table = LoginThrottle.__table__
+    stmt = (
+        insert(table)
+        .values(name_key=key, failed_attempts=1, last_failed_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.name_key],
+            set_={"failed_attempts": table.c.failed_attempts + 1, "last_failed_at": now},
+            where=or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        )
+        .returning(table.c.failed_attempts, table.c.locked_at)
+    )
+    with session.get_bind().connect() as connection, connection.begin():
+        row = connection.execute(stmt).first()
+        if row is None:  # locked: the row was not updated
+            locked_until = connection.execute(
+                select(table.c.locked_until).where(table.c.name_key == key)).scalar_one()
+            return _Attempt(False, 0, locked_until, None, None)
+        lock = lock_duration(row.failed_attempts, settings)
+        if lock:
+            connection.execute(update(table).where(table.c.name_key == key)
+                               .values(locked_until=now + lock, locked_at=now))
+        return _Attempt(True, row.failed_attempts, now + lock if lock else None, row.locked_at, lock)
+
+
+def _lock_notice(previous_lock: dt.datetime | None) -> str:
+    if previous_lock is None:
+        return ""
+    return (f"提示：您的账号曾于 {previous_lock:%Y-%m-%d %H:%M} 因连续输错密码被暂时锁定。"
+            "如不是您本人所为，请尽快修改密码并告知系统管理员。")
+
+
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None,
                  settings: Settings | None = None) -> LoginResult:
-    """Check a username and password; audit the attempt ("login" / "login_failed")."""
+    """Check a username and password; audit the attempt ("login" / "login_failed").
+
+    Every name typed is throttled the same way, whether an account has it or not: the same
+    messages, the same lock and the same work (one counted write and one argon2 verification,
+    also while locked), so neither the answer, its timing nor a lock tells which names exist. On
+    success `notice` tells the user when their account was last locked, if it was since their
+    last log-in."""
     now, settings = now or _now(), settings or get_settings()
     wrong = LoginResult(None, "用户名或密码不正确。")
+    username = (username or "")[:200]
     user = _find(session, username) if username.strip() else None
-    if user is None:
-        verify_password(None, password)  # same work as for a real account: no timing hint
-        audit.record(session, username.strip()[:60] or None, "login_failed", detail={"reason": "unknown_user"})
-        return wrong
-    region = _audit_region(user.region_code)
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
-        audit.record(session, user.username, "login_failed", region, detail={"reason": "locked"})
+    key = name_key(username)
+    who, region = audit_name(username, user), _audit_region(user.region_code) if user is not None else None
+    attempt = _reserve_attempt(session, key, now, settings)
+    if not attempt.allowed:
+        verify_password(None, password)  # the same work as a checked password: no timing hint
+        minutes = max(1, int((attempt.locked_until - now).total_seconds() + 59) // 60)
+        audit.record(session, who, "login_failed", region, detail={"reason": "locked"})
         return LoginResult(None, f"连续输错密码次数过多，账号已暂时锁定，请 {minutes} 分钟后再试。")
-    if not verify_password(user.password_hash, password):
-        user.failed_attempts = (user.failed_attempts or 0) + 1
-        lock = lock_duration(user.failed_attempts, settings)
-        detail = {"reason": "wrong_password", "failed_attempts": user.failed_attempts}
-        if lock:
-            user.locked_until = now + lock
-            detail["locked_minutes"] = int(lock.total_seconds() // 60)
-        audit.record(session, user.username, "login_failed", region, detail=detail)
-        if lock:
+    right = verify_password(user.password_hash if user is not None else None, password)
+    if not right:
+        detail = {"reason": "wrong_password" if user is not None else "unknown_user",
+                  "failed_attempts": attempt.failed_attempts}
+        if attempt.locks_now:
+            detail["locked_minutes"] = int(attempt.locks_now.total_seconds() // 60)
+        audit.record(session, who, "login_failed", region, detail=detail)
+        if attempt.locks_now:
             return LoginResult(None, f"连续输错密码次数过多，账号已暂时锁定 {detail['locked_minutes']} 分钟。")
         return wrong
     if not user.is_active:
-        audit.record(session, user.username, "login_failed", region, detail={"reason": "disabled"})
+        audit.record(session, who, "login_failed", region, detail={"reason": "disabled"})
         return LoginResult(None, "该账号已停用，请联系系统管理员。")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.failed_attempts, user.locked_until = 0, None
-    audit.record(session, user.username, "login", region, detail={"method": "password"})
-    return LoginResult(_account(user), "")
+    _clear_throttle(session, user.username)
+    detail = {"method": "password"}
+    if attempt.previous_lock is not None:
+        detail["locked_at"] = f"{attempt.previous_lock:%Y-%m-%d %H:%M}"
+    audit.record(session, user.username, "login", region, detail=detail)
+    return LoginResult(_account(user), "", _lock_notice(attempt.previous_lock))
+
+
+def _clear_throttle(session: Session, username: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.name_key == name_key(username)))
+
+
+def locked_until(session: Session, usernames: list[str], now: dt.datetime) -> dict[str, dt.datetime]:
+    """The names among `usernames` that are locked at `now`, with the end of their lock."""
+    keys = {name_key(u): u for u in usernames}
+    rows = session.execute(
+        select(LoginThrottle.name_key, LoginThrottle.locked_until)
+        .where(LoginThrottle.name_key.in_(list(keys)), LoginThrottle.locked_until > now)
+    ).all() if keys else []
+    return {keys[r.name_key]: r.locked_until for r in rows}
 
 
 def account_for_identity(session: Session, email: str | None) -> Account | None:
@@ -265,7 +354,7 @@ def set_password(session: Session, username: str, password: str, *, actor: Actor
     """New password; unlocks the account and ends its sessions (log in again everywhere)."""
     user = _require(session, username, _manager(actor))
     user.password_hash = hash_password(password)
-    user.failed_attempts, user.locked_until = 0, None
+    _clear_throttle(session, user.username)
     _end_all_sessions(session, user.id)
     _admin_audit(session, actor, user, "passwd")
 
@@ -281,7 +370,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: Actor) -
 
 def unlock(session: Session, username: str, *, actor: Actor) -> None:
     user = _require(session, username, _manager(actor))
-    user.failed_attempts, user.locked_until = 0, None
+    _clear_throttle(session, user.username)
     _admin_audit(session, actor, user, "unlock")
 
 
@@ -305,11 +394,12 @@ def list_users(session: Session, scope: Scope, now: dt.datetime | None = None) -
     where = [] if not scope.prefix else [scope.within(User.region_code)]
     rows = session.execute(
         select(User.username, User.display_name, User.role, User.region_code, Region.name, User.is_active,
-               User.locked_until, User.password_hash.is_not(None), last_login.label("last_login"))
+               User.password_hash.is_not(None), last_login.label("last_login"))
         .outerjoin(Region, Region.code == User.region_code)
         .where(*where)
         .order_by(User.username)
     ).all()
+    locks = locked_until(session, [r.username for r in rows], now)
     return pd.DataFrame(
         [
             {
@@ -319,8 +409,8 @@ def list_users(session: Session, scope: Scope, now: dt.datetime | None = None) -
                 "地区": r.name or ("全部地区" if not r.region_code else r.region_code),
                 "区划代码": r.region_code or "",
                 "状态": "已停用" if not r.is_active
-                else f"锁定至 {r.locked_until:%m-%d %H:%M}" if r.locked_until and r.locked_until > now else "正常",
-                "登录方式": "密码" if r[7] else "统一身份认证",
+                else f"锁定至 {locks[r.username]:%m-%d %H:%M}" if r.username in locks else "正常",
+                "登录方式": "密码" if r[6] else "统一身份认证",
                 "最近登录": f"{r.last_login:%Y-%m-%d %H:%M}" if r.last_login else "",
             }
             for r in rows
@@ -371,7 +461,8 @@ def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
     for username, display_name, role, level in DEMO_ACCOUNTS:
         user = _find(session, username) or User(username=username)
         user.display_name, user.role, user.region_code = display_name, role, where[level]
-        user.password_hash, user.is_active, user.failed_attempts, user.locked_until = password_hash, True, 0, None
+        user.password_hash, user.is_active, user.failed_attempts = password_hash, True, 0
+        _clear_throttle(session, username)
         session.add(user)
         session.flush()
         made.append(_account(user))

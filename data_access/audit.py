@@ -62,7 +62,7 @@ def record(
 # How the audit page words what the app writes: every detail becomes a Chinese sentence (no
 # English key, no None, no braces, no script path), whatever the entry's age.
 DETAIL_LABELS = {
-    "method": "方式", "reason": "原因", "failed_attempts": "连续失败次数", "locked_minutes": "锁定分钟",
+    "method": "方式", "reason": "原因", "failed_attempts": "连续失败次数", "locked_minutes": "锁定分钟", "locked_at": "此前被锁定于",
     "role": "角色", "region": "地区代码", "rows": "行数", "file": "文件", "fields": "内容", "why": "事由",
     "accounts": "账号数", "password": "设密码", "scale": "规模", "seed": "随机种子", "as_of": "截至日期",
     "households": "户数", "kind": "类型", "count": "数量", "format": "格式", "actions": "条数", "cadres": "干部数",

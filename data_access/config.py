@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ class Settings:
     session_max_hours: int = 12  # a login lasts at most this long, active or not
     login_max_failures: int = 5  # wrong passwords in a row before the account is locked
     login_lock_minutes: int = 15  # first lock; each further lock doubles it (at most a day)
+    import_max_rows: int = 100_000  # rows read per sheet of an imported workbook
+    import_max_unpacked_mb: int = 256  # bytes an import may unpack (zip members, xlsx XML), counted as read
+    import_max_memory_mb: int = 512  # growth of the process's memory while a workbook is read
 
 
 def default_database_url() -> str:
@@ -35,6 +39,9 @@ def get_settings() -> Settings:
         session_max_hours=int(os.environ.get("DASHBOARD_SESSION_MAX_HOURS", "12")),
         login_max_failures=int(os.environ.get("DASHBOARD_LOGIN_MAX_FAILURES", "5")),
         login_lock_minutes=int(os.environ.get("DASHBOARD_LOGIN_LOCK_MINUTES", "15")),
+        import_max_rows=int(os.environ.get("DASHBOARD_IMPORT_MAX_ROWS", "100000")),
+        import_max_unpacked_mb=int(os.environ.get("DASHBOARD_IMPORT_MAX_UNPACKED_MB", "256")),
+        import_max_memory_mb=int(os.environ.get("DASHBOARD_IMPORT_MAX_MEMORY_MB", "512")),
     )
 
 
@@ -50,3 +57,26 @@ def current_date() -> dt.date:
         return dt.date.fromisoformat(fixed)
     except ValueError:
         raise ValueError(f"DASHBOARD_TODAY 应为 YYYY-MM-DD 格式的日期：{fixed}") from None
+
+
+@functools.cache
+def secret_key() -> bytes:
+    """DASHBOARD_SECRET_KEY, or a random key kept in data/.session_secret (one host), created
+    owner-only. Signs the session cookie and keys the login throttle's names (never stored plain)."""
+    configured = get_settings().secret_key
+    if configured:
+        return configured.encode()
+    path = PROJECT_ROOT / "data" / ".session_secret"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():  # written aside, then linked into place: a reader never sees it half-written
+        draft = path.with_name(f".session_secret.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(os.urandom(32).hex())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            draft.unlink()
+    return path.read_bytes().strip()

@@ -369,6 +369,20 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class LoginThrottle(Base):
+    """Wrong passwords in a row per name typed at the login, whether or not an account has that
+    name (so a lock tells nothing about which names exist). The name is stored only as an HMAC
+    (`accounts.name_key`): a password typed into the name box is never kept. Replaces the users
+    row's failed_attempts / locked_until (unused since migration 0005)."""
+
+    __tablename__ = "login_throttle"
+    name_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # start of the latest lock
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 class UserSession(Base):
     """Server-side login sessions; the browser cookie carries only the signed token."""
 

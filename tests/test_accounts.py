@@ -69,7 +69,7 @@ def test_login_success_and_failure_are_audited(with_user):
     assert [e.username for e in _audit(with_user, "login")] == ["zhang"]
     failed = _audit(with_user, "login_failed")
     assert [(e.username, json.loads(e.detail)["reason"]) for e in failed] == [
-        ("zhang", "wrong_password"), ("nobody", "unknown_user")]
+        ("zhang", "wrong_password"), (accounts.audit_name("nobody", None), "unknown_user")]
     assert failed[0].region_code == b.TOWNSHIP_A
 
 
@@ -183,7 +183,7 @@ def test_identity_provider_users_map_by_email(with_user):
         assert (account.username, account.role, account.region_code) == ("wang@xihe.gov.cn", "inspector", b.COUNTY)
         assert accounts.resume_session(s, token).username == "wang@xihe.gov.cn"
         assert accounts.identity_login(s, "stranger@example.com") == (None, None)
-        # an identity-provider account has no password to guess
+    with session_scope(with_user) as s:  # an identity-provider account has no password to guess
         assert accounts.authenticate(s, "wang@xihe.gov.cn", "", settings=STRICT).account is None
     assert json.loads(_audit(with_user, "login")[0].detail) == {"method": "oidc"}
 
@@ -358,3 +358,62 @@ def test_identity_provider_login_maps_the_email_to_an_account(app_db):
     stranger.user = {"is_logged_in": True, "email": "someone@example.com"}
     stranger.run()
     assert "未在本系统登记或已停用" in stranger.error[0].value and not stranger.metric
+
+
+# -- hardening: lock-out under parallel guesses, unknown names, the notice after a lock -----------------
+
+
+def _checked_passwords(url: str) -> int:
+    """Passwords actually verified: every wrong_password / unknown_user failure (a locked attempt
+    checks none)."""
+    return sum(json.loads(e.detail)["reason"] in ("wrong_password", "unknown_user")
+               for e in _audit(url, "login_failed"))
+
+
+@pytest.mark.parametrize("name", ["zhang", "nobody"])
+def test_parallel_guessers_check_at_most_the_limit_of_passwords(with_user, name):
+    from tests.parallel import guess_passwords, run_parallel
+
+    answers = run_parallel(guess_passwords, [(with_user, name, 10, 5)] * 8)
+    assert _checked_passwords(with_user) == 5  # 80 guesses, 8 at a time: only 5 passwords were tried
+    messages = [m for worker in answers for m in worker]
+    assert sum("锁定 15 分钟" in m for m in messages) == 1
+    assert sum("分钟后再试" in m for m in messages) == 75
+    # the lock holds afterwards: even the right password is refused
+    locked = _login(with_user, name, "correct horse", dt.datetime.now())
+    assert locked.account is None and "分钟后再试" in locked.message
+
+
+def test_unknown_names_lock_like_real_ones_and_are_not_stored(with_user):
+    real = [_login(with_user, "zhang", "bad password", T0).message for _ in range(4)]
+    unknown = [_login(with_user, "zhangg", "bad password", T0).message for _ in range(4)]
+    typed_password = [_login(with_user, "correct horse", "x", T0).message for _ in range(4)]
+    assert real == unknown == typed_password == [
+        "用户名或密码不正确。", "用户名或密码不正确。", "连续输错密码次数过多，账号已暂时锁定 15 分钟。",
+        "连续输错密码次数过多，账号已暂时锁定，请 15 分钟后再试。"]
+    with session_scope(with_user) as s:
+        frame = accounts.list_users(s, Scope.for_region(b.COUNTY), now=T0)
+    assert frame.set_index("用户名").loc["zhang", "状态"] == "锁定至 03-02 09:15"
+    # a password typed into the name box is kept nowhere: not in the audit log, not in the throttle
+    names = {e.username for e in _audit(with_user, "login_failed")}
+    assert "zhang" in names and not {"zhangg", "correct horse"} & names
+    assert all(n == "zhang" or n.startswith("未登记#") for n in names)
+    with session_scope(with_user) as s:
+        dumped = " ".join(str(v) for row in s.execute(select(accounts.LoginThrottle)).all() for v in row)
+    assert "correct" not in dumped and "zhang" not in dumped
+
+
+def test_the_user_is_told_at_the_next_login_that_the_account_was_locked(with_user):
+    for _ in range(3):
+        _login(with_user, "zhang", "bad", T0)
+    later = T0 + dt.timedelta(minutes=20)
+    ok = _login(with_user, "zhang", "correct horse", later)
+    assert ok.account is not None and ok.notice == (
+        "提示：您的账号曾于 2026-03-02 09:00 因连续输错密码被暂时锁定。如不是您本人所为，请尽快修改密码并告知系统管理员。")
+    assert json.loads(_audit(with_user, "login")[-1].detail)["locked_at"] == "2026-03-02 09:00"
+    assert _login(with_user, "zhang", "correct horse", later).notice == ""  # told once
+    # the right password on the attempt that reaches the limit logs in, with no notice
+    for _ in range(2):
+        _login(with_user, "zhang", "bad", later)
+    third = _login(with_user, "zhang", "correct horse", later)
+    assert third.account is not None and third.notice == ""

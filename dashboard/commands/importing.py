@@ -1,5 +1,6 @@
 """`import FILE [--dry-run] [--keep-valid --rejects OUT.xlsx]`: take in an exchange workbook (.xlsx,
-.csv, a .zip or a folder of .csv). Prints every problem, one per line; exit code 1 when there is
+.csv, a .zip or a folder of .csv). Prints the problems, one per line (the first of each sheet and
+column, the rest counted); exit code 1 when there is
 any problem (nothing stored unless --keep-valid), 2 when the file itself cannot be read."""
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def _run(args) -> int:
         # none (not when the first leader looks), and old ones are pruned.
         with session_scope(get_settings().database_url) as session:
             upkeep.after_write(session, load_policy(session), current_date())
-    for problem in result.problems:
+    shown, rest = imports.listed_problems(result.problems)
+    for problem in shown:
         print(problem.line())
+    if rest:
+        print(rest)
     if result.ignored_sheets:
         print(f"已忽略（不是导入模板中的工作表）：{'、'.join(result.ignored_sheets)}")
     print(result.summary())

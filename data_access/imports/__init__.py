@@ -23,6 +23,7 @@ from data_access import audit, compliance, db, status_store
 from data_access.config import current_date
 from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load, touched_pairings
 from data_access.imports.reading import ImportFileError, RawBook, read_bytes, read_path
+from data_access.imports.report import listed as listed_problems
 from data_access.imports.report import problems_frame, rejects_workbook
 from data_access.imports.schema import SHEETS
 from data_access.imports.template import template_bytes
@@ -33,7 +34,7 @@ from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 
 __all__ = [
-    "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "problems_frame", "read_bytes", "read_path",
+    "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "listed_problems", "problems_frame", "read_bytes", "read_path",
     "run_import", "template_bytes",
 ]
 

@@ -4,6 +4,12 @@ a single .csv named after a sheet, or a folder / .zip of such .csv files in UTF-
 Headers are normalised (spaces and full-width forms), the header row may sit below a title row,
 blank rows are skipped, unknown sheets are set aside, and each row keeps its Excel row number and
 its cells as they were (for the rejects workbook). File-level failures raise `ImportFileError`.
+
+Everything is bounded by what is actually read, never by what a header claims (`Limits`, from the
+settings): zip members and the workbook's XML are decompressed as streams in small chunks with a
+running count of the bytes unpacked, each sheet may have at most `max_rows` rows and `MAX_COLUMNS`
+columns, and the process's memory may grow by at most `max_memory` while a workbook is read. Any
+limit passed refuses the file with a Chinese message naming the limit.
 """
 
 from __future__ import annotations
@@ -11,28 +17,117 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
+import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from data_access.config import get_settings
 from data_access.imports.parsing import header_key
 from data_access.imports.schema import ALIASES, BY_NAME
 
 HEADER_SEARCH_ROWS = 10
-UNPACK_FACTOR = 20  # a workbook unpacks to at most this many times the upload limit (no zip bombs)
+MAX_COLUMNS = 200  # columns read per sheet; the format has about twenty
+_CHUNK = 64 * 1024  # bytes decompressed per read: a zip member's header cannot make one read huge
+_MEMORY_CHECK_BYTES = 4 * 1024 * 1024  # look at the process's memory every this many bytes unpacked
+_MEMORY_CHECK_ROWS = 5_000  # … and every this many rows
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell: a longer cell is not from a spreadsheet
+MAX_RATIO = 100  # unpacked ÷ packed: real workbooks pack 5–20 times; bombs hundreds to thousands
+_RATIO_AFTER = 4 * 1024 * 1024  # the ratio is judged once this much has been unpacked
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_rows: int = 100_000  # rows per sheet (blank ones too)
+    max_unpacked: int = 256 * 1024 * 1024  # bytes unpacked from the archive, counted as read
+    max_memory: int = 512 * 1024 * 1024  # growth of the process's resident memory while reading
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        settings = get_settings()
+        return cls(settings.import_max_rows, settings.import_max_unpacked_mb * 1024 * 1024,
+                   settings.import_max_memory_mb * 1024 * 1024)
+
+
+def _resident_bytes() -> int | None:
+    """The process's resident memory now (Linux); None elsewhere, where the check is skipped."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Budget:
+    """The running counts of one read against its limits."""
+
+    def __init__(self, file_name: str, limits: Limits, packed: int | None = None):
+        self.file_name, self.limits, self.packed = file_name, limits, packed
+        self.unpacked = 0
+        self._next_memory_check = _MEMORY_CHECK_BYTES
+        self._baseline = _resident_bytes()
+
+    def add_bytes(self, count: int) -> None:
+        self.unpacked += count
+        if self.unpacked > self.limits.max_unpacked:
+            raise ImportFileError(
+                f"“{self.file_name}”解压后的内容超过了 {self.limits.max_unpacked // (1024 * 1024)} MB 的上限，"
+                "不像是正常的数据文件；请检查文件，或按乡镇分成几个文件分别导入")
+        if self.packed and self.unpacked > _RATIO_AFTER and self.unpacked > MAX_RATIO * self.packed:
+            raise ImportFileError(
+                f"“{self.file_name}”解压后超过压缩文件的 {MAX_RATIO} 倍（上限），不像是正常的数据文件"
+                "（可能是“压缩炸弹”）；请检查文件来源，或直接上传未压缩的 .xlsx / .csv")
+        if self.unpacked >= self._next_memory_check:
+            self._next_memory_check += _MEMORY_CHECK_BYTES
+            self.check_memory()
+
+    def check_memory(self) -> None:
+        now = _resident_bytes()
+        if self._baseline is not None and now is not None and now - self._baseline > self.limits.max_memory:
+            raise ImportFileError(
+                f"读取“{self.file_name}”所需内存超过了 {self.limits.max_memory // (1024 * 1024)} MB 的上限；"
+                "请按乡镇分成几个较小的文件分别导入")
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream read in small chunks, each counted against the budget."""
+
+    def __init__(self, inner, budget: _Budget):
+        self.inner, self.budget = inner, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.inner.read(min(len(buffer), _CHUNK))
+        self.budget.add_bytes(len(data))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _counted(inner, budget: _Budget) -> io.BufferedReader:
+    return io.BufferedReader(_Counted(inner, budget), _CHUNK)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, budget: _Budget) -> bytes:
+    with archive.open(name) as handle:
+        return _counted(handle, budget).read()
 
 
 @dataclass
@@ -74,11 +169,34 @@ def _column_name(cell: object) -> str:
     return ALIASES.get(key, key)
 
 
-def _build_sheet(name: str, rows: Iterable[tuple[int, tuple, tuple[int, ...]]]) -> RawSheet:
+def _bounded(name: str, rows: Iterable[tuple[int, tuple, tuple[int, ...]]],
+             budget: _Budget) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
+    """The rows, refused past the row and column limits; memory looked at as they come."""
+    for count, item in enumerate(rows, start=1):
+        if count > budget.limits.max_rows:
+            raise ImportFileError(
+                f"工作表“{name}”超过了每个工作表 {budget.limits.max_rows} 行的上限；请按乡镇分成几个文件分别导入")
+        for position, value in enumerate(item[1]):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise ImportFileError(
+                    f"工作表“{name}”第 {item[0]} 行第 {position + 1} 列有 {len(value)} 个字符，超过了单元格 "
+                    f"{MAX_CELL_CHARS} 个字符的上限；请检查该单元格")
+        if len(item[1]) > MAX_COLUMNS:
+            if any(not _blank(v) for v in item[1][MAX_COLUMNS:]):
+                raise ImportFileError(
+                    f"工作表“{name}”第 {item[0]} 行在第 {MAX_COLUMNS} 列之后还有内容，超过了 {MAX_COLUMNS} 列的上限；"
+                    "请删除表格右侧多余的内容")
+            item = (item[0], item[1][:MAX_COLUMNS], item[2])
+        if count % _MEMORY_CHECK_ROWS == 0:
+            budget.check_memory()
+        yield item
+
+
+def _build_sheet(name: str, rows: Iterable[tuple[int, tuple, tuple[int, ...]]], budget: _Budget) -> RawSheet:
     """`rows`: (excel row number, cells, indexes of cells with unsaved formulas)."""
     spec = BY_NAME[name]
     known = set(spec.columns)
-    iterator = iter(rows)
+    iterator = _bounded(name, rows, budget)
     candidates: list[tuple[int, tuple, tuple[int, ...]]] = []
     for item in iterator:
         if all(_blank(v) for v in item[1]):
@@ -113,25 +231,27 @@ def _build_sheet(name: str, rows: Iterable[tuple[int, tuple, tuple[int, ...]]]) 
     return sheet
 
 
-# ---- xlsx --------------------------------------------------------------------------------------
+# ---- xlsx ----------------------------------------------------------------------------------------
 
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                body = archive.read(info)
-                if b"<f>" in body or b"<f " in body:
-                    return True
+def _has_formulas(archive: zipfile.ZipFile, budget: _Budget) -> bool:
+    for info in archive.infolist():
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            with archive.open(info) as handle:
+                stream, tail = _counted(handle, budget), b""
+                while chunk := stream.read(_CHUNK):
+                    if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                        return True
+                    tail = chunk[-3:]
     return False
 
 
 def _xlsx_rows(values_ws, formulas_ws) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
-    value_rows = values_ws.iter_rows(values_only=True)
+    value_rows = values_ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     if formulas_ws is None:
         for number, cells in enumerate(value_rows, start=1):
             yield number, cells, ()
         return
-    formula_rows = formulas_ws.iter_rows(values_only=True)
+    formula_rows = formulas_ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     for number, cells in enumerate(value_rows, start=1):
         source = next(formula_rows, ())
         unsaved = tuple(
@@ -150,17 +270,17 @@ _DATE_FORMAT_IDS = {i for i, f in BUILTIN_FORMATS.items() if is_date_format(f)} 
 
 def _column_index(reference: str) -> int:
     index = 0
-    for char in reference:
+    for char in reference[:4]:  # XFD is the last column Excel has
         if not char.isalpha():
             break
         index = index * 26 + ord(char.upper()) - 64
     return index - 1
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile, budget: _Budget) -> list[str]:
     strings: list[str] = []
     with archive.open("xl/sharedStrings.xml") as handle:
-        for _, element in ElementTree.iterparse(handle):
+        for _, element in ElementTree.iterparse(_counted(handle, budget)):
             if element.tag == _MAIN + "si":
                 parts = [child.text or "" for child in element if child.tag == _MAIN + "t"]
                 parts += [t.text or "" for run in element if run.tag == _MAIN + "r" for t in run if t.tag == _MAIN + "t"]
@@ -169,9 +289,9 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
     return strings
 
 
-def _date_styles(archive: zipfile.ZipFile) -> set[int]:
+def _date_styles(archive: zipfile.ZipFile, budget: _Budget) -> set[int]:
     """Indexes of the cell formats (the `s` of a cell) that show a number as a date."""
-    root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    root = ElementTree.fromstring(_read_member(archive, "xl/styles.xml", budget))
     custom = {int(f.get("numFmtId")): f.get("formatCode") or "" for f in root.iter(_MAIN + "numFmt")}
     cell_xfs = root.find(_MAIN + "cellXfs")
     dates: set[int] = set()
@@ -185,9 +305,10 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int]:
     return dates
 
 
-def _sheet_rows(handle, strings: list[str], dates: set[int], epoch) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
+def _sheet_rows(handle, strings: list[str], dates: set[int], epoch,
+                name: str) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
     """The saved values of a worksheet's cells, row by row (a formula without a saved value is None
-    and its index is reported)."""
+    and its index is reported). Content right of MAX_COLUMNS refuses the file."""
     expected_row = 0
     for _, row in ElementTree.iterparse(handle):
         if row.tag != _MAIN + "row":
@@ -204,6 +325,12 @@ def _sheet_rows(handle, strings: list[str], dates: set[int], epoch) -> Iterator[
             kind = cell.get("t", "n")
             v = cell.find(_MAIN + "v")
             text = v.text if v is not None else None
+            if column >= MAX_COLUMNS:
+                if text is not None or kind == "inlineStr":
+                    raise ImportFileError(
+                        f"工作表“{name}”第 {expected_row} 行在第 {MAX_COLUMNS} 列之后还有内容，超过了 {MAX_COLUMNS} 列的上限；"
+                        "请删除表格右侧多余的内容")
+                continue
             if kind == "inlineStr":
                 values[column] = "".join(t.text or "" for t in cell.iter(_MAIN + "t"))
                 continue
@@ -231,53 +358,80 @@ def _sheet_rows(handle, strings: list[str], dates: set[int], epoch) -> Iterator[
         yield expected_row, tuple(values.get(i) for i in range(width)), tuple(unsaved)
 
 
-def _read_xlsx_fast(data: bytes) -> tuple[dict[str, RawSheet], list[str]]:
+def _duplicate_sheet(name: str, first: str, second: str) -> ImportFileError:
+    return ImportFileError(f"工作表“{first}”和“{second}”都对应“{name}”表，无法确定导入哪一个；请删除或改名其中一个后再导入")
+
+
+def _read_xlsx_fast(archive: zipfile.ZipFile, budget: _Budget) -> tuple[dict[str, RawSheet], list[str]]:
     """The workbook's XML read directly (several times faster than openpyxl on 30 thousand rows)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        properties = workbook.find(_MAIN + "workbookPr")
-        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
-        epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
-        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") for r in relations}
-        strings = _shared_strings(archive) if "xl/sharedStrings.xml" in names else []
-        dates = _date_styles(archive) if "xl/styles.xml" in names else set()
-        sheets: dict[str, RawSheet] = {}
-        ignored: list[str] = []
-        for element in workbook.iter(_MAIN + "sheet"):
-            title = element.get("name") or ""
-            name = _sheet_name(title)
-            if name is None or name in sheets:
-                ignored.append(title)
-                continue
-            target = targets[element.get(_RELS + "id")]
-            member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            with archive.open(member) as handle:
-                sheets[name] = _build_sheet(name, _sheet_rows(handle, strings, dates, epoch))
+    names = set(archive.namelist())
+    workbook = ElementTree.fromstring(_read_member(archive, "xl/workbook.xml", budget))
+    properties = workbook.find(_MAIN + "workbookPr")
+    date1904 = properties is not None and properties.get("date1904") in ("1", "true")
+    epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+    relations = ElementTree.fromstring(_read_member(archive, "xl/_rels/workbook.xml.rels", budget))
+    targets = {r.get("Id"): r.get("Target") for r in relations}
+    strings = _shared_strings(archive, budget) if "xl/sharedStrings.xml" in names else []
+    dates = _date_styles(archive, budget) if "xl/styles.xml" in names else set()
+    sheets: dict[str, RawSheet] = {}
+    titles: dict[str, str] = {}
+    ignored: list[str] = []
+    for element in workbook.iter(_MAIN + "sheet"):
+        title = element.get("name") or ""
+        name = _sheet_name(title)
+        if name is None:
+            ignored.append(title)
+            continue
+        if name in titles:
+            raise _duplicate_sheet(name, titles[name], title)
+        titles[name] = title
+        target = targets[element.get(_RELS + "id")]
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        with archive.open(member) as handle:
+            try:
+                sheets[name] = _build_sheet(name, _sheet_rows(_counted(handle, budget), strings, dates, epoch, name),
+                                            budget)
+            except ElementTree.ParseError as exc:
+                line, column = exc.position
+                raise ImportFileError(
+                    f"工作表“{title}”的内容已损坏（第 {line} 行第 {column} 个字符处格式错误），无法读取；"
+                    "请在 Excel 中打开该文件，另存为 .xlsx 后再导入") from exc
     return sheets, ignored
 
 
-def _read_xlsx(data: bytes) -> tuple[dict[str, RawSheet], list[str]]:
+def _read_xlsx(data: bytes, budget: _Budget) -> tuple[dict[str, RawSheet], list[str]]:
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            has_formulas = _has_formulas(archive, budget)
         values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas_wb = load_workbook(io.BytesIO(data), read_only=True) if _has_formulas(data) else None
+        formulas_wb = load_workbook(io.BytesIO(data), read_only=True) if has_formulas else None
+    except ImportFileError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any parser failure means "not a readable workbook"
         raise ImportFileError(f"无法打开该 Excel 文件（{type(exc).__name__}），文件可能已损坏") from exc
     sheets: dict[str, RawSheet] = {}
+    titles: dict[str, str] = {}
     ignored: list[str] = []
     try:
         for ws in values_wb.worksheets:
             name = _sheet_name(ws.title)
-            if name is None or name in sheets:
+            if name is None:
                 ignored.append(ws.title)
                 continue
+            if name in titles:
+                raise _duplicate_sheet(name, titles[name], ws.title)
+            titles[name] = ws.title
             ws.reset_dimensions()
             fws = None
             if formulas_wb is not None:
                 fws = formulas_wb[ws.title]
                 fws.reset_dimensions()
-            sheets[name] = _build_sheet(name, _xlsx_rows(ws, fws))
+            sheets[name] = _build_sheet(name, _xlsx_rows(ws, fws), budget)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet openpyxl cannot parse either
+        raise ImportFileError(f"无法读取该 Excel 文件中的工作表（{type(exc).__name__}），文件可能已损坏；"
+                              "请在 Excel 中打开该文件，另存为 .xlsx 后再导入") from exc
     finally:
         values_wb.close()
         if formulas_wb is not None:
@@ -287,51 +441,79 @@ def _read_xlsx(data: bytes) -> tuple[dict[str, RawSheet], list[str]]:
 
 # ---- csv ---------------------------------------------------------------------------------------
 
-def _decode(data: bytes, label: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+_CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def _csv_rows(reader, label: str) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, tuple(cells), ()
+    except csv.Error as exc:
+        why = (f"有单元格超过 {csv.field_size_limit()} 个字符" if "field larger" in str(exc)
+               else "格式错误（例如引号不成对）")
+        raise ImportFileError(f"CSV 文件“{label}”第 {number + 1} 行无法读取：{why}；请检查该行后再导入") from exc
+
+
+def _csv_sheet(name: str, open_stream: Callable[[], BinaryIO], label: str, budget: _Budget) -> RawSheet:
+    """A sheet from a CSV read as a stream: UTF-8 first, GB18030 when it is not UTF-8."""
+    start = budget.unpacked
+    for encoding in _CSV_ENCODINGS:
+        budget.unpacked = start  # a second reading of the same file is not counted twice
         try:
-            return data.decode(encoding)
+            with open_stream() as raw:
+                text = io.TextIOWrapper(_counted(raw, budget), encoding=encoding, newline="")
+                return _build_sheet(name, _csv_rows(csv.reader(text), label), budget)
         except UnicodeDecodeError:
             continue
     raise ImportFileError(f"{label} 的编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV")
 
 
-def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
-    reader = csv.reader(io.StringIO(_decode(data, label), newline=""))
-    return _build_sheet(name, ((number, tuple(cells), ()) for number, cells in enumerate(reader, start=1)))
-
-
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
-    """Chinese file names in zips made on Windows are GBK without the UTF-8 flag."""
+    """A member's name as its writer meant it: flagged UTF-8; unflagged names are UTF-8 from
+    Info-ZIP (Linux `zip`), or GBK from Windows' own zip; else as zipfile decoded it."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
-def _read_csv_files(files: Iterable[tuple[str, bytes | None]]) -> tuple[dict[str, RawSheet], list[str]]:
-    """`files`: (file name, contents); contents may be None for names read lazily elsewhere."""
+Opener = Callable[[], BinaryIO]
+
+
+def _read_csv_files(files: Iterable[tuple[str, Opener | None]],
+                    budget: _Budget) -> tuple[dict[str, RawSheet], list[str]]:
+    """`files`: (file name, a function opening its contents); None for files that are not CSV."""
     sheets: dict[str, RawSheet] = {}
+    titles: dict[str, str] = {}
     ignored: list[str] = []
-    for file_name, data in files:
+    for file_name, opener in files:
         path = PurePosixPath(file_name)
         name = _sheet_name(path.stem) if path.suffix.lower() == ".csv" else None
-        if name is None or name in sheets or data is None:
+        if name is None or opener is None:
             ignored.append(path.name)
             continue
-        sheets[name] = _csv_sheet(name, data, path.name)
+        if name in titles:
+            raise _duplicate_sheet(name, titles[name], path.name)
+        titles[name] = path.name
+        sheets[name] = _csv_sheet(name, opener, path.name, budget)
     return sheets, ignored
 
 
-def _zip_files(data: bytes) -> Iterator[tuple[str, bytes | None]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if info.is_dir() or "__MACOSX" in info.filename:
-                continue
-            name = _zip_member_name(info)
-            yield name, archive.read(info) if name.lower().endswith(".csv") else None
+def _zip_files(archive: zipfile.ZipFile) -> Iterator[tuple[str, Opener | None]]:
+    for info in archive.infolist():
+        if info.is_dir() or "__MACOSX" in info.filename:
+            continue
+        name = _zip_member_name(info)
+        yield name, functools.partial(archive.open, info) if name.lower().endswith(".csv") else None
 
 
 # ---- entry points ------------------------------------------------------------------------------
@@ -341,9 +523,37 @@ def check_size(size: int, limit_mb: int | None) -> None:
         raise ImportFileError(f"文件有 {size / 1024 / 1024:.1f} MB，超过了 {limit_mb} MB 的上限；请按乡镇分成几个文件分别导入")
 
 
-def read_bytes(data: bytes, file_name: str, limit_mb: int | None = None) -> RawBook:
+def _read_zip(data: bytes, file_name: str, budget: _Budget) -> tuple[dict[str, RawSheet], list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            claimed = sum(info.file_size for info in archive.infolist())
+            if claimed > budget.limits.max_unpacked:  # an honest header: refused before unpacking
+                budget.add_bytes(claimed)
+            if "xl/workbook.xml" not in archive.namelist():
+                return _read_csv_files(_zip_files(archive), budget)
+            try:
+                return _read_xlsx_fast(archive, budget)
+            except (ImportFileError, zipfile.BadZipFile, zlib.error, EOFError):
+                raise
+            except Exception:  # noqa: BLE001 - an unusual writer: openpyxl reads what it can
+                pass
+        return _read_xlsx(data, _Budget(file_name, budget.limits, budget.packed))
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc):  # a member unpacks to other bytes than its header says: a lying header
+            raise ImportFileError(f"“{file_name}”已损坏（文件中记录的大小或校验码与内容不符），无法打开") from exc
+        raise ImportFileError(f"“{file_name}”已损坏，无法打开") from exc
+    except (zlib.error, EOFError) as exc:
+        raise ImportFileError(f"“{file_name}”已损坏（压缩数据不完整），无法打开") from exc
+    except RuntimeError as exc:  # zipfile: an encrypted member
+        raise ImportFileError(f"“{file_name}”设置了密码，请去掉密码后再导入") from exc
+    except NotImplementedError as exc:  # zipfile: a compression method it does not know
+        raise ImportFileError(f"“{file_name}”的压缩方式无法识别，请用常见的 zip 格式重新压缩") from exc
+
+
+def read_bytes(data: bytes, file_name: str, limit_mb: int | None = None, limits: Limits | None = None) -> RawBook:
     """An uploaded file: .xlsx, a single .csv named after a sheet, or a .zip of .csv files."""
     check_size(len(data), limit_mb)
+    budget = _Budget(file_name, limits or Limits.from_settings(), packed=len(data) if data[:2] == b"PK" else None)
     digest = hashlib.sha256(data).hexdigest()
     lower = file_name.lower()
     if not data:
@@ -351,23 +561,9 @@ def read_bytes(data: bytes, file_name: str, limit_mb: int | None = None) -> RawB
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise ImportFileError(f"“{file_name}”是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入")
     if data[:2] == b"PK":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                is_xlsx = "xl/workbook.xml" in archive.namelist()
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile as exc:
-            raise ImportFileError(f"“{file_name}”已损坏，无法打开") from exc
-        if unpacked > UNPACK_FACTOR * (limit_mb or 50) * 1024 * 1024:
-            raise ImportFileError(f"“{file_name}”解压后超过 {UNPACK_FACTOR * (limit_mb or 50)} MB，请分成几个文件导入")
-        if is_xlsx:
-            try:
-                sheets, ignored = _read_xlsx_fast(data)
-            except Exception:  # noqa: BLE001 - an unusual writer: openpyxl reads what it can
-                sheets, ignored = _read_xlsx(data)
-        else:
-            sheets, ignored = _read_csv_files(_zip_files(data))
+        sheets, ignored = _read_zip(data, file_name, budget)
     elif lower.endswith(".csv"):
-        sheets, ignored = _read_csv_files([(file_name, data)])
+        sheets, ignored = _read_csv_files([(file_name, lambda: io.BytesIO(data))], budget)
     else:
         raise ImportFileError(f"“{file_name}”不是 Excel 工作簿（.xlsx），也不是 CSV 文件或 CSV 压缩包（.zip）")
     if not sheets:
@@ -377,22 +573,23 @@ def read_bytes(data: bytes, file_name: str, limit_mb: int | None = None) -> RawB
     return RawBook(file_name, digest, sheets, tuple(ignored))
 
 
-def read_path(path: Path, limit_mb: int | None = None) -> RawBook:
+def read_path(path: Path, limit_mb: int | None = None, limits: Limits | None = None) -> RawBook:
     """A file on disk, or a folder of .csv files named after the sheets."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file())
         check_size(sum(p.stat().st_size for p in files), limit_mb)
-        contents = [(p.name, p.read_bytes() if p.suffix.lower() == ".csv" else None) for p in files]
+        budget = _Budget(path.name, limits or Limits.from_settings())
         digest = hashlib.sha256()
-        for name, data in contents:
-            if data is not None:
-                digest.update(re.sub(r"\s+", "", name).encode("utf-8") + b"\0" + data)
-        sheets, ignored = _read_csv_files(contents)
+        for file in files:
+            if file.suffix.lower() == ".csv":
+                digest.update(re.sub(r"\s+", "", file.name).encode("utf-8") + b"\0" + file.read_bytes())
+        contents = [(p.name, functools.partial(open, p, "rb") if p.suffix.lower() == ".csv" else None) for p in files]
+        sheets, ignored = _read_csv_files(contents, budget)
         if not sheets:
             raise ImportFileError(f"文件夹“{path}”中没有以工作表命名的 CSV 文件（如 对象.csv、联系记录.csv）")
         return RawBook(path.name, digest.hexdigest(), sheets, tuple(ignored))
     if not path.exists():
         raise ImportFileError(f"找不到文件“{path}”")
     check_size(path.stat().st_size, limit_mb)
-    return read_bytes(path.read_bytes(), path.name, limit_mb)
+    return read_bytes(path.read_bytes(), path.name, limit_mb, limits)

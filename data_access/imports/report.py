@@ -19,11 +19,33 @@ from data_access.imports.validation import Problem
 PROBLEM_COLUMNS = ["工作表", "行号", "列", "值", "问题"]
 
 
-def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(p.sheet or "文件", p.row, p.column or "", p.value, p.message) for p in problems],
-        columns=PROBLEM_COLUMNS,
-    ).astype({"行号": "Int64"})
+LISTED_PER_COLUMN = 20  # problems listed per sheet and column; the rest are counted
+
+
+def listed(problems: list[Problem], per_column: int = LISTED_PER_COLUMN) -> tuple[list[Problem], str]:
+    """The problems to list — the first `per_column` of each sheet and column, in order — and a
+    Chinese line counting the rest ("" when all are listed). A careless or hostile file can have
+    millions of problems; nobody reads past the first few of a kind."""
+    seen: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    shown = []
+    for problem in problems:
+        key = (problem.sheet, problem.column)
+        seen[key] += 1
+        if seen[key] <= per_column:
+            shown.append(problem)
+    hidden = len(problems) - len(shown)
+    if not hidden:
+        return shown, ""
+    return shown, (f"共 {len(problems)} 个问题，以上只列出每个工作表每一列的前 {per_column} 个，"
+                   f"另有 {hidden} 个同类问题未列出；请先改正以上问题（可用“保留有效行”取得全部退回行及原因）")
+
+
+def problems_frame(problems: list[Problem], per_column: int = LISTED_PER_COLUMN) -> pd.DataFrame:
+    shown, rest = listed(problems, per_column)
+    rows = [(p.sheet or "文件", p.row, p.column or "", p.value, p.message) for p in shown]
+    if rest:
+        rows.append(("（其余）", None, "", "", rest))
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS).astype({"行号": "Int64"})
 
 
 def _messages(problems: list[Problem]) -> dict[tuple[str, int], list[str]]:

@@ -161,7 +161,10 @@ class RowCheck:
     def fail(self, column: str | None, message: str, value: object = None) -> None:
         if value is None and column:
             value = self.raw.values.get(column)
-        self.problems.append(Problem(self.sheet, self.raw.excel_row, column, display(value), message))
+        shown = display(value)
+        if len(shown) > 100:  # a value is quoted to find it, not in full
+            shown = shown[:100] + f"…（共 {len(shown)} 个字）"
+        self.problems.append(Problem(self.sheet, self.raw.excel_row, column, shown, message))
         self.ok = False
 
     def has(self, column: str) -> bool:
