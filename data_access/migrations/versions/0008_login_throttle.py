@@ -3,15 +3,15 @@
 Failed log-ins are counted atomically per name typed (existing or not), keyed on an HMAC of the
 name, so parallel guesses cannot pass the lock-out and a lock does not reveal that a name exists.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
