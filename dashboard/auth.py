@@ -82,6 +82,16 @@ def sign_token(token: str, issued: int | None = None) -> str:
     return f"{payload}.{_signature(payload)}"
 
 
+def tampered(value: str | None) -> bool:
+    """A cookie value whose signature does not match (forged or altered), as opposed to one that
+    merely expired."""
+    try:
+        token, issued, signature = (value or "").split(".")
+    except ValueError:
+        return bool(value)
+    return not hmac.compare_digest(signature, _signature(f"{token}.{issued}"))
+
+
 def unsign_token(value: str | None, now: float | None = None) -> str | None:
     """The token inside a cookie value, or None when the signature is wrong or it is too old."""
     try:
@@ -155,6 +165,9 @@ def _resume() -> CurrentUser | None:
         if account is not None:
             return _remember(account, token)
     if cookie and not st.session_state.get(_CLEAR_COOKIE):
+        if tampered(cookie):  # forged or altered: audited (once per browser session), never trusted
+            write(audit.record, None, "cookie_refused", None, f"{COOKIE} {cookie}",
+                  {"reason": "bad_signature", "length": len(cookie)})
         st.session_state[_CLEAR_COOKIE] = True
         st.session_state[_NOTICE] = "登录已失效（长时间未操作或已退出），请重新登录。"
     if _identity_provider_configured() and st.user.is_logged_in:

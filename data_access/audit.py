@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "logout": "退出登录",
     "session_expired": "登录超时退出",
     "scope_refused": "越权访问被拒绝",
+    "cookie_refused": "登录凭据被篡改",
     "reveal": "查看完整个人信息",
     "export": "导出",
     "import": "导入",
@@ -39,6 +40,29 @@ ACTION_LABELS = {
 }
 
 
+MAX_VALUE_CHARS = 200  # a requested value, file name or detail value is kept up to this long
+MAX_DETAIL_CHARS = 4000  # the whole detail, as JSON
+
+
+def _cap(text: str | None, limit: int) -> str | None:
+    """At most `limit` characters: a longer value (a crafted link, a pasted file) is cut, marked,
+    and its length kept, so the log cannot be flooded or carry a payload whole."""
+    if text is None or len(text) <= limit:
+        return text
+    suffix = f"…（共 {len(text)} 字）"
+    return text[: max(limit - len(suffix), 0)] + suffix
+
+
+def _capped(value):
+    if isinstance(value, str):
+        return _cap(value, MAX_VALUE_CHARS)
+    if isinstance(value, dict):
+        return {_cap(str(k), 60): _capped(v) for k, v in list(value.items())[:50]}
+    if isinstance(value, list | tuple):
+        return [_capped(v) for v in list(value)[:50]]
+    return value
+
+
 def record(
     session: Session,
     username: str | None,
@@ -47,14 +71,17 @@ def record(
     target: str | None = None,
     detail: dict | None = None,
 ) -> None:
+    """One entry. Every text is capped (MAX_VALUE_CHARS per value, MAX_DETAIL_CHARS for the detail)
+    and fits its column, whatever a request carried."""
+    text = json.dumps(_capped(detail), ensure_ascii=False, default=str) if detail else None
     session.add(
         AuditEntry(
             at=dt.datetime.now().replace(microsecond=0),
-            username=username,
+            username=_cap(username, 60),
             action=action,
-            region_code=region_code,
-            target=target,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            region_code=region_code if region_code is None or len(region_code) <= 12 else None,
+            target=_cap(target, MAX_VALUE_CHARS),
+            detail=_cap(text, MAX_DETAIL_CHARS),
         )
     )
 
@@ -64,7 +91,7 @@ def record(
 DETAIL_LABELS = {
     "method": "方式", "reason": "原因", "failed_attempts": "连续失败次数", "locked_minutes": "锁定分钟", "locked_at": "此前被锁定于",
     "role": "角色", "region": "地区代码", "rows": "行数", "file": "文件", "fields": "内容", "why": "事由",
-    "accounts": "账号数", "password": "设密码", "scale": "规模", "seed": "随机种子", "as_of": "截至日期",
+    "accounts": "账号数", "password": "设密码", "scale": "规模", "seed": "随机种子", "as_of": "截至日期", "length": "长度",
     "households": "户数", "kind": "类型", "count": "数量", "format": "格式", "actions": "条数", "cadres": "干部数",
     "issued": "发出日期", "deadline": "回应期限", "month": "月份", "group": "对象类别", "policy": "政策",
     "cases": "案例编号", "outcome": "结果", "sha256": "文件校验码", "counts": "条数", "problems": "问题",
@@ -79,7 +106,7 @@ DETAIL_LABELS = {
 }
 DETAIL_VALUES = {
     "password": "密码", "oidc": "统一身份认证", "unknown_user": "用户名不存在", "wrong_password": "密码错误",
-    "locked": "账号锁定中", "disabled": "账号已停用", "unknown_identity": "身份未登记", "idle": "长时间未操作",
+    "locked": "账号锁定中", "bad_signature": "签名不符", "disabled": "账号已停用", "unknown_identity": "身份未登记", "idle": "长时间未操作",
     "max_age": "超过最长登录时间", "add": "新建", "passwd": "重置密码", "enable": "启用", "disable": "停用",
     "unlock": "解除锁定", "update": "修改角色和地区", "demo": "创建演示账号",
     "admin": "系统管理员", "leader": "领导", "inspector": "督查组", "publicity": "宣传干部", "county": "县级",
@@ -117,7 +144,10 @@ def _listed(values: dict, keys: tuple[str, ...] | None = None) -> str:
 def _sentence(action: str | None, v: dict) -> str:
     rest = _listed(v)
     if action == "login":
-        return f"以{_word(v.get('method', 'password'))}方式登录"
+        locked = f"；此前账号曾于 {v['locked_at']} 被锁定" if v.get("locked_at") else ""
+        return f"以{_word(v.get('method', 'password'))}方式登录{locked}"
+    if action == "cookie_refused":
+        return f"登录凭据（Cookie）签名不符，可能被篡改，已拒绝（长度 {v.get('length', '')}）"
     if action in ("login_failed", "session_expired"):
         said = "登录失败" if action == "login_failed" else "登录结束"
         extra = "".join([f"；连续失败 {v['failed_attempts']} 次" if v.get("failed_attempts") else "",

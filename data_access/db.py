@@ -4,8 +4,9 @@ foreign keys, busy timeout), schema upgrades through Alembic, and the data versi
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, select, update
@@ -35,7 +36,7 @@ def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _owner_only_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -43,6 +44,15 @@ def _engine(url: str) -> Engine:
         # of them for a few hundred milliseconds of execution (measured on the demo databases).
         engine = create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
     return engine
+
+
+def _owner_only_file(path: Path) -> None:
+    """A new SQLite database's folder (0700) and file (0600) readable by its owner only: it holds
+    personal data. SQLite gives its -wal and -shm files the database file's permissions. Existing
+    folders and files keep theirs."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -226,6 +226,16 @@ class NeedEvent(Base):
     )
 
 
+class BatchCounter(Base):
+    """The last 提醒/督办 batch number given per prefix (kind and day, e.g. DB20261203-): taken with
+    one atomic INSERT … ON CONFLICT DO UPDATE … RETURNING, so inspectors issuing at once never get
+    the same number (supervision._next_batch_no)."""
+
+    __tablename__ = "batch_counters"
+    prefix: Mapped[str] = mapped_column(String(30), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class SupervisionAction(Base):
     """A reminder (提醒) or formal supervision order (督办) to a cadre about one pairing."""
 

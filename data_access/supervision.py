@@ -21,13 +21,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Select, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access import audit, compliance, entry_times, exporting, permissions
 from data_access.config import current_date
-from data_access.db import bump_version
+from data_access.db import bump_version, is_postgres
 from data_access.models import (
     AuditEntry,
+    BatchCounter,
     Cadre,
     Contact,
     Household,
@@ -229,11 +232,21 @@ def required_method(row) -> str | None:
 
 
 def _next_batch_no(session: Session, kind: str, issued: dt.date) -> str:
+    """The next batch number of the kind and day, unique under any concurrency: a counter row per
+    prefix incremented atomically (row-locked until the batch commits); a prefix seen for the first
+    time starts after the batches already stored with it."""
     prefix = f"{_BATCH_PREFIX.get(kind, 'TX')}{issued:%Y%m%d}-"
     taken = session.scalar(
         select(func.count(func.distinct(SupervisionAction.batch_no))).where(SupervisionAction.batch_no.like(f"{prefix}%"))
     )
-    return f"{prefix}{taken + 1:03d}"
+    table = BatchCounter.__table__
+    insert_ = pg_insert if is_postgres(session) else sqlite_insert
+    number = session.execute(
+        insert_(table).values(prefix=prefix, last=taken + 1)
+        .on_conflict_do_update(index_elements=[table.c.prefix], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    ).scalar_one()
+    return f"{prefix}{number:03d}"
 
 
 def pending_on(session: Session, pairing_ids: list[int], day: dt.date, policy: Policy) -> dict[int, SupervisionAction]:

@@ -66,16 +66,20 @@ if uploaded is not None:
         st.subheader("第三步：确认导入")
         blocked = bool(result.problems) and choice == ALL_OR_NOTHING
         if st.button("确认导入", type="primary", disabled=blocked, icon=":material/upload:"):
-            with st.status("正在导入……", expanded=True) as progress:
-                stored = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
-                               actor=ctx.actor, policy=ctx.policy,
-                               dry_run=False, keep_valid=choice == KEEP_VALID, progress=progress.write)
-                if stored.stored:
-                    # The import refreshed the stored figures; today's is stored now if there was
-                    # none, so the first leader to open a province-wide page after it does not wait.
-                    progress.write("正在更新今天的全库结对达标情况……")
-                    fresh(upkeep.after_write, ctx.policy, current_date())
-                progress.update(label="导入完成" if stored.stored else "未写入", state="complete")
+            try:
+                with st.status("正在导入……", expanded=True) as progress:
+                    stored = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
+                                   actor=ctx.actor, policy=ctx.policy,
+                                   dry_run=False, keep_valid=choice == KEEP_VALID, progress=progress.write)
+                    if stored.stored:
+                        # The import refreshed the stored figures; today's is stored now if there was
+                        # none, so the first leader to open a province-wide page after it does not wait.
+                        progress.write("正在更新今天的全库结对达标情况……")
+                        fresh(upkeep.after_write, ctx.policy, current_date())
+                    progress.update(label="导入完成" if stored.stored else "未写入", state="complete")
+            except imports.ImportFileError as exc:  # e.g. another import is running
+                st.error(str(exc), icon=":material/error:")
+                st.stop()
             st.session_state["import_done"] = (digest, stored)
             st.rerun()
         if blocked:

@@ -72,3 +72,37 @@ def guess_passwords(url: str, username: str, guesses: int, max_failures: int) ->
         with session_scope(url) as s:
             messages.append(accounts.authenticate(s, username, f"wrong guess {i}", settings=settings).message)
     return messages
+
+
+def import_workbook(url: str, path: str, today: str) -> str:
+    """Import `path` (writing); the outcome, or the Chinese message it was refused with."""
+    import datetime as dt
+
+    from data_access import imports
+    from data_access.db import session_scope
+    from data_access.policy import Policy
+
+    book = imports.read_path(path)
+    try:
+        with session_scope(url) as s:
+            return imports.run_import(s, book, username="并发测试", policy=Policy(),
+                                      today=dt.date.fromisoformat(today)).outcome
+    except imports.ImportBusyError as exc:
+        return str(exc)
+
+
+def issue_batches(url: str, pairing_id: int, count: int) -> list[str]:
+    """`count` 督办 batches about one pairing, one transaction each; their batch numbers."""
+    import datetime as dt
+
+    from data_access import supervision
+    from data_access.db import session_scope
+    from data_access.policy import Policy
+    from data_access.scope import EVERYWHERE
+
+    numbers = []
+    for _ in range(count):
+        with session_scope(url) as s:
+            numbers.append(supervision.issue(s, EVERYWHERE, dt.date(2024, 6, 30), Policy(), "inspector", "督办",
+                                             [pairing_id], issued_date=dt.date(2024, 7, 1)).batch_no)
+    return numbers

@@ -34,11 +34,14 @@ def _run(args) -> int:
     except imports.ImportFileError as exc:
         raise UserError(str(exc)) from None
     # The URL is passed explicitly: `session_scope()` without one keeps the first URL a process used.
-    with session_scope(get_settings().database_url) as session:
-        result = imports.run_import(
-            session, book, actor=COMMAND_LINE, policy=load_policy(session), dry_run=args.dry_run,
-            keep_valid=args.keep_valid,
-        )
+    try:
+        with session_scope(get_settings().database_url) as session:
+            result = imports.run_import(
+                session, book, actor=COMMAND_LINE, policy=load_policy(session), dry_run=args.dry_run,
+                keep_valid=args.keep_valid,
+            )
+    except imports.ImportBusyError as exc:
+        raise UserError(str(exc)) from None
     if result.stored and not args.dry_run:
         # The stored evaluations were refreshed by the import; today's is stored now if there was
         # none (not when the first leader looks), and old ones are pruned.

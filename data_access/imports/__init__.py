@@ -26,6 +26,7 @@ from data_access.imports.reading import ImportFileError, RawBook, read_bytes, re
 from data_access.imports.report import listed as listed_problems
 from data_access.imports.report import problems_frame, rejects_workbook
 from data_access.imports.schema import SHEETS
+from data_access.imports.serial import ImportBusyError, take_import_lock
 from data_access.imports.template import template_bytes
 from data_access.imports.validation import Problem, validate
 from data_access.models import ImportRun
@@ -34,8 +35,8 @@ from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 
 __all__ = [
-    "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "listed_problems", "problems_frame", "read_bytes", "read_path",
-    "run_import", "template_bytes",
+    "ImportBusyError", "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "listed_problems",
+    "problems_frame", "read_bytes", "read_path", "run_import", "template_bytes",
 ]
 
 OUTCOME_STORED = "成功"
@@ -97,6 +98,8 @@ def run_import(
     username, scope = actor.username, actor.scope
     started = dt.datetime.now()
     today = today or current_date()
+    if not dry_run:
+        take_import_lock(session)  # one writing import at a time: a concurrent repeat changes nothing
     tell = progress or (lambda _text: None)
     tell("正在逐行检查……")
     checked = validate(session, book, scope, today)

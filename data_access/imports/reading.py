@@ -245,11 +245,19 @@ def _has_formulas(archive: zipfile.ZipFile, budget: _Budget) -> bool:
     return False
 
 
+def _trim(cells: tuple) -> tuple:
+    """openpyxl pads every row to max_col: cut the padding (as the fast reader has none)."""
+    width = len(cells)
+    while width and cells[width - 1] is None:
+        width -= 1
+    return cells[:width]
+
+
 def _xlsx_rows(values_ws, formulas_ws) -> Iterator[tuple[int, tuple, tuple[int, ...]]]:
     value_rows = values_ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     if formulas_ws is None:
         for number, cells in enumerate(value_rows, start=1):
-            yield number, cells, ()
+            yield number, _trim(cells), ()
         return
     formula_rows = formulas_ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     for number, cells in enumerate(value_rows, start=1):
@@ -259,7 +267,7 @@ def _xlsx_rows(values_ws, formulas_ws) -> Iterator[tuple[int, tuple, tuple[int, 
             if i < len(cells) and cells[i] is None and raw is not None
             and (not isinstance(raw, str) or raw.startswith("="))
         )
-        yield number, cells, unsaved
+        yield number, _trim(cells), unsaved
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

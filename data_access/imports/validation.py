@@ -63,7 +63,8 @@ from data_access.vocabulary import (
 )
 
 # Text columns with a stored width (models.py); longer values are row errors, not database errors.
-MAX_LENGTHS = {"姓名": 50, "监护人": 50, "退出原因": 200, "工作单位": 200, "解除原因": 200, "名称": 100, "回访人": 60}
+MAX_LENGTHS = {"姓名": 50, "监护人": 50, "退出原因": 200, "工作单位": 200, "解除原因": 200, "名称": 100, "回访人": 60,
+               "乡镇": 100, "村": 100, "户编号": 40, "干部编号": 40, "记录编号": 60, "诉求编号": 60, "回访编号": 60}
 CHUNK = 900  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -175,6 +176,9 @@ class RowCheck:
             self.fail(column, "该单元格是公式但没有保存计算结果：请在 Excel 中打开、确认结果后保存，再导入")
             return None
         value = self.raw.values.get(column)
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses it; SQLite would cut the text there
+            self.fail(column, "含有空字符（NUL，多为从其他系统导出时带入的不可见字符）；请删除后再导入", value.replace("\x00", "�"))
+            return None
         if p.text(value) is None:
             if required:
                 self.fail(column, f"“{column}”是必填项，不能为空")
