@@ -76,17 +76,32 @@ def _own_root(user_scope: Scope) -> str | None:
     return roots[0].code if user_scope.prefix and len(roots) == 1 else None
 
 
+def link_date(requested: str, today: dt.date, earliest: dt.date) -> tuple[dt.date, str]:
+    """The as-of date a link asks for, corrected to the nearest day the filters offer (from
+    `earliest`, the first day of the oldest year, to today), with a Chinese notice when corrected."""
+    shown = requested if len(requested) <= 40 else requested[:40] + "…"
+    try:
+        day = dt.date.fromisoformat(requested.strip())
+    except ValueError:
+        return today, f"链接中的日期“{shown}”无法识别，已改为今天（{today:%Y-%m-%d}）。"
+    if day < earliest:
+        return earliest, (f"链接中的日期 {day:%Y-%m-%d} 早于可查看的范围（{earliest.year}年起），"
+                          f"已改为 {earliest:%Y-%m-%d}。")
+    if day > today:
+        return today, f"链接中的日期 {day:%Y-%m-%d} 晚于今天，已改为今天（{today:%Y-%m-%d}）。"
+    return day, ""
+
+
 def date_filter(today: dt.date) -> dt.date:
     """Year and as-of date. The as-of date defaults to today, or 31 Dec for a past year."""
+    years = list(range(today.year, today.year - 4, -1))
     requested = _from_url("asof")
     if requested is not None:
-        try:
-            day = dt.date.fromisoformat(requested)
-            st.session_state["flt_asof"] = min(day, today)
-            st.session_state["flt_year"] = st.session_state["flt_asof"].year
-        except ValueError:
-            st.sidebar.warning(f"链接中的日期“{requested}”无法识别，已改用今天。")
-    years = list(range(today.year, today.year - 4, -1))
+        day, notice = link_date(requested, today, dt.date(years[-1], 1, 1))
+        st.session_state["flt_asof"] = day
+        st.session_state["flt_year"] = day.year
+        if notice:
+            st.sidebar.warning(notice, icon=":material/event_busy:")
     st.session_state.setdefault("flt_year", today.year)
     st.session_state.setdefault("flt_asof", today)
 

@@ -65,6 +65,8 @@ choices = {f"case:{cid}": label for cid, label in options}
 if requested_pairing is not None:
     choices = {f"pairing:{requested_pairing}": "从“案例挖掘”选中的结对（尚未建立案例）", **choices}
 if not choices:
+    if requested_case is not None:  # a case link into a region with no case of this user's: refused, audited
+        auth.refuse_record(ctx.user, "案例", str(requested_case))
     ui.empty("还没有建立案例。请到“案例挖掘”中挑选候选结对并建立案例。")
     st.page_link(CANDIDATES, label="去案例挖掘", icon=":material/search:")
     st.stop()

@@ -236,3 +236,25 @@ def test_detail_page_picker_switches_case_and_link(site):
     assert at.subheader[0].value == "县民政局钱红：孙某的爱心家人"
     assert at.query_params["case"] in (str(shortlisted), [str(shortlisted)])
     assert any("待宣传干部登记知情同意" in i.value for i in at.info)
+
+
+def test_a_case_link_into_a_region_without_cases_is_refused_and_audited(site):
+    url, _, published, _ = site
+    at = app(user=as_user("village_leader", "leader", sc_village(), "村领导"))
+    at.query_params["asof"] = sc.AS_OF.isoformat()
+    at.run()
+    at.switch_page(str(ROOT / "pages/case_detail.py"))
+    at.query_params["case"] = str(published)
+    at.run()
+    assert not at.exception, at.exception
+    assert f"链接中的案例（{published}）不存在或不在您账号的查看范围内" in " ".join(e.value for e in at.error)
+    with session_scope(url) as s:
+        refused = s.scalars(select(AuditEntry).where(AuditEntry.action == "scope_refused")).all()
+    assert [(e.username, e.target) for e in refused] == [("village_leader", f"案例 {published}")]
+
+
+def sc_village() -> str:
+    """A village of the scenario's county with a household but no case."""
+    from tests import builders as b
+
+    return b.VILLAGE_A2

@@ -1,0 +1,60 @@
+"""Hostile and careless links in a real browser (Chromium): a shared link with an as-of date before
+the year selector's range opens its page with the nearest valid date and a Chinese notice (it used
+to show the generic error, and the session stayed broken until reloaded without it); the session
+keeps working. A tampered session cookie opens nothing and is audited."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from data_access import db
+from data_access.accounts import create_demo_accounts
+from data_access.db import session_scope
+from data_access.models import AuditEntry
+from tests import builders as b
+from tests.e2e.conftest import login, serve, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('links') / 'links.db'}"
+    db.upgrade(url)
+    with session_scope(url) as s:
+        b.region_tree(s)
+        create_demo_accounts(s, b.COUNTY)
+    with serve(url) as base:
+        yield url, base
+    db.get_engine(url).dispose()
+
+
+def test_an_old_asof_link_opens_with_a_notice_and_the_session_keeps_working(app_url, page):
+    _, base = app_url
+    page.goto(f"{base}/coverage?asof=2022-12-31")
+    login(page, "leader", "demo1234")
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "链接中的日期 2022-12-31 早于可查看的范围" in sidebar
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "asof=2022" not in page.url
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="工作总览").first.click()
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "工作总览" in page.locator("h1").first.inner_text()
+
+
+def test_a_tampered_cookie_opens_nothing_and_is_audited(app_url, browser):
+    url, base = app_url
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    host = base.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": "pcd_session", "value": "forged-token.1700000000." + "0" * 32,
+                          "domain": host, "path": "/"}])
+    page = context.new_page()
+    page.goto(base)
+    page.get_by_label("密码").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="退出登录").count() == 0
+    context.close()
+    with session_scope(url) as s:
+        refused = s.scalars(select(AuditEntry).where(AuditEntry.action == "cookie_refused")).all()
+    assert refused and "forged-token" in refused[-1].target
