@@ -80,12 +80,13 @@ def import_workbook(url: str, path: str, today: str) -> str:
 
     from data_access import imports
     from data_access.db import session_scope
+    from data_access.permissions import Actor
     from data_access.policy import Policy
 
     book = imports.read_path(path)
     try:
         with session_scope(url) as s:
-            return imports.run_import(s, book, username="并发测试", policy=Policy(),
+            return imports.run_import(s, book, actor=Actor("并发测试", "admin"), policy=Policy(),
                                       today=dt.date.fromisoformat(today)).outcome
     except imports.ImportBusyError as exc:
         return str(exc)
@@ -97,12 +98,14 @@ def issue_batches(url: str, pairing_id: int, count: int) -> list[str]:
 
     from data_access import supervision
     from data_access.db import session_scope
+    from data_access.permissions import Actor
     from data_access.policy import Policy
     from data_access.scope import EVERYWHERE
 
     numbers = []
     for _ in range(count):
         with session_scope(url) as s:
-            numbers.append(supervision.issue(s, EVERYWHERE, dt.date(2024, 6, 30), Policy(), "inspector", "督办",
-                                             [pairing_id], issued_date=dt.date(2024, 7, 1)).batch_no)
+            numbers.append(supervision.issue(s, EVERYWHERE, dt.date(2024, 6, 30), Policy(), "督办", [pairing_id],
+                                             issued_date=dt.date(2024, 7, 1),
+                                             actor=Actor("inspector", "inspector")).batch_no)
     return numbers

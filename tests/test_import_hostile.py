@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from data_access import imports
 from data_access import models as m
 from data_access.db import session_scope
+from data_access.permissions import Actor
 from data_access.policy import Policy
 from tests.import_workbooks import base_sheets, set_cell, write_xlsx
 
@@ -33,7 +34,8 @@ def write_csv_folder(folder, sheets):
 
 def run(url, path):
     with session_scope(url) as s:
-        return imports.run_import(s, imports.read_path(path), username="测试", policy=Policy(), today=TODAY)
+        return imports.run_import(s, imports.read_path(path), actor=Actor("测试", "admin"), policy=Policy(),
+                                  today=TODAY)
 
 
 def stored(url) -> tuple[int, int, int]:

@@ -5,7 +5,7 @@ therefore first takes the database's import lock, held by its own transaction un
 rolls back (a killed import releases it with its connection):
 
 - PostgreSQL: a transaction-level advisory lock (`pg_try_advisory_xact_lock`);
-- SQLite: the database's write lock, taken by the import's first statement (the data version bump).
+- SQLite: the database's write lock, taken by the import's first statement (a no-op update).
 
 The second import waits up to `WAIT_SECONDS` (it then runs after the first, against its rows, so a
 repeated workbook changes nothing, as a sequential repeat does); past that it is refused with a
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.imports.reading import ImportFileError
+from data_access.models import DataVersion
 
 WAIT_SECONDS = 20.0
 ADVISORY_KEY = 0x5043_4449  # "PCDI": the import lock's key among the database's advisory locks
@@ -44,8 +45,8 @@ def take_import_lock(session: Session, wait_seconds: float = WAIT_SECONDS) -> No
         return
     connection = session.connection()
     connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
-    try:
-        db.bump_version(session)  # the first write: SQLite's write lock is held until the commit
+    try:  # the first write (a no-op on the data version row): SQLite's write lock is held until the commit
+        session.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version))
     except OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise ImportBusyError(BUSY_MESSAGE) from exc

@@ -32,6 +32,8 @@ def app_url(tmp_path_factory):
 
 def test_an_old_asof_link_opens_with_a_notice_and_the_session_keeps_working(app_url, page):
     _, base = app_url
+    page.goto(base)  # the server's first page can be slow on a busy machine
+    page.get_by_label("密码").wait_for(timeout=120_000)
     page.goto(f"{base}/coverage?asof=2022-12-31")
     login(page, "leader", "demo1234")
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
