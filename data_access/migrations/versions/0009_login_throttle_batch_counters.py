@@ -6,15 +6,15 @@ name, so parallel guesses cannot pass the lock-out and a lock does not reveal th
 提醒/督办 batch numbers come from a counter row per prefix taken atomically (count + 1 collided
 when two inspectors issued at once).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
