@@ -6,15 +6,15 @@ name, so parallel guesses cannot pass the lock-out and a lock does not reveal th
 提醒/督办 batch numbers come from a counter row per prefix taken atomically (count + 1 collided
 when two inspectors issued at once).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
