@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 from data_access import audit
 from data_access.config import current_date
 from data_access.db import bump_version
+from data_access.joins import Places
 from data_access.masking import mask_id_number, mask_name, mask_phone
-from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Person, Region, Unit, User
+from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Person, Unit, User
 from data_access.permissions import Actor, allowed, check
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
@@ -121,10 +122,6 @@ def summary(session: Session, scope: Scope, as_of: dt.date) -> NeedsSummary:
 OVERDUE_COLUMNS = ["诉求编号", "户编号", "乡镇", "村", "类别", "内容", "责任层级", "提出日期", "办理期限", "逾期天数"]
 
 
-def _place_tables():
-    return Region.__table__.alias("village"), Region.__table__.alias("township")
-
-
 def responsible_cadre_id():
     """SQL scalar: the cadre answering for the need — its pairing's cadre, else the cadre of the
     household's pairing active on the raised date."""
@@ -145,17 +142,18 @@ def overdue_query(scope: Scope, as_of: dt.date):
 
     Columns: need_id, code, household_code, village_code, township, village, category, content,
     level, raised_date, due_date, cadre_id."""
-    village, township = _place_tables()
+    place = Places()
     return (
-        select(
-            Need.id.label("need_id"), Need.code.label("code"), Household.code.label("household_code"),
-            Household.village_code, township.c.name.label("township"), village.c.name.label("village"), Need.category, Need.content,
-            level_on(as_of).label("level"), Need.raised_date, Need.due_date,
-            responsible_cadre_id().label("cadre_id"),
+        place.join(
+            select(
+                Need.id.label("need_id"), Need.code.label("code"), Household.code.label("household_code"),
+                Household.village_code, place.township_name.label("township"),
+                place.village_name.label("village"), Need.category, Need.content,
+                level_on(as_of).label("level"), Need.raised_date, Need.due_date,
+                responsible_cadre_id().label("cadre_id"),
+            ).join(Household, Household.id == Need.household_id),
+            Household.village_code,
         )
-        .join(Household, Household.id == Need.household_id)
-        .join(village, village.c.code == Household.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
         .where(overdue_on(as_of), scope.within(Household.village_code))
         .subquery("overdue_needs")
     )
@@ -288,18 +286,19 @@ def ledger_page(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
     """One page of the ledger as of D: open items first, longest overdue first, then the closed."""
     rows, over = _ledger_rows(scope, as_of, policy, flt)
     total = session.execute(select(func.count()).select_from(rows).where(*over)).scalar_one()
-    village, township = _place_tables()
+    place = Places()
     statement = (
-        select(
-            Need.code, Household.code, township.c.name, village.c.name, Need.category, Need.content, rows.c.level,
-            rows.c.raised_date, rows.c.due_date, rows.c.closed_on,
-            case((_due_for_escalation(rows, as_of, policy), 1), else_=0),
+        place.join(
+            select(
+                Need.code, Household.code, place.township_name, place.village_name, Need.category, Need.content,
+                rows.c.level, rows.c.raised_date, rows.c.due_date, rows.c.closed_on,
+                case((_due_for_escalation(rows, as_of, policy), 1), else_=0),
+            )
+            .select_from(rows)
+            .join(Need, Need.id == rows.c.need_id)
+            .join(Household, Household.id == rows.c.household_id),
+            Household.village_code,
         )
-        .select_from(rows)
-        .join(Need, Need.id == rows.c.need_id)
-        .join(Household, Household.id == rows.c.household_id)
-        .join(village, village.c.code == Household.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
         .where(*over)
         .order_by(rows.c.closed_on.is_not(None), rows.c.due_date, Need.code)
         .limit(page_size)
@@ -359,14 +358,14 @@ def need_detail(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
     """The item with code `code` inside `scope` (None when there is none): its family (names in
     full only for roles that may view lists; ID numbers and phones always masked), the cadre, the
     state now and on D, and the whole dated history."""
-    village, township = _place_tables()
+    place = Places()
     row = session.execute(
-        select(
-            Need, Household.code, township.c.name, village.c.name, level_on(as_of), level_since(as_of),
+        place.join(
+            select(
+                Need, Household.code, place.township_name, place.village_name, level_on(as_of), level_since(as_of),
+            ).join(Household, Household.id == Need.household_id),
+            Household.village_code,
         )
-        .join(Household, Household.id == Need.household_id)
-        .join(village, village.c.code == Household.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
         .where(Need.code == code, scope.within(Household.village_code))
     ).one_or_none()
     if row is None:

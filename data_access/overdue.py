@@ -22,8 +22,9 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, gaps, needs, status_store, supervision
+from data_access import audit, compliance, gaps, needs, supervision
 from data_access.exporting import ExportStamp, to_xlsx_bytes
+from data_access.joins import Places
 from data_access.models import Cadre, Household, Region, Unit
 from data_access.permissions import Actor, check
 from data_access.policy import Policy
@@ -42,37 +43,21 @@ LINK_COLUMNS = {KIND_NEEDS: "诉求编号", KIND_FIRST_VISITS: "干部编号", K
                 KIND_NO_SUCCESSOR: "户编号"}
 
 
-def _first_visits(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
-    """The pairings whose 认门 is overdue (pairing_id, cadre_id, household_id, village_code,
-    start_date): from a stored evaluation of the rule when one is valid for the day and policy (its
-    first_visit_overdue column, read by region index), else compliance.first_visits_overdue (the
-    same pairings, evaluated; it does not store an evaluation for this one figure)."""
-    if status_store.find(session, as_of, policy) is None:
-        return compliance.first_visits_overdue(scope, as_of, policy)
-    stored = compliance.status_rows(session, scope, as_of, policy, store=False).subquery("stored_status")
-    return select(
-        stored.c.pairing_id, stored.c.cadre_id, stored.c.household_id, stored.c.village_code, stored.c.start_date
-    ).where(stored.c.first_visit_overdue == 1)
-
-
 def _first_visit_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
-    status = _first_visits(session, scope, as_of, policy).subquery("first_visits")
-    village = Region.__table__.alias("village")
-    township = Region.__table__.alias("township")
-    return (
+    status = compliance.first_visit_rows(session, scope, as_of, policy).subquery("first_visits")
+    place = Places()
+    return place.join(
         select(
             status.c.pairing_id, Household.code.label("household_code"), status.c.village_code,
-            township.c.name.label("township"),
-            village.c.name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
+            place.township_name.label("township"),
+            place.village_name.label("village"), Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"),
             Unit.id.label("unit_id"), Unit.name.label("unit_name"), status.c.start_date,
         )
         .join(Household, Household.id == status.c.household_id)
         .join(Cadre, Cadre.id == status.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .join(village, village.c.code == status.c.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
-        .subquery("first_visits_overdue")
-    )
+        .join(Unit, Unit.id == Cadre.unit_id),
+        status.c.village_code,
+    ).subquery("first_visits_overdue")
 
 
 def _unanswered_query(scope: Scope, as_of: dt.date, policy: Policy):

@@ -17,7 +17,7 @@ from data_access.cases.errors import CaseError
 from data_access.cases.redaction import household_persons
 from data_access.cases.scoring import explain, score
 from data_access.cases.statuses import NO_CASE
-from data_access.joins import outer_first
+from data_access.joins import Places, outer_first
 from data_access.models import (
     Cadre,
     Contact,
@@ -27,7 +27,6 @@ from data_access.models import (
     Pairing,
     Person,
     PolicyDelivery,
-    Region,
     Satisfaction,
     TypicalCase,
     Unit,
@@ -396,16 +395,15 @@ def _pairing_details(
 ) -> dict[int, _Details]:
     if not pairing_ids:
         return {}
-    village = Region.__table__.alias("village")
-    township = Region.__table__.alias("township")
+    place = Places()
     rows = session.execute(
-        select(Pairing.id, Pairing.household_id, Cadre.name, Unit.name, township.c.name)
-        .join(Cadre, Cadre.id == Pairing.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .join(Household, Household.id == Pairing.household_id)
-        .join(village, village.c.code == Household.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
-        .where(Pairing.id.in_(pairing_ids))
+        place.join(
+            select(Pairing.id, Pairing.household_id, Cadre.name, Unit.name, place.township_name)
+            .join(Cadre, Cadre.id == Pairing.cadre_id)
+            .join(Unit, Unit.id == Cadre.unit_id)
+            .join(Household, Household.id == Pairing.household_id),
+            Household.village_code,
+        ).where(Pairing.id.in_(pairing_ids))
     ).all()
     cases = latest_cases(session, pairing_ids)
     houses = household_persons(

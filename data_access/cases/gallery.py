@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from data_access.cases.candidates import primary_person_id
 from data_access.cases.redaction import household_persons
 from data_access.cases.statuses import SHORTLIST_STATUSES
+from data_access.joins import Places
 from data_access.models import (
     Cadre,
     Household,
@@ -38,18 +39,18 @@ GALLERY_COLUMNS = ["编号", "标题", "状态", "主题", "乡镇", "对象", "
 
 
 def _cases_statement(scope: Scope, statuses: tuple[str, ...]):
-    village = Region.__table__.alias("village")
-    township = Region.__table__.alias("township")
+    place = Places()
     order = case({s: i for i, s in enumerate((CASE_PUBLISHED, CASE_APPROVED, CASE_CONSENTED, CASE_SHORTLISTED,
                                                CASE_CANDIDATE, CASE_REJECTED))}, value=TypicalCase.status, else_=9)
     return (
-        select(TypicalCase, Pairing.household_id, Pairing.role, Cadre.name, Unit.name, township.c.name)
-        .join(Pairing, Pairing.id == TypicalCase.pairing_id)
-        .join(Household, Household.id == Pairing.household_id)
-        .join(Cadre, Cadre.id == Pairing.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .join(village, village.c.code == Household.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
+        place.join(
+            select(TypicalCase, Pairing.household_id, Pairing.role, Cadre.name, Unit.name, place.township_name)
+            .join(Pairing, Pairing.id == TypicalCase.pairing_id)
+            .join(Household, Household.id == Pairing.household_id)
+            .join(Cadre, Cadre.id == Pairing.cadre_id)
+            .join(Unit, Unit.id == Cadre.unit_id),
+            Household.village_code,
+        )
         .where(scope.within(Household.village_code), TypicalCase.status.in_(statuses))
         .order_by(order, TypicalCase.updated_at.desc(), TypicalCase.id.desc())
     )
