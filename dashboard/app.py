@@ -68,6 +68,7 @@ def main() -> None:
     policy = query(load_policy)
     if filters.reading_filter(as_of, current_date()):
         policy = dataclasses.replace(policy, as_known=1)
+    spec = specs[current.url_path]
     set_context(
         PageContext(
             user=user,
@@ -76,6 +77,7 @@ def main() -> None:
             region_name=region_name,
             as_of=as_of,
             policy=policy,
+            page_title=spec.title,
         )
     )
     if user.actor.may("view_lists"):
@@ -83,7 +85,6 @@ def main() -> None:
     refused_region = st.session_state.pop("_scope_refused", None)
     if refused_region:
         auth.refuse_region(user, refused_region)
-    spec = specs[current.url_path]
     if not navigation.can_open(user.role, spec.script):
         auth.refuse_page(user, spec.title, spec.script)
         return

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from data_access.vocabulary import GROUP_COLOURS, GROUPS
+from data_access.vocabulary import ESCALATION_LEVELS, GROUP_COLOURS, GROUPS
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 # Colours of series that are not groups stay clear of GROUP_COLOURS, so a colour always means a group.
@@ -16,6 +16,11 @@ CONTACTS = "#4b4b8f"
 VISITS = "#a6a6d8"
 SHARE_LINES = ("#1b7f79", "#7b3294", "#b8860b")
 HOLIDAY = "#b8860b"
+VISITS_LINE = "#e08214"
+# 诉求台账: the levels answering for a need, lightest (the cadre) to darkest (the leading office).
+LEVEL_COLOURS = dict(zip(ESCALATION_LEVELS, ("#9ecae1", "#4292c6", "#fd8d3c", "#d7301f"), strict=True))
+# 逾期事项: the four kinds of overdue items, in overdue.KINDS order.
+KIND_COLOURS = ("#d7301f", "#fd8d3c", "#756bb1", "#4292c6")
 
 
 def _layout(fig: go.Figure, title: str, height: int = 380, **kwargs) -> go.Figure:
@@ -129,3 +134,47 @@ def holiday_contacts(frame: pd.DataFrame, title: str) -> go.Figure:
     )
     fig.update_yaxes(title_text="节日联系率（%）", range=[0, 115])
     return _layout(fig, title, height=340)
+
+
+def cadre_progress(timeline: pd.DataFrame, title: str) -> go.Figure:
+    """One cadre's year (compliance.cadre_timeline): bars of the contacts and visits made within each
+    quarter, solid lines of the cumulative done and dashed lines of what the rule owed, per 截至 day
+    (labelled 3月31日 … on a category axis, never re-read as dates)."""
+    labels = [f"{d.month}月{d.day}日" for d in timeline["截至"]]
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=timeline["本季联系"], name="期间联系", marker_color=CONTACTS, opacity=0.35)
+    fig.add_bar(x=labels, y=timeline["本季走访"], name="期间走访", marker_color=VISITS, opacity=0.45)
+    for column, name, colour, dash in (
+        ("已联系", "累计已联系", CONTACTS, None), ("应联系", "累计应联系", CONTACTS, "dash"),
+        ("已走访", "累计已走访", VISITS_LINE, None), ("应走访", "累计应走访", VISITS_LINE, "dash"),
+    ):
+        fig.add_scatter(x=labels, y=timeline[column], name=name, mode="lines+markers",
+                        line={"color": colour, "width": 2 if dash else 3, "dash": dash})
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="截至", type="category")
+    fig.update_yaxes(title_text="次数", rangemode="tozero")
+    return _layout(fig, title)
+
+
+def need_aging(aging: pd.DataFrame, buckets: list[str], title: str) -> go.Figure:
+    """Open needs per aging bucket, stacked by the level answering for them (needs.level_aging)."""
+    fig = go.Figure()
+    for level in aging.index:
+        fig.add_bar(x=buckets, y=aging.loc[level, buckets], name=level, marker_color=LEVEL_COLOURS.get(level, NORMAL),
+                    hovertemplate=f"%{{x}}<br>{level}：%{{y}} 件<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="办理中诉求（件）")
+    return _layout(fig, title, height=340)
+
+
+def overdue_by_kind(frame: pd.DataFrame, label: str, kinds: tuple[str, ...], title: str, top: int = 15) -> go.Figure:
+    """Overdue items per row of `frame` (a township or a unit), stacked by kind, the `top` rows with
+    the most first, largest at the top."""
+    rows = frame.head(top).iloc[::-1]
+    fig = go.Figure()
+    for kind, colour in zip(kinds, KIND_COLOURS, strict=False):
+        fig.add_bar(y=rows[label], x=rows[kind], name=kind, orientation="h", marker_color=colour,
+                    hovertemplate=f"%{{y}}<br>{kind}：%{{x}} 项<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="逾期事项（项）", gridcolor="#e5e5e5")
+    return _layout(fig, title, height=max(260, 28 * len(rows) + 120))

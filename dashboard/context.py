@@ -24,6 +24,7 @@ class PageContext:
     region_name: str
     as_of: dt.date
     policy: Policy
+    page_title: str = ""  # the page's title in navigation (ui.header shows it)
 
     @property
     def actor(self) -> Actor:

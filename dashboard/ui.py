@@ -21,11 +21,70 @@ def reading_label(context: PageContext) -> str:
     return "按录入时间（当时掌握的情况）" if context.policy.as_known else "按联系日期（含之后补录的记录）"
 
 
-def header(title: str, context: PageContext, caption: str | None = None) -> None:
-    st.title(title)
+def header(context: PageContext, caption: str | None = None) -> None:
+    """The page's title (its navigation entry's, dashboard/navigation.py), the region and day it
+    shows, and the message a write left for this page before it reran (see `flash`)."""
+    st.title(context.page_title)
     reading = reading_label(context)
     default = f"{context.region_name} · 截至 {context.as_of:%Y年%m月%d日}" + (f" · {reading}" if reading else "")
     st.caption(caption or default)
+    if message := st.session_state.pop(_flash_key(context), None):
+        st.success(message, icon=":material/check_circle:")
+
+
+def _flash_key(context: PageContext) -> str:
+    return f"_flash_{context.page_title}"
+
+
+def flash(context: PageContext, message: str, rerun: bool = True) -> None:
+    """Say `message` under this page's title on its next run (a write's outcome, shown once), and
+    rerun now unless `rerun` is False."""
+    st.session_state[_flash_key(context)] = message
+    if rerun:
+        st.rerun()
+
+
+MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "csv": "text/csv",
+    "zip": "application/zip",
+}
+
+
+def download(label: str, data, file_name: str, *, help: str | None = None, where=st, icon: str | None = None,
+             **kwargs) -> bool:
+    """A download button for a file of the kind its name ends with; `data` may be bytes or a function
+    making them when clicked (an audited export then runs only for a user who downloads)."""
+    kind = file_name.rsplit(".", 1)[-1].lower()
+    return where.download_button(label, data, file_name=file_name, mime=MIME.get(kind, "application/octet-stream"),
+                                 icon=icon or (":material/description:" if kind == "docx" else ":material/download:"),
+                                 on_click="ignore", help=help, **kwargs)
+
+
+def pages_of(total: int, page_size: int) -> int:
+    return max(1, -(-int(total) // page_size))
+
+
+def pager(total: int, page_size: int, key: str, where=st, unit: str = "条") -> int:
+    """The page number a user picked (1 when everything fits on one page)."""
+    pages = pages_of(total, page_size)
+    if pages <= 1:
+        return 1
+    if int(st.session_state.get(key, 1)) > pages:  # fewer pages than before (a narrower filter)
+        st.session_state[key] = pages
+    return int(where.number_input(f"页码（共 {pages} 页，每页 {page_size} {unit}）", min_value=1, max_value=pages,
+                                  key=key))
+
+
+def share(part: int | float | None, whole: int | float | None) -> float | None:
+    """part ÷ whole, or None (shown as —) when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def pct_column(label: str | None = None, **kwargs):
+    """A table column of fractions shown as percentages."""
+    return st.column_config.NumberColumn(label, format="percent", **kwargs)
 
 
 def fmt_int(value: int | float | None) -> str:

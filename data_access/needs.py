@@ -48,6 +48,9 @@ _BUCKET_UPPER_DAYS = (7, 30, 90)  # overdue buckets: 1..7, 8..30, 31..90, >90 da
 
 CLOSED_COUNT = "已办结"
 DUE_FOR_ESCALATION = "待上报"
+OVERDUE_BUCKETS = AGING_BUCKETS[1:]  # past the due date
+LONG_OVERDUE_BUCKETS = tuple(b for b, days in zip(AGING_BUCKETS[1:], (0, *_BUCKET_UPPER_DAYS), strict=True)
+                             if days >= 30)  # overdue more than 30 days
 
 
 def exists_on(as_of: dt.date):
@@ -269,6 +272,41 @@ def level_aging(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
     frame = pd.DataFrame([found.get(level, [0] * len(columns)) for level in ESCALATION_LEVELS],
                          index=pd.Index(ESCALATION_LEVELS, name="责任层级"), columns=columns)
     return frame
+
+
+@dataclass(frozen=True)
+class AgingTotals:
+    open: int  # not closed on D
+    overdue: int  # of those, past the due date
+    due_for_escalation: int
+    closed: int
+
+
+def aging_totals(aging: pd.DataFrame) -> AgingTotals:
+    """The card figures of a `level_aging` frame, summed over the levels."""
+    return AgingTotals(
+        open=int(aging[list(AGING_BUCKETS)].to_numpy().sum()),
+        overdue=int(aging[list(OVERDUE_BUCKETS)].to_numpy().sum()),
+        due_for_escalation=int(aging[DUE_FOR_ESCALATION].sum()),
+        closed=int(aging[CLOSED_COUNT].sum()),
+    )
+
+
+BACKLOG_COLUMNS = ["责任层级", "办理中", "已逾期", "逾期超30天", "建议上报", "已办结"]
+
+
+def level_backlog(aging: pd.DataFrame) -> pd.DataFrame:
+    """Per level of a `level_aging` frame: open, overdue, overdue more than 30 days, due for
+    escalation and closed (BACKLOG_COLUMNS)."""
+    frame = pd.DataFrame({
+        "责任层级": aging.index,
+        "办理中": aging[list(AGING_BUCKETS)].sum(axis=1).to_numpy(),
+        "已逾期": aging[list(OVERDUE_BUCKETS)].sum(axis=1).to_numpy(),
+        "逾期超30天": aging[list(LONG_OVERDUE_BUCKETS)].sum(axis=1).to_numpy(),
+        "建议上报": aging[DUE_FOR_ESCALATION].to_numpy(),
+        "已办结": aging[CLOSED_COUNT].to_numpy(),
+    })
+    return frame[BACKLOG_COLUMNS]
 
 
 LEDGER_COLUMNS = ["诉求编号", "乡镇", "村", "类别", "内容", "责任层级", "状态", "逾期天数", "建议上报至", "提出日期",

@@ -440,6 +440,17 @@ class ActionPage:
     counts: dict[str, int]  # outcome → actions, over all matching actions
     rows: pd.DataFrame  # ACTION_COLUMNS
 
+    @property
+    def issued(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def response_rate(self) -> float | None:
+        """已回应 ÷ (all − 待回应): of the actions whose deadline has come (or that were answered),
+        the share answered within it — the same reading as unit_effect's 回应率. None when none."""
+        decided = self.issued - self.counts.get(PENDING, 0)
+        return self.counts.get(ANSWERED, 0) / decided if decided else None
+
 
 def action_page(
     session: Session,

@@ -147,6 +147,25 @@ def cadre_pairings(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     return pd.DataFrame(records, columns=CADRE_PAIRING_COLUMNS)
 
 
+@dataclass(frozen=True)
+class CadreStanding:
+    status: str  # the worst over the cadre's pairings active on D: 达标, 滞后, 失联 or 滞后、失联
+    active: int  # pairings active on D in scope
+    lagging: int  # of those, behind or silent
+
+
+def cadre_standing(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> CadreStanding:
+    """The cadre's status on D (the rule's rows of their pairings in scope, as `cadre_pairings`)."""
+    status = pairing_status(scope, as_of, policy)
+    rows = status.where(status.selected_columns.cadre_id == cadre_id).subquery("pairing_status")
+    lagging = case((or_(rows.c.is_behind == 1, rows.c.is_silent == 1), 1), else_=0)
+    active, behind, silent, lagging_count = session.execute(
+        select(func.count(), func.max(rows.c.is_behind), func.max(rows.c.is_silent),
+               func.coalesce(func.sum(lagging), 0))
+    ).one()
+    return CadreStanding(status_label(bool(behind), bool(silent)), int(active), int(lagging_count))
+
+
 TIMELINE_COLUMNS = ["截至", "应联系", "已联系", "应走访", "已走访", "本季联系", "本季走访"]
 
 
