@@ -29,7 +29,7 @@ def _score(value) -> str:
 
 ctx = get_context()
 today = current_date()
-ui.header("季考核", ctx, caption=f"{ctx.region_name} · 按季度末计分")
+ui.header(ctx, caption=f"{ctx.region_name} · 按季度末计分")
 actor = ctx.actor
 
 quarters = Quarter.last_ended(min(ctx.as_of, today)).recent(8)

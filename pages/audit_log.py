@@ -15,7 +15,7 @@ PAGE_SIZE = 50
 ALL = "全部用户"
 
 ctx = get_context()
-ui.header("审计日志", ctx, caption="登录、查看完整个人信息、导出、导入、提醒督办、案例状态变更和账号管理的记录")
+ui.header(ctx, caption="登录、查看完整个人信息、导出、导入、提醒督办、案例状态变更和账号管理的记录")
 scope = ctx.user.scope  # the log is kept per user's region, not per village: the sidebar filter does not apply
 today = current_date()
 cols = st.columns([1.2, 2, 1, 1])

@@ -11,7 +11,7 @@ from data_access import bulletin, trends
 from data_access.config import current_date
 
 ctx = get_context()
-ui.header("月通报", ctx, caption=f"{ctx.region_name} · {ctx.year}年")
+ui.header(ctx, caption=f"{ctx.region_name} · {ctx.year}年")
 
 today = current_date()
 last_month = ctx.as_of.month if ctx.year == today.year else 12

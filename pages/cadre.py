@@ -25,7 +25,7 @@ from data_access.vocabulary import (
 )
 
 ctx = get_context()
-ui.header("干部详情", ctx)
+ui.header(ctx)
 
 # A cadre asked for by a shared link (?cadre=id, unless this session wrote it) or by another page.
 linked_id = st.query_params.get("cadre")

@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 DETAIL = str(ROOT / "pages" / "case_detail.py")
 
 ctx = get_context()
-ui.header("案例挖掘", ctx)
+ui.header(ctx)
 cols = st.columns([1, 1, 1.2, 1])
 group = cols[0].selectbox("群体", [ALL, *GROUPS], key="case_group", placeholder="请选择")
 theme = cols[1].selectbox("主题", [ALL, *cases.THEMES], key="case_theme",

@@ -49,7 +49,7 @@ def act(fn, *args, done: str) -> None:
 
 
 ctx = get_context()
-ui.header("案例详情", ctx)
+ui.header(ctx)
 role, username = ctx.user.role, ctx.user.username
 can_manage = ctx.actor.may("manage_cases")
 can_approve = ctx.actor.may("approve_cases")

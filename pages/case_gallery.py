@@ -17,7 +17,7 @@ VIEWS = {"已发布": (CASE_PUBLISHED,), "入围及以上（含在审）": cases
 SHOWN = 60
 
 ctx = get_context()
-ui.header("案例展示", ctx)
+ui.header(ctx)
 view = st.radio("显示范围", list(VIEWS), index=1, horizontal=True, key="gallery_view")
 statuses = VIEWS[view]
 figures = query(cases.gallery_figures, ctx.scope, statuses)

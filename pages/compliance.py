@@ -21,7 +21,7 @@ ANY = "全部"
 
 ctx = get_context()
 policy = ctx.policy
-ui.header("达标督查", ctx)
+ui.header(ctx)
 st.caption(
     f"口径：每季度应联系 {policy.contacts_per_period} 次、每半年应实地走访 {policy.visits_per_period} 次"
     f"（结对不满 {policy.grace_days} 天的周期不计）；结对满 {policy.silent_days} 天且最近 {policy.silent_days} 天"

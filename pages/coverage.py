@@ -11,7 +11,7 @@ from data_access import coverage, gaps, regions, turnover
 from data_access.vocabulary import GROUPS
 
 ctx = get_context()
-ui.header("覆盖情况", ctx)
+ui.header(ctx)
 
 frame = query(coverage.by_region, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
 path = query(regions.path, ctx.region_code) if ctx.region_code else []

@@ -17,7 +17,7 @@ ALL_OR_NOTHING = "全部不导入：改正后重新上传"
 KEEP_VALID = "只导入无误的行，有错误的行下载后改正再导入"
 
 ctx = get_context()
-ui.header("数据导入", ctx, caption="上传导入模板格式的工作簿：先检查和预览，确认后才写入；每次导入都有记录。")
+ui.header(ctx, caption="上传导入模板格式的工作簿：先检查和预览，确认后才写入；每次导入都有记录。")
 limit_mb = get_settings().upload_limit_mb
 
 st.subheader("第一步：按模板整理数据")

@@ -12,7 +12,7 @@ from data_access import coverage, freshness, satisfaction
 from data_access.config import current_date
 
 ctx = get_context()
-ui.header("工作总览", ctx)
+ui.header(ctx)
 
 before_day = coverage.previous_month_end(ctx.as_of)
 now = query(coverage.snapshot, ctx.scope, ctx.as_of, ctx.policy)

@@ -30,7 +30,7 @@ def esc(text) -> str:
 
 
 ctx = get_context()
-ui.header("诉求台账", ctx)
+ui.header(ctx)
 role, username = ctx.user.role, ctx.user.username
 can_edit = ctx.actor.may("edit_needs")
 today = current_date()

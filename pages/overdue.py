@@ -22,7 +22,7 @@ DETAIL_PAGES = {overdue.KIND_NEEDS: NEEDS_PAGE, overdue.KIND_FIRST_VISITS: CADRE
 HINTS = {NEEDS_PAGE: "打开该诉求的详情并办理", CADRE_PAGE: "打开该干部的详情"}
 
 ctx = get_context()
-ui.header("逾期事项", ctx)
+ui.header(ctx)
 policy = ctx.policy
 RULES = {
     overdue.KIND_NEEDS: "截至当日未办结、且办理期限早于当日的诉求（逾期天数 = 当日 − 办理期限）。",

@@ -17,7 +17,7 @@ PAGE_SIZE = 100
 RATE = st.column_config.NumberColumn("落实率", format="%.1f%%", help="已落实 ÷（应享 − 不适用）")
 
 ctx = get_context()
-ui.header("政策落实", ctx, f"截至 {ctx.as_of:%Y-%m-%d}，按落实日期计：落实日期在此之后的算未落实；没有报送记录的单列为“未报送”。")
+ui.header(ctx, f"截至 {ctx.as_of:%Y-%m-%d}，按落实日期计：落实日期在此之后的算未落实；没有报送记录的单列为“未报送”。")
 
 summary = query(policy_delivery.summary, ctx.scope, ctx.as_of)
 if summary["在册人数"].sum() == 0:

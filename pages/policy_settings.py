@@ -11,7 +11,7 @@ from data_access import permissions, policy, status_store, upkeep
 from data_access.config import current_date
 
 ctx = get_context()
-ui.header("规则设置", ctx, caption="达标判定、认门、诉求期限、提醒督办等口径的参数；修改后全部页面立即按新口径重新计算，每次修改记入审计日志。")
+ui.header(ctx, caption="达标判定、认门、诉求期限、提醒督办等口径的参数；修改后全部页面立即按新口径重新计算，每次修改记入审计日志。")
 done = st.session_state.pop("ps_done", None)
 if done:
     st.success(done, icon=":material/check_circle:")

@@ -9,7 +9,7 @@ from dashboard.context import get_context
 from data_access import rankings
 
 ctx = get_context()
-ui.header("单位排名", ctx)
+ui.header(ctx)
 bottom = ctx.policy.ranking_bottom_count
 st.caption(f"按干部达标率从低到高排列；未全部达标的前 {bottom} 名标为“末位”（红色），个数可在规则设置中调整。")
 

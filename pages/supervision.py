@@ -17,7 +17,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ctx = get_context()
-ui.header("提醒督办", ctx)
+ui.header(ctx)
 st.caption(
     "回应情况按截至日期判断：期限内（发出当日至期限当日）联系了该结对户为“已回应”；期限未到且尚未联系为“待回应”；"
     "期限已过、期限后才联系为“逾期后回应”；期限已过且发出后一直未联系为“逾期未回应”。"

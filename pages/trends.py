@@ -12,7 +12,7 @@ from dashboard.context import get_context
 from data_access import trends
 
 ctx = get_context()
-ui.header("趋势分析", ctx)
+ui.header(ctx)
 
 activity = query(trends.monthly_activity, ctx.scope, ctx.as_of)
 st.subheader("各月联系走访")

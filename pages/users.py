@@ -9,7 +9,7 @@ from dashboard.context import get_context
 from data_access import accounts
 
 ctx = get_context()
-ui.header("账号管理", ctx, caption="账号只能由管理员开设；密码仅以加密摘要保存，管理员也无法查看。")
+ui.header(ctx, caption="账号只能由管理员开设；密码仅以加密摘要保存，管理员也无法查看。")
 scope = ctx.user.scope
 roles = list(accounts.ROLE_LABELS)
 region_options = fresh(accounts.account_regions, scope)

@@ -15,7 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
 
 ctx = get_context()
-ui.header("数据核查", ctx)
+ui.header(ctx)
 counts = query(verification.counts, ctx.scope, ctx.as_of, ctx.policy)
 policy_notes = {
     "grown_up": f"当前规定：年满 {ctx.policy.adult_age} 周岁。",
