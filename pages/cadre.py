@@ -5,7 +5,6 @@ call the cadre), with the cadre's status (admins edit it) and the accountability
 
 import datetime as dt
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import auth, charts, ui
@@ -27,11 +26,11 @@ from data_access.vocabulary import (
 ctx = get_context()
 ui.header(ctx)
 
-# A cadre asked for by a shared link (?cadre=id, unless this session wrote it) or by another page.
-linked_id = st.query_params.get("cadre")
-if linked_id == st.session_state.get("_cd_url"):
-    linked_id = None
-wanted = st.session_state.pop("cadre_detail_id", None) or linked_id
+# The cadre the URL names (?cadre=id: a shared link, or another page's link to this one), unless
+# this page wrote it there for the cadre already picked here.
+wanted = st.query_params.get("cadre")
+if wanted == st.session_state.get("_cd_url") and "cd_pick" in st.session_state:
+    wanted = None
 text = st.text_input("查找干部", key="cd_text", placeholder="输入干部姓名、干部编号或单位名称")
 options = query(compliance.find_cadres, ctx.scope, text, 30)
 if wanted is not None and all(str(o.id) != str(wanted) for o in options):
@@ -60,11 +59,8 @@ if profile is None:
     st.stop()
 
 pairings = query(compliance.cadre_pairings, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
+standing = query(compliance.cadre_standing, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
 actions = query(supervision.cadre_actions, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
-active = pairings[pairings["状态"] != "已解除"]
-lagging = active[active["状态"] != "达标"]
-worst = "达标" if lagging.empty else compliance.status_label(
-    lagging["状态"].str.contains("滞后").any(), lagging["状态"].str.contains("失联").any())
 
 status, status_date = query(turnover.status_of, cadre_id)
 st.subheader(f"{profile.name}（{profile.code}）")
@@ -93,9 +89,9 @@ if ctx.actor.may("edit_cadres"):
                 st.session_state["cd_done"] = f"已将{done.cadre_name}的状态由“{done.old}”改为“{done.new}”。"
                 st.rerun()
 cols = st.columns(4)
-ui.metric(cols[0], "当前状态", worst, help="截至当日所结对各户中最差的状态")
-ui.metric(cols[1], "在结对户", f"{len(active)} 户", help="截至当日仍在结对的户数（当前地区内）")
-ui.metric(cols[2], "滞后或失联户", f"{len(lagging)} 户")
+ui.metric(cols[0], "当前状态", standing.status, help="截至当日所结对各户中最差的状态")
+ui.metric(cols[1], "在结对户", f"{standing.active} 户", help="截至当日仍在结对的户数（当前地区内）")
+ui.metric(cols[2], "滞后或失联户", f"{standing.lagging} 户")
 ui.metric(cols[3], "收到提醒/督办", f"{len(actions)} 次", help="截至当日收到的提醒和督办（仅含当前地区内的结对户）")
 if ctx.actor.may("view_signals"):
     found = query(signals.cadre_signal_counts, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
@@ -106,11 +102,8 @@ if ctx.actor.may("view_signals"):
     else:
         st.caption("真实性核查：本年截至当日未发现补录、雷同记录、只联不访等信号。")
 
-done = st.session_state.pop("cd_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
-if not lagging.empty and ctx.actor.may("issue_reminders"):
-    with st.expander(f"向该干部发出提醒 / 督办（滞后或失联 {len(lagging)} 户）", icon=":material/campaign:"):
+if standing.lagging and ctx.actor.may("issue_reminders"):
+    with st.expander(f"向该干部发出提醒 / 督办（滞后或失联 {standing.lagging} 户）", icon=":material/campaign:"):
         with st.form("cd_issue", enter_to_submit=False):
             row = st.columns(2)
             kind = row[0].radio("方式", ACTION_KINDS, horizontal=True, key="cd_kind")
@@ -127,9 +120,8 @@ if not lagging.empty and ctx.actor.may("issue_reminders"):
             except (ScopeError, ValueError) as exc:
                 st.error(f"未能发出：{exc}")
             else:
-                st.session_state["cd_done"] = (f"已向{profile.name}发出{kind}，涉及 {issued.actions} 户，批次号 "
-                                               f"{issued.batch_no}，回应期限 {issued.deadline:%Y-%m-%d}。")
-                st.rerun()
+                ui.flash(ctx, f"已向{profile.name}发出{kind}，涉及 {issued.actions} 户，批次号 "
+                              f"{issued.batch_no}，回应期限 {issued.deadline:%Y-%m-%d}。")
 
 recorded = st.session_state.pop("cd_recorded", None)
 if recorded:
@@ -189,27 +181,8 @@ else:
 
 st.markdown("#### 联系走访进度")
 timeline = query(compliance.cadre_timeline, ctx.scope, ctx.as_of, ctx.policy, cadre_id)
-labels_x = [f"{d.month}月{d.day}日" for d in timeline["截至"]]
-fig = go.Figure()
-fig.add_bar(x=labels_x, y=timeline["本季联系"], name="期间联系", marker_color=charts.CONTACTS, opacity=0.35)
-fig.add_bar(x=labels_x, y=timeline["本季走访"], name="期间走访", marker_color=charts.VISITS, opacity=0.45)
-fig.add_scatter(x=labels_x, y=timeline["已联系"], name="累计已联系", mode="lines+markers",
-                line={"color": charts.CONTACTS, "width": 3})
-fig.add_scatter(x=labels_x, y=timeline["应联系"], name="累计应联系", mode="lines+markers",
-                line={"color": charts.CONTACTS, "width": 2, "dash": "dash"})
-fig.add_scatter(x=labels_x, y=timeline["已走访"], name="累计已走访", mode="lines+markers",
-                line={"color": "#e08214", "width": 3})
-fig.add_scatter(x=labels_x, y=timeline["应走访"], name="累计应走访", mode="lines+markers",
-                line={"color": "#e08214", "width": 2, "dash": "dash"})
-fig.update_layout(
-    barmode="group", height=380, font={"family": charts.FONT, "size": 13}, plot_bgcolor="white",
-    title={"text": f"{ctx.year}年各季度末累计完成与应完成（按当时掌握的情况）", "x": 0, "font": {"size": 16}},
-    margin={"l": 10, "r": 10, "t": 60, "b": 10},
-    legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-)
-fig.update_xaxes(title_text="截至", type="category")  # labels as written, never read as dates
-fig.update_yaxes(title_text="次数", gridcolor="#e5e5e5", rangemode="tozero")
-st.plotly_chart(fig, width="stretch")
+st.plotly_chart(charts.cadre_progress(timeline, f"{ctx.year}年各季度末累计完成与应完成（按当时掌握的情况）"),
+                width="stretch")
 st.caption("虚线为按规则应完成的累计次数，实线为实际累计完成次数；柱为该季度内实际联系、走访次数。")
 
 chain = query(accountability.chain, ctx.scope, cadre_id)

@@ -16,7 +16,6 @@ from data_access.scope import ScopeError
 from data_access.vocabulary import ACTION_KINDS, GROUPS, RANKS
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ANY = "全部"
 
 ctx = get_context()
@@ -27,9 +26,6 @@ st.caption(
     f"（结对不满 {policy.grace_days} 天的周期不计）；结对满 {policy.silent_days} 天且最近 {policy.silent_days} 天"
     "无任何联系为失联。截至日期之后的联系不计入。"
 )
-
-if flash := st.session_state.pop("compliance_done", None):
-    st.success(flash, icon=":material/check_circle:")
 
 
 def show_issued_batch(batch_no: str) -> None:
@@ -57,9 +53,7 @@ def show_issued_batch(batch_no: str) -> None:
                     st.error(f"未能撤回：{exc}")
                 else:
                     st.session_state.pop("cp_issued", None)
-                    st.session_state["compliance_done"] = (
-                        f"已撤回批次 {gone.batch_no}（{gone.kind} {gone.actions} 条），已记入审计日志。")
-                    st.rerun()
+                    ui.flash(ctx, f"已撤回批次 {gone.batch_no}（{gone.kind} {gone.actions} 条），已记入审计日志。")
         if right.button("知道了", key=f"cp_dismiss_{batch_no}"):
             st.session_state.pop("cp_issued", None)
             st.rerun()
@@ -138,13 +132,6 @@ VIEWS = ("滞后失联名单", f"按{level}汇总", "按单位汇总", "按干�
 view = st.radio("查看", VIEWS, horizontal=True, key="cp_view", label_visibility="collapsed")
 
 
-def page_picker(total: int, key: str) -> int:
-    pages = max(1, -(-total // PAGE_SIZE))
-    if pages == 1:
-        return 1
-    return int(st.number_input(f"页码（共 {pages} 页，每页 {PAGE_SIZE} 条）", min_value=1, max_value=pages, key=key))
-
-
 if view == VIEWS[0]:
     page_no = st.session_state.get("cp_page", 1)
     result = query(compliance.laggard_page, ctx.scope, ctx.as_of, policy, flt, page_no, PAGE_SIZE)
@@ -170,7 +157,7 @@ if view == VIEWS[0]:
                 "本年提醒": st.column_config.NumberColumn(format="%d 次"),
             },
         )
-        page_picker(result.total, "cp_page")
+        ui.pager(result.total, PAGE_SIZE, "cp_page")
         picked = [int(i) for i in getattr(getattr(event, "selection", None), "rows", [])]
         labels = {
             int(r.pairing_id): f"{r.干部姓名}（{r.工作单位}）· 户 {r.户编号} · {r.状态}"
@@ -183,17 +170,14 @@ if view == VIEWS[0]:
             cadre_choice = sorted({int(rows.iloc[i]["cadre_id"]) for i in picked if i < len(rows)})
             if st.button("查看所选干部详情", disabled=len(cadre_choice) != 1, icon=":material/person_search:",
                          help="在表格中勾选一位干部的结对后可用"):
-                st.session_state["cadre_detail_id"] = cadre_choice[0]
-                st.switch_page("pages/cadre.py")
+                st.switch_page("pages/cadre.py", query_params={"cadre": str(cadre_choice[0])})
         with export:
             if ctx.actor.may("export_lists"):
-                user = ctx.user
-                st.download_button(
+                ui.download(
                     f"导出名单（{ui.fmt_int(result.total)} 户）",
                     lambda: write(compliance.export_laggards, ctx.scope, ctx.as_of, policy, flt,
                                   ctx.region_name, "xlsx", actor=ctx.actor),
-                    file_name=f"滞后干部名单_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX,
-                    icon=":material/download:", on_click="ignore",
+                    f"滞后干部名单_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx",
                     help="导出当前筛选条件下的全部滞后、失联结对（Excel）；导出会记入审计日志。",
                 )
         with act:
@@ -237,7 +221,7 @@ elif view == VIEWS[1]:
     )
     ui.table(
         regions.drop(columns=["code"]).rename(columns={"地区": level}),
-        column_config={c: st.column_config.NumberColumn(format="percent")
+        column_config={c: ui.pct_column()
                        for c in ("结对达标率", "联系完成率", "走访完成率")},
     )
     st.caption("联系完成率、走访完成率：每户已完成次数超过应完成的部分不计，防止一户多联掩盖他户未联。")
@@ -246,7 +230,7 @@ elif view == VIEWS[2]:
     unit_frame = query(compliance.unit_rollup, ctx.scope, ctx.as_of, policy, 300)
     st.caption("干部状态取其所结对各户中最差的一户；按干部达标率由低到高排列（最多显示 300 个单位）。")
     ui.table(unit_frame.drop(columns=["unit_id"]),
-             column_config={"干部达标率": st.column_config.NumberColumn(format="percent")})
+             column_config={"干部达标率": ui.pct_column()})
 
 else:
     cadre_page_no = st.session_state.get("cp_cadre_page", 1)
@@ -260,4 +244,4 @@ else:
     else:
         ui.table(cadres.rows.drop(columns=["cadre_id"]),
                  column_config={"最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
-        page_picker(cadres.total, "cp_cadre_page")
+        ui.pager(cadres.total, PAGE_SIZE, "cp_cadre_page")

@@ -5,10 +5,9 @@ list, and one item's detail with its dated history and the actions an authorised
 import datetime as dt
 import re
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, privacy, ui
+from dashboard import auth, charts, privacy, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import needs, permissions
@@ -20,8 +19,6 @@ PAGE_SIZE = 50
 ALL = "全部"
 NONE = "请选择"
 RAISED_PERIODS = ("不限", "近30天", "近90天", "近365天", "指定日期")
-LEVEL_COLOURS = dict(zip(ESCALATION_LEVELS, ("#9ecae1", "#4292c6", "#fd8d3c", "#d7301f"), strict=True))
-FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
 def esc(text) -> str:
@@ -34,9 +31,6 @@ ui.header(ctx)
 role, username = ctx.user.role, ctx.user.username
 can_edit = ctx.actor.may("edit_needs")
 today = current_date()
-
-if flash := st.session_state.pop("needs_flash", None):
-    st.success(flash, icon=":material/check_circle:")
 
 # -- filters ---------------------------------------------------------------------------------
 with st.container(border=True):
@@ -70,53 +64,32 @@ flt = needs.LedgerFilter(
 )
 
 aging = query(needs.level_aging, ctx.scope, ctx.as_of, ctx.policy, flt)
-buckets = list(needs.AGING_BUCKETS)
-open_total = int(aging[buckets].to_numpy().sum())
-overdue_total = int(aging[buckets[1:]].to_numpy().sum())
-flagged_total = int(aging[needs.DUE_FOR_ESCALATION].sum())
-closed_total = int(aging[needs.CLOSED_COUNT].sum())
+totals = needs.aging_totals(aging)
 
 cols = st.columns(4)
-ui.metric(cols[0], "办理中", f"{ui.fmt_int(open_total)} 件", help="截至当日已提出、尚未办结的诉求")
-ui.metric(cols[1], "已逾期", f"{ui.fmt_int(overdue_total)} 件", help="办理中且办理期限早于当日")
-ui.metric(cols[2], "建议上报", f"{ui.fmt_int(flagged_total)} 件",
+ui.metric(cols[0], "办理中", f"{ui.fmt_int(totals.open)} 件", help="截至当日已提出、尚未办结的诉求")
+ui.metric(cols[1], "已逾期", f"{ui.fmt_int(totals.overdue)} 件", help="办理中且办理期限早于当日")
+ui.metric(cols[2], "建议上报", f"{ui.fmt_int(totals.due_for_escalation)} 件",
           help=f"已逾期，且在当前层级停留超过办理期限（上报后给新层级 {ctx.policy.escalation_days} 天），"
                "建议上报上一级；是否上报由经办人决定")
-ui.metric(cols[3], "已办结", f"{ui.fmt_int(closed_total)} 件", help="截至当日已办结的诉求（符合筛选条件的）")
+ui.metric(cols[3], "已办结", f"{ui.fmt_int(totals.closed)} 件", help="截至当日已办结的诉求（符合筛选条件的）")
 
-if open_total + closed_total == 0:
+if totals.open + totals.closed == 0:
     ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有符合条件的诉求。")
 else:
     left, right = st.columns([1, 1])
     with left:
-        fig = go.Figure()
-        for level in ESCALATION_LEVELS:
-            fig.add_bar(x=buckets, y=aging.loc[level, buckets], name=level, marker_color=LEVEL_COLOURS[level],
-                        hovertemplate=f"%{{x}}<br>{level}：%{{y}} 件<extra></extra>")
-        fig.update_layout(
-            barmode="stack", legend_traceorder="normal", height=340, font={"family": FONT, "size": 13}, plot_bgcolor="white",
-            title={"text": "办理中诉求的账龄（按责任层级）", "x": 0, "font": {"size": 16}},
-            margin={"l": 10, "r": 10, "t": 60, "b": 10},
-            legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        )
-        fig.update_yaxes(title_text="办理中诉求（件）", gridcolor="#e5e5e5")
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(charts.need_aging(aging, list(needs.AGING_BUCKETS), "办理中诉求的账龄（按责任层级）"),
+                        width="stretch")
     with right:
         st.markdown("**各层级积压情况**")
-        per_level = aging.assign(
-            办理中=aging[buckets].sum(axis=1), 已逾期=aging[buckets[1:]].sum(axis=1),
-            逾期超30天=aging[buckets[3:]].sum(axis=1),
-        )[["办理中", "已逾期", "逾期超30天", needs.DUE_FOR_ESCALATION, needs.CLOSED_COUNT]]
-        ui.table(per_level.rename(columns={needs.DUE_FOR_ESCALATION: "建议上报"}).reset_index())
+        ui.table(needs.level_backlog(aging))
 
 # -- the list ----------------------------------------------------------------------------------
 st.subheader("诉求清单")
 first = query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, 1, PAGE_SIZE)
-pages = max((first.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-page = 1
-if pages > 1:
-    page = int(st.columns([1, 4])[0].number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, value=1,
-                                                  key="needs_page"))
+pages = ui.pages_of(first.total, PAGE_SIZE)
+page = ui.pager(first.total, PAGE_SIZE, "needs_page", where=st.columns([1, 4])[0], unit="件") if pages > 1 else 1
 result = first if page == 1 else query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, page, PAGE_SIZE)
 if result.rows.empty:
     ui.empty("没有符合筛选条件的诉求。")
@@ -210,10 +183,9 @@ def act(fn, *args, **kwargs) -> None:
     except ScopeError:
         st.error("该诉求不在您的管辖范围内，无法办理。")
         return
-    st.session_state["needs_flash"] = f"{detail.code}：{result.message}"
     st.session_state["needs_round"] = st.session_state.get("needs_round", 0) + 1  # clear the list's tick
     st.query_params["need"] = st.session_state["needs_last_pick"] = detail.code  # the record acted on stays shown
-    st.rerun()
+    ui.flash(ctx, f"{detail.code}：{result.message}")
 
 
 st.markdown("**办理**")

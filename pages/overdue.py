@@ -2,18 +2,14 @@
 reminders/督办 unanswered, pairings ended with no successor — counted per township and unit, with the
 rows (a selected need opens in 诉求台账) and the whole view as one Excel workbook."""
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import ui
+from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
 from data_access import compliance, overdue, turnover, weekly
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
-KIND_COLOURS = dict(zip(overdue.KINDS, ("#d7301f", "#fd8d3c", "#756bb1", "#4292c6"), strict=True))
 NEEDS_PAGE = "pages/needs.py"
 CADRE_PAGE = "pages/cadre.py"
 # Where a selected row opens: the need in 诉求台账, the cadre in 干部详情 (none for a household).
@@ -55,30 +51,13 @@ if tally.total == 0:
     st.stop()
 
 if ctx.actor.may("export_lists"):
-    user = ctx.user
-    st.download_button(
+    ui.download(
         "导出 Excel（全部明细）",
         lambda: write(overdue.export_workbook, ctx.scope, ctx.as_of, policy, ctx.region_code, ctx.region_name,
                       actor=ctx.actor),
-        file_name=f"逾期事项_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:",
-        on_click="ignore", help="一个工作簿：按乡镇、按单位汇总，以及四类事项的全部明细各一张表；导出会记入审计日志。",
+        f"逾期事项_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx",
+        help="一个工作簿：按乡镇、按单位汇总，以及四类事项的全部明细各一张表；导出会记入审计日志。",
     )
-
-
-def stacked_bars(frame, label: str, title: str):
-    top = frame.head(15).iloc[::-1]
-    fig = go.Figure()
-    for kind in overdue.KINDS:
-        fig.add_bar(y=top[label], x=top[kind], name=kind, orientation="h", marker_color=KIND_COLOURS[kind],
-                    hovertemplate=f"%{{y}}<br>{kind}：%{{x}} 项<extra></extra>")
-    fig.update_layout(
-        barmode="stack", legend_traceorder="normal", height=max(260, 28 * len(top) + 120), font={"family": FONT, "size": 13},
-        plot_bgcolor="white", title={"text": title, "x": 0, "font": {"size": 16}},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-    )
-    fig.update_xaxes(title_text="逾期事项（项）", gridcolor="#e5e5e5")
-    return fig
 
 
 st.subheader("分布")
@@ -88,10 +67,11 @@ with by_region:
     parent = places.columns[0]
     if places[parent].nunique() <= 1:
         places = places.drop(columns=[parent])
-    st.plotly_chart(stacked_bars(places, tally.area, f"逾期事项最多的{tally.area}（前 15 个）"), width="stretch")
+    st.plotly_chart(charts.overdue_by_kind(places, tally.area, overdue.KINDS, f"逾期事项最多的{tally.area}（前 15 个）"),
+                    width="stretch")
     ui.table(places)
 with by_unit:
-    st.plotly_chart(stacked_bars(tally.by_unit, "工作单位", "逾期事项最多的工作单位（前 15 个）"),
+    st.plotly_chart(charts.overdue_by_kind(tally.by_unit, "工作单位", overdue.KINDS, "逾期事项最多的工作单位（前 15 个）"),
                     width="stretch")
     ui.table(tally.by_unit)
     st.caption(f"诉求计入应答的结对干部所在单位；提出时没有结对干部的计入“{overdue.NO_UNIT}”。"
@@ -108,8 +88,7 @@ def open_detail(script: str, value: str) -> None:
     if match is None:
         st.warning(f"干部“{value}”在当前所选地区没有结对户，无法打开详情。")
         return
-    st.session_state["cadre_detail_id"] = match.id
-    st.switch_page(str(ROOT / script))
+    st.switch_page(str(ROOT / script), query_params={"cadre": str(match.id)})
 
 
 tabs = st.tabs([f"{kind}（{tally.totals[kind]}）" for kind in overdue.KINDS])

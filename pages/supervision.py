@@ -13,8 +13,6 @@ from data_access.vocabulary import ACTION_KINDS
 
 PAGE_SIZE = 50
 ANY = "全部"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ctx = get_context()
 ui.header(ctx)
@@ -37,15 +35,14 @@ if page_no > 1 and result.rows.empty:
     st.session_state["sv_page"] = page_no = 1
     result = query(supervision.action_page, ctx.scope, ctx.as_of, ctx.policy, outcome_value, kind_value, since, 1, PAGE_SIZE)
 counts = result.counts
-issued = sum(counts.values())
-decided = issued - counts.get(supervision.PENDING, 0)
+issued = result.issued
 
 cols = st.columns(5)
 ui.metric(cols[0], "发出提醒/督办", f"{ui.fmt_int(issued)} 次")
 ui.metric(cols[1], "已回应", f"{ui.fmt_int(counts.get(supervision.ANSWERED, 0))} 次")
 ui.metric(cols[2], "逾期未回应", f"{ui.fmt_int(counts.get(supervision.UNANSWERED, 0))} 次")
 ui.metric(cols[3], "待回应", f"{ui.fmt_int(counts.get(supervision.PENDING, 0))} 次")
-ui.metric(cols[4], "回应率", ui.fmt_pct(counts.get(supervision.ANSWERED, 0) / decided if decided else None),
+ui.metric(cols[4], "回应率", ui.fmt_pct(result.response_rate),
           help="已回应 ÷（全部 − 待回应）：期限已到或已回应的提醒督办中，期限内得到落实的比例")
 
 if issued == 0:
@@ -62,9 +59,7 @@ with list_tab:
         ui.table(result.rows, column_config={
             c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("发出日期", "回应期限", "首次联系日期")
         })
-        pages = max(1, -(-result.total // PAGE_SIZE))
-        if pages > 1:
-            st.number_input(f"页码（共 {pages} 页，每页 {PAGE_SIZE} 条）", min_value=1, max_value=pages, key="sv_page")
+        ui.pager(result.total, PAGE_SIZE, "sv_page")
 
 with unit_tab:
     effect = query(supervision.unit_effect, ctx.scope, ctx.as_of, ctx.policy, since)
@@ -74,7 +69,7 @@ with unit_tab:
     if not judged.empty:
         st.plotly_chart(charts.share_bars(judged.head(20), "工作单位", "回应率最低的单位（前 20 个）", share="回应率"),
                         width="stretch")
-    ui.table(effect, column_config={"回应率": st.column_config.NumberColumn(format="percent")})
+    ui.table(effect, column_config={"回应率": ui.pct_column()})
 
 with notice_tab:
     batch_rows = query(supervision.batches, ctx.scope, ctx.as_of)
@@ -87,18 +82,17 @@ with notice_tab:
         st.markdown(f"**{item.title}**　发出 {item.issued_date:%Y-%m-%d}，回应期限 {item.deadline:%Y-%m-%d}")
         ui.table(item.rows, column_config={"回应期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
         if ctx.actor.may("export_lists"):
-            user = ctx.user
             cols = st.columns([1, 1, 3])
-            cols[0].download_button(
+            ui.download(
                 "下载通知（Word）",
                 lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "docx",
                               actor=ctx.actor),
-                file_name=f"{item.title}.docx", mime=DOCX, icon=":material/description:", on_click="ignore",
+                f"{item.title}.docx", where=cols[0],
             )
-            cols[1].download_button(
+            ui.download(
                 "下载名单（Excel）",
                 lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "xlsx",
                               actor=ctx.actor),
-                file_name=f"{item.title}.xlsx", mime=XLSX, icon=":material/download:", on_click="ignore",
+                f"{item.title}.xlsx", where=cols[1],
             )
             cols[2].caption("通知列出干部、单位和存在问题，可打印下发；下载会记入审计日志。")
