@@ -13,8 +13,6 @@ from data_access.assessment import LEVEL_CADRE, LEVEL_TOWNSHIP, LEVEL_UNIT, Quar
 from data_access.config import current_date
 from data_access.scope import ScopeError
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
                 "较上季": st.column_config.NumberColumn(format="%+.1f"),
                 **{label: st.column_config.NumberColumn(format="%.1f")
@@ -35,9 +33,6 @@ actor = ctx.actor
 quarters = Quarter.last_ended(min(ctx.as_of, today)).recent(8)
 quarter = st.selectbox("考核季度", quarters, format_func=lambda q: q.label, key="as_quarter", placeholder="请选择")
 
-if flash := st.session_state.pop("as_done", None):
-    st.success(flash, icon=":material/check_circle:")
-
 sheet = query(assessment_report.current, ctx.region_code, quarter, ctx.policy, actor=actor)
 frozen = sheet.frozen_at is not None
 if frozen:
@@ -51,15 +46,14 @@ if not sheet.units and not sheet.townships:
     st.stop()
 
 top = st.columns([1, 1, 1.4])
-top[0].download_button(
+ui.download(
     "下载考核表（Excel）", lambda: write(assessment_report.export, ctx.region_code, quarter, ctx.policy, "xlsx",
                                        actor=actor),
-    file_name=f"{quarter.label}结对关爱工作考核_{sheet.region_name}.xlsx", mime=XLSX, icon=":material/table:",
-    on_click="ignore", width="stretch")
-top[1].download_button(
+    f"{quarter.label}结对关爱工作考核_{sheet.region_name}.xlsx", where=top[0], icon=":material/table:", width="stretch")
+ui.download(
     "下载通报（Word）", lambda: write(assessment_report.export, ctx.region_code, quarter, ctx.policy, "docx",
                                    actor=actor),
-    file_name=f"{sheet.title}.docx", mime=DOCX, icon=":material/description:", on_click="ignore", width="stretch")
+    f"{sheet.title}.docx", where=top[1], width="stretch")
 if not frozen and ctx.actor.may("freeze_assessment"):
     with top[2].popover("冻结本季度考核结果", icon=":material/lock:", width="stretch"):
         st.markdown(f"冻结后，{sheet.region_name}{quarter.label}的得分、计分数据和所用设置将保存并不再改变，"
@@ -70,9 +64,8 @@ if not frozen and ctx.actor.may("freeze_assessment"):
             except (ScopeError, assessment.FreezeError, permissions.PermissionDenied) as exc:
                 st.error(f"未能冻结：{exc}")
             else:
-                st.session_state["as_done"] = (f"已冻结{quarter.label}考核结果（{len(done.units)} 个单位、"
-                                               f"{len(done.townships)} 个乡镇），冻结时间 {done.frozen_at:%Y-%m-%d %H:%M}。")
-                st.rerun()
+                ui.flash(ctx, f"已冻结{quarter.label}考核结果（{len(done.units)} 个单位、"
+                              f"{len(done.townships)} 个乡镇），冻结时间 {done.frozen_at:%Y-%m-%d %H:%M}。")
 
 tabs = st.tabs(["工作单位", "乡镇", "冻结与重算对比", "表扬名单", "考核设置"])
 with tabs[0]:

@@ -1,7 +1,6 @@
 """审计日志: who did what, when, where, to what — filtered by user, action and date, paged."""
 
 import datetime as dt
-import math
 
 import streamlit as st
 
@@ -36,11 +35,8 @@ if total == 0:
     ui.empty("所选条件下没有审计记录。")
     st.stop()
 
-pages = math.ceil(total / PAGE_SIZE)
-page_no = 1
-if pages > 1:
-    page_no = st.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, value=1, step=1,
-                              key="audit_page")
+pages = ui.pages_of(total, PAGE_SIZE)
+page_no = ui.pager(total, PAGE_SIZE, "audit_page")
 frame = fresh(audit.entries, *filters, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 st.caption(f"共 {ui.fmt_int(total)} 条记录，第 {page_no} / {pages} 页，最新的在前。")
 ui.table(frame, height=min(36 * (len(frame) + 1) + 4, 1850),

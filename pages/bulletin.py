@@ -36,12 +36,8 @@ def _file(fmt: str):
 
 
 cols = st.columns(2)
-cols[0].download_button("下载通报（Word）", _file("docx"), file_name=f"{b.title}.docx", icon=":material/description:",
-                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                        width="stretch", on_click="ignore")
-cols[1].download_button("下载数据（Excel）", _file("xlsx"), file_name=f"{b.title}.xlsx", icon=":material/table:",
-                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        width="stretch", on_click="ignore")
+ui.download("下载通报（Word）", _file("docx"), f"{b.title}.docx", where=cols[0], width="stretch")
+ui.download("下载数据（Excel）", _file("xlsx"), f"{b.title}.xlsx", where=cols[1], icon=":material/table:", width="stretch")
 
 st.markdown("**一、总体情况**")
 st.markdown(bulletin.summary_paragraph(b))

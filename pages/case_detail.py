@@ -22,7 +22,6 @@ from data_access.vocabulary import (
 
 CANDIDATES = str(ROOT / "pages" / "case_candidates.py")
 STEPS = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def esc(text: str) -> str:
@@ -44,8 +43,7 @@ def act(fn, *args, done: str) -> None:
     except (cases.CaseError, permissions.PermissionDenied) as exc:
         st.error(str(exc))
         return
-    st.session_state["case_flash"] = done
-    st.rerun()
+    ui.flash(ctx, done)
 
 
 ctx = get_context()
@@ -55,8 +53,6 @@ can_manage = ctx.actor.may("manage_cases")
 can_approve = ctx.actor.may("approve_cases")
 today = current_date()
 
-if flash := st.session_state.pop("case_flash", None):
-    st.success(flash)
 
 requested_case = as_int(st.query_params.get("case"))
 requested_pairing = as_int(st.query_params.get("pairing")) if requested_case is None else None
@@ -133,11 +129,10 @@ if info is None:
         except (cases.CaseError, permissions.PermissionDenied) as exc:
             st.error(str(exc))
         else:
-            st.session_state["case_flash"] = f"已建立案例（编号 {new_id}），状态为“候选”。"
             st.query_params["case"] = str(new_id)
             if "pairing" in st.query_params:
                 del st.query_params["pairing"]
-            st.rerun()
+            ui.flash(ctx, f"已建立案例（编号 {new_id}），状态为“候选”。")
     st.stop()
 
 st.markdown(" → ".join(f"**【{s}】**" if s == info.status else s for s in STEPS)
@@ -213,8 +208,7 @@ if can_manage and info.status in cases.EDITABLE_STATUSES:
             except (cases.CaseError, permissions.PermissionDenied) as exc:
                 st.error(str(exc))
             else:
-                st.session_state["case_flash"] = f"已保存：{'、'.join(changed)}。" if changed else "没有修改。"
-                st.rerun()
+                ui.flash(ctx, f"已保存：{'、'.join(changed)}。" if changed else "没有修改。")
 
 st.divider()
 scope, as_of, policy, case_id = ctx.scope, ctx.as_of, ctx.policy, info.id
@@ -225,5 +219,4 @@ def make_brief() -> bytes:
     return write(case_brief.case_brief, scope, as_of, policy, case_id, display, region_name, actor=ctx.actor)
 
 
-st.download_button("下载案例简报（Word）", data=make_brief, file_name=f"典型案例简报_案例{info.id}.docx", mime=DOCX,
-                   icon=":material/description:", help="标题、故事、主要事实和审核情况；对象只用化名。导出会记入审计日志。")
+ui.download("下载案例简报（Word）", make_brief, f"典型案例简报_案例{info.id}.docx", help="标题、故事、主要事实和审核情况；对象只用化名。导出会记入审计日志。")

@@ -12,7 +12,6 @@ from data_access import case_brief, cases
 from data_access.vocabulary import CASE_PUBLISHED, GROUP_COLOURS
 
 DETAIL = str(ROOT / "pages" / "case_detail.py")
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 VIEWS = {"已发布": (CASE_PUBLISHED,), "入围及以上（含在审）": cases.SHORTLIST_STATUSES}
 SHOWN = 60
 
@@ -87,7 +86,5 @@ def zip_batch() -> bytes:
 
 st.markdown("**导出入围案例简报**（入围、已同意、已审核、已发布的案例；对象只用化名，导出记入审计日志）")
 cols = st.columns([1, 1, 3])
-cols[0].download_button("合并为一个 Word 文件", data=docx_batch, file_name="入围典型案例简报.docx", mime=DOCX,
-                        icon=":material/description:")
-cols[1].download_button("每案一个文件（zip）", data=zip_batch, file_name="入围典型案例简报.zip",
-                        mime="application/zip", icon=":material/folder_zip:")
+ui.download("合并为一个 Word 文件", docx_batch, "入围典型案例简报.docx", where=cols[0])
+ui.download("每案一个文件（zip）", zip_batch, "入围典型案例简报.zip", where=cols[1], icon=":material/folder_zip:")

@@ -12,7 +12,6 @@ from dashboard.context import get_context
 from data_access import imports, upkeep
 from data_access.config import current_date, get_settings
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL_OR_NOTHING = "全部不导入：改正后重新上传"
 KEEP_VALID = "只导入无误的行，有错误的行下载后改正再导入"
 
@@ -21,8 +20,7 @@ ui.header(ctx, caption="上传导入模板格式的工作簿：先检查和预�
 limit_mb = get_settings().upload_limit_mb
 
 st.subheader("第一步：按模板整理数据")
-st.download_button("下载导入模板（.xlsx）", imports.template_bytes(), file_name="结对关爱导入模板.xlsx", mime=XLSX,
-                   icon=":material/download:", on_click="ignore")
+ui.download("下载导入模板（.xlsx）", imports.template_bytes(), "结对关爱导入模板.xlsx")
 st.caption("模板含区划、对象、干部、结对、联系记录、诉求台账六张表，每张表都可选；列的顺序不限，多出的列会被忽略。"
            "日期可写作 2023-05-03、2023/5/3、2023年5月3日 或 20230503。也可上传以表名命名的 CSV 文件（UTF-8 或 GB18030）或其 .zip 压缩包。")
 
@@ -93,8 +91,7 @@ if uploaded is not None:
         st.markdown("**实际写入**")
         ui.table(stored.counts_frame())
         if stored.rejects:
-            st.download_button("下载有错误的行（含“错误”列）", stored.rejects, file_name=f"有错误的行_{uploaded.name.rsplit('.', 1)[0]}.xlsx",
-                               mime=XLSX, icon=":material/download:", on_click="ignore")
+            ui.download("下载有错误的行（含“错误”列）", stored.rejects, f"有错误的行_{uploaded.name.rsplit('.', 1)[0]}.xlsx")
 
 st.subheader("导入记录")
 history = query(imports.history, 50)

@@ -47,8 +47,7 @@ total = policy_delivery.missing_in_summary(summary, group, policy, state)
 if total == 0:
     ui.empty("所选范围内没有未落实或未报送的应享政策。")
     st.stop()
-pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-page = st.number_input(f"页码（共 {pages} 页，{total} 条）", 1, pages, 1, key="pd_page") if pages > 1 else 1
+page = ui.pager(total, PAGE_SIZE, "pd_page")
 rows = query(policy_delivery.missing_persons, ctx.scope, ctx.as_of, group, policy, (page - 1) * PAGE_SIZE, PAGE_SIZE,
              state)
 ui.table(rows)
@@ -63,6 +62,4 @@ if ctx.actor.may("export_lists"):
         st.session_state["pd_export"] = (export_key, to_xlsx_bytes({"政策未落实名单": frame}, stamp))
     ready_key, ready = st.session_state.get("pd_export", (None, None))
     if ready_key == export_key:
-        st.download_button("下载政策未落实名单.xlsx", ready,
-                           file_name=f"政策未落实名单_{ctx.region_name}_{ctx.as_of}.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        ui.download("下载政策未落实名单.xlsx", ready, f"政策未落实名单_{ctx.region_name}_{ctx.as_of}.xlsx")

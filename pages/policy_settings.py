@@ -12,9 +12,6 @@ from data_access.config import current_date
 
 ctx = get_context()
 ui.header(ctx, caption="达标判定、认门、诉求期限、提醒督办等口径的参数；修改后全部页面立即按新口径重新计算，每次修改记入审计日志。")
-done = st.session_state.pop("ps_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
 
 current = policy.as_dict(query(policy.load_policy))
 defaults = policy.as_dict(policy.Policy())
@@ -59,8 +56,7 @@ if submitted:
                 with st.spinner("正在按新口径计算全库结对达标情况（今天及今年各月末）……"):
                     fresh(upkeep.after_rule_change, fresh(policy.load_policy), current_date())
             names = "、".join(f"{policy.POLICY_LABELS[k][0]} {current[k]}→{changes[k]}" for k in changed)
-            st.session_state["ps_done"] = f"已保存：{names}。各页面数据已按新口径重新计算。"
-            st.rerun()
+            ui.flash(ctx, f"已保存：{names}。各页面数据已按新口径重新计算。")
 
 st.subheader("全部设置一览")
 ui.table(

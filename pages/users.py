@@ -27,13 +27,8 @@ def run(fn, *args, success: str, **kwargs) -> None:
     except accounts.AccountError as exc:
         st.error(str(exc))
     else:
-        st.session_state["users_done"] = success
-        st.rerun()
+        ui.flash(ctx, success)
 
-
-done = st.session_state.pop("users_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
 
 frame = fresh(accounts.list_users, scope)
 st.subheader(f"账号（{len(frame)} 个）")

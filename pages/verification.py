@@ -2,7 +2,6 @@
 its count, rows paged, ID numbers masked, each list exportable. The checks are
 data_access.verification."""
 
-import math
 
 import streamlit as st
 
@@ -11,7 +10,6 @@ from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import verification
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
 
 ctx = get_context()
@@ -40,19 +38,15 @@ for tab, check in zip(tabs, verification.CHECKS, strict=True):
         if n == 0:
             ui.empty(f"没有{check.title}的记录。")
             continue
-        pages = math.ceil(n / PAGE_SIZE)
-        page = 1
-        if pages > 1:
-            page = st.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, value=1, step=1,
-                                   key=f"verify_page_{check.key}")
+        page = ui.pager(n, PAGE_SIZE, f"verify_page_{check.key}")
         offset = (int(page) - 1) * PAGE_SIZE
         ui.table(query(verification.rows, check.key, ctx.scope, ctx.as_of, ctx.policy, offset, PAGE_SIZE))
         st.caption(f"第 {offset + 1}–{min(offset + PAGE_SIZE, n)} 条，共 {n} 条。身份证号已隐去中间位数。")
         if can_export:
-            st.download_button(
-                "导出 Excel", key=f"verify_export_{check.key}",
-                data=lambda key=check.key: write(verification.export, key, ctx.scope, ctx.as_of, ctx.policy,
-                                                 ctx.region_name, actor=ctx.actor),
-                file_name=f"数据核查_{check.title}_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX,
-                icon=":material/download:", on_click="ignore", help="导出该项全部记录（身份证号隐去），导出会记入审计日志。",
+            ui.download(
+                "导出 Excel",
+                lambda key=check.key: write(verification.export, key, ctx.scope, ctx.as_of, ctx.policy,
+                                            ctx.region_name, actor=ctx.actor),
+                f"数据核查_{check.title}_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", key=f"verify_export_{check.key}",
+                help="导出该项全部记录（身份证号隐去），导出会记入审计日志。",
             )
