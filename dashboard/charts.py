@@ -4,6 +4,7 @@ colour (vocabulary.GROUP_COLOURS). Functions take the DataFrames data_access ret
 from __future__ import annotations
 
 import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 
 from data_access.vocabulary import ESCALATION_LEVELS, GROUP_COLOURS, GROUPS
@@ -178,3 +179,25 @@ def overdue_by_kind(frame: pd.DataFrame, label: str, kinds: tuple[str, ...], tit
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="逾期事项（项）", gridcolor="#e5e5e5")
     return _layout(fig, title, height=max(260, 28 * len(rows) + 120))
+
+
+def cases_by_group(frame: pd.DataFrame) -> go.Figure:
+    """案例展示: cases per group (cases.gallery_figures().by_group), each group in its colour."""
+    chart = px.bar(frame, x="群体", y="案例数", color="群体", color_discrete_map=GROUP_COLOURS,
+                   hover_data=["在册对象", "每千人案例"], text="案例数")
+    chart.update_traces(textposition="outside", textangle=0, cliponaxis=False)
+    chart.update_layout(showlegend=False, height=320, margin={"l": 10, "r": 10, "t": 20, "b": 10},
+                        yaxis={"title": "案例数（件）", "tickformat": ",d", "rangemode": "tozero"}, xaxis_title=None)
+    return chart
+
+
+def cases_by_township(frame: pd.DataFrame) -> go.Figure:
+    """案例展示: cases per township (cases.gallery_figures().by_township), most at the top."""
+    towns = frame.sort_values(["案例数", "乡镇"], ascending=[True, True])
+    chart = px.bar(towns, x="案例数", y="乡镇", orientation="h", hover_data=["在册对象", "每千人案例"], text="案例数",
+                   color_discrete_sequence=["#2c7bb6"])
+    chart.update_traces(textposition="outside", textangle=0, cliponaxis=False)
+    chart.update_layout(height=max(320, 24 * len(towns)), margin={"l": 10, "r": 30, "t": 10, "b": 10},
+                        xaxis={"title": "案例数（件）", "tickformat": ",d", "dtick": 1, "rangemode": "tozero"},
+                        yaxis_title=None)
+    return chart

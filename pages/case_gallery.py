@@ -1,15 +1,14 @@
 """案例展示: published and shortlisted cases of the region, with cases per group and per township so
 the office can see whether publicity is spread fairly; batch brief of the shortlist."""
 
-import plotly.express as px
 import streamlit as st
 
-from dashboard import ui
+from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import ROOT
 from data_access import case_brief, cases
-from data_access.vocabulary import CASE_PUBLISHED, GROUP_COLOURS
+from data_access.vocabulary import CASE_PUBLISHED
 
 DETAIL = str(ROOT / "pages" / "case_detail.py")
 VIEWS = {"已发布": (CASE_PUBLISHED,), "入围及以上（含在审）": cases.SHORTLIST_STATUSES}
@@ -39,22 +38,10 @@ if total == 0:
 left, right = st.columns(2)
 with left:
     st.markdown("**各群体案例数**")
-    chart = px.bar(figures.by_group, x="群体", y="案例数", color="群体", color_discrete_map=GROUP_COLOURS,
-                   hover_data=["在册对象", "每千人案例"], text="案例数")
-    chart.update_traces(textposition="outside", textangle=0, cliponaxis=False)
-    chart.update_layout(showlegend=False, height=320, margin={"l": 10, "r": 10, "t": 20, "b": 10},
-                        yaxis={"title": "案例数（件）", "tickformat": ",d", "rangemode": "tozero"}, xaxis_title=None)
-    st.plotly_chart(chart, width="stretch")
+    st.plotly_chart(charts.cases_by_group(figures.by_group), width="stretch")
 with right:
     st.markdown("**各乡镇案例数**")
-    towns = figures.by_township.sort_values(["案例数", "乡镇"], ascending=[True, True])
-    chart = px.bar(towns, x="案例数", y="乡镇", orientation="h", hover_data=["在册对象", "每千人案例"], text="案例数",
-                   color_discrete_sequence=["#2c7bb6"])
-    chart.update_traces(textposition="outside", textangle=0, cliponaxis=False)
-    chart.update_layout(height=max(320, 24 * len(towns)), margin={"l": 10, "r": 30, "t": 10, "b": 10},
-                        xaxis={"title": "案例数（件）", "tickformat": ",d", "dtick": 1, "rangemode": "tozero"},
-                        yaxis_title=None)
-    st.plotly_chart(chart, width="stretch")
+    st.plotly_chart(charts.cases_by_township(figures.by_township), width="stretch")
 with st.expander("按乡镇查看案例与在册对象（看宣传是否分布均衡）"):
     ui.table(figures.by_township.sort_values(["每千人案例", "乡镇"], ascending=[False, True]))
 
