@@ -82,11 +82,6 @@ def share(part: int | float | None, whole: int | float | None) -> float | None:
     return part / whole if whole else None
 
 
-def pct_column(label: str | None = None, **kwargs):
-    """A table column of fractions shown as percentages."""
-    return st.column_config.NumberColumn(label, format="percent", **kwargs)
-
-
 def fmt_int(value: int | float | None) -> str:
     return "—" if value is None else f"{int(value):,}"
 
@@ -131,11 +126,21 @@ def blank_gaps(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     return frame
 
 
-def table(frame: pd.DataFrame | list[dict], **kwargs) -> None:
-    """A read-only table, full width, no index, empty cells for missing values."""
+def table(frame: pd.DataFrame | list[dict], *, percent: tuple[str, ...] | list[str] = (),
+          column_config: dict | None = None, **kwargs) -> None:
+    """A read-only table, full width, no index, empty cells for missing values. `percent`: columns
+    holding fractions (0.452), shown as 45.2%; a `column_config` entry for one of them gives its
+    label and help."""
     frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
-    keep = tuple(kwargs.get("column_config") or ())
-    st.dataframe(blank_gaps(frame, keep), hide_index=True, width="stretch", **kwargs)
+    config = dict(column_config or {})
+    shown = [c for c in percent if c in frame.columns]
+    if shown:
+        frame = frame.assign(**{c: frame[c] * 100 for c in shown})
+        for c in shown:
+            given = config.get(c) or {}
+            config[c] = st.column_config.NumberColumn(given.get("label"), help=given.get("help"), format="%.1f%%")
+    st.dataframe(blank_gaps(frame, tuple(config)), hide_index=True, width="stretch", column_config=config or None,
+                 **kwargs)
 
 
 def chinese_file_uploader(hint: str) -> None:

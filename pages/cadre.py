@@ -201,9 +201,9 @@ with needs_tab:
     if needs.empty:
         ui.empty("截至当日，该干部的结对户没有登记诉求。")
     else:
-        counts = needs["状态"].value_counts()
-        st.caption(f"共 {len(needs)} 件：已办结 {counts.get('已办结', 0)} 件，办理中 {counts.get('办理中', 0)} 件，"
-                   f"逾期 {counts.get('逾期', 0)} 件（均按截至日期的情况）。")
+        counts = compliance.need_state_counts(needs)
+        st.caption(f"共 {len(needs)} 件：" + "，".join(f"{state} {n} 件" for state, n in counts.items())
+                   + "（均按截至日期的情况）。")
         ui.table(needs)
 with actions_tab:
     if actions.empty:

@@ -221,8 +221,7 @@ elif view == VIEWS[1]:
     )
     ui.table(
         regions.drop(columns=["code"]).rename(columns={"地区": level}),
-        column_config={c: ui.pct_column()
-                       for c in ("结对达标率", "联系完成率", "走访完成率")},
+        percent=("结对达标率", "联系完成率", "走访完成率"),
     )
     st.caption("联系完成率、走访完成率：每户已完成次数超过应完成的部分不计，防止一户多联掩盖他户未联。")
 
@@ -230,7 +229,7 @@ elif view == VIEWS[2]:
     unit_frame = query(compliance.unit_rollup, ctx.scope, ctx.as_of, policy, 300)
     st.caption("干部状态取其所结对各户中最差的一户；按干部达标率由低到高排列（最多显示 300 个单位）。")
     ui.table(unit_frame.drop(columns=["unit_id"]),
-             column_config={"干部达标率": ui.pct_column()})
+             percent=("干部达标率",))
 
 else:
     cadre_page_no = st.session_state.get("cp_cadre_page", 1)

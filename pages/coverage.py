@@ -50,17 +50,15 @@ else:
         st.selectbox(f"下钻到{level}", [""] + list(frame["地区"]), key="coverage_drill", on_change=_drill_from_select,
                      format_func=lambda name: name or "请选择", help="选中后左侧地区筛选和网址同步切换，可直接分享链接", placeholder="请选择")
     # Worst first, the deciding columns first: nobody scrolls sideways for 覆盖率 or 干部达标率.
-    shown = frame.drop(columns=["代码"]).assign(
-        覆盖率=frame["覆盖率"] * 100, 达标率=frame["达标率"] * 100
-    ).sort_values(["覆盖率", "达标率", "地区"], na_position="last")
+    shown = frame.drop(columns=["代码"]).sort_values(["覆盖率", "达标率", "地区"], na_position="last")
     first_columns = ["地区", "覆盖率", "达标率", "未结对人数", "逾期诉求"]
     shown = shown[first_columns + [c for c in shown.columns if c not in first_columns]].rename(columns={"地区": level})
     st.caption("按覆盖率由低到高排列，覆盖率相同的按干部达标率由低到高。")
     ui.table(
         shown,
+        percent=("覆盖率", "达标率"),
         column_config={
-            "覆盖率": st.column_config.NumberColumn("覆盖率", format="%.1f%%"),
-            "达标率": st.column_config.NumberColumn("干部达标率", format="%.1f%%",
+            "达标率": st.column_config.NumberColumn("干部达标率",
                                                   help="所结对户均未滞后、未失联的干部占比（按在该地区的结对计）"),
             **{g: st.column_config.NumberColumn(g, help=f"在册{g}人数") for g in GROUPS},
         },

@@ -25,11 +25,11 @@ if summary["在册人数"].sum() == 0:
     st.stop()
 
 st.plotly_chart(charts.policy_delivery(summary, "各类群体应享政策落实情况（人）"), width="stretch")
-ui.table(summary.assign(落实率=summary["落实率"] * 100), column_config={"落实率": RATE})
+ui.table(summary, percent=("落实率",), column_config={"落实率": RATE})
 
 st.subheader("分乡镇落实情况")
 townships = query(policy_delivery.by_township, ctx.scope, ctx.as_of)
-ui.table(townships.drop(columns=["乡镇代码"]).assign(落实率=townships["落实率"] * 100),
+ui.table(townships.drop(columns=["乡镇代码"]), percent=("落实率",),
          column_config={"落实率": RATE, "应享人项": st.column_config.NumberColumn("应享人项", help="在册人数 × 各自应享政策项数")})
 
 st.subheader("政策未落实名单")

@@ -43,8 +43,5 @@ if festivals.empty:
     ui.empty(f"{ctx.year} 年截至 {ctx.as_of:%m月%d日} 还没有传统节日，或节日日历尚未载入（请系统管理员初始化节日日历）。")
 else:
     st.plotly_chart(charts.holiday_contacts(festivals, "传统节日当天联系结对户的比例"), width="stretch")
-    ui.table(
-        festivals.assign(节日联系率=festivals["节日联系率"] * 100),
-        column_config={"节日联系率": st.column_config.NumberColumn("节日联系率", format="%.1f%%",
-                                                              help="节日期间联系到的结对户 ÷ 节日首日在结对户")},
-    )
+    ui.table(festivals, percent=("节日联系率",),
+             column_config={"节日联系率": st.column_config.NumberColumn(help="节日期间联系到的结对户 ÷ 节日首日在结对户")})

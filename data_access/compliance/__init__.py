@@ -29,6 +29,7 @@ from data_access.compliance.cadre import (
     cadre_standing,
     cadre_timeline,
     find_cadres,
+    need_state_counts,
 )
 from data_access.compliance.evaluation import STORE_BELOW_PREFIX, status_rows, store_status
 from data_access.compliance.export import export_laggards
@@ -74,6 +75,6 @@ __all__ = [
     "active_on", "cadre_contacts", "cadre_names", "cadre_needs", "cadre_on_track_counts", "cadre_pairings",
     "cadre_profile", "cadre_rollup", "cadre_standing", "cadre_status", "cadre_timeline", "effective_scope", "export_laggards",
     "find_cadres", "first_visits_overdue", "household_groups", "household_places", "in_scope_pairing",
-    "laggard_page", "laggard_pairings_of", "laggards_frame", "pairing_status", "period_ends", "region_rollup",
+    "laggard_page", "laggard_pairings_of", "laggards_frame", "need_state_counts", "pairing_status", "period_ends", "region_rollup",
     "reminder_counts", "status_label", "status_rows", "store_status", "summary", "summary_figures", "unit_options", "unit_rollup",
 ]

@@ -232,7 +232,8 @@ CADRE_NEED_COLUMNS = ["诉求编号", "户编号", "类别", "内容", "提出�
 def cadre_needs(session: Session, scope: Scope, as_of: dt.date, cadre_id: int) -> pd.DataFrame:
     """Needs raised through the cadre's pairings on or before D, as they stood on D."""
     closed = and_(Need.closed_date.is_not(None), Need.closed_date <= as_of)
-    state = case((closed, "已办结"), (needs.overdue_on(as_of), "逾期"), else_="办理中")
+    done_state, open_state, overdue_state = NEED_STATES
+    state = case((closed, done_state), (needs.overdue_on(as_of), overdue_state), else_=open_state)
     statement = (
         select(Need.code, Household.code, Need.category, Need.content, Need.raised_date, Need.due_date, state,
                case((closed, Need.closed_date)))
@@ -242,3 +243,12 @@ def cadre_needs(session: Session, scope: Scope, as_of: dt.date, cadre_id: int) -
         .order_by(Need.raised_date.desc(), Need.code)
     )
     return pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=CADRE_NEED_COLUMNS)
+
+
+NEED_STATES = ("已办结", "办理中", "逾期")
+
+
+def need_state_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """How many of `cadre_needs`' rows stood in each of NEED_STATES on D."""
+    counts = frame["状态"].value_counts()
+    return {state: int(counts.get(state, 0)) for state in NEED_STATES}
