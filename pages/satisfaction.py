@@ -12,7 +12,7 @@ from data_access import satisfaction
 RATE = st.column_config.NumberColumn("满意率", format="%.1f%%", help="（满意 + 基本满意）÷ 回访次数")
 
 ctx = get_context()
-ui.header("满意度回访", ctx, "让群众说了算：回访中结对户对干部的评价，按回访日期所在季度统计。")
+ui.header(ctx, "让群众说了算：回访中结对户对干部的评价，按回访日期所在季度统计。")
 
 quarters = satisfaction.quarters_up_to(ctx.as_of)
 labels = [satisfaction.quarter_label(start) for start, _ in quarters]
