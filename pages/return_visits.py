@@ -19,7 +19,7 @@ ANY = "全部"
 
 ctx = get_context()
 policy = ctx.policy
-ui.header("回访核实", ctx, caption=f"{ctx.region_name} · 抽查结对户，电话或入户询问干部是否真的上门")
+ui.header(ctx, caption=f"{ctx.region_name} · 抽查结对户，电话或入户询问干部是否真的上门")
 
 if flash := st.session_state.pop("rv_done", None):
     st.success(flash, icon=":material/check_circle:")

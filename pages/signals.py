@@ -14,12 +14,11 @@ from data_access.compliance import unit_options
 from data_access.config import current_date
 from data_access.scope import ScopeError
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ANY = "全部"
 
 ctx = get_context()
 policy = ctx.policy
-ui.header("真实性核查", ctx, caption=f"{ctx.region_name} · {ctx.year}年1月1日至{ctx.as_of:%Y年%m月%d日}的联系记录与回访")
+ui.header(ctx, caption=f"{ctx.region_name} · {ctx.year}年1月1日至{ctx.as_of:%Y年%m月%d日}的联系记录与回访")
 st.caption(
     "以下信号是需要核实的线索，不是结论，也不改变任何达标统计。口径（规则设置中可改）："
     f"录入晚于联系日期 {policy.late_entry_days} 天以上为补录；同一天录入 {policy.burst_size} 条以上、"
@@ -77,12 +76,11 @@ with tab_list:
         selection_mode="single-row", key="sg_table",
     )
     if ctx.actor.may("export_lists"):
-        st.download_button(
-            "导出 Excel", key="sg_export",
-            data=lambda: write(signals.export_signals, ctx.scope, ctx.as_of, policy, ctx.region_name, "xlsx", flt,
-                               actor=ctx.actor),
-            file_name=f"真实性核查_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", mime=XLSX, on_click="ignore",
-            icon=":material/download:", help="每名干部每个信号一行（干部编号、姓名、单位、信号、记录数）；导出记入审计日志。",
+        ui.download(
+            "导出 Excel",
+            lambda: write(signals.export_signals, ctx.scope, ctx.as_of, policy, ctx.region_name, "xlsx", flt,
+                          actor=ctx.actor),
+            f"真实性核查_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", key="sg_export", help="每名干部每个信号一行（干部编号、姓名、单位、信号、记录数）；导出记入审计日志。",
         )
     picked = event.selection.rows if event and event.selection else []
     labels = {int(r["cadre_id"]): f"{r['干部姓名']}（{r['干部编号']}，{r['工作单位']}）" for _, r in cadres.iterrows()}
