@@ -14,7 +14,7 @@ from data_access.scope import ScopeError
 from data_access.vocabulary import ACCOUNTABILITY_STEPS
 
 ctx = get_context()
-ui.header("督办问责", ctx)
+ui.header(ctx)
 st.caption("督办回应期限已过、干部仍未联系结对户的，系统提出下一步处理建议（约谈 → 通报批评 → 问责），"
            "是否处理、如何处理由督查组或领导决定并登记；每次登记记入审计日志，并显示在干部详情中。")
 
@@ -62,7 +62,6 @@ with proposals_tab:
                         st.session_state["ac_done"] = (
                             f"已登记：{done.cadre_name} {done.step}（{done.step_date:%Y-%m-%d}"
                             f"{'，' + done.doc_no if done.doc_no else ''}）。可在干部详情中查看该干部的处理记录。")
-                        st.session_state["cadre_detail_id"] = cadre_id
                         st.rerun()
 with units_tab:
     counts = query(accountability.unit_step_counts, ctx.scope)
