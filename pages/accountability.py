@@ -45,7 +45,7 @@ with proposals_tab:
                 with st.form(f"ac_form_{action_id}", clear_on_submit=True):
                     cols = st.columns(3)
                     step = cols[0].selectbox("处理方式", ACCOUNTABILITY_STEPS,
-                                             index=ACCOUNTABILITY_STEPS.index(proposed), key="ac_step")
+                                             index=ACCOUNTABILITY_STEPS.index(proposed), key="ac_step", placeholder="请选择")
                     day = cols[1].date_input("日期", current_date(), max_value=current_date(), format="YYYY-MM-DD",
                                              key="ac_date")
                     doc_no = cols[2].text_input("文号", placeholder="如 西结办督〔2025〕12号（通报批评、问责必填）",

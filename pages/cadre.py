@@ -76,7 +76,7 @@ if ctx.actor.may("edit_cadres"):
     with st.expander("修改干部状态（调离、退休等）", icon=":material/edit:"):
         with st.form("cd_status"):
             row = st.columns(2)
-            new_status = row[0].selectbox("状态", CADRE_STATUSES, index=CADRE_STATUSES.index(status), key="cd_status_pick")
+            new_status = row[0].selectbox("状态", CADRE_STATUSES, index=CADRE_STATUSES.index(status), placeholder="请选择", key="cd_status_pick")
             new_date = row[1].date_input("状态日期", status_date or current_date(), max_value=current_date(),
                                          format="YYYY-MM-DD", key="cd_status_date")
             changed = st.form_submit_button("保存", type="primary")
@@ -136,20 +136,20 @@ if ctx.actor.may("record_contacts"):
         contact_tab, visit_tab = st.tabs(["录入联系记录", "录入满意度回访"])
         with contact_tab, st.form("cd_contact", clear_on_submit=True):
             row = st.columns(3)
-            pairing_id = row[0].selectbox("结对户", list(labels_p), format_func=labels_p.get, key="rc_pairing")
+            pairing_id = row[0].selectbox("结对户", list(labels_p), format_func=labels_p.get, placeholder="请选择", key="rc_pairing")
             day = row[1].date_input("联系日期", today, max_value=today, format="YYYY-MM-DD", key="rc_day")
-            method = row[2].selectbox("联系方式", METHODS, key="rc_method")
+            method = row[2].selectbox("联系方式", METHODS, placeholder="请选择", key="rc_method")
             content = st.text_area("内容", key="rc_content", placeholder="如：入户了解生活情况，帮助联系就医")
             gift = st.number_input("慰问金额（元，没有填 0）", min_value=0.0, step=50.0, key="rc_gift")
             save_contact = st.form_submit_button("保存联系记录", type="primary")
         with visit_tab, st.form("cd_visit", clear_on_submit=True):
             row = st.columns(3)
-            visit_pairing = row[0].selectbox("结对户", list(labels_p), format_func=labels_p.get, key="rv_pairing")
+            visit_pairing = row[0].selectbox("结对户", list(labels_p), format_func=labels_p.get, placeholder="请选择", key="rv_pairing")
             visit_day = row[1].date_input("回访日期", today, max_value=today, format="YYYY-MM-DD", key="rv_day")
-            visit_method = row[2].selectbox("回访方式", RETURN_VISIT_METHODS, key="rv_method")
+            visit_method = row[2].selectbox("回访方式", RETURN_VISIT_METHODS, placeholder="请选择", key="rv_method")
             row = st.columns(3)
-            level = row[0].selectbox("满意度", SATISFACTION_LEVELS, key="rv_level")
-            came = row[1].selectbox("干部是否上门（家属所说，近一季度）", CADRE_CAME_ANSWERS, key="rv_came")
+            level = row[0].selectbox("满意度", SATISFACTION_LEVELS, placeholder="请选择", key="rv_level")
+            came = row[1].selectbox("干部是否上门（家属所说，近一季度）", CADRE_CAME_ANSWERS, placeholder="请选择", key="rv_came")
             visitor = row[2].text_input("回访人", key="rv_visitor", placeholder="如：汉源镇民政办")
             visit_note = st.text_input("说明", key="rv_note")
             save_visit = st.form_submit_button("保存回访", type="primary")

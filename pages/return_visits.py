@@ -65,13 +65,13 @@ if mine is not None:
         }
         with st.form("rv_result", clear_on_submit=True):
             st.markdown("**登记回访结果**")
-            task_id = st.selectbox("回访任务", list(labels), format_func=labels.get, key="rv_task")
+            task_id = st.selectbox("回访任务", list(labels), format_func=labels.get, key="rv_task", placeholder="请选择")
             row = st.columns(4)
             day = row[0].date_input("回访日期", today, max_value=today, format="YYYY-MM-DD")
-            method = row[1].selectbox("回访方式", RETURN_VISIT_METHODS)
-            level = row[2].selectbox("满意度", SATISFACTION_LEVELS)
+            method = row[1].selectbox("回访方式", RETURN_VISIT_METHODS, placeholder="请选择")
+            level = row[2].selectbox("满意度", SATISFACTION_LEVELS, placeholder="请选择")
             came = row[3].selectbox("干部是否上门", CADRE_CAME_ANSWERS,
-                                    help="家属自己说的：近三个月干部是否到家里来过")
+                                    help="家属自己说的：近三个月干部是否到家里来过", placeholder="请选择")
             note = st.text_input("说明（可选）", placeholder="例如：家属说干部只打过电话")
             saved = st.form_submit_button("登记结果", type="primary")
         if saved:

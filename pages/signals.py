@@ -33,11 +33,11 @@ if flash := st.session_state.pop("sg_done", None):
 units = query(unit_options, ctx.scope, ctx.as_of)
 townships = query(signals.township_options, ctx.scope)
 row = st.columns(3)
-signal = row[0].selectbox("信号", [ANY, *signals.SIGNALS], key="sg_signal")
+signal = row[0].selectbox("信号", [ANY, *signals.SIGNALS], key="sg_signal", placeholder="请选择")
 unit_names = {name: unit_id for unit_id, name in units}
-unit = row[1].selectbox("工作单位", [ANY, *unit_names], key="sg_unit")
+unit = row[1].selectbox("工作单位", [ANY, *unit_names], key="sg_unit", placeholder="请选择")
 township_names = {name: code for code, name in townships}
-township = row[2].selectbox("乡镇", [ANY, *township_names], key="sg_township") if len(townships) > 1 else ANY
+township = row[2].selectbox("乡镇", [ANY, *township_names], key="sg_township", placeholder="请选择") if len(townships) > 1 else ANY
 flt = signals.SignalFilter(
     signal=None if signal == ANY else signal,
     unit_id=unit_names.get(unit),
@@ -89,7 +89,7 @@ with tab_list:
     if st.session_state.get("sg_cadre") not in labels:
         st.session_state["sg_cadre"] = None
     cadre_id = st.selectbox("查看干部的记录明细（或在表中勾选一行）", [None, *labels], key="sg_cadre",
-                            format_func=lambda c: "请选择干部" if c is None else labels[c])
+                            format_func=lambda c: "请选择干部" if c is None else labels[c], placeholder="请选择")
     if cadre_id is None:
         st.stop()
     chosen = cadres.set_index("cadre_id").loc[cadre_id]

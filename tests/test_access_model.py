@@ -173,6 +173,7 @@ WRITES: dict[str, Write] = {
 
 # Public functions that write, audit or build a file but are no user's action, with the reason.
 NOT_ACTIONS = {
+    "data_access.imports.serial.take_import_lock": "a lock held by the checked import, not a write of its own",
     "data_access.audit.record": "the audit log itself, written by the checked writes",
     "data_access.db.bump_version": "part of every checked write",
     "data_access.db.upgrade": "schema migration (make run, deployment)",
