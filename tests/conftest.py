@@ -54,3 +54,19 @@ def postgres_url() -> str:
 def db_url(request) -> str:
     """Runs the test once on SQLite and once on PostgreSQL."""
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process, shared by every browser test (tests/e2e and the others): a
+    second `sync_playwright()` in the same process fails with "Sync API inside the asyncio loop"."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is needed at {CHROMIUM}: run scripts/ensure-test-services.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

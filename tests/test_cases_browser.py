@@ -19,7 +19,7 @@ from data_access.policy import Policy
 from data_access.scope import EVERYWHERE
 from tests import builders as b
 from tests import case_scenario as sc
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login, serve, wait_idle
+from tests.e2e.conftest import login, serve, wait_idle
 from tests.test_cases_pages import assert_nothing_personal, docx_text
 
 pytestmark = pytest.mark.browser
@@ -37,14 +37,12 @@ def site(sqlite_url):
     return sqlite_url, case_id
 
 
-def test_publicity_downloads_are_masked_and_audited(site, tmp_path):
+def test_publicity_downloads_are_masked_and_audited(site, browser, tmp_path):
     url, case_id = site
-    from playwright.sync_api import sync_playwright
-
-    with serve(url) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN",
-                                   accept_downloads=True).new_page()
+    with serve(url) as base:
+        context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN",
+                                   accept_downloads=True)
+        page = context.new_page()
         page.goto(f"{base}/case_detail?case={case_id}&asof={sc.AS_OF}")
         login(page, "pub", "Case-brief-2025")
         wait_idle(page)
@@ -62,7 +60,7 @@ def test_publicity_downloads_are_masked_and_audited(site, tmp_path):
             page.get_by_role("button", name=re.compile("每案一个文件")).click()
         bundle = tmp_path / "shortlist.zip"
         bundle.write_bytes(Path(download.value.path()).read_bytes())
-        browser.close()
+        context.close()
 
     text = docx_text(brief)
     assert_nothing_personal(text, "downloaded brief")
