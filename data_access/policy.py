@@ -47,6 +47,11 @@ class Policy:
     case_weight_dissatisfied: int = 15  # subtracted per 不满意 survey
     case_weight_rich_notes: int = 1  # per contact note of at least case_note_chars characters
     case_note_chars: int = 30
+    # Which case themes fit the person (cases.fit): age windows of 上学, 就业 and 养老.
+    case_school_age_from: int = 6
+    case_school_age_to: int = 22
+    case_work_age_from: int = 16
+    case_elder_age: int = 60
     # 季考核 (RULES.md "Quarterly assessment"): part weights and grade thresholds (scores out of 100).
     assess_weight_contacts: int = 30
     assess_weight_visits: int = 30
@@ -104,6 +109,10 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "case_weight_dissatisfied": ("案例评分：每次“不满意”扣分", "所选期间内结对户评价“不满意”，每次扣分"),
     "case_weight_rich_notes": ("案例评分：每条详实记录", "所选期间内内容达到“详实记录字数”的联系记录，每条得分"),
     "case_note_chars": ("案例评分：详实记录字数", "联系记录内容不少于该字数，算一条详实记录"),
+    "case_school_age_from": ("案例主题：上学最小年龄", "对象不满该年龄的，案例不用“上学”主题"),
+    "case_school_age_to": ("案例主题：上学最大年龄", "对象超过该年龄的，案例不用“上学”主题"),
+    "case_work_age_from": ("案例主题：就业最小年龄", "对象不满该年龄的（及孤儿、事实无人抚养儿童），案例不用“就业”主题"),
+    "case_elder_age": ("案例主题：养老起始年龄", "对象满该年龄的，案例才用“养老”主题，且不再用“就业”主题"),
     "assess_weight_contacts": ("季考核权重：联系", "季考核中“联系”部分的权重（已联系且不超过应联系 ÷ 应联系）"),
     "assess_weight_visits": ("季考核权重：走访", "季考核中“走访”部分的权重（已走访且不超过应走访 ÷ 应走访）"),
     "assess_weight_needs": ("季考核权重：诉求", "季考核中“诉求”部分的权重（本季到期诉求中按期办结的比例）"),

@@ -196,7 +196,8 @@ if can_manage and info.status in cases.EDITABLE_STATUSES:
         c = st.columns(2)
         alias = c[0].text_input("化名", value=info.alias, max_chars=50,
                                 placeholder=card.persons[0].alias if card.persons else "")
-        theme_options = ["", *cases.THEMES, *([info.theme] if info.theme and info.theme not in cases.THEMES else [])]
+        fitting = cases.theme_choices(card.persons[0] if card.persons else None, ctx.policy)
+        theme_options = ["", *fitting, *([info.theme] if info.theme and info.theme not in fitting else [])]
         theme_pick = c[1].selectbox("主题", theme_options,
                                     index=theme_options.index(info.theme) if info.theme in theme_options else 0,
                                     format_func=lambda t: t or "（未定）", placeholder="请选择")

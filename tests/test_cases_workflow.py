@@ -8,11 +8,11 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from data_access import case_brief, cases, db
 from data_access.db import session_scope
-from data_access.models import AuditEntry, Contact, Need, TypicalCase, User
+from data_access.models import AuditEntry, Contact, Need, Person, TypicalCase, User
 from data_access.permissions import Actor, PermissionDenied
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
@@ -212,3 +212,35 @@ def test_approved_cases_are_no_longer_edited(scenario):
     with pytest.raises(cases.CaseError, match="不能修改文字"):
         step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "新标题", "", "", "",
              actor=Actor("pub", "publicity"))
+
+
+def test_themes_fit_the_persons_age_and_group(scenario):
+    """Issue 19: no schooling theme for a child under 6, no 养老 or 就业 for a child; the rule holds
+    where a theme is suggested (a new case, the candidates' 主题 filter and column, the card) and
+    where one is chosen (an edit is refused with the reason)."""
+    assert not cases.theme_fits("上学", 1, "孤儿", POLICY) and cases.theme_fits("上学", 6, "孤儿", POLICY)
+    assert not cases.theme_fits("养老", 70, "孤儿", POLICY) and not cases.theme_fits("养老", 10, "特困人员", POLICY)
+    assert cases.theme_fits("养老", 60, "特困人员", POLICY) and not cases.theme_fits("就业", 17, "孤儿", POLICY)
+    assert cases.theme_fits("情感关爱", 1, "孤儿", POLICY)
+    url, ids = scenario
+
+    def school_candidates():
+        with session_scope(url) as s:
+            rows = cases.candidates(s, EVERYWHERE, sc.AS_OF, POLICY, cases.CandidateFilters(theme="上学")).rows
+        return list(rows["pairing_id"])
+
+    assert school_candidates() == [ids.p1]  # 王小明 is 11: his schooling is a fitting theme
+    with session_scope(url) as s:  # the same records about a one-year-old
+        s.execute(update(Person).where(Person.household_id == ids.h1).values(birth_date=dt.date(2024, 6, 1)))
+    assert school_candidates() == []
+    case_id = new_case(url, ids.p1)
+    with session_scope(url) as s:
+        theme = s.get(TypicalCase, case_id).theme
+        card = cases.case_card(s, EVERYWHERE, sc.AS_OF, POLICY, case_id=case_id)
+    assert theme and theme != "上学" and theme in card.themes and "上学" not in card.themes
+    assert "上学" not in cases.theme_choices(card.persons[0], POLICY)
+    with pytest.raises(cases.CaseError, match="“上学”只适用于6至22岁的对象，本案例对象1岁"):
+        step(url, cases.edit_case, EVERYWHERE, sc.AS_OF, POLICY, case_id, "让小王安心上学", "", "", "上学",
+             actor=Actor("pub", "publicity"))
+    with session_scope(url) as s:
+        assert s.get(TypicalCase, case_id).theme == theme

@@ -360,9 +360,32 @@ def _needs_match_events(url: str) -> bool:
     return True
 
 
+def misfit_cases(url: str, as_of: dt.date) -> list[str]:
+    """Cases whose theme or story contradicts the person's age or group on `as_of` (issue 19: no
+    schooling under 6, no 养老 or 就业 for a child), read as the case card shows the person: the
+    household's first person in register."""
+    found = []
+    for case_id, theme, headline, narrative, birth, group in rows(url, """
+        SELECT c.id, c.theme, c.headline, c.narrative, p.birth_date, p.group_name
+        FROM typical_cases c JOIN pairings pr ON pr.id = c.pairing_id
+        JOIN persons p ON p.id = (SELECT id FROM persons q WHERE q.household_id = pr.household_id
+                                  ORDER BY CASE WHEN q.status = '在册' THEN 0 ELSE 1 END, q.id LIMIT 1)"""):
+        birth = day(birth)
+        age = as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
+        story = (headline or "") + (narrative or "")
+        school = theme == "上学" or "上学" in story or "学校" in story
+        elderly = theme == "养老" or "养老" in story or "老人" in story
+        if (school and not 6 <= age <= 22) or (elderly and (age < 60 or group in ("孤儿", "事实无人抚养儿童"))) \
+                or (theme == "就业" and (age < 16 or group in ("孤儿", "事实无人抚养儿童"))):
+            found.append(f"#{case_id} {theme} {headline}（{age}岁，{group}）")
+    return found
+
+
 def test_every_situation_exists(db_url):
     build_demo(DemoConfig("county", 7, AS_OF), db_url)
     missing = [name for name, present in situations(db_url, AS_OF).items() if not present]
     assert not missing, f"missing situations: {missing}"
+    assert scalar(db_url, "SELECT count(*) FROM typical_cases WHERE theme IS NOT NULL") >= 10
+    assert misfit_cases(db_url, AS_OF) == []
     if db_url.startswith("sqlite"):
         assert rows(db_url, "PRAGMA foreign_key_check") == []

@@ -31,8 +31,10 @@ from data_access.cases.candidates import (
     CandidatePage,
     candidates,
     evidence_query,
+    fitting_themes,
     period_of,
     ranking_query,
+    theme_choices,
 )
 from data_access.cases.card import (
     TIMELINE_COLUMNS,
@@ -46,6 +48,7 @@ from data_access.cases.errors import (
     CaseError,
     CaseNotFound,
 )
+from data_access.cases.fit import misfit_reason, theme_fits
 from data_access.cases.gallery import (
     GALLERY_COLUMNS,
     GalleryFigures,
@@ -118,6 +121,10 @@ __all__ = [
     "edit_case",
     "evidence_query",
     "explain",
+    "fitting_themes",
+    "misfit_reason",
+    "theme_choices",
+    "theme_fits",
     "gallery",
     "gallery_figures",
     "period_of",

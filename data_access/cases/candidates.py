@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, desc, func, or_, select
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm import join as orm_join
 
 from data_access import compliance, db
+from data_access.cases import fit
 from data_access.cases.errors import CaseError
-from data_access.cases.redaction import household_persons
+from data_access.cases.redaction import PersonView, household_persons
 from data_access.cases.scoring import explain, score
 from data_access.cases.statuses import NO_CASE
 from data_access.joins import Places, outer_first
@@ -47,6 +48,7 @@ THEMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "生活保障": (("生活",), ("米面油", "衣物", "取暖", "棉被", "生活用品")),
     "政策落实": (("政策落实",), ("低保", "补贴", "救助", "养老保险")),
     "情感关爱": ((), ("谈心", "陪伴", "聊天", "生日", "心理", "团圆", "年夜饭", "亲人")),
+    "养老": ((), ("养老", "敬老院", "高龄补贴", "老年")),
 }
 
 
@@ -276,7 +278,14 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
             select(Person.id).where(Person.household_id == hid, Person.group == filters.group).exists()
         )
     if filters.theme:
-        statement = statement.where(_theme_condition(filters.theme, pid, hid, began, start, end))
+        person = aliased(Person)
+        person_fits = (
+            select(person.id)
+            .where(person.id == primary_person_id(hid),
+                   fit.sql_condition(filters.theme, person.birth_date, person.group, as_of, policy))
+            .exists()
+        )
+        statement = statement.where(_theme_condition(filters.theme, pid, hid, began, start, end), person_fits)
     if filters.search and filters.search.strip():
         statement = statement.where(_search_condition(filters.search.strip(), pid, start, end))
     if filters.rank:
@@ -380,6 +389,16 @@ def themes_of(session: Session, pairing_ids: list[int], start: dt.date, end: dt.
     return {row[0]: tuple(t for t, hit in zip(names, row[1:], strict=True) if hit) for row in rows}
 
 
+def fitting_themes(themes, person: PersonView | None, policy: Policy) -> tuple[str, ...]:
+    """The themes of `themes` that fit the case's person (`fit.theme_fits`; all when unknown)."""
+    return fit.fitting(themes, person.age if person else None, person.group if person else None, policy)
+
+
+def theme_choices(person: PersonView | None, policy: Policy) -> tuple[str, ...]:
+    """The themes a case about `person` may be given (THEMES in order, those that fit)."""
+    return fitting_themes(tuple(THEMES), person, policy)
+
+
 def latest_cases(session: Session, pairing_ids: list[int]) -> dict[int, TypicalCase]:
     latest: dict[int, TypicalCase] = {}
     if pairing_ids:
@@ -421,7 +440,7 @@ def _pairing_details(
             township=town or "—",
             cadre=cadre,
             unit=unit,
-            themes=themes.get(pid, ()),
+            themes=fitting_themes(themes.get(pid, ()), house.persons[0] if house.persons else None, policy),
             case_id=found.id if found else None,
             case_status=found.status if found else None,
         )

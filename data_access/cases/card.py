@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from data_access import compliance, masking
-from data_access.cases.candidates import belongs_to_pairing, latest_cases, themes_of
+from data_access.cases.candidates import belongs_to_pairing, fitting_themes, latest_cases, themes_of
 from data_access.cases.errors import CaseNotFound
 from data_access.cases.redaction import HouseholdPersons, PersonView, household_persons
 from data_access.models import (
@@ -135,7 +135,8 @@ def case_card(
     township = session.get(Region, village.parent_code) if village and village.parent_code else None
     start = pairing.start_date
     pair_end = min(as_of, pairing.end_date - dt.timedelta(days=1)) if pairing.end_date else as_of
-    themes = themes_of(session, [pairing.id], start, pair_end).get(pairing.id, ())
+    themes = fitting_themes(themes_of(session, [pairing.id], start, pair_end).get(pairing.id, ()),
+                            house.persons[0] if house.persons else None, policy)
 
     contacts = session.execute(
         select(Contact.contact_date, Contact.method, Contact.content, Contact.gift_yuan)

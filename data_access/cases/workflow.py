@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access import audit, db, permissions
-from data_access.cases.candidates import THEMES, themes_of
+from data_access.cases import fit
+from data_access.cases.candidates import THEMES, fitting_themes, themes_of
 from data_access.cases.card import case_target, locate
 from data_access.cases.errors import CaseError, CaseNotFound
 from data_access.cases.redaction import (
@@ -81,7 +82,9 @@ def create_case(
     pairing, household, existing = locate(session, scope, pairing_id, None)
     if existing is not None and existing.status != CASE_REJECTED:
         raise CaseError(f"该结对已有案例（编号 {existing.id}，状态“{existing.status}”）")
-    themes = themes_of(session, [pairing.id], pairing.start_date, as_of).get(pairing.id, ())
+    house = _house(session, household, as_of, policy)
+    themes = fitting_themes(themes_of(session, [pairing.id], pairing.start_date, as_of).get(pairing.id, ()),
+                            house.persons[0] if house.persons else None, policy)
     now = dt.datetime.now().replace(microsecond=0)
     row = TypicalCase(pairing_id=pairing.id, status=CASE_CANDIDATE, theme=themes[0] if themes else None,
                       created_at=now, updated_at=now)
@@ -225,6 +228,10 @@ def edit_case(
         raise CaseError("化名不能超过 50 字")
     if values["theme"] and values["theme"] not in THEMES and values["theme"] != row.theme:
         raise CaseError(f"未知的案例主题“{values['theme']}”")
+    if values["theme"] and values["theme"] != row.theme and house.persons:
+        person = house.persons[0]
+        if reason := fit.misfit_reason(values["theme"], person.age, person.group, policy):
+            raise CaseError(reason)
     changed = [key for key, value in values.items() if getattr(row, key) != value]
     if not changed:
         return []

@@ -8,6 +8,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from data_access.cases import fit
+from data_access.cases.redaction import age_on
 from data_access.demo import texts
 from data_access.demo.names import guardian_name
 from data_access.demo.timeline import Clock
@@ -36,7 +38,8 @@ class CaseSubject:
     person: str
     surname: str
     sex: str
-    birth_year: int
+    birth: dt.date
+    group: str
     guardian: str | None
     start: int
     visits: int
@@ -46,7 +49,7 @@ class CaseSubject:
 def _alias(subject: CaseSubject, as_of_year: int) -> str:
     if subject.kind == "child":
         return "小" + subject.person[-1]
-    age = as_of_year - subject.birth_year
+    age = as_of_year - subject.birth.year
     if age >= 60:
         return subject.surname + ("大爷" if subject.sex == "男" else "奶奶")
     return subject.surname + ("大哥" if subject.sex == "男" else "大姐")
@@ -65,14 +68,23 @@ def _story(subject: CaseSubject, theme: str, alias: str) -> tuple[str, str]:
         alias=alias,
         visits=subject.visits,
         calls=subject.calls,
-        deeds=texts.CASE_DEEDS[subject.kind],
-        quote=texts.CASE_QUOTES[subject.kind].format(cadre=subject.cadre, alias=alias, relation=relation),
+        deeds=texts.CASE_DEEDS[theme],
+        quote=texts.CASE_QUOTES[theme].format(
+            cadre=subject.cadre, speaker=f"{alias}的{relation}" if subject.kind == "child" else alias
+        ),
     )
     return headline, narrative
 
 
+def themes_for(subject: CaseSubject, clock: Clock) -> tuple[str, ...]:
+    """The story themes of the subject's kind that fit the person on the demo's day (cases.fit)."""
+    age = age_on(subject.birth, clock.as_of)
+    return fit.fitting(texts.CASE_THEMES[subject.kind], age, subject.group, clock.policy)
+
+
 def typical_cases(rng: random.Random, clock: Clock, subjects: list[CaseSubject], per_status: int = 2) -> list[tuple]:
     """Rows for typical_cases (without id), `per_status` in each status, children and adults mixed."""
+    subjects = [s for s in subjects if themes_for(s, clock)]
     strongest = sorted(subjects, key=lambda s: (-(s.visits * 2 + s.calls), s.pairing_id))[: per_status * 12]
     rng.shuffle(strongest)
     children = [s for s in strongest if s.kind == "child"]
@@ -88,7 +100,7 @@ def typical_cases(rng: random.Random, clock: Clock, subjects: list[CaseSubject],
 
 
 def _case_row(rng: random.Random, clock: Clock, subject: CaseSubject, status: str) -> tuple:
-    theme = rng.choice(texts.CASE_THEMES[subject.kind])
+    theme = rng.choice(themes_for(subject, clock))
     alias = _alias(subject, clock.as_of.year)
     headline, narrative = _story(subject, theme, alias)
     created = max(subject.start + 30, clock.last - rng.randint(30, 150))

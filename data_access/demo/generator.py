@@ -204,7 +204,7 @@ class CountyGenerator:
         return cases.CaseSubject(
             pairing_id=pairing_id, kind=house.kind, cadre=cadre.name, cadre_sex=cadre.sex, unit=cadre.unit.name,
             place=house.place, person=person.name, surname=person.surname, sex=person.sex,
-            birth_year=person.birth.year, guardian=person.guardian, start=start, visits=visits, calls=calls,
+            birth=person.birth, group=person.group, guardian=person.guardian, start=start, visits=visits, calls=calls,
         )
 
     def _needs(self, house: Household, chain: list[tuple[int, int, int]]) -> None:

@@ -150,27 +150,37 @@ SURVEY_NOTES = {
 
 UNDELIVERED_NOTES = ("材料待补充", "审核中", "本人尚未申请", "待残疾等级评定", "信息比对未通过，待核实")
 
+# Case themes (keys of cases.THEMES) a story may take per kind of household; the demo keeps only
+# those that fit the person (cases.fit), so no one-year-old is sent to school in a story.
 CASE_THEMES = {
-    "child": ("助学圆梦", "爱心陪伴"),
-    "disabled": ("助医康复", "生活帮扶"),
-    "poor": ("安居改善", "生活帮扶"),
+    "child": ("上学", "情感关爱"),
+    "disabled": ("助残", "生活保障"),
+    "poor": ("住房", "生活保障", "养老"),
 }
 CASE_HEADLINES = {
-    "助学圆梦": "“爱心{role}”{cadre}：让{alias}安心上学",
-    "爱心陪伴": "一月一次的牵挂——{cadre}和{alias}的结对故事",
-    "助医康复": "{cadre}陪{alias}走上康复路",
-    "生活帮扶": "{visits}次上门，{cadre}成了{alias}家的“亲戚”",
-    "安居改善": "从漏雨房到安心屋——{cadre}帮{alias}圆了安居梦",
+    "上学": "“爱心{role}”{cadre}：让{alias}安心上学",
+    "情感关爱": "一月一次的牵挂——{cadre}和{alias}的结对故事",
+    "助残": "{cadre}陪{alias}走上康复路",
+    "生活保障": "{visits}次上门，{cadre}成了{alias}家的“亲戚”",
+    "住房": "从漏雨房到安心屋——{cadre}帮{alias}圆了安居梦",
+    "养老": "老有所依——{cadre}和{alias}的结对故事",
 }
 CASE_DEEDS = {
-    "child": "帮助孩子办理教育资助、联系学校安排课后辅导，寒暑假常接孩子到家中过周末",
-    "disabled": "帮助申请护理补贴、送去轮椅，还联系康复机构定期上门做康复训练",
-    "poor": "帮助维修漏雨房屋、购买过冬煤炭，逢年过节都会带着米面油上门",
+    "上学": "帮助孩子办理教育资助、联系学校安排课后辅导，寒暑假常接孩子到家中过周末",
+    "情感关爱": "每月上门看望，逢年过节带去衣物和生活用品，和家人拉家常、帮着解决难处",
+    "助残": "帮助申请护理补贴、送去轮椅，还联系康复机构定期上门做康复训练",
+    "生活保障": "帮助申请生活补助，送去米面油和过冬衣被，逢年过节都会上门看望",
+    "住房": "帮助维修漏雨房屋、购买过冬煤炭，逢年过节都会带着米面油上门",
+    "养老": "帮助办理高龄补贴，常上门陪老人聊天、打扫院子，头疼脑热时陪着去卫生院",
 }
+# Who speaks: the guardian for a child ("{speaker}" = 小然的奶奶), the person otherwise.
 CASE_QUOTES = {
-    "child": "“{cadre}就像亲人一样，孩子有什么话都愿意跟他说。”{alias}的{relation}说。",
-    "disabled": "“以前出门都难，现在有了轮椅，还能到村口晒晒太阳。”{alias}说。",
-    "poor": "“房子不漏了，冬天也不冷了，党的政策好，干部也好。”{alias}说。",
+    "上学": "“{cadre}就像亲人一样，孩子有什么话都愿意跟他说。”{speaker}说。",
+    "情感关爱": "“{cadre}就像亲人一样，家里有啥难处都帮着想办法。”{speaker}说。",
+    "助残": "“以前出门都难，现在有了轮椅，还能到村口晒晒太阳。”{speaker}说。",
+    "生活保障": "“吃的穿的都送到家里，{cadre}比亲戚还亲。”{speaker}说。",
+    "住房": "“房子不漏了，冬天也不冷了，党的政策好，干部也好。”{speaker}说。",
+    "养老": "“年纪大了最怕没人管，{cadre}隔三岔五就来看看。”{speaker}说。",
 }
 CASE_NARRATIVE = (
     "{start}，{unit}干部{cadre}与{place}{alias}结成帮扶对子。此后{cadre}先后{visits}次入户走访、"
