@@ -62,7 +62,6 @@ class Policy:
     assess_grade_fine: int = 80  # 较好 at or above
     assess_grade_fair: int = 60  # 一般 at or above; 差 below
     freshness_warn_days: int = 7  # a township whose data last came in longer ago than this is flagged
-    return_visit_window_days: int = 90  # 干部是否上门 speaks of this many days before the 回访日期
     # Entry time and authenticity signals (RULES.md "Entry time and answered reminders", "Authenticity
     # signals"): prompts to check, never a status.
     late_entry_grace_days: int = 3  # a response entered more than this many days after the deadline is late
@@ -122,8 +121,6 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
     "assess_grade_fine": ("季考核等级：较好", "季考核得分不低于该分数为“较好”"),
     "assess_grade_fair": ("季考核等级：一般", "季考核得分不低于该分数为“一般”，低于为“差”"),
     "freshness_warn_days": ("数据更新提醒天数", "乡镇的数据（导入或录入）超过该天数没有更新的，在工作总览和侧栏提示"),
-    "return_visit_window_days": ("回访核对期（天）",
-                                 "回访时家属说干部没有上门，而回访日期前该天数内记有实地走访的，列为“回访不符”"),
     "late_entry_grace_days": ("回应录入宽限天数", "提醒督办期限内的联系，须在期限后该天数内录入才算按期回应，否则为逾期后回应"),
     "late_entry_days": ("补录判定天数", "录入日期比联系日期晚超过该天数的记录，列为“补录”（恰好该天数不算）"),
     "burst_size": ("集中补录条数", "同一干部在同一天录入的联系记录达到该条数……"),
@@ -156,7 +153,7 @@ def _save_setting(session: Session, key: str, value: int, username: str | None) 
 
 # Floors below which a setting makes no sense (a 0-day silence window would call everyone silent).
 MINIMUMS: dict[str, int] = {
-    "silent_days": 1, "adult_age": 1, "freshness_warn_days": 1, "return_visit_window_days": 1, "burst_size": 2,
+    "silent_days": 1, "adult_age": 1, "freshness_warn_days": 1, "burst_size": 2,
     "deadline_window_days": 1, "dup_note_count": 2, "min_note_chars": 1, "return_visit_days": 1,
 }
 

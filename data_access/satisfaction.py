@@ -4,9 +4,12 @@
   quarterly assessment scores);
 - per township (the household's) and per unit (the cadre asked about) for a quarter;
 - 不满意: the checks answered 不满意, with the cadre and the household (names masked);
-- 回访不符: the family says the cadre did not come (干部是否上门 = 否) while a home visit (实地走访) of
-  that cadre to that household is recorded in the `return_visit_window_days` (policy) before the
-  回访日期 — a record an inspector should look at.
+- 回访不符: `signals.disagrees()`, the one definition (RULES.md "Authenticity signals": 干部是否上门 =
+  否 while that cadre recorded a 实地走访 with the household in the three months ending on 回访日期).
+  A period here lies inside one year, so its count is the signal's for the 回访 dated in the period.
+
+The cadre a check is about is `signals.survey_cadre()` (its 干部编号, else the cadre of the
+household's pairing active on 回访日期).
 
 All counts are made in the database; the region is the household's village.
 """
@@ -17,14 +20,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from data_access import signals
 from data_access.masking import mask_name
-from data_access.models import Cadre, Contact, Household, Pairing, Person, Region, Satisfaction, Unit
+from data_access.models import Cadre, Contact, Household, Person, Region, Satisfaction, Unit
 from data_access.policy import Policy
 from data_access.scope import Scope
-from data_access.vocabulary import CADRE_CAME_NO, METHOD_VISIT, SATISFACTION_LEVELS
+from data_access.vocabulary import CADRE_CAME_NO, SATISFACTION_LEVELS
 
 SATISFIED = ("满意", "基本满意")
 COUNT_COLUMNS = ["回访次数", *SATISFACTION_LEVELS, "满意率", "家属称干部未上门", "回访不符"]
@@ -50,35 +54,8 @@ def quarters_up_to(as_of: dt.date, count: int = 8) -> list[tuple[dt.date, dt.dat
 
 
 def _cadre_id():
-    """The cadre a check is about: its own, else its pairing's."""
-    pairing_cadre = select(Pairing.cadre_id).where(Pairing.id == Satisfaction.pairing_id).scalar_subquery()
-    return func.coalesce(Satisfaction.cadre_id, pairing_cadre)
-
-
-def _window_start(session: Session, window_days: int):
-    """`survey_date - window_days` in the backend's own date arithmetic."""
-    if session.get_bind().dialect.name == "postgresql":
-        return Satisfaction.survey_date - window_days
-    return func.date(Satisfaction.survey_date, f"-{window_days} days")
-
-
-def _visits(session: Session, window_days: int, columns=None):
-    """The recorded 实地走访 of the check's cadre to its household in the window before its date."""
-    visit = aliased(Contact)
-    pairing = aliased(Pairing)
-    return (select(*columns(visit)) if columns else exists()).where(
-        visit.pairing_id == pairing.id,
-        pairing.household_id == Satisfaction.household_id,
-        pairing.cadre_id == _cadre_id(),
-        visit.method == METHOD_VISIT,
-        visit.contact_date <= Satisfaction.survey_date,
-        visit.contact_date >= _window_start(session, window_days),
-    )
-
-
-def _mismatch(session: Session, window_days: int):
-    """SQL: 回访不符 (see the module's docstring)."""
-    return and_(Satisfaction.cadre_came == CADRE_CAME_NO, _visits(session, window_days))
+    """The cadre a check is about (the signal's reading)."""
+    return signals.survey_cadre()
 
 
 def _in_period(scope: Scope, start: dt.date, end: dt.date):
@@ -88,7 +65,7 @@ def _in_period(scope: Scope, start: dt.date, end: dt.date):
 def _counts(session: Session, key, scope: Scope, start: dt.date, end: dt.date, policy: Policy, *joins) -> dict:
     columns = [func.count()] + [func.sum(case((Satisfaction.level == level, 1), else_=0)) for level in SATISFACTION_LEVELS]
     columns += [func.sum(case((Satisfaction.cadre_came == CADRE_CAME_NO, 1), else_=0)),
-                func.sum(case((_mismatch(session, policy.return_visit_window_days), 1), else_=0))]
+                func.sum(case((signals.disagrees(), 1), else_=0))]
     keys = [key] if key is not None else []
     query = select(*keys, *columns).select_from(Satisfaction).join(Household, Household.id == Satisfaction.household_id)
     for target, onclause in joins:
@@ -174,17 +151,16 @@ def dissatisfied(session: Session, scope: Scope, start: dt.date, end: dt.date, l
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
-MISMATCH_COLUMNS = [*LIST_COLUMNS, "记录的最近走访", "窗口内走访次数"]
+MISMATCH_COLUMNS = [*LIST_COLUMNS, "记录的最近走访", "此前三个月走访次数"]
 
 
 def mismatches(session: Session, scope: Scope, start: dt.date, end: dt.date, policy: Policy,
                limit: int | None = 500) -> pd.DataFrame:
     """回访不符 in the period: the family says the cadre did not come while visits are recorded;
-    with the latest recorded visit and how many in the window."""
-    window = policy.return_visit_window_days
-    latest = _visits(session, window, lambda visit: [func.max(visit.contact_date)]).scalar_subquery()
-    count = _visits(session, window, lambda visit: [func.count()]).scalar_subquery()
-    rows = _listing(session, scope, start, end, _mismatch(session, window), limit, latest, count)
+    with the latest recorded visit and how many in the three months before the 回访."""
+    latest = signals.recorded_visits(func.max(Contact.contact_date)).scalar_subquery()
+    count = signals.recorded_visits(func.count()).scalar_subquery()
+    rows = _listing(session, scope, start, end, signals.disagrees(), limit, latest, count)
     frame = pd.DataFrame(rows, columns=MISMATCH_COLUMNS)
     # SQLite gives the subquery's date back as text
     frame["记录的最近走访"] = [dt.date.fromisoformat(str(d)) if d else None for d in frame["记录的最近走访"]]

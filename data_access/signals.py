@@ -15,7 +15,8 @@ setting; a signal is shown with the records behind it and changes no figure of t
   `min_contacts_no_visit` or more contacts in the year (the rule's done figures); those contacts.
 - 回访不符 (DISAGREES): a 回访 dated in the year up to D saying 干部是否上门 = 否 while its cadre (干部编号,
   else the cadre of the household's pairing active on 回访日期) recorded a 实地走访 with that household
-  in the three months ending on 回访日期; the records behind it are those 回访.
+  in the three months ending on 回访日期; the records behind it are those 回访. `disagrees()` is the
+  condition on one 回访; 满意度回访, 工作总览 and 月通报 count with it too.
 
 Entry days are read through entry_times (a migration's estimated time is the contact's own date).
 `signal_records` is the one definition; counts, lists, the page, the export and the CLI select from it.
@@ -219,41 +220,42 @@ def survey_cadre():
     return func.coalesce(Satisfaction.cadre_id, fallback)
 
 
-def _disagreeing_surveys(scope: Scope, as_of: dt.date):
-    """The 回访 of the year up to D in scope saying the cadre did not come, with the cadre asked about."""
+def recorded_visits(*columns) -> Select:
+    """SQL, correlated to the enclosing query's Satisfaction row: the 实地走访 its cadre
+    (`survey_cadre`) recorded with its household in the three months ending on 回访日期 (after the
+    same day three months earlier, up to and including 回访日期)."""
     return (
-        select(Satisfaction.id.label("record_id"), survey_cadre().label("cadre_id"),
-               Satisfaction.household_id, Satisfaction.survey_date)
+        select(*columns)
+        .select_from(Contact)
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .where(
+            Pairing.household_id == Satisfaction.household_id,
+            Pairing.cadre_id == survey_cadre(),
+            Contact.method == METHOD_VISIT,
+            Contact.contact_date > three_months_before(Satisfaction.survey_date),
+            Contact.contact_date <= Satisfaction.survey_date,
+        )
+    )
+
+
+def disagrees():
+    """SQL condition on a Satisfaction row: 回访不符 — the family says the cadre did not come
+    (干部是否上门 = 否) while a visit is recorded (`recorded_visits`). The one definition: the signal
+    below, 满意度回访, 工作总览 and 月通报 all count with it."""
+    return and_(Satisfaction.cadre_came == CADRE_CAME_NO, recorded_visits(Contact.id).exists())
+
+
+def _disagrees(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+    return (
+        select(*_row(DISAGREES, survey_cadre(), Satisfaction.id))
         .join(Household, Household.id == Satisfaction.household_id)
         .where(
             Satisfaction.survey_date >= dt.date(as_of.year, 1, 1),
             Satisfaction.survey_date <= as_of,
-            Satisfaction.cadre_came == CADRE_CAME_NO,
             scope.within(Household.village_code),
+            disagrees(),
         )
-        .subquery("surveys_saying_no")
     )
-
-
-def _visits_before(surveys):
-    """SQL: the cadre recorded a 实地走访 with the household in the three months ending on 回访日期."""
-    return (
-        select(Contact.id)
-        .join(Pairing, Pairing.id == Contact.pairing_id)
-        .where(
-            Pairing.household_id == surveys.c.household_id,
-            Pairing.cadre_id == surveys.c.cadre_id,
-            Contact.method == METHOD_VISIT,
-            Contact.contact_date > three_months_before(surveys.c.survey_date),
-            Contact.contact_date <= surveys.c.survey_date,
-        )
-        .exists()
-    )
-
-
-def _disagrees(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
-    surveys = _disagreeing_surveys(scope, as_of)
-    return select(*_row(DISAGREES, surveys.c.cadre_id, surveys.c.record_id)).where(_visits_before(surveys))
 
 
 _BUILDERS = {
@@ -442,11 +444,7 @@ def records_behind(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         data = []
         for r in found:
             visits = session.scalars(
-                select(Contact.contact_date).join(Pairing, Pairing.id == Contact.pairing_id)
-                .where(Pairing.household_id == r.household_id, Pairing.cadre_id == cadre_id,
-                       Contact.method == METHOD_VISIT, Contact.contact_date <= r.survey_date,
-                       Contact.contact_date > three_months_before(literal(r.survey_date)))
-                .order_by(Contact.contact_date)
+                recorded_visits(Contact.contact_date).where(Satisfaction.id == r.id).order_by(Contact.contact_date)
             ).all()
             data.append([r.survey_date, r.method or "", r.visitor or "", r.level, r.cadre_came, r.code, r.name,
                          r.note or "", "、".join(f"{d:%Y-%m-%d}" for d in visits)])

@@ -91,7 +91,7 @@ ui.metric(cols[0], "本季满意率", ui.fmt_pct(visits.rate), help="本季度�
 ui.metric(cols[1], "本季回访", f"{ui.fmt_int(visits.checks)} 次")
 ui.metric(cols[2], "不满意", f"{ui.fmt_int(visits.dissatisfied)} 次")
 ui.metric(cols[3], "回访不符", f"{ui.fmt_int(visits.mismatched)} 次",
-          help=f"家属说干部没有上门，而回访日期前 {ctx.policy.return_visit_window_days} 天内记有实地走访")
+          help="家属说干部没有上门，而该干部在回访日期前三个月内登记了实地走访（与真实性核查的“回访不符”同一口径）")
 
 if ctx.actor.may("view_lists"):
     st.subheader("各乡镇数据更新")

@@ -30,7 +30,7 @@ ui.metric(cols[0], "回访次数", ui.fmt_int(overall.checks))
 ui.metric(cols[1], "满意率", ui.fmt_pct(overall.rate), help="（满意 + 基本满意）÷ 回访次数")
 ui.metric(cols[2], "不满意", ui.fmt_int(overall.dissatisfied))
 ui.metric(cols[3], "回访不符", ui.fmt_int(overall.mismatched),
-          help=f"家属说干部没有上门，而回访日期前 {ctx.policy.return_visit_window_days} 天内记有实地走访")
+          help="家属说干部没有上门，而该干部在回访日期前三个月内登记了实地走访（与真实性核查的“回访不符”同一口径）")
 
 tab_town, tab_unit = st.tabs(["分乡镇", "分单位"])
 with tab_town:
@@ -49,7 +49,7 @@ else:
     ui.table(unhappy)
 
 st.subheader("回访不符")
-st.caption(f"家属说干部没有上门（干部是否上门 = 否），而回访日期前 {ctx.policy.return_visit_window_days} 天内记有该干部的实地走访："
+st.caption("家属说干部没有上门（干部是否上门 = 否），而该干部在回访日期前三个月内登记了实地走访（与真实性核查同一口径）："
            "请督查组核实走访记录的真实性。")
 mismatched = query(satisfaction.mismatches, ctx.scope, start, end, ctx.policy)
 if mismatched.empty:

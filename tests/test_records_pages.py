@@ -129,3 +129,19 @@ def test_home_carries_the_satisfaction_rate_and_each_townships_data_freshness(co
     assert (towns.loc["长道镇", "最近更新"], towns.loc["长道镇", "状态"]) == ("无记录", "超期未更新")
     assert "1 个乡镇的数据超过 7 天没有更新" in texts(at)
     assert "数据更新：1/2 个乡镇超过 7 天未更新" in texts(at)
+
+
+def test_pages_show_the_signals_count_of_disagreement_on_the_boundary(county):
+    """满意度回访, 工作总览 and 真实性核查 show one 回访不符 count: with a 回访 whose visit is exactly three
+    months (= 90 days) before (not 回访不符) and one a day earlier (回访不符), Q2 has HF1 and HB2. Q1 has
+    none, so the signal's year-to-date count is the quarter's."""
+    R.add_boundary_checks(county)
+    satisfaction_page = open_at("pages/satisfaction.py", user=INSPECTOR)
+    assert {m.label: m.value for m in satisfaction_page.metric}["回访不符"] == "2"
+    assert sorted(satisfaction_page.dataframe[3].value["干部"]) == ["张明", "赵刚"]
+    home = open_at("pages/home.py")
+    assert {m.label: m.value for m in home.metric}["回访不符"] == "2 次"
+    signals_page = open_at("pages/signals.py", user=INSPECTOR)
+    assert {m.label: m.value for m in signals_page.metric}["回访不符"] == "2 人"
+    by_township = signals_page.dataframe[0].value
+    assert int(by_township["回访不符"].sum()) == 2
