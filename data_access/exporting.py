@@ -74,8 +74,29 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], stamp: ExportStamp) -> bytes:
             for index, column in enumerate(frame.columns, start=1):
                 width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) + 2
                 sheet.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
-        pd.DataFrame(stamp.lines(), columns=["项目", "内容"]).to_excel(writer, sheet_name="导出说明", index=False)
+        pd.DataFrame(stamp.lines(), columns=["项目", "内容"]).to_excel(writer, sheet_name=STAMP_SHEET, index=False)
     return buffer.getvalue()
+
+
+_SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+STAMP_SHEET = "导出说明"
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Excel sheet names for `names`, in order: forbidden characters replaced, at most 31 characters,
+    none empty, none the stamp sheet's, all distinct (a repeat gets （2）, （3）…)."""
+    taken = {STAMP_SHEET}
+    result = []
+    for name in names:
+        base = (str(name).translate(_SHEET_FORBIDDEN).strip().strip("'") or "未填单位")[:31]
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            suffix = f"（{n}）"
+            candidate = base[: 31 - len(suffix)] + suffix
+        taken.add(candidate)
+        result.append(candidate)
+    return result
 
 
 def write_file(frame: pd.DataFrame, path: Path, stamp: ExportStamp, sheet_name: str = "数据") -> None:

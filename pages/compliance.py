@@ -178,7 +178,15 @@ if view == VIEWS[0]:
                     lambda: write(compliance.export_laggards, ctx.scope, ctx.as_of, policy, flt,
                                   ctx.region_name, "xlsx", actor=ctx.actor),
                     f"滞后干部名单_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx",
-                    help="导出当前筛选条件下的全部滞后、失联结对（Excel）；导出会记入审计日志。",
+                    help="导出当前筛选条件下的全部滞后、失联结对（Excel，列与上表相同）；导出会记入审计日志。",
+                )
+                ui.download(
+                    "按单位分表导出",
+                    lambda: write(compliance.export_laggards_by_unit, ctx.scope, ctx.as_of, policy, flt,
+                                  ctx.region_name, actor=ctx.actor),
+                    f"滞后干部名单_按单位_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx",
+                    help="同一份名单，每个工作单位一个工作表，便于各单位只收到本单位的名单；导出会记入审计日志。",
+                    key="cp_export_units",
                 )
         with act:
             if ctx.actor.may("issue_reminders"):

@@ -73,6 +73,8 @@ WRITES: dict[str, Write] = {
     # exports (rows: the scope given, which must lie inside the actor's region)
     "data_access.compliance.export.export_laggards": Write(("export_lists",), lambda s, d, a: compliance.export_laggards(
         s, EVERYWHERE, AS_OF, Policy(), LaggardFilter(), "西和县", actor=a)),
+    "data_access.compliance.export.export_laggards_by_unit": Write(("export_lists",), lambda s, d, a: (
+        compliance.export_laggards_by_unit(s, EVERYWHERE, AS_OF, Policy(), LaggardFilter(), "西和县", actor=a))),
     "data_access.overdue.export_workbook": Write(("export_lists",), lambda s, d, a: overdue.export_workbook(
         s, EVERYWHERE, AS_OF, Policy(), None, "西和县", actor=a)),
     "data_access.verification.export": Write(("export_lists",), lambda s, d, a: verification.export(

@@ -136,9 +136,9 @@ def test_laggards_frame_columns(county):
     url, _ = county
     with session_scope(url) as s:
         frame = compliance.laggards_frame(s, EVERYWHERE, YEAR_END, Policy())
-    assert list(frame.columns) == compliance.LAGGARDS_EXPORT_COLUMNS == [
-        "干部编号", "干部姓名", "工作单位", "干部电话", "户编号", "乡镇", "村", "类别", "状态",
-        "已联系", "应联系", "已走访", "应走访", "最近联系日期",
+    assert list(frame.columns) == compliance.LAGGARDS_EXPORT_COLUMNS == [  # every column the page shows
+        "状态", "干部姓名", "干部编号", "职级", "工作单位", "干部电话", "户编号", "乡镇", "村", "类别",
+        "已联系", "应联系", "已走访", "应走访", "最近联系日期", "未联系天数", "认门", "本年提醒",
     ]
     assert list(frame["状态"]) == ["滞后、失联", "滞后", "滞后"]
     assert list(frame["干部姓名"]) == ["李华", "王芳", "李华"]
@@ -221,7 +221,7 @@ def test_cli_export_laggards(county, tmp_path, suffix):
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
         assert rows[0] == compliance.LAGGARDS_EXPORT_COLUMNS
         assert [r[rows[0].index("状态")] for r in rows[1:4]] == ["滞后、失联", "滞后", "滞后"]
-        assert rows[0][3] == "干部电话"  # the work phone, in full, so inspectors can call
+        assert "干部电话" in rows[0] and "职级" in rows[0]  # the work phone, in full, so inspectors can call
     else:
         frame = pd.read_excel(out, sheet_name=0)
         assert list(frame.columns) == compliance.LAGGARDS_EXPORT_COLUMNS
@@ -265,3 +265,47 @@ def test_export_laggards_from_the_page_is_stamped_audited_and_permitted(county):
     with pytest.raises(PermissionDenied), session_scope(url) as s:
         compliance.export_laggards(s, EVERYWHERE, YEAR_END, Policy(), LaggardFilter(), "西和县",
                                    actor=Actor("pub", "publicity"))
+
+
+def test_laggards_by_unit_is_one_sheet_per_unit_with_only_its_rows(county):
+    """Issue 19: one workbook, a sheet per 工作单位 (so each unit is sent only its own), the page's
+    columns, stamped and audited; refused without export_lists."""
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from data_access.models import AuditEntry
+    from data_access.permissions import PermissionDenied
+
+    url, _ = county
+    with session_scope(url) as s:
+        data = compliance.export_laggards_by_unit(s, EVERYWHERE, YEAR_END, Policy(), LaggardFilter(), "西和县",
+                                                  actor=Actor("dc1", "inspector"))
+        whole = compliance.laggards_frame(s, EVERYWHERE, YEAR_END, Policy())
+    book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False)
+    assert list(book) == ["县民政局", "长道镇人民政府", "导出说明"]  # the unit of the worst row first
+    for unit in ("县民政局", "长道镇人民政府"):
+        sheet = book[unit]
+        assert list(sheet.columns) == compliance.LAGGARD_COLUMNS
+        assert set(sheet["工作单位"]) == {unit}
+        mine = whole[whole["工作单位"] == unit]
+        assert list(sheet["户编号"]) == list(mine["户编号"])
+    assert list(book["县民政局"]["干部姓名"]) == ["李华", "李华"] and list(book["长道镇人民政府"]["干部姓名"]) == ["王芳"]
+    assert "dc1" in book["导出说明"].to_string()
+    assert load_workbook(io.BytesIO(data))["县民政局"].freeze_panes == "A2"
+    with session_scope(url) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+        assert (entry.username, entry.target) == ("dc1", "滞后干部名单（按单位分表）")
+    with pytest.raises(PermissionDenied), session_scope(url) as s:
+        compliance.export_laggards_by_unit(s, EVERYWHERE, YEAR_END, Policy(), LaggardFilter(), "西和县",
+                                           actor=Actor("pub", "publicity"))
+
+
+def test_sheet_names_are_valid_and_distinct():
+    from data_access.exporting import sheet_names
+
+    long = "某某县农业农村局乡村振兴服务中心驻村工作队第一分队办公室"
+    names = sheet_names(["县民政局", "a/b:c", "县民政局", long, long, "", "导出说明"])
+    assert names[:3] == ["县民政局", "a_b_c", "县民政局（2）"]
+    assert all(len(n) <= 31 for n in names) and len(set(names)) == len(names)
+    assert names[3] == long[:31] and names[4].endswith("（2）")
+    assert names[5] == "未填单位" and names[6] == "导出说明（2）"

@@ -88,10 +88,8 @@ LAGGARD_COLUMNS = [
 ]
 
 
-LAGGARDS_EXPORT_COLUMNS = [
-    "干部编号", "干部姓名", "工作单位", "干部电话", "户编号", "乡镇", "村", "类别", "状态",
-    "已联系", "应联系", "已走访", "应走访", "最近联系日期",
-]
+# The export keeps every column the page shows, in the page's order (issue 19).
+LAGGARDS_EXPORT_COLUMNS = LAGGARD_COLUMNS
 
 
 @dataclass(frozen=True)
