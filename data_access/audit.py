@@ -174,6 +174,10 @@ def _sentence(action: str | None, v: dict) -> str:
         others = _listed({k: x for k, x in v.items() if k not in ("from", "to")})
         moved = f"新建案例，状态为“{v.get('to')}”" if not v.get("from") else f"状态由“{v['from']}”改为“{v.get('to')}”"
         return moved + (f"；{others}" if others else "")
+    if action == "publicity_override":
+        findings = "；".join(str(f) for f in v.get("findings", []) if _present(f))
+        return (f"截至 {v.get('day', '')}，结对干部{v.get('cadre', '')}{findings or '有督查问题'}，"
+                f"仍审核通过该案例；理由：{v.get('why') or '未填写'}")
     if action == "case_edit":
         return f"修改了{_word(v.get('fields', []))}"
     if action == "user_admin":

@@ -10,6 +10,7 @@ from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import ROOT
 from data_access import cases, permissions
+from data_access.config import current_date
 from data_access.policy import POLICY_LABELS
 from data_access.vocabulary import CASE_REJECTED, GROUPS, RANKS
 
@@ -100,6 +101,10 @@ box = st.container(border=True)
 box.markdown(f"**第 {row['排名']} 名（{row['得分']} 分）：{row['对象']}，{row['群体']}，{row['乡镇']}**")
 box.markdown(f"结对干部：{row['结对干部']}（{row['单位']}）　主题：{row['主题'] or '—'}　案例状态：{row['案例状态']}")
 box.markdown("\n".join(f"- {reason}" for reason in row["推荐理由"].split("；")))
+guard = query(cases.publicity_guard, pairing_id, current_date(), ctx.policy)
+if guard.holds:
+    box.warning(f"督查提示：{guard.sentence()}。在此期间不宜宣传该干部的事迹，案例须领导说明理由后方可审核通过。",
+                icon=":material/report:")
 actions = box.columns([1, 1, 4])
 if actions[0].button("查看案例详情", type="primary"):
     params = {"case": str(int(case_id))} if pd.notna(case_id) else {"pairing": str(pairing_id)}

@@ -36,10 +36,10 @@ def as_int(value) -> int | None:
         return None
 
 
-def act(fn, *args, done: str) -> None:
+def act(fn, *args, done: str, **kwargs) -> None:
     """Run one workflow write as the logged-in user; show the rule's sentence when it is refused."""
     try:
-        write(fn, *args, actor=ctx.actor)
+        write(fn, *args, actor=ctx.actor, **kwargs)
     except (cases.CaseError, permissions.PermissionDenied) as exc:
         st.error(str(exc))
         return
@@ -93,6 +93,10 @@ st.subheader(card.headline)
 status = info.status if info else cases.NO_CASE
 theme = (info.theme if info and info.theme else "、".join(card.themes)) or "—"
 st.caption(f"状态：{status}　主题：{theme}　地区：{card.township}{card.village}")
+guard = query(cases.publicity_guard, card.pairing_id, today, ctx.policy)
+if guard.holds and (info is None or info.status != CASE_REJECTED):
+    st.warning(f"督查提示：{guard.sentence()}。在此期间不宜宣传该干部的事迹，案例暂不能审核通过；"
+               "领导确需审核的，须说明理由（记入审计日志）。", icon=":material/report:")
 if card.involves_minor:
     st.warning("涉及未成年人：只使用化名和年龄；须登记监护人的知情同意后，方可审核、发布。", icon=":material/child_care:")
 
@@ -142,6 +146,8 @@ if info.has_consent:
                     f"使用范围：{info.consent_scope}"))
 if info.approved_at:
     st.markdown(esc(f"审核：{info.approved_by}，{info.approved_at:%Y年%m月%d日}"))
+if info.override_reason:
+    st.markdown(esc(f"审核时结对干部有督查问题，审核人说明的理由：{info.override_reason}"))
 if info.status == CASE_REJECTED:
     st.markdown(esc(f"未采用原因：{info.reject_reason}"))
 
@@ -166,7 +172,17 @@ elif info.status == CASE_SHORTLISTED:
 if info.status == CASE_CONSENTED:
     if can_manage and not can_approve:
         st.caption("知情同意已登记，不能再修改；如需更正，请“标为未采用”后重新入围并登记。")
-    if can_approve:
+    if can_approve and guard.holds and ctx.actor.may("override_publicity_guard"):
+        with st.form("override", enter_to_submit=False):
+            st.markdown("**说明理由并审核通过**（结对干部有上述督查问题）")
+            why = st.text_area("理由（必填，记入审计日志）", max_chars=500,
+                               placeholder="如：所述事迹发生在问题之前且已核实，问题已督促整改")
+            if st.form_submit_button("说明理由并审核通过", type="primary"):
+                act(cases.approve, ctx.scope, today, ctx.policy, info.id, override_reason=why,
+                    done="已审核通过，说明的理由已记入审计日志。")
+    elif can_approve and guard.holds:
+        st.info("结对干部有督查问题，须由领导说明理由后方可审核。", icon=":material/hourglass_top:")
+    elif can_approve:
         if st.button("审核通过", type="primary"):
             act(cases.approve, ctx.scope, today, ctx.policy, info.id, done="已审核通过。")
     else:

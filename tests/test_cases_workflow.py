@@ -93,7 +93,9 @@ def test_nothing_without_consent_can_be_approved(scenario):
     # An adult may consent for herself; the refused attempts left no audit entry behind.
     step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, sc.ADULT_NAME, "本人", TODAY, "宣传展板",
          actor=Actor("pub", "publicity"))
-    assert step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("admin", "admin")) == "已审核"
+    # 钱红's other household (H3) is 失联: the publicity guard asks for a reason (tested in test_publicity_guard).
+    assert step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("admin", "admin"),
+                override_reason="事迹已核实") == "已审核"
     assert [t[2] for t in status_trail(url, case_id)] == ["候选", "入围", "已同意", "已审核"]
 
 
@@ -208,7 +210,8 @@ def test_approved_cases_are_no_longer_edited(scenario):
     step(url, cases.shortlist, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
     step(url, cases.record_consent, EVERYWHERE, TODAY, POLICY, case_id, "孙桂兰", "本人", TODAY, "展板",
          actor=Actor("pub", "publicity"))
-    step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("lead", "leader"))
+    step(url, cases.approve, EVERYWHERE, TODAY, POLICY, case_id, actor=Actor("lead", "leader"),
+         override_reason="事迹已核实")  # 钱红's H3 is 失联 (the publicity guard)
     with pytest.raises(cases.CaseError, match="不能修改文字"):
         step(url, cases.edit_case, EVERYWHERE, TODAY, POLICY, case_id, "新标题", "", "", "",
              actor=Actor("pub", "publicity"))

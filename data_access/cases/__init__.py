@@ -16,6 +16,9 @@ and the gallery figures.
   Every step is audited ("case_status") and bumps the data version; text edits are audited
   ("case_edit") and never touch the records the case tells about.
 
+- The publicity guard (`guard`): while the case's cadre is 滞后/失联, has a 督办 not answered or is
+  at a step of the accountability chain, `approve` refuses unless a leader writes a reason (audited).
+
 Modules: `scoring` (the score and its reasons), `candidates` (themes, evidence, the ranked
 candidates), `redaction` (persons by alias, texts redacted), `card` (the case card), `workflow`
 (the vetting steps and edits), `gallery` (lists and gallery figures), `statuses` and `errors`.
@@ -57,6 +60,7 @@ from data_access.cases.gallery import (
     gallery,
     gallery_figures,
 )
+from data_access.cases.guard import PublicityGuard, publicity_guard
 from data_access.cases.redaction import (
     PersonView,
     age_on,
@@ -102,6 +106,7 @@ __all__ = [
     "LEADER_PARENTS",
     "NO_CASE",
     "PersonView",
+    "PublicityGuard",
     "RELATION_GUARDIAN",
     "RELATION_SELF",
     "SCORE_TERMS",
@@ -128,6 +133,7 @@ __all__ = [
     "gallery",
     "gallery_figures",
     "period_of",
+    "publicity_guard",
     "publish",
     "ranking_query",
     "record_consent",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 
@@ -56,6 +57,7 @@ class CaseInfo:
     approved_by: str
     approved_at: dt.datetime | None
     updated_at: dt.datetime | None
+    override_reason: str = ""  # approved over the publicity guard: the leader's reason (redacted)
 
     @property
     def has_consent(self) -> bool:
@@ -294,6 +296,12 @@ def _case_info(session: Session, row: TypicalCase, house: HouseholdPersons) -> C
         .order_by(AuditEntry.id.desc())
         .limit(1)
     ).first()
+    approved = row.status in (CASE_APPROVED, CASE_PUBLISHED)
+    override = session.scalar(
+        select(AuditEntry.detail).where(AuditEntry.action == "publicity_override",
+                                        AuditEntry.target == case_target(row.id))
+        .order_by(AuditEntry.id.desc()).limit(1)
+    ) if approved else None
     approver = session.get(User, row.approved_by) if row.approved_by else None
     approved_by = (approver.display_name or approver.username) if approver else (approval[1] if approval else "")
     return CaseInfo(
@@ -311,6 +319,7 @@ def _case_info(session: Session, row: TypicalCase, house: HouseholdPersons) -> C
         approved_by=approved_by if row.status in (CASE_APPROVED, CASE_PUBLISHED) else "",
         approved_at=approval[0] if approval and row.status in (CASE_APPROVED, CASE_PUBLISHED) else None,
         updated_at=row.updated_at,
+        override_reason=house.redact(json.loads(override).get("why", "")) if override else "",
     )
 
 

@@ -12,6 +12,7 @@ from data_access.cases import fit
 from data_access.cases.candidates import THEMES, fitting_themes, themes_of
 from data_access.cases.card import case_target, locate
 from data_access.cases.errors import CaseError, CaseNotFound
+from data_access.cases.guard import publicity_guard
 from data_access.cases.redaction import (
     ID_PATTERN,
     LANDLINE_PATTERN,
@@ -141,13 +142,24 @@ def record_consent(
 
 
 def approve(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, *,
-            actor: permissions.Actor) -> str:
-    """A leader approves a consented case; nothing without recorded (guardian's, for a minor) consent."""
+            actor: permissions.Actor, override_reason: str | None = None) -> str:
+    """A leader approves a consented case; nothing without recorded (guardian's, for a minor) consent.
+    While the publicity guard holds for the case's cadre on `today` (see guard), refused unless the
+    actor may `override_publicity_guard` and gives `override_reason` (audited with the findings)."""
     permissions.check(actor, "approve_cases", scope)
+    reason = (override_reason or "").strip()
+    if reason:
+        permissions.check(actor, "override_publicity_guard", scope)
     username = actor.username
     row, household = _load(session, scope, case_id)
     _check_consent(row, _house(session, household, today, policy))
     _expect(row, CASE_CONSENTED, doing="审核通过")
+    found = publicity_guard(session, row.pairing_id, today, policy)
+    if found.holds and not reason:
+        raise CaseError(f"{found.sentence()}。该案例暂不能审核通过；确需审核的，须由领导说明理由")
+    if found.holds:
+        audit.record(session, username, "publicity_override", household.village_code, case_target(row.id),
+                     {"cadre": found.cadre, "day": found.day, "findings": list(found.findings), "why": reason})
     user_id = session.execute(select(User.id).where(User.username == username)).scalar()
     row.approved_by = user_id
     return _set_status(session, username, row, household, CASE_APPROVED)
