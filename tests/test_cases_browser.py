@@ -74,7 +74,7 @@ def test_publicity_downloads_are_masked_and_audited(site, browser, tmp_path):
     assert exports == [("pub", f"典型案例简报（案例{case_id}）"), ("pub", "入围典型案例简报（1 件）")]
 
 
-def test_the_publicity_guard_warns_a_leader_in_the_browser(sqlite_url, tmp_path):
+def test_the_publicity_guard_warns_a_leader_in_the_browser(sqlite_url, browser, tmp_path):
     """钱红 (H2's cadre) is 失联 with H3: on 案例详情 the leader reads the warning and finds the reason form
     in place of the plain 审核通过 button."""
     with session_scope(sqlite_url) as s:
@@ -84,11 +84,9 @@ def test_the_publicity_guard_warns_a_leader_in_the_browser(sqlite_url, tmp_path)
         cases.shortlist(s, EVERYWHERE, case_id, actor=Actor("pub", "publicity"))
         cases.record_consent(s, EVERYWHERE, sc.AS_OF, Policy(), case_id, sc.ADULT_NAME, "本人", sc.AS_OF, "宣传展板",
                              actor=Actor("pub", "publicity"))
-    from playwright.sync_api import sync_playwright
-
-    with serve(sqlite_url) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN").new_page()
+    with serve(sqlite_url) as base:
+        context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+        page = context.new_page()
         page.goto(f"{base}/case_detail?case={case_id}&asof={sc.AS_OF}")
         login(page, "lead", "Guard-check-2026")
         wait_idle(page)
@@ -98,4 +96,4 @@ def test_the_publicity_guard_warns_a_leader_in_the_browser(sqlite_url, tmp_path)
         assert page.get_by_role("button", name="说明理由并审核通过").count() == 1
         assert page.get_by_role("button", name="审核通过", exact=True).count() == 0
         page.screenshot(path=str(tmp_path / "publicity_guard.png"), full_page=True)
-        browser.close()
+        context.close()
