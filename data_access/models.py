@@ -470,6 +470,7 @@ class StatusSnapshot(Base):
     built_at: Mapped[dt.datetime] = mapped_column(DateTime)
     pairings: Mapped[int] = mapped_column(Integer, default=0)
     build_ms: Mapped[int] = mapped_column(Integer, default=0)  # how long the evaluation took
+    units_kept: Mapped[bool] = mapped_column(Boolean, default=False)  # its status_unit_rollups are kept
 
 
 class StatusRow(Base):
@@ -570,3 +571,20 @@ class StatusRollup(Base):
     owed_visits: Mapped[int] = mapped_column(BigInteger)
     done_visits: Mapped[int] = mapped_column(BigInteger)
     first_visits_overdue: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatusUnitRollup(Base):
+    """The roll-up per work unit (compliance.unit_rollup) of one stored evaluation inside one region
+    prefix ("" the whole database, a province, a city or a county): its cadres with a pairing in
+    the region, judged by their worst status over those pairings, and those pairings. Kept by the
+    write path with the evaluation, like StatusRollup."""
+
+    __tablename__ = "status_unit_rollups"
+    snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_prefix: Mapped[str] = mapped_column(String(12), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cadres: Mapped[int] = mapped_column(BigInteger)
+    cadres_on_track: Mapped[int] = mapped_column(BigInteger)
+    cadres_behind: Mapped[int] = mapped_column(BigInteger)
+    cadres_silent: Mapped[int] = mapped_column(BigInteger)
+    pairings: Mapped[int] = mapped_column(BigInteger)

@@ -41,7 +41,15 @@ from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.config import current_date
-from data_access.models import DataVersion, Pairing, StatusRollup, StatusRow, StatusSnapshot
+from data_access.models import (
+    Cadre,
+    DataVersion,
+    Pairing,
+    StatusRollup,
+    StatusRow,
+    StatusSnapshot,
+    StatusUnitRollup,
+)
 from data_access.policy import Policy
 from data_access.scope import Scope
 
@@ -69,6 +77,11 @@ FIGURES = (
 )
 # figures(rows subquery, prefix length) -> SELECT region_prefix, *FIGURES (compliance.summary_figures)
 Figures = Callable[..., Select]
+# The roll-up per work unit kept with each evaluation for the same prefixes (status_unit_rollups),
+# summed from cadre_figures(rows subquery, prefix length) -> SELECT region_prefix, cadre_id,
+# pairings, is_behind, is_silent, on_track (compliance.cadre_figures): one row per cadre and prefix.
+UNIT_FIGURES = ("cadres", "cadres_on_track", "cadres_behind", "cadres_silent", "pairings")
+CadreFigures = Callable[..., Select]
 
 COLUMNS = (
     "pairing_id", "cadre_id", "household_id", "village_code", "start_date", "owed_contacts", "owed_visits",
@@ -118,6 +131,36 @@ def rollup(session: Session, snapshot_id: int, prefix: str) -> tuple[int, ...] |
     return tuple(int(v) for v in found)
 
 
+def unit_rollup(snapshot_id: int, prefix: str) -> Select:
+    """The figures per work unit kept with the evaluation for region `prefix`: unit_id and
+    UNIT_FIGURES (valid only when `units_kept(snapshot_id)` is true)."""
+    return select(StatusUnitRollup.unit_id, *(getattr(StatusUnitRollup, name) for name in UNIT_FIGURES)).where(
+        StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.region_prefix == prefix)
+
+
+def units_kept(snapshot_id: int) -> Select:
+    """SQL scalar: whether the evaluation keeps its figures per work unit."""
+    return select(StatusSnapshot.units_kept).where(StatusSnapshot.id == snapshot_id)
+
+
+def _store_units(connection, snapshot_id: int, cadre_figures: CadreFigures) -> None:
+    """The figures per unit and region prefix of the whole evaluation, summed in the database."""
+    rows = select(*(getattr(StatusRow, name) for name in COLUMNS)).where(
+        StatusRow.snapshot_id == snapshot_id).subquery("pairing_status")
+    for length in ROLLUP_LENGTHS:
+        per_cadre = cadre_figures(rows, length).subquery("cadre_figures")
+        c = per_cadre.c
+        per_unit = (
+            select(literal(snapshot_id), c.region_prefix, Cadre.unit_id, func.count(), func.sum(c.on_track),
+                   func.sum(c.is_behind), func.sum(c.is_silent), func.sum(c.pairings))
+            .join(Cadre, Cadre.id == c.cadre_id)
+            .group_by(c.region_prefix, Cadre.unit_id)
+        )
+        connection.execute(insert(StatusUnitRollup).from_select(
+            ["snapshot_id", "region_prefix", "unit_id", *UNIT_FIGURES], per_unit))
+    connection.execute(update(StatusSnapshot).where(StatusSnapshot.id == snapshot_id).values(units_kept=True))
+
+
 def _store_figures(connection, snapshot_id: int, figures: Figures) -> None:
     connection.execute(insert(StatusRollup), [
         {"snapshot_id": snapshot_id, "region_prefix": prefix, **dict(zip(FIGURES, values, strict=True))}
@@ -146,10 +189,11 @@ def can_store_from(session: Session) -> bool:
     return not session.connection().connection.driver_connection.in_transaction
 
 
-def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures: Figures | None = None) -> int:
+def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures: Figures | None = None,
+          cadre_figures: CadreFigures | None = None) -> int:
     """Evaluate `rule` (pairing_status over the whole database on `as_of` under `policy`) in its
     own transaction, store it and return its id; with `figures`, its summary figures per region
-    too (status_rollups). When another process stores the same evaluation at the same time, the
+    too (status_rollups), with `cadre_figures` its figures per unit and region (status_unit_rollups). When another process stores the same evaluation at the same time, the
     unique key lets one win and the other returns the winner's id."""
     key = policy_key(policy)
     started = time.perf_counter()
@@ -161,6 +205,8 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures:
                 if figures is not None and connection.scalar(select(StatusRollup.snapshot_id).where(
                         StatusRollup.snapshot_id == existing, StatusRollup.region_prefix == "")) is None:
                     _store_figures(connection, existing, figures)  # stored before figures were kept
+                if cadre_figures is not None and not connection.scalar(units_kept(existing)):
+                    _store_units(connection, existing, cadre_figures)  # stored before units were kept
                 return existing
             snapshot_id = connection.scalar(
                 insert(StatusSnapshot)
@@ -177,6 +223,8 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures:
             )
             if figures is not None:
                 _store_figures(connection, snapshot_id, figures)
+            if cadre_figures is not None:
+                _store_units(connection, snapshot_id, cadre_figures)
             pairings = connection.scalar(select(func.count()).where(StatusRow.snapshot_id == snapshot_id))
             connection.execute(
                 update(StatusSnapshot)
@@ -217,6 +265,7 @@ def _prune(connection, version: int, key: str) -> int:
     if stale:
         connection.execute(delete(StatusRow).where(StatusRow.snapshot_id.in_(stale)))
         connection.execute(delete(StatusRollup).where(StatusRollup.snapshot_id.in_(stale)))
+        connection.execute(delete(StatusUnitRollup).where(StatusUnitRollup.snapshot_id.in_(stale)))
         connection.execute(delete(StatusSnapshot).where(StatusSnapshot.id.in_(stale)))
     return len(stale)
 
@@ -229,6 +278,7 @@ CHUNK = 2000
 def refresh(
     session: Session, pairing_ids: Iterable[int], policy: Policy, rule: Callable[[dt.date], Select],
     progress: Callable[[int, int], None] | None = None, figures: Figures | None = None,
+    cadre_figures: CadreFigures | None = None, moved_units: dict[int, int] | None = None,
 ) -> list[int]:
     """In a write's own transaction, after it has written households, pairings or contacts: bump
     status_version (db.bump_version) and keep every stored evaluation of `policy` valid across it
@@ -243,7 +293,10 @@ def refresh(
     The kept summary figures (status_rollups) are corrected by difference: every figure is a sum
     over cadres (a cadre's pairings inside the region), and only the touched pairings' cadres can
     have changed, so figures(their rows after) - figures(their rows before) is added to each
-    region's figures — the cadres' rows read through the (snapshot_id, cadre_id) index."""
+    region's figures — the cadres' rows read through the (snapshot_id, cadre_id) index. The figures
+    per work unit (status_unit_rollups) likewise, over the same cadres and those the write moved
+    to another unit (`moved_units`: cadre id -> the unit it was in): their figures before are taken
+    off the unit they were counted under, their figures after added to the unit they are in now."""
     key = policy_key(policy)
     db.bump_version(session)
     new = db.status_version(session)
@@ -258,11 +311,21 @@ def refresh(
     for chunk in chunks:
         cadres.extend(session.scalars(select(Pairing.cadre_id).where(Pairing.id.in_(chunk)).distinct()))
     cadre_chunks = [sorted(set(cadres))[i:i + CHUNK] for i in range(0, len(set(cadres)), CHUNK)]
-    for done, (snapshot_id, as_of) in enumerate(kept if ids else [], start=1):
+    moved_units = moved_units or {}
+    unit_cadres = sorted(set(cadres) | set(moved_units))
+    unit_chunks = [unit_cadres[i:i + CHUNK] for i in range(0, len(unit_cadres), CHUNK)]
+    unit_now: dict[int, int] = {}
+    for chunk in unit_chunks:
+        unit_now.update(session.execute(select(Cadre.id, Cadre.unit_id).where(Cadre.id.in_(chunk))).all())
+    unit_before = {**unit_now, **moved_units}
+    for done, (snapshot_id, as_of) in enumerate(kept if ids or moved_units else [], start=1):
         keeps_figures = figures is not None and connection.scalar(select(StatusRollup.snapshot_id).where(
             StatusRollup.snapshot_id == snapshot_id, StatusRollup.region_prefix == "")) is not None
+        keeps_units = cadre_figures is not None and bool(connection.scalar(units_kept(snapshot_id)))
         if keeps_figures:
             before = _cadres_figures(connection, snapshot_id, figures, cadre_chunks)
+        if keeps_units:
+            units_before = _units_figures(connection, snapshot_id, cadre_figures, unit_chunks, unit_before)
         evaluated = rule(as_of).subquery("pairing_status")
         change = 0
         for chunk in chunks:
@@ -286,6 +349,11 @@ def refresh(
             _add_figures(connection, snapshot_id, before, _cadres_figures(connection, snapshot_id, figures, cadre_chunks))
         elif figures is not None:  # figures never kept for it: drop any, pages sum its rows
             connection.execute(delete(StatusRollup).where(StatusRollup.snapshot_id == snapshot_id))
+        if keeps_units:
+            _add_units(connection, snapshot_id, units_before,
+                       _units_figures(connection, snapshot_id, cadre_figures, unit_chunks, unit_now))
+        elif cadre_figures is not None:  # never kept for it: drop any, pages sum its rows
+            connection.execute(delete(StatusUnitRollup).where(StatusUnitRollup.snapshot_id == snapshot_id))
         if progress:
             progress(done, len(kept))
     if kept:
@@ -323,11 +391,65 @@ def _add_figures(connection, snapshot_id: int, before: dict[str, list[int]], aft
                 **{name: getattr(StatusRollup, name) + d for name, d in zip(FIGURES, difference, strict=True)}))
 
 
+def _units_figures(connection, snapshot_id: int, cadre_figures: CadreFigures, cadre_chunks,
+                   unit_of: dict[int, int]) -> dict[tuple[str, int], list[int]]:
+    """UNIT_FIGURES per (region prefix, unit) of these cadres' rows in the evaluation, each cadre
+    counted under `unit_of[cadre]`. Read per cadre and county, then merged up to the city, province
+    and whole database in Python (a cadre's worst status over a wider region is the worst of its
+    counties': the maxima of is_behind and is_silent, the minimum of on_track)."""
+    per_cadre: dict[tuple[str, int], list[int]] = {}
+    county = max(ROLLUP_LENGTHS)
+    for chunk in cadre_chunks:
+        rows = select(*(getattr(StatusRow, name) for name in COLUMNS)).where(
+            StatusRow.snapshot_id == snapshot_id, StatusRow.cadre_id.in_(chunk)).subquery("pairing_status")
+        for prefix, cadre_id, pairings, behind, silent, on_track in connection.execute(cadre_figures(rows, county)):
+            for length in ROLLUP_LENGTHS:
+                key = (prefix[:length], cadre_id)
+                values = [int(pairings), int(behind), int(silent), int(on_track)]
+                if key in per_cadre:
+                    old = per_cadre[key]
+                    per_cadre[key] = [old[0] + values[0], max(old[1], values[1]), max(old[2], values[2]),
+                                      min(old[3], values[3])]
+                else:
+                    per_cadre[key] = values
+    found: dict[tuple[str, int], list[int]] = {}
+    for (prefix, cadre_id), (pairings, behind, silent, on_track) in per_cadre.items():
+        figures = found.setdefault((prefix, unit_of[cadre_id]), [0] * len(UNIT_FIGURES))
+        for i, value in enumerate((1, on_track, behind, silent, pairings)):
+            figures[i] += value
+    return found
+
+
+def _add_units(connection, snapshot_id: int, before: dict[tuple[str, int], list[int]],
+               after: dict[tuple[str, int], list[int]]) -> None:
+    zero = [0] * len(UNIT_FIGURES)
+    emptied = False
+    for prefix, unit_id in sorted(set(before) | set(after)):
+        difference = [a - b for a, b in zip(after.get((prefix, unit_id), zero), before.get((prefix, unit_id), zero),
+                                            strict=True)]
+        if not any(difference):
+            continue
+        key = and_(StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.region_prefix == prefix,
+                   StatusUnitRollup.unit_id == unit_id)
+        if connection.scalar(select(StatusUnitRollup.snapshot_id).where(key)) is None:
+            connection.execute(insert(StatusUnitRollup).values(
+                snapshot_id=snapshot_id, region_prefix=prefix, unit_id=unit_id,
+                **dict(zip(UNIT_FIGURES, difference, strict=True))))
+        else:
+            connection.execute(update(StatusUnitRollup).where(key).values(
+                **{name: getattr(StatusUnitRollup, name) + d for name, d in zip(UNIT_FIGURES, difference, strict=True)}))
+        emptied = emptied or difference[0] < 0
+    if emptied:  # a unit left with no cadre in a region is not listed there (as the live roll-up)
+        connection.execute(delete(StatusUnitRollup).where(
+            StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.cadres <= 0))
+
+
 def clear(engine: Engine) -> None:
     """Delete every stored evaluation (the next wide read evaluates again)."""
     with engine.begin() as connection:
         connection.execute(delete(StatusRow))
         connection.execute(delete(StatusRollup))
+        connection.execute(delete(StatusUnitRollup))
         connection.execute(delete(StatusSnapshot))
 
 

@@ -17,7 +17,7 @@ from data_access import compliance, db, imports, status_store, supervision, tren
 from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
-from data_access.models import Cadre, Contact, Household, Pairing, Person, StatusRow
+from data_access.models import Cadre, Contact, Household, Pairing, Person, StatusRow, Unit
 from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
@@ -109,6 +109,30 @@ def _live_summary(session, scope: Scope, day: dt.date) -> compliance.ComplianceS
     return compliance.ComplianceSummary(*(int(v) for v in session.execute(compliance.summary_figures(rule)).one()))
 
 
+def _live_units(session, scope: Scope, day: dt.date) -> list[tuple]:
+    """The roll-up per unit worked out here from the rule's rows (nothing stored): each cadre's
+    worst status over its pairings in scope, counted under its unit; (unit, cadres, on track,
+    behind, silent, pairings), by unit name."""
+    worst: dict[int, list[int]] = {}
+    for row in session.execute(compliance.pairing_status(scope, day, POLICY)).mappings():
+        seen = worst.setdefault(row["cadre_id"], [0, 0, 0])
+        seen[0] += 1
+        seen[1] = max(seen[1], int(row["is_behind"]))
+        seen[2] = max(seen[2], int(row["is_silent"]))
+    units = dict(session.execute(select(Cadre.id, Unit.name).join(Unit, Unit.id == Cadre.unit_id)).all())
+    found: dict[str, list[int]] = {}
+    for cadre_id, (pairings, behind, silent) in worst.items():
+        figures = found.setdefault(units[cadre_id], [0] * 5)
+        for i, value in enumerate((1, int(not (behind or silent)), behind, silent, pairings)):
+            figures[i] += value
+    return sorted((name, *figures) for name, figures in found.items())
+
+
+def _stored_units(session, scope: Scope, day: dt.date) -> list[tuple]:
+    frame = compliance.unit_rollup(session, scope, day, POLICY)
+    return sorted((r.工作单位, r.干部数, r.达标干部, r.滞后干部, r.失联干部, r.结对户数) for r in frame.itertuples())
+
+
 def _refreshed_equals_rule(url: str, days) -> None:
     """Every stored evaluation of `days` holds the rule's rows, and the summary figures kept with
     it (whole database, province, city, county) are those of the rule; a township sums rows."""
@@ -123,13 +147,16 @@ def _refreshed_equals_rule(url: str, days) -> None:
                 assert status_store.rollup(s, snapshot, prefix) is not None, prefix  # kept, read
                 assert compliance.summary(s, Scope(prefix), day, POLICY) == _live_summary(s, Scope(prefix), day), (
                     day, prefix)
+                assert s.scalar(status_store.units_kept(snapshot)), prefix
+                assert _stored_units(s, Scope(prefix), day) == _live_units(s, Scope(prefix), day), (day, prefix)
             for township in townships[:3]:
                 assert compliance.summary(s, Scope(township), day, POLICY) == _live_summary(s, Scope(township), day)
 
 
 def test_a_refresh_gives_the_rules_rows_whatever_the_import_changed(demo, tmp_path):
     """An import into the county demo that moves a household to another village, ends a pairing,
-    starts one, adds contacts and moves a contact (by its record number) to another pairing: every
+    starts one, adds contacts, moves a contact (by its record number) to another pairing and a
+    cadre to another unit: every
     stored evaluation, refreshed for the touched pairings only, equals the rule run afresh."""
     days = [AS_OF, dt.date(2026, 3, 31), dt.date(2025, 12, 31), dt.date(2026, 6, 1)]
     with db.session_scope(demo) as s:
@@ -143,6 +170,12 @@ def test_a_refresh_gives_the_rules_rows_whatever_the_import_changed(demo, tmp_pa
         persons = {h: s.execute(select(Person).join(Household).where(Household.code == h)).scalars().first()
                    for h in (picked[0].code,)}
         other_village = s.scalar(select(Household.village_code).where(Household.village_code != picked[0].village_code))
+        # a cadre the import moves to another unit, none of whose pairings it touches
+        mover = s.scalars(select(Cadre).join(Pairing, Pairing.cadre_id == Cadre.id)
+                          .where(Pairing.end_date.is_(None), Cadre.code.not_in([p.code_1 for p in picked]))
+                          .order_by(Cadre.id.desc()).limit(1)).one()
+        mover_row = [mover.code, mover.name, s.scalar(select(Unit.name).where(Unit.id != mover.unit_id).limit(1)),
+                     mover.rank, "是" if mover.is_leader else "否"]
     moved = persons[picked[0].code]
     header = ["户编号", "干部编号", "日期", "方式", "内容", "慰问金额", "记录编号"]
     first = {"联系记录": [header, [picked[2].code, picked[2].code_1, "2026-05-10", "实地走访", "入户看望", None, "T-9"]]}
@@ -152,6 +185,7 @@ def test_a_refresh_gives_the_rules_rows_whatever_the_import_changed(demo, tmp_pa
     assert result.outcome == imports.OUTCOME_STORED, [p.line() for p in result.problems]
     _refreshed_equals_rule(demo, days)
     sheets = {
+        "干部": [["干部编号", "姓名", "工作单位", "职级", "领导干部"], mover_row],
         "对象": [["身份证号", "姓名", "性别", "出生日期", "类别", "户编号", "区划代码"],
                  [moved.id_number, moved.name, moved.sex, moved.birth_date.isoformat(), moved.group, picked[0].code,
                   other_village]],

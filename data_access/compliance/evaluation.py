@@ -36,7 +36,7 @@ def store_status(session: Session, as_of: dt.date, policy: Policy) -> int | None
     stored evaluation's id, or None when `session` has written (see status_store.can_store_from)."""
     if not status_store.can_store_from(session):
         return None
-    from data_access.compliance.rollups import summary_figures
+    from data_access.compliance.rollups import cadre_figures, summary_figures
 
     return status_store.store(session.get_bind(), as_of, policy, pairing_status(EVERYWHERE, as_of, policy),
-                              summary_figures)
+                              summary_figures, cadre_figures)

@@ -216,23 +216,48 @@ def region_rollup(
 UNIT_ROLLUP_COLUMNS = ["工作单位", "干部数", "达标干部", "滞后干部", "失联干部", "干部达标率", "结对户数"]
 
 
+def cadre_figures(rows, prefix_length: int | None = None) -> Select:
+    """One row per cadre over `rows` (pairing_status rows, as a subquery) — with `prefix_length`,
+    per cadre and region prefix of that length, each cadre judged on its rows inside it: the
+    region prefix, cadre_id, pairings, is_behind and is_silent (the worst over them), on_track (1
+    when neither). What the roll-up per work unit counts (unit_rollup, and the figures per unit the
+    write path keeps with each stored evaluation, status_store)."""
+    region = func.substr(rows.c.village_code, 1, prefix_length) if prefix_length else literal("")
+    lagging = func.max(case((or_(rows.c.is_behind == 1, rows.c.is_silent == 1), 1), else_=0))
+    return select(
+        region.label("region_prefix"), rows.c.cadre_id, func.count().label("pairings"),
+        func.max(rows.c.is_behind).label("is_behind"), func.max(rows.c.is_silent).label("is_silent"),
+        (1 - lagging).label("on_track"),
+    ).group_by(rows.c.cadre_id, *([region] if prefix_length else []))
+
+
 def unit_rollup(
     session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None
 ) -> pd.DataFrame:
     """Per work unit: its cadres with a pairing in scope, by their worst status; lowest share of
-    on-track cadres first (then the larger unit)."""
-    cadres = cadre_status(scope, as_of, policy, status_rows(session, scope, as_of, policy)).subquery("cadre_status")
-    on_track = func.sum(case((or_(cadres.c.is_behind == 1, cadres.c.is_silent == 1), 0), else_=1))
-    count = func.count()
-    statement = (
-        select(
-            Unit.id, Unit.name, count, on_track, func.sum(cadres.c.is_behind), func.sum(cadres.c.is_silent),
-            func.sum(cadres.c.pairings),
+    on-track cadres first (then the larger unit). Read from the figures per unit kept with the
+    stored evaluation for the whole database, a province, city or county (status_store)."""
+    rows = status_rows(session, scope, as_of, policy)
+    snapshot = status_store.find(session, as_of, policy) if len(scope.prefix) in ROLLUP_LENGTHS else None
+    kept = status_store.unit_rollup(snapshot, scope.prefix) if snapshot is not None else None
+    if kept is not None and session.scalar(status_store.units_kept(snapshot)):
+        per_unit = kept.subquery("unit_figures")
+    else:
+        cadres = cadre_figures(rows.subquery("pairing_status")).subquery("cadre_figures")
+        per_unit = (
+            select(Cadre.unit_id, func.count().label("cadres"), func.sum(cadres.c.on_track).label("cadres_on_track"),
+                   func.sum(cadres.c.is_behind).label("cadres_behind"),
+                   func.sum(cadres.c.is_silent).label("cadres_silent"), func.sum(cadres.c.pairings).label("pairings"))
+            .join(Cadre, Cadre.id == cadres.c.cadre_id)
+            .group_by(Cadre.unit_id)
+            .subquery("unit_figures")
         )
-        .join(Cadre, Cadre.id == cadres.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .group_by(Unit.id, Unit.name)
-        .order_by((on_track * 1.0 / count), count.desc(), Unit.name)
+    u = per_unit.c
+    statement = (
+        select(Unit.id, Unit.name, u.cadres, u.cadres_on_track, u.cadres_behind, u.cadres_silent, u.pairings)
+        .join(Unit, Unit.id == u.unit_id)
+        .where(u.cadres > 0)
+        .order_by(u.cadres_on_track * 1.0 / u.cadres, u.cadres.desc(), Unit.name)
         .limit(limit)
     )
     data = [(r[0], r[1], *(int(v) for v in r[2:])) for r in session.execute(statement)]

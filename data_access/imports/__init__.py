@@ -127,7 +127,7 @@ def run_import(
         tell(f"正在更新已存的结对达标情况（涉及 {len(touched):,} 个结对）……")
         status_store.refresh(session, touched, policy, lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
                              lambda done, total: tell(f"正在更新已存的结对达标情况：第 {done}/{total} 个日期"),
-                             compliance.summary_figures)
+                             compliance.summary_figures, compliance.cadre_figures, loader.moved_units)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 

@@ -105,6 +105,9 @@ class Loader:
         # pairings whose status can change besides those of the households the workbook names: a
         # contact found by its record number under another household's pairing is moved away from it
         self.moved_from: set[int] = set()
+        # cadres moved to another unit by this import: cadre id → the unit they were in (the figures
+        # per unit kept with the stored evaluations move with them, status_store.refresh)
+        self.moved_units: dict[int, int] = {}
         # (household, cadre) → [(start, end)] as they will be after this import
         self.periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
 
@@ -210,7 +213,7 @@ class Loader:
             ):
                 stored[cadre.code] = {"id": cadre.id, "code": cadre.code, "name": cadre.name, "rank": cadre.rank, "is_leader": cadre.is_leader,
                                       "phone": cadre.phone, "status": cadre.status,
-                                      "status_date": cadre.status_date, "unit": unit}
+                                      "status_date": cadre.status_date, "unit": unit, "unit_id": cadre.unit_id}
         inserts, updates = [], []
         for row in rows:
             attrs = dict(row.attrs, unit=row.refs["unit"])
@@ -224,6 +227,8 @@ class Loader:
                 inserts.append(values)
             else:
                 updates.append(dict(values, id=old["id"]))
+                if old["unit_id"] != values["unit_id"]:
+                    self.moved_units[old["id"]] = old["unit_id"]
         self._insert(Cadre, inserts)
         self._update(Cadre, updates)
 
