@@ -5,6 +5,7 @@ same SQL over the same tables (its SQLite scanner), and the naive pandas way (re
 pandas).
 
     .venv/bin/python -m bench.scale [--db URL] [--county CODE] [--contacts N] [--repeat N] [--no-pages]
+        [--pages-only TITLE ...] [--no-side-by-side] [--profile DIR]
 
 The database is the province demo (`python -m bench` builds it). A run adds one workbook of
 contacts (about 5,000, new record numbers each run) to it. Timings are wall-clock on whatever else
@@ -53,7 +54,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="并列比较中每种做法运行次数（默认 3）")
     parser.add_argument("--no-pages", action="store_true", help="不测页面")
     parser.add_argument("--pages-only", nargs="*", default=None, metavar="TITLE", help="只测这些页面")
+    parser.add_argument("--no-side-by-side", action="store_true", help="不做与 DuckDB、pandas 的并列比较")
+    parser.add_argument("--profile", default=None, metavar="DIR",
+                        help="把每个页面首次打开的耗时分布（pyinstrument）写入此目录，每页一个文本文件")
     return parser.parse_args(argv)
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes), as printed beside the figures."""
+    one, five, fifteen = os.getloadavg()
+    return f"负载 {one:.1f}/{five:.1f}/{fifteen:.1f}"
 
 
 def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
@@ -122,9 +132,11 @@ def time_import(url: str, path: Path, as_of: dt.date) -> dict:
 
 # ---- pages --------------------------------------------------------------------------------------
 
-def page_times(url: str, region: str, titles: list[str] | None) -> list[tuple[str, float, float]]:
+def page_times(url: str, region: str, titles: list[str] | None, profile: str | None = None):
     """Every page (or `titles`) as a leader of `region` (admin for admin-only pages): cold — empty
-    page caches, right after the import — then warm (the same session run again)."""
+    page caches, right after the import — then warm (the same session run again); yields
+    (title, cold, warm) as each is measured. With `profile`, a pyinstrument profile of each cold
+    render is written there (`<region>-<title>.txt`)."""
     os.environ["DATABASE_URL"] = url
     import streamlit as st
 
@@ -132,7 +144,6 @@ def page_times(url: str, region: str, titles: list[str] | None) -> list[tuple[st
     from dashboard.navigation import PAGES
     from tests.apptest import ROOT, app, as_user
 
-    found = []
     for spec in PAGES:
         if titles and spec.title not in titles:
             continue
@@ -143,16 +154,25 @@ def page_times(url: str, region: str, titles: list[str] | None) -> list[tuple[st
         if spec.script != "pages/home.py":
             at.switch_page(str(ROOT / spec.script))
         st.cache_data.clear()
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.005)
+            profiler.start()
         started = time.perf_counter()
         at.run()
         cold = time.perf_counter() - started
+        if profiler is not None:
+            profiler.stop()
+            Path(profile).mkdir(parents=True, exist_ok=True)
+            (Path(profile) / f"{region}-{spec.title}.txt").write_text(profiler.output_text(unicode=True, color=False))
         started = time.perf_counter()
         at.run()
         warm = time.perf_counter() - started
         if at.exception:
             raise SystemExit(f"{spec.title}: 出错 {at.exception[0].message}")
-        found.append((spec.title, cold, warm))
-    return found
+        yield spec.title, cold, warm
 
 
 # ---- side by side: the project, DuckDB, pandas --------------------------------------------------
@@ -309,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     as_of = ensure_demo(args.db, DEFAULT_SEED, False)
     county_name = dict(COUNTIES).get(args.county, args.county)
-    print(f"\n省级规模目标（{args.db.rsplit('/', 1)[-1]}，截至 {as_of}；本机 {os.cpu_count()} 核，与其他任务共用时数字波动可达 30% 以上）")
+    print(f"\n省级规模目标（{args.db.rsplit('/', 1)[-1]}，截至 {as_of}；本机 {os.cpu_count()} 核，{load()}；"
+          "与其他任务共用时数字波动可达 30% 以上）", flush=True)
     seconds = nightly(args.db, as_of)
-    print(f"夜间预计算（db evaluate：今天及今年各月末，缺的才算）：{seconds:.1f} 秒")
+    print(f"夜间预计算（db evaluate：今天、上周同日及今年各月末，缺的才算）：{seconds:.1f} 秒", flush=True)
 
     path = county_workbook(args.db, args.county, as_of, args.contacts, PROJECT_ROOT / "data" / "bench-county-month.xlsx")
     measured = time_import(args.db, path, as_of)
@@ -319,16 +340,23 @@ def main(argv: list[str] | None = None) -> int:
           f"{measured['total']:.1f} 秒（目标 ≤ {IMPORT_TARGET:.0f} 秒，{measured['total'] / IMPORT_TARGET:.2f}×，"
           f"{verdict(measured['total'], IMPORT_TARGET)}）")
     print(f"  读取和检查 {measured['read_check']:.1f} 秒，写入 {measured['write']:.1f} 秒，"
-          f"更新已存的达标评估 {measured['refresh']:.1f} 秒，提交后保存今天的评估并清理 {measured['after']:.1f} 秒")
+          f"更新已存的达标评估 {measured['refresh']:.1f} 秒，提交后保存今天的评估并清理 {measured['after']:.1f} 秒",
+          flush=True)
 
     if not args.no_pages:
-        print(f"\n{pad('页面（全省领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}{pad('缓存后(秒)', 12)}{pad('比目标', 8)}")
-        for title, cold, warm in page_times(args.db, PROVINCE[0], args.pages_only):
+        print(f"\n{pad('页面（全省领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}{pad('缓存后(秒)', 12)}"
+              f"{pad('比目标', 8)}（{load()}）", flush=True)
+        for title, cold, warm in page_times(args.db, PROVINCE[0], args.pages_only, args.profile):
             print(f"{pad(title, 28)}{cold:<10.2f}{cold / PAGE_COLD_TARGET:<8.2f}{warm:<12.2f}{warm / PAGE_WARM_TARGET:<8.2f}"
-                  f"{verdict(cold, PAGE_COLD_TARGET)}/{verdict(warm, PAGE_WARM_TARGET)}")
-        print(f"\n{pad(f'页面（{county_name}领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}")
-        for title, cold, _warm in page_times(args.db, args.county, args.pages_only):
-            print(f"{pad(title, 28)}{cold:<10.2f}{cold / COUNTY_COLD_TARGET:<8.2f}{verdict(cold, COUNTY_COLD_TARGET)}")
+                  f"{verdict(cold, PAGE_COLD_TARGET)}/{verdict(warm, PAGE_WARM_TARGET)}", flush=True)
+        print(f"\n{pad(f'页面（{county_name}领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}"
+              f"{pad('缓存后(秒)', 12)}", flush=True)
+        for title, cold, warm in page_times(args.db, args.county, args.pages_only, args.profile):
+            print(f"{pad(title, 28)}{cold:<10.2f}{cold / COUNTY_COLD_TARGET:<8.2f}{warm:<12.2f}"
+                  f"{verdict(cold, COUNTY_COLD_TARGET)}", flush=True)
+        print(f"（测完页面时{load()}）", flush=True)
+        if args.no_side_by_side:
+            return 0
 
     print("\n并列比较（同一数据、同一结果；DuckDB 执行本项目发出的同一 SQL，经其 SQLite 扫描器读同一文件；"
           "pandas：read_sql 读入明细后计算）")

@@ -219,9 +219,7 @@ def by_region(
     household_rows = _by_prefix(session, rows, households)
     cadre_rows: dict[str, tuple[int, int]] = {}
     for length in sorted({len(region_prefix(r.code)) for r in rows}):
-        rollup = compliance.region_rollup(session, scope, as_of, policy, code_length=length)
-        for code, n, lagging in zip(rollup["code"], rollup["干部数"], rollup["有滞后失联的干部"], strict=True):
-            cadre_rows[code] = (int(n), int(n) - int(lagging))
+        cadre_rows.update(compliance.region_cadre_counts(session, scope, as_of, policy, length))
     overdue_rows = _by_prefix(session, rows, overdue)
     records = []
     for region in rows:

@@ -131,6 +131,14 @@ def rollup(session: Session, snapshot_id: int, prefix: str) -> tuple[int, ...] |
     return tuple(int(v) for v in found)
 
 
+def rollups_within(snapshot_id: int, prefix: str, length: int) -> Select:
+    """The summary figures kept with the evaluation for each region of `length` digits inside
+    `prefix` (one of ROLLUP_LENGTHS): region_prefix and FIGURES; valid when `rollup` is not None."""
+    return select(StatusRollup.region_prefix, *(getattr(StatusRollup, name) for name in FIGURES)).where(
+        StatusRollup.snapshot_id == snapshot_id, func.length(StatusRollup.region_prefix) == length,
+        StatusRollup.region_prefix.startswith(prefix, autoescape=True))
+
+
 def unit_rollup(snapshot_id: int, prefix: str) -> Select:
     """The figures per work unit kept with the evaluation for region `prefix`: unit_id and
     UNIT_FIGURES (valid only when `units_kept(snapshot_id)` is true)."""

@@ -10,24 +10,35 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from data_access import compliance, status_store
+from data_access import compliance, status_store, weekly
 from data_access.config import current_date
 from data_access.policy import Policy
 
 
 def after_write(session: Session, policy: Policy, today: dt.date | None = None) -> int | None:
-    """In a session that has not written: store today's evaluation (if not stored) and prune.
-    Returns the id of today's evaluation."""
-    snapshot = compliance.store_status(session, today or current_date(), policy)
+    """In a session that has not written: store today's evaluation and the same day last week's
+    (达标督查's and 逾期事项's week-on-week changes), those not stored (an import refreshes the
+    stored ones), and prune. Returns the id of today's evaluation."""
+    today = today or current_date()
+    snapshot = compliance.store_status(session, today, policy)
+    compliance.store_status(session, weekly.same_day_last_week(today), policy)
     status_store.prune(session.get_bind(), policy)
     return snapshot
 
 
-def after_rule_change(session: Session, policy: Policy, today: dt.date | None = None) -> None:
-    """After a change of the rule's settings: every evaluation the pages read by default under the
-    new reading — today and each month end of its year (工作总览, 趋势分析, 月通报) — then prune."""
+def evaluated_days(today: dt.date) -> list[dt.date]:
+    """The days whose evaluations the pages read by default, stored ahead of their viewers: the
+    same day last week (达标督查's and 逾期事项's week-on-week changes), each month end of the year
+    (工作总览, 趋势分析, 月通报) and today, last."""
     from data_access import trends
 
-    for day in trends.month_ends(today or current_date()):
+    return [weekly.same_day_last_week(today), *trends.month_ends(today)]
+
+
+def after_rule_change(session: Session, policy: Policy, today: dt.date | None = None) -> None:
+    """After a change of the rule's settings, and nightly (`db evaluate`): every evaluation the
+    pages read by default under the new reading — today and each month end of its year (工作总览,
+    趋势分析, 月通报), the same day last week (达标督查, 逾期事项): `evaluated_days` — then prune."""
+    for day in evaluated_days(today or current_date()):
         compliance.store_status(session, day, policy)
     status_store.prune(session.get_bind(), policy)

@@ -8,6 +8,8 @@ from dashboard.cache import query
 from dashboard.context import get_context
 from data_access import rankings
 
+PAGE_SIZE = 100
+
 ctx = get_context()
 ui.header(ctx)
 bottom = ctx.policy.ranking_bottom_count
@@ -18,7 +20,11 @@ def _highlight(row):
     return ["background-color: #fde0dc" if row["末位"] else ""] * len(row)
 
 
-def _show(frame):
+def _show(frame, key: str):
+    """One page of the ranking (the lowest first, so the 末位 rows open it), styled: the province
+    ranks thousands of units, and styling them all took a second on every rerun."""
+    page = min(int(st.session_state.get(key, 1)), ui.pages_of(len(frame), PAGE_SIZE))
+    frame = frame.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     shown = frame.assign(达标率=frame["达标率"] * 100)
     if "覆盖率" in shown:
         shown = shown.assign(覆盖率=frame["覆盖率"] * 100)
@@ -44,7 +50,8 @@ with units_tab:
             st.warning("达标率末位单位：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(units.head(30), "工作单位", "各单位干部达标率（最低的 30 个）"),
                         width="stretch")
-        _show(units)
+        _show(units, "rk_units_page")
+        ui.pager(len(units), PAGE_SIZE, "rk_units_page", unit="个")
 with regions_tab:
     places = query(rankings.regions, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
     if places.empty or places["结对干部"].sum() == 0:
@@ -54,4 +61,5 @@ with regions_tab:
         if lagging:
             st.warning("达标率末位地区：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(places, "地区", "各地区干部达标率"), width="stretch")
-        _show(places)
+        _show(places, "rk_places_page")
+        ui.pager(len(places), PAGE_SIZE, "rk_places_page", unit="个")

@@ -164,10 +164,12 @@ def test_policy_settings_change_is_audited_and_recomputes(town_db):
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "policy_setting")).one()
         assert entry.target == "silent_days" and entry.username == "admin"
         # evaluated at once under the new rule (today and the year's month ends, what 工作总览,
-        # 趋势分析 and 月通报 read), so the next province-wide page does not wait
+        # 趋势分析 and 月通报 read; the same day last week, what the week-on-week changes read),
+        # so the next province-wide page does not wait
         stored = status_store.stored(s)
+        days = sorted([*trends.month_ends(TODAY), TODAY - dt.timedelta(days=7)])
         assert sorted((e["as_of"], e["policy_key"]) for e in stored) == [
-            (day, status_store.policy_key(Policy(silent_days=120))) for day in trends.month_ends(TODAY)
+            (day, status_store.policy_key(Policy(silent_days=120))) for day in days
         ]
     assert data_version(url) > before
 

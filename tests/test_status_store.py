@@ -149,6 +149,11 @@ def _refreshed_equals_rule(url: str, days) -> None:
                     day, prefix)
                 assert s.scalar(status_store.units_kept(snapshot)), prefix
                 assert _stored_units(s, Scope(prefix), day) == _live_units(s, Scope(prefix), day), (day, prefix)
+            for prefix, length in (("", 2), ("", 4), ("62", 6), ("6212", 6)):
+                rollup = compliance.region_rollup(s, Scope(prefix), day, POLICY, code_length=length)
+                live = {code: (int(n), int(n) - int(lagging)) for code, n, lagging
+                        in zip(rollup["code"], rollup["干部数"], rollup["有滞后失联的干部"], strict=True)}
+                assert compliance.region_cadre_counts(s, Scope(prefix), day, POLICY, length) == live, (day, length)
             for township in townships[:3]:
                 assert compliance.summary(s, Scope(township), day, POLICY) == _live_summary(s, Scope(township), day)
 
@@ -338,10 +343,11 @@ def test_db_evaluate_and_demo_replace(demo):
         active = s.scalar(select(func.count()).select_from(compliance.pairing_status(EVERYWHERE, AS_OF, POLICY)
                                                            .subquery()))
         stored = status_store.stored(s)
-        assert sorted(e["as_of"] for e in stored) == trends.month_ends(AS_OF)  # Jan .. Jun month ends
+        # Jan .. Jun month ends and the same day last week (the week-on-week changes)
+        assert sorted(e["as_of"] for e in stored) == sorted([*trends.month_ends(AS_OF), AS_OF - dt.timedelta(days=7)])
         assert [e["pairings"] for e in stored if e["as_of"] == AS_OF] == [active]
         assert s.scalar(select(func.count()).select_from(Pairing)) >= active
-    assert f"在结对 {active:,} 户" in done.stdout and "共 6 个日期" in done.stdout
+    assert f"在结对 {active:,} 户" in done.stdout and "共 7 个日期" in done.stdout
     build_demo(DemoConfig("county", 12, AS_OF, households=300), demo, replace=True)
     with db.session_scope(demo) as s:
         assert status_store.stored(s) == []
@@ -354,9 +360,10 @@ def test_an_import_stores_todays_evaluation(sqlite_url, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     with db.session_scope(sqlite_url) as s:
         stored = status_store.stored(s)
-        assert [e["as_of"] for e in stored] == [TODAY]
-        assert status_store.find(s, TODAY, Policy()) == stored[0]["id"]  # valid after the import
-        assert stored[0]["pairings"] == 2
+        # today's (newest first) and the same day last week's, for the week-on-week changes
+        assert [e["as_of"] for e in stored] == [TODAY - dt.timedelta(days=7), TODAY]
+        assert status_store.find(s, TODAY, Policy()) == stored[1]["id"]  # valid after the import
+        assert stored[1]["pairings"] == 2
 
 
 def test_only_the_rules_settings_expire_evaluations():

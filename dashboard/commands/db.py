@@ -1,11 +1,12 @@
 """`db upgrade`: create or migrate the schema. `db evaluate [--as-of DATE]`: store the evaluations
-of the compliance rule that province-wide pages read — the day and each month end of its year
-before it (工作总览, 趋势分析, 月通报) — ahead of the first viewer (for a nightly job)."""
+of the compliance rule that province-wide pages read — the day, each month end of its year before
+it (工作总览, 趋势分析, 月通报) and the same day last week (达标督查, 逾期事项) — ahead of the first
+viewer (for a nightly job)."""
 
 import time
 
 from dashboard.commands.common import parse_date_arg
-from data_access import compliance, db, status_store, trends
+from data_access import compliance, db, status_store, upkeep
 from data_access.config import current_date
 from data_access.policy import load_policy
 
@@ -33,10 +34,10 @@ def _evaluate(args) -> int:
     started = time.perf_counter()
     with db.session_scope() as session:
         policy = load_policy(session)
-        ids = [compliance.store_status(session, day, policy) for day in trends.month_ends(as_of)]
+        ids = [compliance.store_status(session, day, policy) for day in upkeep.evaluated_days(as_of)]
         status_store.prune(session.get_bind(), policy)
         found = {s["id"]: s for s in status_store.stored(session)}
     today = found[ids[-1]]
-    print(f"已计算截至 {as_of} 及当年各月末（共 {len(ids)} 个日期）的结对达标情况："
+    print(f"已计算截至 {as_of}、上周同日及当年各月末（共 {len(ids)} 个日期）的结对达标情况："
           f"截至 {as_of} 在结对 {today['pairings']:,} 户，用时 {time.perf_counter() - started:.1f} 秒。")
     return 0

@@ -52,6 +52,7 @@ from data_access.compliance.rollups import (
     cadre_on_track_counts,
     cadre_rollup,
     cadre_status,
+    region_cadre_counts,
     region_rollup,
     summary,
     summary_figures,
@@ -77,6 +78,6 @@ __all__ = [
     "cadre_profile", "cadre_rollup", "cadre_standing", "cadre_status", "cadre_timeline", "effective_scope", "export_laggards",
     "export_laggards_by_unit",
     "find_cadres", "first_visits_overdue", "household_groups", "household_places", "in_scope_pairing",
-    "laggard_page", "laggard_pairings_of", "laggards_frame", "need_state_counts", "pairing_status", "period_ends", "region_rollup",
+    "laggard_page", "laggard_pairings_of", "laggards_frame", "need_state_counts", "pairing_status", "period_ends", "region_cadre_counts", "region_rollup",
     "reminder_counts", "status_label", "status_rows", "store_status", "summary", "summary_figures", "unit_options", "unit_rollup",
 ]

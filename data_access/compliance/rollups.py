@@ -213,6 +213,25 @@ def region_rollup(
     return frame[["code"] + REGION_ROLLUP_COLUMNS].reset_index(drop=True)
 
 
+def region_cadre_counts(
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, code_length: int
+) -> dict[str, tuple[int, int]]:
+    """Per region of `code_length` digits inside scope: (cadres with a pairing there, those of them
+    on track there) — region_rollup's 干部数 and 干部数 − 有滞后失联的干部; for a city or county
+    (a length of ROLLUP_LENGTHS) read from the figures kept with the stored evaluation."""
+    if code_length in ROLLUP_LENGTHS and code_length > len(scope.prefix):
+        status_rows(session, scope, as_of, policy)  # stored first when wider than a county
+        snapshot = status_store.find(session, as_of, policy)
+        if snapshot is not None and status_store.rollup(session, snapshot, "") is not None:
+            kept = status_store.rollups_within(snapshot, scope.prefix, code_length).subquery("kept")
+            return {code: (int(n), int(on_track))
+                    for code, n, on_track in session.execute(select(kept.c.region_prefix, kept.c.cadres,
+                                                                    kept.c.cadres_on_track))}
+    rollup = region_rollup(session, scope, as_of, policy, code_length=code_length)
+    return {code: (int(n), int(n) - int(lagging))
+            for code, n, lagging in zip(rollup["code"], rollup["干部数"], rollup["有滞后失联的干部"], strict=True)}
+
+
 UNIT_ROLLUP_COLUMNS = ["工作单位", "干部数", "达标干部", "滞后干部", "失联干部", "干部达标率", "结对户数"]
 
 
