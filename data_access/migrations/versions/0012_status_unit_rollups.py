@@ -5,15 +5,15 @@ unit, at every province view (0.7 s quiet, several seconds on a busy machine). T
 keeps, with each evaluation, one row per unit and region prefix (the whole database, each
 province, city and county), corrected by an import for the cadres it touched.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
