@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from sqlalchemy import event, select
 
 from bench.__main__ import DEFAULT_DB, DEFAULT_SEED, ensure_demo, pad
+from bench.results import Target, ratio, record
 from data_access import compliance, db, imports, trends, upkeep
 from data_access.config import PROJECT_ROOT
 from data_access.demo.regions import COUNTIES, PROVINCE, XIHE_CODE
@@ -329,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     as_of = ensure_demo(args.db, DEFAULT_SEED, False)
     county_name = dict(COUNTIES).get(args.county, args.county)
+    backend = "postgresql" if args.db.startswith("postgresql") else "sqlite"
+    targets: list[Target] = []
     print(f"\n省级规模目标（{args.db.rsplit('/', 1)[-1]}，截至 {as_of}；本机 {os.cpu_count()} 核，{load()}；"
           "与其他任务共用时数字波动可达 30% 以上）", flush=True)
     seconds = nightly(args.db, as_of)
@@ -342,21 +345,36 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  读取和检查 {measured['read_check']:.1f} 秒，写入 {measured['write']:.1f} 秒，"
           f"更新已存的达标评估 {measured['refresh']:.1f} 秒，提交后保存今天的评估并清理 {measured['after']:.1f} 秒",
           flush=True)
+    targets.append(Target(f"导入一个县的月报表（{measured['contacts']:,} 条）及其引起的全部更新 ≤ {IMPORT_TARGET:.0f} 秒",
+                          f"{measured['total']:.1f} 秒", ratio(measured["total"], IMPORT_TARGET),
+                          measured["total"] <= IMPORT_TARGET))
 
     if not args.no_pages:
         print(f"\n{pad('页面（全省领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}{pad('缓存后(秒)', 12)}"
               f"{pad('比目标', 8)}（{load()}）", flush=True)
-        for title, cold, warm in page_times(args.db, PROVINCE[0], args.pages_only, args.profile):
+        province = page_times(args.db, PROVINCE[0], args.pages_only, args.profile)
+        for title, cold, warm in province:
             print(f"{pad(title, 28)}{cold:<10.2f}{cold / PAGE_COLD_TARGET:<8.2f}{warm:<12.2f}{warm / PAGE_WARM_TARGET:<8.2f}"
                   f"{verdict(cold, PAGE_COLD_TARGET)}/{verdict(warm, PAGE_WARM_TARGET)}", flush=True)
         print(f"\n{pad(f'页面（{county_name}领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}"
               f"{pad('缓存后(秒)', 12)}", flush=True)
-        for title, cold, warm in page_times(args.db, args.county, args.pages_only, args.profile):
+        county = page_times(args.db, args.county, args.pages_only, args.profile)
+        for title, cold, warm in county:
             print(f"{pad(title, 28)}{cold:<10.2f}{cold / COUNTY_COLD_TARGET:<8.2f}{warm:<12.2f}"
                   f"{verdict(cold, COUNTY_COLD_TARGET)}", flush=True)
         print(f"（测完页面时{load()}）", flush=True)
-        if args.no_side_by_side:
-            return 0
+        targets += [
+            worst_page(f"全省每个页面导入后首次打开 ≤ {PAGE_COLD_TARGET:g} 秒", [(t, c) for t, c, _ in province], PAGE_COLD_TARGET),
+            worst_page(f"全省每个页面缓存后 ≤ {PAGE_WARM_TARGET:g} 秒", [(t, w) for t, _, w in province], PAGE_WARM_TARGET),
+            worst_page(f"县级每个页面导入后首次打开 ≤ {COUNTY_COLD_TARGET:g} 秒", [(t, c) for t, c, _ in county],
+                       COUNTY_COLD_TARGET),
+        ]
+    name = "PostgreSQL" if backend == "postgresql" else "SQLite"
+    if args.no_side_by_side or backend != "sqlite":
+        if backend != "sqlite":
+            print("\n并列比较（DuckDB、pandas）只在 SQLite 上做：DuckDB 执行的是本项目发给 SQLite 的同一 SQL。")
+        record(f"scale-{backend}", f"省级演示数据，{name}（bench.scale）", targets)
+        return 0
 
     print("\n并列比较（同一数据、同一结果；DuckDB 执行本项目发出的同一 SQL，经其 SQLite 扫描器读同一文件；"
           "pandas：read_sql 读入明细后计算）")
@@ -373,9 +391,31 @@ def main(argv: list[str] | None = None) -> int:
         widths = [20, 20, 10, 14, 20]
         note = "" if row["same_as_pandas"] else "（结果与 pandas 不一致！）"
         print(pad(row["name"], 32) + "".join(pad(c, w) for c, w in zip(cells, widths, strict=True)) + note)
+        duck = max(row["project_cold"] / row["duck_cold"], row["project_warm"] / row["duck_warm"])
+        faster = min(row["pandas"] / row["project_cold"], row["pandas"] / row["project_warm"])
+        targets += [
+            Target(f"{row['name']}：不超过 DuckDB 的 {DUCKDB_RATIO_TARGET:g} 倍（首次/再次）",
+                   f"{row['project_cold']:.3f}/{row['project_warm']:.3f} 秒", f"{cells[3]}×",
+                   duck <= DUCKDB_RATIO_TARGET, f"DuckDB {cells[1]} 秒"),
+            Target(f"{row['name']}：比 pandas 快 {PANDAS_RATIO_TARGET:g} 倍以上（首次/再次）",
+                   f"{cells[4]} 倍", f"{faster / PANDAS_RATIO_TARGET:.2f}×",
+                   faster >= PANDAS_RATIO_TARGET and row["same_as_pandas"],
+                   f"pandas {row['pandas']:.2f} 秒" + ("" if row["same_as_pandas"] else "，结果不一致")),
+        ]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n本进程内存峰值 {peak:,.0f} MB（含 pandas 读入的明细）")
+    record(f"scale-{backend}", f"省级演示数据，{name}（bench.scale）", targets)
     return 0
+
+
+def worst_page(target: str, times: list[tuple[str, float]], limit: float) -> Target:
+    """One target over every page: the slowest page's figure, and how many pages missed."""
+    if not times:
+        return Target(target, "未测", "—", None)
+    title, seconds = max(times, key=lambda t: t[1])
+    over = [t for t, s in times if s > limit]
+    note = f"最慢：{title}；{len(over)}/{len(times)} 个页面超过" if over else f"最慢：{title}；{len(times)} 个页面"
+    return Target(target, f"{seconds:.2f} 秒", ratio(seconds, limit), not over, note)
 
 
 if __name__ == "__main__":
