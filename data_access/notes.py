@@ -33,9 +33,23 @@ def _table() -> dict[int, None]:
     return {code: None for plane in _PLANES for code in plane if _dropped(chr(code))}
 
 
+class _Seen(dict):
+    """str.translate's table, filled one character at a time as notes show them (the whole table
+    takes a second or more to build, which the first viewer of a page would wait for): a dropped
+    character maps to None, a kept one to itself."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if _dropped(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_SEEN = _Seen()
+
+
 def normalize(text: str | None) -> str:
     """The note without spaces and punctuation ("" for none)."""
-    return (text or "").translate(_table())
+    return (text or "").translate(_SEEN)
 
 
 @functools.cache

@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Select, String, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, compliance, exporting, permissions
@@ -351,8 +351,9 @@ AREA_COLUMNS = ["有信号干部", *SIGNALS]
 
 def area_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per township (of the household a record is about) and per work unit (of the cadre): cadres with
-    a signal and records behind each signal. Largest first."""
-    rows = signal_records(scope, as_of, policy).subquery("signal_records")
+    a signal and records behind each signal. Largest first. One statement: the signal records are
+    found once (a materialised CTE) and counted four ways."""
+    rows = signal_records(scope, as_of, policy).cte("signal_records").prefix_with("MATERIALIZED")
     contact_household = (
         select(Contact.id.label("record_id"), Pairing.household_id)
         .join(Pairing, Pairing.id == Contact.pairing_id)
@@ -365,57 +366,46 @@ def area_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) 
     township = Region.__table__.alias("township")
     village = Region.__table__.alias("village")
     located = (
-        select(rows.c.signal, rows.c.cadre_id, rows.c.record_id, household_id.label("household_id"))
+        select(township.c.name.label("township"), Unit.name.label("unit"), rows.c.signal, rows.c.cadre_id,
+               rows.c.record_id)
         .select_from(rows)
         .outerjoin(contacts_side, and_(~is_survey, contacts_side.c.record_id == rows.c.record_id))
         .outerjoin(surveys_side, and_(is_survey, surveys_side.c.record_id == rows.c.record_id))
-        .subquery("located")
+        .outerjoin(Household, Household.id == household_id)
+        .outerjoin(village, village.c.code == Household.village_code)
+        .outerjoin(township, township.c.code == village.c.parent_code)
+        .outerjoin(Cadre, Cadre.id == rows.c.cadre_id)
+        .outerjoin(Unit, Unit.id == Cadre.unit_id)
+        .cte("located")
+        .prefix_with("MATERIALIZED")
     )
-    by_township = (
-        select(township.c.name, located.c.signal, func.count(func.distinct(located.c.record_id)),
-               func.count(func.distinct(located.c.cadre_id)))
-        .select_from(located)
-        .join(Household, Household.id == located.c.household_id)
-        .join(village, village.c.code == Household.village_code)
-        .join(township, township.c.code == village.c.parent_code)
-        .group_by(township.c.name, located.c.signal)
-    )
-    cadres_by_township = (
-        select(township.c.name, func.count(func.distinct(located.c.cadre_id)))
-        .select_from(located)
-        .join(Household, Household.id == located.c.household_id)
-        .join(village, village.c.code == Household.village_code)
-        .join(township, township.c.code == village.c.parent_code)
-        .group_by(township.c.name)
-    )
-    by_unit = (
-        select(Unit.name, rows.c.signal, func.count(func.distinct(rows.c.record_id)))
-        .select_from(rows)
-        .join(Cadre, Cadre.id == rows.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .group_by(Unit.name, rows.c.signal)
-    )
-    cadres_by_unit = (
-        select(Unit.name, func.count(func.distinct(rows.c.cadre_id)))
-        .select_from(rows)
-        .join(Cadre, Cadre.id == rows.c.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .group_by(Unit.name)
-    )
+    no_signal = literal(None, type_=String)
 
-    def table(label: str, per_signal, cadres) -> pd.DataFrame:
-        frame: dict[str, dict[str, int]] = {}
-        for row in session.execute(per_signal):
-            frame.setdefault(row[0], {})[row[1]] = int(row[2])
-        for name, n in session.execute(cadres):
-            frame.setdefault(name, {})["有信号干部"] = int(n)
+    def counted(kind: str, name, by_signal: bool):
+        signal = located.c.signal if by_signal else no_signal
+        grouped = [name, located.c.signal] if by_signal else [name]
+        return (
+            select(literal(kind).label("kind"), name.label("name"), signal.label("signal"),
+                   func.count(func.distinct(located.c.record_id)).label("records"),
+                   func.count(func.distinct(located.c.cadre_id)).label("cadres"))
+            .where(name.is_not(None))
+            .group_by(*grouped)
+        )
+
+    statement = union_all(counted("乡镇", located.c.township, True), counted("乡镇", located.c.township, False),
+                          counted("工作单位", located.c.unit, True), counted("工作单位", located.c.unit, False))
+    frames: dict[str, dict[str, dict[str, int]]] = {"乡镇": {}, "工作单位": {}}
+    for kind, name, signal, records, cadres in session.execute(statement):
+        frames[kind].setdefault(name, {})[signal or "有信号干部"] = int(records if signal else cadres)
+
+    def table(label: str) -> pd.DataFrame:
         out = pd.DataFrame(
-            [[name, *(values.get(c, 0) for c in AREA_COLUMNS)] for name, values in frame.items()],
+            [[name, *(values.get(c, 0) for c in AREA_COLUMNS)] for name, values in frames[label].items()],
             columns=[label, *AREA_COLUMNS],
         )
         return out.sort_values(["有信号干部", label], ascending=[False, True]).reset_index(drop=True)
 
-    return table("乡镇", by_township, cadres_by_township), table("工作单位", by_unit, cadres_by_unit)
+    return table("乡镇"), table("工作单位")
 
 
 CONTACT_RECORD_COLUMNS = ["日期", "录入时间", "录入方式", "方式", "户编号", "村", "内容"]
@@ -492,14 +482,17 @@ def month_figures(session: Session, scope: Scope, start: dt.date, end: dt.date, 
     )
     total, answered = session.execute(surveys).one()
     rows = signal_records(scope, end, policy).subquery("signal_records")
-    disagreeing = session.scalar(
-        select(func.count(func.distinct(rows.c.record_id)))
-        .join(Satisfaction, Satisfaction.id == rows.c.record_id)
-        .where(rows.c.signal == DISAGREES, Satisfaction.survey_date >= start)
-    )
-    by_signal = dict(session.execute(
-        select(rows.c.signal, func.count(func.distinct(rows.c.cadre_id))).group_by(rows.c.signal)
-    ).all())
+    is_survey = rows.c.signal == DISAGREES
+    # One pass over the signal records: cadres per signal, and the month's 回访不符 records.
+    found = session.execute(
+        select(rows.c.signal, func.count(func.distinct(rows.c.cadre_id)),
+               func.count(func.distinct(case((Satisfaction.survey_date >= start, rows.c.record_id)))))
+        .select_from(rows)
+        .outerjoin(Satisfaction, and_(is_survey, Satisfaction.id == rows.c.record_id))
+        .group_by(rows.c.signal)
+    ).all()
+    by_signal = {signal: cadres for signal, cadres, _ in found}
+    disagreeing = sum(records for signal, _, records in found if signal == DISAGREES)
     return MonthFigures(int(total), int(answered), int(disagreeing or 0),
                         {s: int(by_signal.get(s, 0)) for s in SIGNALS})
 
