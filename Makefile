@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 
-.PHONY: run test bench lint services install screenshots
+.PHONY: run test bench bench-targets lint services install screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -32,11 +32,21 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	touch $(BENCH_STAMP)
 
-bench: $(STAMP) $(BENCH_STAMP)
+# Everything: the query list, then every target (bench-targets) and its table.
+bench: $(STAMP) $(BENCH_STAMP) services
 	$(PY) -m bench
-	$(PY) -m bench.scale
 	$(PY) -m dashboard demo --scale county --if-empty
 	$(PY) -m bench.pages
+	$(MAKE) bench-targets
+
+# Only the targets of issues 17 and 19, ending with one table of every target (bench.summary).
+bench-targets: $(STAMP) $(BENCH_STAMP) services
+	$(PY) -m bench.scale
+	$(PY) -m bench.sessions
+	$(PY) -m bench.postgres
+	$(PY) -m dashboard demo --scale county --if-empty
+	$(PY) -m bench.clicks
+	$(PY) -m bench.summary
 
 screenshots: $(STAMP) services
 	$(PY) -m pytest -q tests/e2e/test_navigation.py --screenshots
