@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "accountability": "约谈/通报批评/问责",
     "cadre_status": "修改干部状态",
     "publicity_override": "典型案例审核（督查问题说明理由）",
+    "case_publication": "典型案例发布记录",
 }
 
 
@@ -178,6 +179,10 @@ def _sentence(action: str | None, v: dict) -> str:
         findings = "；".join(str(f) for f in v.get("findings", []) if _present(f))
         return (f"截至 {v.get('day', '')}，结对干部{v.get('cadre', '')}{findings or '有督查问题'}，"
                 f"仍审核通过该案例；理由：{v.get('why') or '未填写'}")
+    if action == "case_publication":
+        link = f"，链接 {v['link']}" if v.get("link") else ""
+        note = f"（{v['note']}）" if v.get("note") else ""
+        return f"登记案例发布：{v.get('published_on', '')} 在{v.get('channel', '')}发布{link}{note}"
     if action == "case_edit":
         return f"修改了{_word(v.get('fields', []))}"
     if action == "user_admin":

@@ -365,6 +365,21 @@ class TypicalCase(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class CasePublication(Base):
+    """Where and when a published case appeared (several per case): channel, date, link. Rows are
+    added, never changed; each is audited ("case_publication")."""
+
+    __tablename__ = "case_publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("typical_cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    published_on: Mapped[dt.date] = mapped_column(Date)
+    link: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -91,6 +91,8 @@ CASE_CONSENTED = "已同意"
 CASE_APPROVED = "已审核"
 CASE_PUBLISHED = "已发布"
 CASE_REJECTED = "未采用"
+# Where a published case appears (案例展示's publication record).
+PUBLICATION_CHANNELS = ("县融媒体", "微信公众号", "报纸", "电视", "其他")
 CASE_STATUSES = (CASE_CANDIDATE, CASE_SHORTLISTED, CASE_CONSENTED, CASE_APPROVED, CASE_PUBLISHED, CASE_REJECTED)
 
 USER_ROLES = ("admin", "leader", "inspector", "publicity", "clerk")

@@ -150,6 +150,10 @@ if info.override_reason:
     st.markdown(esc(f"审核时结对干部有督查问题，审核人说明的理由：{info.override_reason}"))
 if info.status == CASE_REJECTED:
     st.markdown(esc(f"未采用原因：{info.reject_reason}"))
+appeared = query(cases.publications, ctx.scope, (info.id,)).get(info.id)
+if appeared is not None:
+    st.markdown(f"**发布记录**（{len(appeared)} 次；在“案例展示”登记）")
+    ui.table(appeared, column_config={"链接": st.column_config.LinkColumn("链接", display_text="打开链接")})
 
 if info.status == CASE_CANDIDATE and can_manage and st.button("列为入围", type="primary"):
     act(cases.shortlist, ctx.scope, info.id, done="已列为入围案例。")

@@ -139,6 +139,9 @@ WRITES: dict[str, Write] = {
         s, EVERYWHERE, d["case_id"], actor=a)),
     "data_access.cases.workflow.edit_case": Write(("manage_cases",), lambda s, d, a: cases.edit_case(
         s, EVERYWHERE, TODAY, Policy(), d["case_id"], "新标题", "", "", "", actor=a)),
+    "data_access.cases.publications.record_publication": Write(
+        ("manage_cases", "approve_cases"), lambda s, d, a: cases.record_publication(
+            s, EVERYWHERE, TODAY, d["case_id"], "微信公众号", AS_OF, "https://mp.weixin.qq.com/s/x", actor=a)),
     # import (an upload is checked before anything is read; rows outside the region are refused as a
     # result, tested in test_import_rules)
     "data_access.imports.run_import": Write(("import",), lambda s, d, a: imports.run_import(
@@ -337,6 +340,7 @@ def test_the_allowed_calls_do_their_work(records):
         "data_access.cases.workflow.approve", "data_access.cases.workflow.publish",  # needs consent first
         "data_access.cases.workflow.record_consent",  # a candidate must be shortlisted first
         "data_access.cases.workflow.reopen",  # only a rejected case reopens
+        "data_access.cases.publications.record_publication",  # only a published case appears
         "data_access.case_brief.shortlist_briefs",  # nothing shortlisted yet
         "data_access.return_visits.draw_sample",  # the only pairing already has an open 回访 task
         "data_access.return_visits.schedule_for_cadre",  # the same

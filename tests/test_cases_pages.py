@@ -286,3 +286,26 @@ def sc_village() -> str:
     from tests import builders as b
 
     return b.VILLAGE_A2
+
+
+def test_gallery_records_where_a_case_was_published(site):
+    url, _, published, _ = site
+    at = open_as("publicity", "pages/case_gallery.py")
+    assert "尚未登记发布记录。" in texts(at)
+    link = next(w for w in at.text_input if w.label.startswith("链接"))
+    link.input("mp.weixin.qq.com/s/abc")
+    next(b for b in at.button if b.label == "登记发布记录").click().run()
+    assert any("链接须为以 http:// 或 https:// 开头的完整网址" in e.value for e in at.error)
+    next(w for w in at.text_input if w.label.startswith("链接")).input("https://mp.weixin.qq.com/s/abc")
+    next(w for w in at.text_input if w.label.startswith("说明")).input("西和发布")
+    next(b for b in at.button if b.label == "登记发布记录").click().run()
+    assert not at.exception, at.exception
+    assert any(f"已登记：案例{published} 2026年12月03日在县融媒体发布" in s.value for s in at.success)
+    table = next(d.value for d in at.dataframe if "发布渠道" in d.value.columns)
+    assert table[["发布渠道", "链接", "说明"]].values.tolist() == [["县融媒体", "https://mp.weixin.qq.com/s/abc", "西和发布"]]
+    # a second click of the same form records nothing
+    next(b for b in at.button if b.label == "登记发布记录").click().run()
+    assert any("已登记过" in e.value for e in at.error)
+    at = open_as("leader", "pages/case_detail.py", case=published)
+    assert "**发布记录**（1 次；在“案例展示”登记）" in texts(at)
+    assert any("https://mp.weixin.qq.com/s/abc" in d.value.to_csv() for d in at.dataframe)

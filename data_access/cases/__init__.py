@@ -19,6 +19,9 @@ and the gallery figures.
 - The publicity guard (`guard`): while the case's cadre is 滞后/失联, has a 督办 not answered or is
   at a step of the accountability chain, `approve` refuses unless a leader writes a reason (audited).
 
+- The publication record (`publications`): where and when a published case appeared (channel, date,
+  http/https link), several per case, each added and audited, never changed.
+
 Modules: `scoring` (the score and its reasons), `candidates` (themes, evidence, the ranked
 candidates), `redaction` (persons by alias, texts redacted), `card` (the case card), `workflow`
 (the vetting steps and edits), `gallery` (lists and gallery figures), `statuses` and `errors`.
@@ -61,6 +64,7 @@ from data_access.cases.gallery import (
     gallery_figures,
 )
 from data_access.cases.guard import PublicityGuard, publicity_guard
+from data_access.cases.publications import PUBLICATION_COLUMNS, check_link, publications, record_publication
 from data_access.cases.redaction import (
     PersonView,
     age_on,
@@ -105,6 +109,7 @@ __all__ = [
     "GalleryFigures",
     "LEADER_PARENTS",
     "NO_CASE",
+    "PUBLICATION_COLUMNS",
     "PersonView",
     "PublicityGuard",
     "RELATION_GUARDIAN",
@@ -121,6 +126,7 @@ __all__ = [
     "case_card",
     "case_ids",
     "case_options",
+    "check_link",
     "create_case",
     "draft_story",
     "edit_case",
@@ -134,10 +140,12 @@ __all__ = [
     "gallery_figures",
     "period_of",
     "publicity_guard",
+    "publications",
     "publish",
     "ranking_query",
     "record_consent",
     "redact",
+    "record_publication",
     "reject",
     "reopen",
     "score",
