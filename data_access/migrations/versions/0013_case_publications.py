@@ -3,15 +3,15 @@
 案例展示 records each appearance of a published case: channel (县融媒体, 微信公众号, 报纸, 电视, 其他),
 date, link (http/https, optional for print and television), a note, who recorded it and when.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
