@@ -254,6 +254,39 @@ class SupervisionAction(Base):
     required_method: Mapped[str | None] = mapped_column(String(10))
 
 
+class ActionResponse(Base):
+    """For each reminder/督办 about a pairing, the two dates its outcome on any day D follows from
+    (supervision.stored_outcome; RULES.md): the first contact of the kind asked for from its issue
+    day to its deadline entered in time (answered when on or before D), and the first contact of
+    that kind since its issue day (a response by D when on or before D) — with the action's kind,
+    days, the cadre's unit and the household's village, so the counts per outcome are one scan.
+    Derived: kept by the write path (supervision.refresh_responses), valid while ActionStoreState
+    matches the status_version and the grace setting."""
+
+    __tablename__ = "action_responses"
+    __table_args__ = (Index("ix_action_responses_village", "village_code"),)
+    action_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Integer, index=True)
+    cadre_id: Mapped[int] = mapped_column(Integer, index=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    village_code: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(4))
+    issued_date: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date)
+    first_response: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ActionStoreState(Base):
+    """When action_responses is valid: built at this status_version with this grace setting
+    (late_entry_grace_days). One row (id 1), absent until first built."""
+
+    __tablename__ = "action_store_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status_version: Mapped[int] = mapped_column(Integer)
+    grace_days: Mapped[int] = mapped_column(Integer)
+
+
 class SupervisionEscalation(Base):
     """An action escalated by a later issue while it was pending (提醒 → 督办, deadline renewed):
     what it was before, so the batch that escalated it can be withdrawn (撤回) without loss."""

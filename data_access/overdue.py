@@ -121,7 +121,11 @@ def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Ov
     actions on pairings): a scope holding all of them reads them unfiltered."""
     length, area, parent = (12, "村", "乡镇") if len(scope.prefix) >= 9 else (9, "乡镇", "县区")
     grouped = []
-    for kind, rows in _kind_queries(session, compliance.effective_scope(session, scope), as_of, policy).items():
+    scope = compliance.effective_scope(session, scope)
+    for kind, rows in _kind_queries(session, scope, as_of, policy).items():
+        if kind == KIND_UNANSWERED and supervision.responses_valid(session, policy):
+            grouped += _stored_unanswered(session, scope, as_of, length)  # kept by the write path
+            continue
         place = func.substr(rows.c.village_code, 1, length)
         statement = select(place, rows.c.unit_name, func.count()).group_by(place, rows.c.unit_name)
         grouped += [(kind, code, unit or NO_UNIT, n) for code, unit, n in session.execute(statement)]
@@ -133,6 +137,16 @@ def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Ov
     by_region.insert(0, parent, [names.get(code, ("", ""))[1] for code in by_region.index])
     by_unit = _pivot(frame, "unit").rename_axis("工作单位").reset_index()
     return OverdueCounts(totals, area, by_region.reset_index(drop=True), by_unit)
+
+
+def _stored_unanswered(session: Session, scope: Scope, as_of: dt.date, length: int) -> list[tuple]:
+    """(kind, place, unit name, count) of the unanswered reminders, from the dates the write path
+    keeps (supervision.stored_counts): the same actions as _unanswered_query's."""
+    found = supervision.stored_counts(session, scope, as_of,
+                                      lambda rows: [func.substr(rows.c.village_code, 1, length), rows.c.unit_id])
+    found = [(place, unit_id, n) for place, unit_id, outcome, n in found if outcome == supervision.UNANSWERED]
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_({u for _, u, _ in found}))).all())
+    return [(KIND_UNANSWERED, place, names[unit_id], int(n)) for place, unit_id, n in found]
 
 
 def _pivot(frame: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from data_access import audit, compliance, entry_times, exporting, permissions
 from data_access.config import current_date
-from data_access.db import bump_version, is_postgres
+from data_access.db import bump_version, is_postgres, status_version
 from data_access.models import (
+    ActionResponse,
+    ActionStoreState,
     AuditEntry,
     BatchCounter,
     Cadre,
@@ -41,7 +43,7 @@ from data_access.models import (
     Unit,
     User,
 )
-from data_access.policy import Policy
+from data_access.policy import Policy, load_policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import ACTION_KINDS, ACTION_REMIND, ACTION_SUPERVISE, METHOD_VISIT
 
@@ -118,6 +120,134 @@ def _outcome(as_of: dt.date, policy: Policy, known: bool):
         (_responded(as_of, known), LATE),
         else_=UNANSWERED,
     )
+
+
+# --- the two dates an action's outcome follows from, kept by the write path -------------------------------
+#
+# Read as of D by contact date (not 按录入时间), an action's outcome is a function of D and two dates:
+# answered on D  ⟺  answered_on ≤ D, where answered_on is the first contact of the kind asked for
+#                   dated from the issue day to the deadline and entered in time (`answered`: a
+#                   contact dated ≤ D among those exists exactly when the first is ≤ D);
+# responded by D ⟺  first_response ≤ D, the first contact of that kind since the issue day.
+# `stored_outcome` applies outcome_condition's reading to them; action_responses keeps them.
+
+
+def _first_contact(*conditions):
+    return select(func.min(Contact.contact_date)).where(
+        Contact.pairing_id == SupervisionAction.pairing_id,
+        or_(SupervisionAction.required_method.is_(None), Contact.method == SupervisionAction.required_method),
+        Contact.contact_date >= SupervisionAction.issued_date,
+        *conditions,
+    ).scalar_subquery()
+
+
+def response_dates(policy: Policy) -> Select:
+    """One row per action about a pairing: ActionResponse's columns, worked out from the contacts."""
+    answered_on = _first_contact(
+        Contact.contact_date <= SupervisionAction.deadline,
+        entry_times.entry_day() <= entry_times.plus_days(SupervisionAction.deadline, policy.late_entry_grace_days),
+    )
+    return (
+        select(SupervisionAction.id, SupervisionAction.pairing_id, SupervisionAction.cadre_id, Cadre.unit_id,
+               Household.village_code, SupervisionAction.kind, SupervisionAction.issued_date,
+               SupervisionAction.deadline, answered_on, _first_contact())
+        .join(Cadre, Cadre.id == SupervisionAction.cadre_id)
+        .join(Pairing, Pairing.id == SupervisionAction.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+    )
+
+
+RESPONSE_COLUMNS = ["action_id", "pairing_id", "cadre_id", "unit_id", "village_code", "kind", "issued_date",
+                    "deadline", "answered_on", "first_response"]
+
+
+def stored_outcome(rows, as_of: dt.date):
+    """SQL: the outcome on D of an action_responses row (`rows`: the table or a subquery of it) —
+    outcome_condition's reading, from the two dates."""
+    return case(
+        (rows.c.answered_on <= as_of, ANSWERED),
+        (rows.c.deadline >= as_of, PENDING),
+        (rows.c.first_response <= as_of, LATE),
+        else_=UNANSWERED,
+    )
+
+
+def responses_valid(session: Session, policy: Policy) -> bool:
+    """Whether action_responses holds the dates of every action under the data as it is now (built or
+    kept at the current status_version, with the grace setting of `policy`) and `policy` reads by
+    contact date (按录入时间 needs the entry times as of D: the live queries)."""
+    if policy.as_known:
+        return False
+    state = session.get(ActionStoreState, 1)
+    return (state is not None and state.grace_days == policy.late_entry_grace_days
+            and state.status_version == status_version(session))
+
+
+def store_responses(session: Session, policy: Policy) -> bool:
+    """For the write path (after an import, nightly, a change of settings), in a session that has
+    not written: build action_responses afresh unless valid; commits. Returns whether it built."""
+    if responses_valid(session, policy) or policy.as_known:
+        return False
+    session.execute(delete(ActionResponse))
+    session.execute(insert(ActionResponse).from_select(RESPONSE_COLUMNS, response_dates(policy)))
+    _mark_valid(session, status_version(session), policy)
+    session.commit()
+    return True
+
+
+def _mark_valid(session: Session, version: int, policy: Policy) -> None:
+    state = session.get(ActionStoreState, 1)
+    if state is None:
+        session.add(ActionStoreState(id=1, status_version=version, grace_days=policy.late_entry_grace_days))
+    else:
+        state.status_version, state.grace_days = version, policy.late_entry_grace_days
+    session.flush()
+
+
+def refresh_responses(session: Session, policy: Policy, *, pairing_ids=(), action_ids=(),
+                      moved_units: dict[int, int] | None = None, version_before: int | None = None) -> None:
+    """In a write's own transaction, after it wrote: the dates of the actions about `pairing_ids`
+    (whose contacts, household or pairing it changed) and of `action_ids` (issued, escalated or
+    withdrawn) worked out again, and the unit of the cadres in `moved_units` (cadre → old unit)
+    updated — when action_responses was valid before the write (`version_before`: the
+    status_version then, for a write that bumped it; by default the current one). Left invalid
+    otherwise (the next store_responses builds it)."""
+    state = session.get(ActionStoreState, 1)
+    version = status_version(session)
+    if policy.as_known or state is None or state.grace_days != policy.late_entry_grace_days:
+        return
+    if state.status_version != (version if version_before is None else version_before):
+        return
+    for chunk in _chunks(sorted(set(pairing_ids))):
+        session.execute(delete(ActionResponse).where(ActionResponse.pairing_id.in_(chunk)))
+        session.execute(insert(ActionResponse).from_select(
+            RESPONSE_COLUMNS, response_dates(policy).where(SupervisionAction.pairing_id.in_(chunk))))
+    for chunk in _chunks(sorted(set(action_ids))):
+        session.execute(delete(ActionResponse).where(ActionResponse.action_id.in_(chunk)))
+        session.execute(insert(ActionResponse).from_select(
+            RESPONSE_COLUMNS, response_dates(policy).where(SupervisionAction.id.in_(chunk))))
+    for chunk in _chunks(sorted(moved_units or ())):
+        session.execute(update(ActionResponse).where(ActionResponse.cadre_id.in_(chunk)).values(
+            unit_id=select(Cadre.unit_id).where(Cadre.id == ActionResponse.cadre_id).scalar_subquery()))
+    _mark_valid(session, version, policy)
+
+
+def _chunks(ids: list[int], size: int = 2000):
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def stored_counts(session: Session, scope: Scope, as_of: dt.date, by, *conditions) -> list[tuple]:
+    """From action_responses (valid: see responses_valid): the actions issued by D about pairings in
+    `scope` matching `conditions`, counted per `by(rows)` columns and outcome on D."""
+    rows = ActionResponse.__table__
+    keys = by(rows)
+    outcome = stored_outcome(rows, as_of)
+    statement = (
+        select(*keys, outcome, func.count())
+        .where(rows.c.issued_date <= as_of, scope.within(rows.c.village_code), *conditions)
+        .group_by(*keys, outcome)
+    )
+    return [tuple(r) for r in session.execute(statement)]
 
 
 def actions_query(
@@ -333,6 +463,7 @@ def issue(
     if new_rows:
         session.execute(insert(SupervisionAction), new_rows)
     session.flush()
+    refresh_responses(session, policy, pairing_ids=ids)  # the new and escalated actions' dates
     cadres = len({r["cadre_id"] for r in rows})
     audit.record(
         session, actor.username, "reminder", scope.prefix or None, batch_no,
@@ -383,7 +514,7 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
     }
     rows = session.execute(
         select(SupervisionAction.id, SupervisionAction.kind, SupervisionAction.issued_date,
-               SupervisionAction.cadre_id, Household.village_code, Household.code)
+               SupervisionAction.cadre_id, SupervisionAction.pairing_id, Household.village_code, Household.code)
         .join(Pairing, Pairing.id == SupervisionAction.pairing_id)
         .join(Household, Household.id == Pairing.household_id)
         .where(SupervisionAction.batch_no == batch_no)
@@ -404,6 +535,8 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
         session.delete(before)
     created = [r.id for r in rows if r.id not in escalated]
     session.execute(delete(SupervisionAction).where(SupervisionAction.id.in_(created)))
+    session.flush()
+    refresh_responses(session, load_policy(session), pairing_ids=[r.pairing_id for r in rows])
     kind, cadres = rows[0].kind, len({r.cadre_id for r in rows})
     audit.record(
         session, actor.username, "reminder_withdrawn", actor.scope.prefix or None, batch_no,
@@ -473,9 +606,12 @@ def action_page(
         ]
 
     every = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
-    counts = dict(
-        session.execute(select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all()
-    )
+    if not known and responses_valid(session, policy):  # kept by the write path: one scan, no probes
+        stored = ActionResponse.__table__
+        counts = dict(stored_counts(session, scope, as_of, lambda rows: [], *narrowed(stored)))
+    else:
+        counts = dict(session.execute(
+            select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all())
     rows = actions_query(scope, as_of, policy, outcome, known).subquery("listed") if outcome else every
 
     def newest_first(rows):
@@ -513,17 +649,27 @@ def unit_effect(
     session: Session, scope: Scope, as_of: dt.date, policy: Policy, since: dt.date | None = None, known: bool = False
 ) -> pd.DataFrame:
     """Per unit: how the actions to its cadres ended; 回应率 = answered ÷ (all but pending), lowest first."""
-    rows = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
+    if not known and responses_valid(session, policy):  # kept by the write path: one scan, no probes
+        stored = ActionResponse.__table__
+        per_unit: dict[int, dict[str, int]] = {}
+        for unit_id, outcome, n in stored_counts(session, scope, as_of, lambda rows: [rows.c.unit_id],
+                                                 *([stored.c.issued_date >= since] if since else [])):
+            per_unit.setdefault(unit_id, {})[outcome] = int(n)
+        names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(per_unit)))).all())
+        data = [(names[u], sum(c.values()), *(c.get(o, 0) for o in (ANSWERED, LATE, UNANSWERED, PENDING)))
+                for u, c in per_unit.items()]
+    else:
+        rows = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
 
-    def n(outcome: str):
-        return func.sum(case((rows.c.outcome == outcome, 1), else_=0))
+        def n(outcome: str):
+            return func.sum(case((rows.c.outcome == outcome, 1), else_=0))
 
-    statement = (
-        select(rows.c.unit_name, func.count(), n(ANSWERED), n(LATE), n(UNANSWERED), n(PENDING))
-        .where(*([rows.c.issued_date >= since] if since else []))
-        .group_by(rows.c.unit_id, rows.c.unit_name)
-    )
-    data = [(r[0], *(int(v) for v in r[1:])) for r in session.execute(statement)]
+        statement = (
+            select(rows.c.unit_name, func.count(), n(ANSWERED), n(LATE), n(UNANSWERED), n(PENDING))
+            .where(*([rows.c.issued_date >= since] if since else []))
+            .group_by(rows.c.unit_id, rows.c.unit_name)
+        )
+        data = [(r[0], *(int(v) for v in r[1:])) for r in session.execute(statement)]
     frame = pd.DataFrame(data, columns=EFFECT_COLUMNS[:-1])
     decided = frame["提醒督办次数"] - frame["待回应"]
     frame["回应率"] = [a / d if d else None for a, d in zip(frame["已回应"], decided, strict=True)]

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from data_access import compliance, status_store, weekly
+from data_access import compliance, status_store, supervision, weekly
 from data_access.config import current_date
 from data_access.policy import Policy
 
@@ -23,6 +23,7 @@ def after_write(session: Session, policy: Policy, today: dt.date | None = None) 
     snapshot = compliance.store_status(session, today, policy)
     compliance.store_status(session, weekly.same_day_last_week(today), policy)
     status_store.prune(session.get_bind(), policy)
+    supervision.store_responses(session, policy)  # built afresh only when a write left it invalid
     return snapshot
 
 
@@ -42,3 +43,9 @@ def after_rule_change(session: Session, policy: Policy, today: dt.date | None = 
     for day in evaluated_days(today or current_date()):
         compliance.store_status(session, day, policy)
     status_store.prune(session.get_bind(), policy)
+    supervision.store_responses(session, policy)
+
+
+def reads_any(settings) -> bool:
+    """Whether changing these settings changes what the write path keeps (after_rule_change)."""
+    return status_store.reads_any(settings) or "late_entry_grace_days" in set(settings)

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import fresh, query, write
 from dashboard.context import get_context
-from data_access import permissions, policy, status_store, upkeep
+from data_access import permissions, policy, upkeep
 from data_access.config import current_date
 
 ctx = get_context()
@@ -52,7 +52,7 @@ if submitted:
         except (ValueError, KeyError, permissions.PermissionDenied) as exc:
             st.error(f"未能保存：{exc}")
         else:
-            if status_store.reads_any(changed):
+            if upkeep.reads_any(changed):
                 with st.spinner("正在按新口径计算全库结对达标情况（今天及今年各月末）……"):
                     fresh(upkeep.after_rule_change, fresh(policy.load_policy), current_date())
             names = "、".join(f"{policy.POLICY_LABELS[k][0]} {current[k]}→{changes[k]}" for k in changed)

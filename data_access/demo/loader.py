@@ -25,7 +25,8 @@ PROGRAMME_TABLES = tuple(COLUMNS)
 # Derived from the programme tables (stored status evaluations and their figures, data freshness)
 # or hanging off them (corrections of contacts, escalations of reminders, 回访 tasks, accountability
 # steps): emptied with them.
-DERIVED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups", "status_snapshots", "contact_corrections", "data_freshness",
+DERIVED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups", "status_snapshots",
+                  "action_responses", "action_store_state", "contact_corrections", "data_freshness",
                   "supervision_escalations", "return_visit_tasks", "accountability_steps")
 _DEFERRED_INDEX_TABLES = ("persons", "pairings", "contacts", "need_events", "policy_deliveries", "satisfaction")
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, db, status_store
+from data_access import audit, compliance, db, status_store, supervision
 from data_access.config import current_date
 from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load, touched_pairings
 from data_access.imports.reading import ImportFileError, RawBook, read_bytes, read_path
@@ -128,6 +128,9 @@ def run_import(
         status_store.refresh(session, touched, policy, lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
                              lambda done, total: tell(f"正在更新已存的结对达标情况：第 {done}/{total} 个日期"),
                              compliance.summary_figures, compliance.cadre_figures, loader.moved_units)
+        # and the dates the reminders' outcomes follow from, for the same pairings (supervision)
+        supervision.refresh_responses(session, policy, pairing_ids=touched, moved_units=loader.moved_units,
+                                      version_before=db.status_version(session) - 1)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 
