@@ -35,6 +35,7 @@ from data_access import compliance, db, imports, trends, upkeep
 from data_access.config import PROJECT_ROOT
 from data_access.demo.regions import COUNTIES, PROVINCE, XIHE_CODE
 from data_access.models import Cadre, Household, Pairing
+from data_access.permissions import Actor
 from data_access.policy import load_policy
 from data_access.scope import EVERYWHERE, Scope
 from data_access.vocabulary import METHODS
@@ -114,7 +115,7 @@ def time_import(url: str, path: Path, as_of: dt.date) -> dict:
     started = time.perf_counter()
     book = imports.read_path(path)
     with db.session_scope(url) as session:
-        result = imports.run_import(session, book, username="bench", policy=load_policy(session), today=as_of,
+        result = imports.run_import(session, book, actor=Actor("bench", "admin"), policy=load_policy(session), today=as_of,
                                     progress=lambda text: marks.append((time.perf_counter(), text)))
     committed = time.perf_counter()
     with db.session_scope(url) as session:

@@ -195,6 +195,8 @@ NOT_ACTIONS = {
     "data_access.status_store.refresh": "derived data, refreshed inside the checked import",
     "data_access.status_store.stored": "derived data listing",
     "data_access.status_store.find": "derived data lookup",
+    "data_access.supervision.store_responses": "derived data, built by the checked write paths' upkeep",
+    "data_access.supervision.refresh_responses": "derived data, refreshed inside the checked import, issue, withdraw",
     "data_access.compliance.evaluation.store_status": "derived data, refreshed by the checked write paths",
     "data_access.holidays.ensure_holidays": "the festival calendar (reference data), filled by the demo build",
     "data_access.assessment_report.workbook": "renders a sheet already read; assessment_report.export checks",
