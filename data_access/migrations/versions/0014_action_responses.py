@@ -6,15 +6,15 @@ day D follows from two dates per action (the first in-time answer, the first con
 the write path keeps them (an import for the pairings it touched, issue/withdraw for their actions),
 so a count is one scan of this table.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
