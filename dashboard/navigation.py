@@ -28,6 +28,7 @@ class PageSpec:
 # Sections in the order the sidebar shows them. Each issue's pages go after its marker line.
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "工作总览", ":material/dashboard:", "总览", "view_aggregates"),
+    PageSpec("pages/my_work.py", "我的待办", ":material/checklist:", "总览", "view_my_work"),
     # -- leaders' pages (覆盖、政策落实、趋势、排名、月通报)
     PageSpec("pages/coverage.py", "覆盖情况", ":material/groups:", "领导查看", "view_lists"),
     PageSpec("pages/policy_delivery.py", "政策落实", ":material/fact_check:", "领导查看", "view_lists"),

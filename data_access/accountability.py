@@ -119,15 +119,39 @@ PROPOSAL_COLUMNS = ["督办编号", "批次号", "干部编号", "干部姓名",
                     "逾期天数", "已登记", "建议下一步"]
 
 
-def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
-    """Every 督办 unanswered past its deadline on `as_of` in scope (supervision's outcome), with the
-    steps already recorded on it and the next step proposed (empty once 问责 is recorded).
-    Columns PROPOSAL_COLUMNS and cadre_id (for opening the cadre, not shown)."""
+def _unanswered_orders(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None, open_only: bool):
+    """The unanswered actions (supervision's outcome) in scope and the conditions keeping the 督办
+    among them (of batches `issued_by` issued, when given; with `open_only`, those still with a next
+    step: the chain's last step, 问责, not recorded on them)."""
     rows = supervision.actions_query(scope, as_of, load_policy(session), supervision.UNANSWERED).subquery("unanswered")
+    conditions = [rows.c.kind == ACTION_SUPERVISE]
+    if issued_by:
+        conditions.append(rows.c.action_id.in_(select(SupervisionAction.id).where(supervision.issued_by(issued_by))))
+    if open_only:
+        conditions.append(~select(AccountabilityStep.id).where(
+            AccountabilityStep.action_id == rows.c.action_id, AccountabilityStep.step == ACCOUNTABILITY_STEPS[-1]
+        ).exists())
+    return rows, conditions
+
+
+def open_proposal_count(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None = None) -> int:
+    """How many 督办 `proposals(..., open_only=True)` lists in all."""
+    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, True)
+    return int(session.scalar(select(func.count()).select_from(rows).where(*conditions)) or 0)
+
+
+def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
+              issued_by: str | None = None, open_only: bool = False) -> pd.DataFrame:
+    """Every 督办 unanswered past its deadline on `as_of` in scope (supervision's outcome), with the
+    steps already recorded on it and the next step proposed (empty once 问责 is recorded); with
+    `issued_by`, only the 督办 of batches that account issued (supervision.issued_by); with
+    `open_only`, only those with a next step.
+    Columns PROPOSAL_COLUMNS and cadre_id (for opening the cadre, not shown)."""
+    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, open_only)
     found = session.execute(
         select(rows.c.action_id, rows.c.batch_no, rows.c.cadre_id, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.household_code, rows.c.township, rows.c.village, rows.c.deadline)
-        .where(rows.c.kind == ACTION_SUPERVISE)
+        .where(*conditions)
         .order_by(rows.c.deadline, rows.c.cadre_code, rows.c.action_id)
         .limit(limit)
     ).all()

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from data_access import audit, db
 from data_access.config import Settings, get_settings, secret_key
-from data_access.models import LoginThrottle, Region, User, UserSession
+from data_access.models import LoginThrottle, Region, SupervisionAction, User, UserSession
 from data_access.permissions import ROLE_ACTIONS, Actor, check
 from data_access.scope import Scope
 from data_access.vocabulary import USER_ROLE_LABELS
@@ -451,7 +451,8 @@ DEMO_ACCOUNTS = (
 
 def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
     """The demo accounts, all with password `demo1234` (called by the demo command only). Existing
-    demo accounts are reset to the demo password, role and region."""
+    demo accounts are reset to the demo password, role and region; reminders and 督办 without an
+    issuer are attributed to the demo 督查组 account `inspector`."""
     township = session.scalar(
         select(Region.code).where(Region.parent_code == region_code).order_by(Region.code).limit(1)
     )
@@ -466,6 +467,9 @@ def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
         session.add(user)
         session.flush()
         made.append(_account(user))
+    # The demo's reminders and 督办 were issued by the county's 督查组 (so 我的待办 shows them).
+    inspector = session.scalar(select(User.id).where(User.username == "inspector"))
+    session.execute(update(SupervisionAction).where(SupervisionAction.issued_by.is_(None)).values(issued_by=inspector))
     db.bump_version(session, status_inputs=False)
     audit.record(session, "演示数据", "user_admin", region_code, "演示账号", {"op": "demo", "accounts": len(made)})
     return made

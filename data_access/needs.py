@@ -35,7 +35,14 @@ from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Perso
 from data_access.permissions import Actor, allowed, check
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
-from data_access.vocabulary import ESCALATION_LEVELS, LEVEL_CADRE, LEVEL_OFFICE, NEED_CLOSED, NEED_OPEN
+from data_access.vocabulary import (
+    ESCALATION_LEVELS,
+    LEVEL_CADRE,
+    LEVEL_HIGHER,
+    LEVEL_OFFICE,
+    NEED_CLOSED,
+    NEED_OPEN,
+)
 
 EVENT_RAISED = "提出"
 EVENT_ESCALATED = "上报"
@@ -87,6 +94,14 @@ def level_since(as_of: dt.date):
     """SQL scalar: the day the need reached its level on `as_of` (the raised date if never escalated)."""
     return func.coalesce(select(func.max(NeedEvent.event_date)).where(_level_events(as_of)).scalar_subquery(),
                          Need.raised_date)
+
+
+def level_answered_by(region_code: str | None) -> str:
+    """The responsibility level (ESCALATION_LEVELS) an account of `region_code` answers at: a
+    county-wide (or wider) account is the leading group's office (领导小组办公室); a township or
+    village account the higher authority (上级) of the cadres' units there. 我的待办 lists the
+    overdue needs at this level."""
+    return LEVEL_OFFICE if len(region_code or "") <= 6 else LEVEL_HIGHER
 
 
 def next_level(level: str) -> str | None:

@@ -39,6 +39,7 @@ ACTIONS = {
     "record_contacts": "录入联系记录和满意度回访",
     "view_signals": "查看真实性核查",
     "manage_return_visits": "安排回访核实、登记回访结果",
+    "view_my_work": "查看我的待办",
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -46,13 +47,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "leader": frozenset(
         {"view_lists", "view_aggregates", "reveal", "export_lists", "edit_needs", "view_cases", "approve_cases",
          "view_verification", "view_assessment", "freeze_assessment", "record_accountability",
-         "override_publicity_guard", "bulletin", "view_signals"}
+         "override_publicity_guard", "bulletin", "view_signals", "view_my_work"}
     ),
     "inspector": frozenset({"view_lists", "view_aggregates", "export_lists", "issue_reminders", "edit_needs",
-                            "view_assessment", "record_accountability", "view_signals", "manage_return_visits"}),
-    "publicity": frozenset({"view_aggregates", "view_cases", "manage_cases"}),
+                            "view_assessment", "record_accountability", "view_signals", "manage_return_visits",
+                            "view_my_work"}),
+    "publicity": frozenset({"view_aggregates", "view_cases", "manage_cases", "view_my_work"}),
     # 乡镇经办 / 单位联络员: records the daily contacts and 回访 of the pairings in their region.
-    "clerk": frozenset({"view_lists", "view_aggregates", "record_contacts"}),
+    "clerk": frozenset({"view_lists", "view_aggregates", "record_contacts", "view_my_work"}),
 }
 
 

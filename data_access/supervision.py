@@ -250,6 +250,22 @@ def stored_counts(session: Session, scope: Scope, as_of: dt.date, by, *condition
     return [tuple(r) for r in session.execute(statement)]
 
 
+def issued_by(username: str):
+    """SQL: the action belongs to a batch the account issued — it escalated the action into its
+    current batch, or issued the action itself and nobody escalated it into a later batch (the same
+    reading of "who issued a batch" as 撤回)."""
+    user = select(User.id).where(User.username == username).scalar_subquery()
+
+    def escalated_into_batch(*by):
+        return (select(SupervisionEscalation.id)
+                .where(SupervisionEscalation.action_id == SupervisionAction.id,
+                       SupervisionEscalation.batch_no == SupervisionAction.batch_no, *by)
+                .exists())
+
+    return or_(escalated_into_batch(SupervisionEscalation.escalated_by == user),
+               and_(SupervisionAction.issued_by == user, ~escalated_into_batch()))
+
+
 def actions_query(
     scope: Scope, as_of: dt.date, policy: Policy, outcome: str | None = None, known: bool = False
 ) -> Select:

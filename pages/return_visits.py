@@ -63,6 +63,11 @@ if mine is not None:
             int(r["任务号"]): f"任务 {r['任务号']}｜{r['户编号']} {r['村']}｜干部 {r['干部姓名']}｜期限 {r['完成期限']:%Y-%m-%d}"
             for _, r in mine.iterrows()
         }
+        linked_task = st.query_params.get("task")  # ?task=<任务号>: a link from 我的待办
+        if linked_task and linked_task != st.session_state.get("_rv_url"):
+            st.session_state["_rv_url"] = linked_task
+            if linked_task.isdigit() and int(linked_task) in labels:
+                st.session_state["rv_task"] = int(linked_task)
         with st.form("rv_result", clear_on_submit=True):
             st.markdown("**登记回访结果**")
             task_id = st.selectbox("回访任务", list(labels), format_func=labels.get, key="rv_task", placeholder="请选择")

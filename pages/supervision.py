@@ -50,7 +50,12 @@ if issued == 0:
              "可在“达标督查”页勾选滞后干部后发出。")
     st.stop()
 
-list_tab, unit_tab, notice_tab = st.tabs(["提醒督办记录", "各单位回应情况", "通知下载"])
+# ?batch=<批次号> (a link from 我的待办 or shared): open that batch's notice.
+linked_batch = st.query_params.get("batch")
+if linked_batch and linked_batch != st.session_state.get("_sv_url"):
+    st.session_state["_sv_url"] = st.session_state["sv_batch"] = linked_batch
+list_tab, unit_tab, notice_tab = st.tabs(["提醒督办记录", "各单位回应情况", "通知下载"],
+                                         default="通知下载" if linked_batch else None)
 with list_tab:
     st.subheader(f"{outcome if outcome_value else '全部'}记录 {ui.fmt_int(result.total)} 条")
     if result.rows.empty:
@@ -77,6 +82,10 @@ with notice_tab:
         ui.empty("没有可下载通知的批次。")
     else:
         names = {b[0]: f"{b[0]} · {b[1]} · {b[2]:%Y-%m-%d} · {b[3]} 条" for b in batch_rows}
+        if linked_batch and linked_batch not in names and query(supervision.notice, ctx.scope, linked_batch):
+            names[linked_batch] = linked_batch  # an older batch than the list's newest
+        if st.session_state.get("sv_batch") not in names:
+            st.session_state.pop("sv_batch", None)
         batch_no = st.selectbox("批次", list(names), format_func=names.get, key="sv_batch", placeholder="请选择")
         item = query(supervision.notice, ctx.scope, batch_no)
         st.markdown(f"**{item.title}**　发出 {item.issued_date:%Y-%m-%d}，回应期限 {item.deadline:%Y-%m-%d}")

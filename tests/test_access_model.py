@@ -370,7 +370,7 @@ def test_navigation_is_derived_from_the_permission_table():
         assert spec.action in permissions.ACTIONS, spec.title
         for role in ROLES:
             assert navigation.can_open(role, spec.script) == (spec.action in ROLE_ACTIONS[role]), (spec.title, role)
-    assert [p.title for p in navigation.pages_for("publicity")] == ["工作总览", "案例挖掘", "案例详情", "案例展示"]
+    assert [p.title for p in navigation.pages_for("publicity")] == ["工作总览", "我的待办", "案例挖掘", "案例详情", "案例展示"]
 
 
 def test_pages_hold_no_role_gates():
