@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from data_access import compliance, needs, regions
+from data_access import compliance, daily_counts, needs, regions
 from data_access.compliance import ComplianceSummary, active_on
 from data_access.models import Contact, Household, Need, Pairing, Person
 from data_access.needs import NeedsSummary
@@ -62,8 +62,29 @@ class Headline:
         return self.paired_persons / self.persons if self.persons else None
 
 
-def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
+def headline(session: Session, scope: Scope, as_of: dt.date, live: bool = False, cadres: int | None = None
+             ) -> Headline:
+    """Persons, households and paired persons per group, households, cadres with an active pairing
+    and the year's gifts in `scope` on `as_of`: the register and the gifts from the tables kept per
+    county (daily_counts) for a county or wider, else (or `live`) from the records. `cadres`: the
+    cadres with an active pairing when the caller has them (compliance.summary's count of cadres
+    over the day's pairing_status rows, which are the pairings active that day in scope)."""
     scope = compliance.effective_scope(session, scope)  # the province of a province database: no filter
+    if cadres is None:
+        cadres = session.execute(
+            select(func.count(func.distinct(Pairing.cadre_id)))
+            .join(Household, Household.id == Pairing.household_id)
+            .where(active_on(as_of), scope.within(Household.village_code))
+        ).scalar_one()
+    if daily_counts.usable(scope, session) and not live:
+        found = daily_counts.register_by_group(session, scope, as_of)
+        by_group = {g: GroupCoverage(g, *found[("", g)]) for g in GROUPS if ("", g) in found}
+        return Headline(
+            groups=tuple(by_group.get(g, GroupCoverage(g, 0, 0, 0)) for g in GROUPS),
+            households=found.get(("", daily_counts.ANY_GROUP), (0, 0, 0))[1],
+            cadres_paired=cadres,
+            gifts_yuan=float(daily_counts.contact_totals(session, scope, dt.date(as_of.year, 1, 1), as_of)[2]),
+        )
     paired = household_paired(as_of)
     rows = session.execute(
         select(
@@ -80,11 +101,6 @@ def headline(session: Session, scope: Scope, as_of: dt.date) -> Headline:
         select(func.count(func.distinct(Person.household_id))).where(
             in_register(as_of), scope.within(Person.village_code)
         )
-    ).scalar_one()
-    cadres = session.execute(
-        select(func.count(func.distinct(Pairing.cadre_id)))
-        .join(Household, Household.id == Pairing.household_id)
-        .where(active_on(as_of), scope.within(Household.village_code))
     ).scalar_one()
     gifts = session.execute(
         select(func.coalesce(func.sum(Contact.gift_yuan), 0)).where(
@@ -115,10 +131,11 @@ class Snapshot:
 
 def snapshot(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Snapshot:
     scope = compliance.effective_scope(session, scope)
+    figures = compliance.summary(session, scope, as_of, policy)
     return Snapshot(
         as_of=as_of,
-        head=headline(session, scope, as_of),
-        compliance=compliance.summary(session, scope, as_of, policy),
+        head=headline(session, scope, as_of, cadres=figures.cadres),
+        compliance=figures,
         needs=needs.summary(session, scope, as_of),
     )
 
@@ -215,8 +232,21 @@ def by_region(
             .group_by(k)
         )
 
-    person_rows = _by_prefix(session, rows, persons)
-    household_rows = _by_prefix(session, rows, households)
+    if daily_counts.usable(scope, session) and all(daily_counts.usable(Scope(region_prefix(r.code))) for r in rows):
+        # cities or counties: from the register changes kept per county
+        person_rows, household_rows = {}, {}
+        wanted = {region_prefix(r.code) for r in rows}
+        for length in sorted({len(p) for p in wanted}):
+            for (prefix, group), (n, h, p) in daily_counts.register_by_group(session, scope, as_of, length).items():
+                if prefix not in wanted:
+                    continue
+                if group == daily_counts.ANY_GROUP:
+                    household_rows[prefix] = [(h,)]
+                else:
+                    person_rows.setdefault(prefix, []).append((group, n, h, p))
+    else:
+        person_rows = _by_prefix(session, rows, persons)
+        household_rows = _by_prefix(session, rows, households)
     cadre_rows: dict[str, tuple[int, int]] = {}
     for length in sorted({len(region_prefix(r.code)) for r in rows}):
         cadre_rows.update(compliance.region_cadre_counts(session, scope, as_of, policy, length))

@@ -503,6 +503,9 @@ class DataVersion(Base):
     # Bumped only by writes that can change a pairing's status (households, pairings, contacts):
     # stored status evaluations are keyed on it, so a reminder or a need does not invalidate them.
     status_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The status_version the per-county daily counts (daily_counts) are whole for: set by a full
+    # rebuild, carried over by the writes that keep them; NULL or older: read from the records.
+    daily_counts_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class StatusSnapshot(Base):
@@ -635,4 +638,37 @@ class StatusUnitRollup(Base):
     cadres_on_track: Mapped[int] = mapped_column(BigInteger)
     cadres_behind: Mapped[int] = mapped_column(BigInteger)
     cadres_silent: Mapped[int] = mapped_column(BigInteger)
+    pairings: Mapped[int] = mapped_column(BigInteger)
+
+
+class ContactDay(Base):
+    """Contacts recorded per county (the first 6 digits of the household's village code) and contact
+    date: what the pages sum over periods (trends.monthly_activity, trends.activity, the year's
+    gifts of coverage.headline). Derived from `contacts` by `daily_counts` and kept by the write
+    path (import, recording, demo build) in the write's own transaction."""
+
+    __tablename__ = "contact_days"
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    visits: Mapped[int] = mapped_column(BigInteger)
+    gifts_yuan: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+
+
+class CoverageChange(Base):
+    """Changes of the register and of pairing coverage per county (the first 6 digits of the
+    person's village code), group and day: persons entering (day 0001-01-01: the register has no
+    entry date) or leaving the register, persons whose household gains or loses its last active
+    pairing while they are in the register, households with a person of the group in the register
+    (group "": with any person in the register) and, in group "", pairings starting or ending (in
+    their household's county). The figure on day D is the sum of the rows dated on or before D
+    (daily_counts.coverage_counts). Kept by the write path like ContactDay."""
+
+    __tablename__ = "coverage_changes"
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    group: Mapped[str] = mapped_column("group_name", String(20), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    persons: Mapped[int] = mapped_column(BigInteger)
+    paired: Mapped[int] = mapped_column(BigInteger)
+    households: Mapped[int] = mapped_column(BigInteger)
     pairings: Mapped[int] = mapped_column(BigInteger)

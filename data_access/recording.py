@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import audit, db, freshness, permissions, status_store
+from data_access import audit, daily_counts, db, freshness, permissions, status_store
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
 from data_access.scope import EVERYWHERE, Scope
@@ -141,6 +141,8 @@ def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, co
                  {"contact_id": contact.id, "pairing_id": pairing.id, "date": day.isoformat(), "method": method,
                   "gift_yuan": str(gift) if gift is not None else None}, now, status_inputs=True,
                  pairing_id=pairing.id)
+    # the county's count of that day (daily_counts), in this transaction like the evaluations
+    daily_counts.keep(session, [household.village_code], contact_days=[day], coverage=False)
     return Recorded(contact.id, "联系记录", household.code, cadre.name, day, method, now)
 
 

@@ -22,13 +22,13 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from data_access import compliance
+from data_access import compliance, daily_counts
 from data_access.compliance import active_on, effective_scope, in_scope_pairing
 from data_access.coverage import in_register
 from data_access.models import Contact, HolidayDay, Household, Pairing, Person
 from data_access.policy import Policy
 from data_access.scope import Scope
-from data_access.vocabulary import METHOD_VISIT, METHODS
+from data_access.vocabulary import METHODS
 
 ACTIVITY_COLUMNS = ["月份", "联系次数", "走访次数", "慰问金额（元）"]
 
@@ -62,9 +62,18 @@ class MonthEndPoint:
 
 
 def _coverage_counts(session: Session, scope: Scope, days: list[dt.date]) -> list[tuple[int, int]]:
-    """(persons in the register, of them with a pairing of their household active) on each day, in
-    one pass: the pairings per household with one active-on-day flag per day, joined to the persons
-    (coverage.household_paired, asked for several days at once)."""
+    """(persons in the register, of them with a pairing of their household active) on each day:
+    from the coverage changes kept per county (daily_counts) for a county or wider, else in one
+    pass over the persons in scope (live_coverage_counts)."""
+    if daily_counts.usable(scope, session):
+        return daily_counts.coverage_counts(session, scope, days)
+    return live_coverage_counts(session, scope, days)
+
+
+def live_coverage_counts(session: Session, scope: Scope, days: list[dt.date]) -> list[tuple[int, int]]:
+    """_coverage_counts from the records in one pass: the pairings per household with one
+    active-on-day flag per day, joined to the persons (coverage.household_paired, asked for several
+    days at once)."""
     flags = [func.max(case((active_on(day), 1), else_=0)).label(f"active_{i}") for i, day in enumerate(days)]
     pairings = select(Pairing.household_id, *flags)
     if scope.prefix:
@@ -126,22 +135,22 @@ def _contacts_in_scope(scope: Scope, start: dt.date, end: dt.date):
     )
 
 
-def _visits():
-    return func.coalesce(func.sum(case((Contact.method == METHOD_VISIT, 1), else_=0)), 0)
+def _contacts_per_day(session: Session, scope: Scope, start: dt.date, end: dt.date, live: bool = False) -> list[tuple]:
+    """[(day, contacts, visits, gifts)] start..end: from contact_days for a county or wider, else
+    (or `live`) from the records (one definition: daily_counts.contact_measures)."""
+    if daily_counts.usable(scope, session) and not live:
+        return [(day, *figures) for *figures, day in daily_counts.contact_totals(session, scope, start, end, by_day=True)]
+    # Grouped by day (in the order of the date index, no sort of a year of contacts).
+    statement = _contacts_in_scope(effective_scope(session, scope), start, end).add_columns(
+        Contact.contact_date, *daily_counts.contact_measures()).group_by(Contact.contact_date)
+    return session.execute(statement).all()
 
 
 def monthly_activity(session: Session, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Contacts (any method; a visit is a contact too), visits (实地走访) and gifts recorded per
     month of `as_of`'s year, up to `as_of`; every month up to as_of has a row (zeros included)."""
-    # Grouped by day (in the order of the date index, no sort of a year of contacts), then by month here.
-    statement = _contacts_in_scope(effective_scope(session, scope), dt.date(as_of.year, 1, 1), as_of).add_columns(
-        Contact.contact_date,
-        func.count(),
-        _visits(),
-        func.coalesce(func.sum(Contact.gift_yuan), 0),
-    ).group_by(Contact.contact_date)
     found: dict[int, list] = {}
-    for day, contacts, visits, gifts in session.execute(statement).all():
+    for day, contacts, visits, gifts in _contacts_per_day(session, scope, dt.date(as_of.year, 1, 1), as_of):
         month = found.setdefault(day.month, [0, 0, 0.0])
         month[0] += int(contacts)
         month[1] += int(visits)
@@ -160,14 +169,26 @@ class PeriodActivity:
 
 def activity(session: Session, scope: Scope, start: dt.date, end: dt.date) -> PeriodActivity:
     """Contacts, visits and gifts recorded start..end (the bulletin's "this month")."""
-    row = session.execute(
-        _contacts_in_scope(effective_scope(session, scope), start, end).add_columns(
-            func.count(),
-            _visits(),
-            func.coalesce(func.sum(Contact.gift_yuan), 0),
-        )
-    ).one()
+    if daily_counts.usable(scope, session):
+        row = daily_counts.contact_totals(session, scope, start, end)
+    else:
+        row = session.execute(_contacts_in_scope(effective_scope(session, scope), start, end).add_columns(
+            *daily_counts.contact_measures())).one()
     return PeriodActivity(int(row[0]), int(row[1]), float(row[2]))
+
+
+def active_pairings(session: Session, scope: Scope, days: list[dt.date], live: bool = False) -> list[int]:
+    """The pairings active on each day in `scope`: from the pairing changes kept per county
+    (daily_counts) for a county or wider, else (or `live`) in one pass over the pairings in scope."""
+    if daily_counts.usable(scope, session) and not live:
+        return daily_counts.active_pairings(session, scope, days)
+    row = session.execute(
+        select(*(func.coalesce(func.sum(case((active_on(day), 1), else_=0)), 0) for day in days))
+        .select_from(Pairing)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(scope.within(Household.village_code))
+    ).one()
+    return [int(v) for v in row]
 
 
 HOLIDAY_COLUMNS = ["节日", "日期", "节日天数", "联系次数", "联系到的结对户", "在结对户", "节日联系率"]
@@ -196,13 +217,7 @@ def holiday_contacts(session: Session, scope: Scope, start: dt.date, end: dt.dat
             on_festival.add_columns(func.count(), func.count(func.distinct(Contact.pairing_id)))
         ).one()
         reached_by_name[name] = (int(contacts), int(reached))
-    # The pairings active on each festival's first day, in one pass over the pairings in scope.
-    active = session.execute(
-        select(*(func.coalesce(func.sum(case((active_on(first), 1), else_=0)), 0) for _, first, _, _ in festivals))
-        .select_from(Pairing)
-        .join(Household, Household.id == Pairing.household_id)
-        .where(scope.within(Household.village_code))
-    ).one()
+    active = active_pairings(session, scope, [first for _, first, _, _ in festivals])
     records = []
     for (name, first, last, days), n_active in zip(festivals, active, strict=True):
         contacts, reached = reached_by_name[name]

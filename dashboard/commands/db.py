@@ -1,12 +1,13 @@
 """`db upgrade`: create or migrate the schema. `db evaluate [--as-of DATE]`: store the evaluations
 of the compliance rule that province-wide pages read — the day, each month end of its year before
 it (工作总览, 趋势分析, 月通报) and the same day last week (达标督查, 逾期事项) — ahead of the first
-viewer (for a nightly job)."""
+viewer (for a nightly job), after rebuilding the per-county daily counts
+(data_access.daily_counts) from the records."""
 
 import time
 
 from dashboard.commands.common import parse_date_arg
-from data_access import compliance, db, status_store, upkeep
+from data_access import compliance, daily_counts, db, status_store, upkeep
 from data_access.config import current_date
 from data_access.policy import load_policy
 
@@ -32,6 +33,8 @@ def _upgrade(_args) -> int:
 def _evaluate(args) -> int:
     as_of = args.as_of or current_date()
     started = time.perf_counter()
+    with db.session_scope() as session:
+        daily_counts.rebuild(session)  # the per-county daily counts, whole again whatever wrote meanwhile
     with db.session_scope() as session:
         policy = load_policy(session)
         ids = [compliance.store_status(session, day, policy) for day in upkeep.evaluated_days(as_of)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from data_access import daily_counts
 from data_access.db import bump_version, get_engine
 from data_access.demo.loader import bulk_load
 from data_access.demo.pipeline import batches
@@ -78,6 +79,7 @@ def build_demo(
             )
         )
         bump_version(session)
+        daily_counts.rebuild(session)  # the per-county daily counts, from the records just written
         session.flush()
         session.close()
     return DemoSummary(config, counties, dict(counts), visits, gifts, time.perf_counter() - started)

@@ -27,7 +27,8 @@ PROGRAMME_TABLES = tuple(COLUMNS)
 # steps): emptied with them.
 DERIVED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups", "status_snapshots",
                   "action_responses", "action_store_state", "contact_corrections", "data_freshness",
-                  "supervision_escalations", "return_visit_tasks", "accountability_steps")
+                  "supervision_escalations", "return_visit_tasks", "accountability_steps", "contact_days",
+                  "coverage_changes")
 _DEFERRED_INDEX_TABLES = ("persons", "pairings", "contacts", "need_events", "policy_deliveries", "satisfaction")
 
 

@@ -19,9 +19,16 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, db, status_store, supervision
+from data_access import audit, compliance, daily_counts, db, status_store, supervision
 from data_access.config import current_date
-from data_access.imports.loader import HOUSEHOLDS, UNITS, SheetCounts, load, touched_pairings
+from data_access.imports.loader import (
+    HOUSEHOLDS,
+    UNITS,
+    SheetCounts,
+    load,
+    touched_counties,
+    touched_pairings,
+)
 from data_access.imports.reading import ImportFileError, RawBook, read_bytes, read_path
 from data_access.imports.report import listed as listed_problems
 from data_access.imports.report import problems_frame, rejects_workbook
@@ -123,6 +130,7 @@ def run_import(
     if write:
         # The write path pays: every stored evaluation of the rule is brought up to date for the
         # pairings this import touched, in this transaction (see status_store.refresh).
+        counties = touched_counties(session, checked, loader)
         touched = touched_pairings(session, checked, loader)
         tell(f"正在更新已存的结对达标情况（涉及 {len(touched):,} 个结对）……")
         status_store.refresh(session, touched, policy, lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
@@ -131,6 +139,9 @@ def run_import(
         # and the dates the reminders' outcomes follow from, for the same pairings (supervision)
         supervision.refresh_responses(session, policy, pairing_ids=touched, moved_units=loader.moved_units,
                                       version_before=db.status_version(session) - 1)
+        # and the per-county daily counts of every county it touched (daily_counts), likewise
+        tell(f"正在更新各县每日统计（{len(counties)} 个县）……")
+        daily_counts.keep(session, counties)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 

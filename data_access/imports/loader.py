@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from data_access import freshness
+from data_access import daily_counts, freshness
 from data_access.db import is_postgres
 from data_access.imports.schema import (
     CADRES,
@@ -94,6 +94,8 @@ class Loader:
         # Households (and villages) whose rows this import adds or changes: their townships' data freshness.
         self.touched_households: set[str] = set()
         self.touched_villages: set[str] = set()
+        # Villages households or persons this import changed were in before it (daily_counts).
+        self.old_villages: set[str] = set()
         self.counts: dict[str, SheetCounts] = defaultdict(SheetCounts)
         for sheet, rows in checked.rejected.items():
             if rows:
@@ -249,6 +251,7 @@ class Loader:
                 inserts.append({"code": code, "village_code": village})
             elif stored[code][1] != village:
                 self.counts[HOUSEHOLDS].updated += 1
+                self.old_villages.add(stored[code][1])
                 updates.append({"id": stored[code][0], "village_code": village})
             else:
                 self.counts[HOUSEHOLDS].unchanged += 1
@@ -296,6 +299,7 @@ class Loader:
                 values.setdefault("status", "在册")
                 inserts.append(values)
             else:
+                self.old_villages.add(old["village_code"])
                 updates.append(dict(values, id=old["id"]))
         self._insert(Person, inserts)
         self._update(Person, updates)
@@ -618,6 +622,21 @@ def load(session: Session, checked: Checked, policy: Policy, today: dt.date, wri
     loader = Loader(session, checked, policy, today, write, username, now)
     loader.run()
     return loader
+
+
+def touched_counties(session: Session, checked: Checked, loader: Loader) -> set[str]:
+    """The counties whose daily counts (daily_counts) the stored rows can have changed: those of
+    every household a valid row names and of every person written, before and after, and of the
+    households a contact was moved away from."""
+    households = {r.refs["household"] for rows in checked.valid.values() for r in rows if "household" in r.refs}
+    ids: set[int] = set()
+    for batch in chunks(list(households)):
+        ids.update(session.scalars(select(Household.id).where(Household.code.in_(batch))))
+    for batch in chunks(list(loader.moved_from)):
+        ids.update(session.scalars(select(Pairing.household_id).where(Pairing.id.in_(batch))))
+    found = daily_counts.counties_of_households(session, ids)
+    found.update(code[:6] for code in loader.touched_villages | loader.old_villages)
+    return found
 
 
 def touched_pairings(session: Session, checked: Checked, loader: Loader) -> list[int]:
