@@ -45,6 +45,10 @@ def region_filter(user_scope: Scope) -> tuple[str | None, str]:
             requested = None
         else:
             st.session_state["flt_region"] = requested
+    # A region chosen from outside the cascade (a link, or a drill-down on a page) must show in the
+    # selects themselves: their values are set through the session state, which the browser is sent;
+    # a new default index alone would leave the browser's old choice to come back on the next run.
+    force = requested is not None or bool(st.session_state.pop("_flt_drilled", False))
     chosen: str | None = st.session_state.get("flt_region")
     wanted_path = [r.code for r in cache.query(regions.path, chosen)] if chosen else []
 
@@ -59,7 +63,10 @@ def region_filter(user_scope: Scope) -> tuple[str | None, str]:
             labels = [ALL] + [o.name for o in options]
             preselect = next((i + 1 for i, o in enumerate(options) if o.code in wanted_path), 0)
             label = regions.LEVEL_LABELS.get(options[0].level, "地区")
-            choice = st.sidebar.selectbox(label, labels, index=preselect, key=f"flt_level_{depth}_{picked}", placeholder="请选择")
+            key = f"flt_level_{depth}_{picked}"
+            if force or st.session_state.get(key) not in labels:
+                st.session_state[key] = labels[preselect]
+            choice = st.sidebar.selectbox(label, labels, key=key, placeholder="请选择")
             if choice == ALL:
                 break
             option = options[labels.index(choice) - 1]
@@ -141,10 +148,11 @@ def reading_filter(as_of: dt.date, today: dt.date) -> bool:
 
 def drill_down(code: str | None) -> None:
     """Make `code` the chosen region from inside a page (a click on a township): it lands in the URL
-    and the sidebar cascade follows on the next run. Call from a widget callback or before st.rerun."""
+    and the sidebar cascade shows it from the next run on, on this page and the next ones (the pages
+    link by URL parameters; the choice lives in the session). Call from a widget callback or before
+    st.rerun."""
     _to_url("region", None)
     if code:
         st.query_params["region"] = code
     st.session_state["flt_region"] = code
-    for key in [k for k in st.session_state if str(k).startswith("flt_level_")]:
-        del st.session_state[key]
+    st.session_state["_flt_drilled"] = True  # the cascade's selects are set to it on the next run

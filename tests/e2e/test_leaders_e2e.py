@@ -1,5 +1,5 @@
-"""The leaders' pages in a real browser: a click on a township's bar drills down and lands in the
-URL (a shareable link), and the bulletin downloads as a Word file with the download audited."""
+"""The leaders' pages in a real browser: a click on a township's bar drills down, lands in the
+URL (a shareable link) and in the sidebar, and stays chosen on the next page, and the bulletin downloads as a Word file with the download audited."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def test_click_on_a_township_drills_down_into_the_url(app_url, page):
     assert page.locator(".js-plotly-plot .xtick text").all_text_contents() == ["长道村"]
     assert "长道镇 · 截至" in page.locator('[data-testid="stMain"]').inner_text()  # the shared region filter
     assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="村（社区）").count() == 1
+    township = page.locator('[data-testid="stSidebar"] input[role="combobox"][aria-label="乡镇"]')
+    assert township.input_value() == "长道镇"  # the sidebar's 乡镇 shows the township clicked into
+    # … and the choice follows to the next page (issue 19: it fell back to the whole county there)
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="单位排名").click()
+    page.wait_for_url("**/rankings**")
+    wait_idle(page)
+    assert "长道镇 · 截至" in page.locator('[data-testid="stMain"]').inner_text()
+    assert township.input_value() == "长道镇" and f"region={b.TOWNSHIP_B}" in page.url
 
 
 def test_bulletin_download_is_a_word_notice_and_audited(app_url, page):
