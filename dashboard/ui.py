@@ -8,6 +8,7 @@ import os
 import pandas as pd
 import streamlit as st
 
+from dashboard import filters
 from dashboard.context import PageContext
 from data_access.config import current_date
 
@@ -60,6 +61,27 @@ def download(label: str, data, file_name: str, *, help: str | None = None, where
     return where.download_button(label, data, file_name=file_name, mime=MIME.get(kind, "application/octet-stream"),
                                  icon=icon or (":material/description:" if kind == "docx" else ":material/download:"),
                                  on_click="ignore", help=help, **kwargs)
+
+
+def sort_choice(options: list[str], key: str, where=st, help: str | None = None) -> str:
+    """A 排序 select above a long table, in Chinese (the table's own column menu is English only); its
+    first option, worst first, is the default. Pass the label to the query that pages the table, or
+    to `data_access.sorting.sort_frame` for a table of aggregates."""
+    return where.selectbox("排序", options, index=0, key=key, placeholder="请选择",
+                           help=help or "表头菜单为系统自带的英文，可在此按中文选择排序方式")
+
+
+def drill_select(codes: dict[str, str], level: str, key: str, where=st) -> None:
+    """A 下钻到乡镇 (村…) select over a table of regions: the pick becomes the sidebar's region
+    (filters.drill_down), in the URL and on the next pages too."""
+    def _drill() -> None:
+        name = st.session_state[key]
+        if name in codes:
+            filters.drill_down(codes[name])
+
+    where.selectbox(f"下钻到{level}", ["", *codes], key=key, on_change=_drill,
+                    format_func=lambda name: name or "请选择", placeholder="请选择",
+                    help="选中后左侧地区筛选和网址同步切换，换到其他页面也保持，可直接分享链接")
 
 
 def pages_of(total: int, page_size: int) -> int:

@@ -17,6 +17,7 @@ from data_access.models import Contact, Household, Need, Pairing, Person
 from data_access.needs import NeedsSummary
 from data_access.policy import Policy
 from data_access.scope import Scope, region_prefix
+from data_access.sorting import Sort
 from data_access.vocabulary import GROUPS, PERSON_ACTIVE
 
 
@@ -190,6 +191,15 @@ REGION_COLUMNS = [
     "代码", "地区", *GROUPS, "在册人数", "在册户数", "已结对人数", "覆盖率", "未结对人数",
     "结对干部", "达标干部", "达标率", "逾期诉求",
 ]
+
+# The 排序 choices of the 覆盖情况 table (sorting.sort_frame), worst first by default.
+SORTS = (
+    Sort("覆盖率由低到高（再按干部达标率）", (("覆盖率", False), ("达标率", False), ("地区", False))),
+    Sort("干部达标率由低到高", (("达标率", False), ("覆盖率", False), ("地区", False))),
+    Sort("未结对人数由多到少", (("未结对人数", True), ("覆盖率", False), ("地区", False))),
+    Sort("逾期诉求由多到少", (("逾期诉求", True), ("覆盖率", False), ("地区", False))),
+    Sort("在册人数由多到少", (("在册人数", True), ("地区", False))),
+)
 
 
 def by_region(

@@ -16,6 +16,7 @@ from data_access.masking import mask_id_number
 from data_access.models import Cadre, Household, Pairing, Person, Region, Unit
 from data_access.policy import Policy
 from data_access.scope import Scope
+from data_access.sorting import list_order
 from data_access.vocabulary import CHILD_GROUPS, RANK_COUNTY, RANK_SECTION
 
 
@@ -105,14 +106,15 @@ def ended_without_successor_query(scope: Scope, as_of: dt.date, policy: Policy):
 
 
 def ended_without_successor(
-    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = 500
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = 500, order: str = ""
 ) -> pd.DataFrame:
-    """The rows of `ended_without_successor_query`, longest gap first, with the days of the gap."""
+    """The rows of `ended_without_successor_query`, longest gap first (or by place or unit:
+    sorting.list_order), with the days of the gap."""
     rows = ended_without_successor_query(scope, as_of, policy)
     result = session.execute(
         select(rows.c.household_code, rows.c.township, rows.c.village, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.start_date, rows.c.end_date, rows.c.end_reason)
-        .order_by(rows.c.end_date, rows.c.pairing_id)
+        .order_by(*list_order(rows, order, (rows.c.end_date, rows.c.pairing_id)))
         .limit(limit)
     ).all()
     frame = pd.DataFrame(

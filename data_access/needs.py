@@ -35,6 +35,7 @@ from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Perso
 from data_access.permissions import Actor, allowed, check
 from data_access.policy import Policy
 from data_access.scope import Scope, ScopeError
+from data_access.sorting import Sort, pick
 from data_access.vocabulary import (
     ESCALATION_LEVELS,
     LEVEL_CADRE,
@@ -328,15 +329,37 @@ LEDGER_COLUMNS = ["诉求编号", "乡镇", "村", "类别", "内容", "责任�
                   "办理期限", "办结日期", "户编号"]
 
 
+# The 排序 choices of the ledger, ordered in the query that pages it (the default: worst first).
+LEDGER_SORTS = (
+    Sort("未办结在前，逾期最久的在前"),
+    Sort("提出日期由早到晚"),
+    Sort("提出日期由近到远"),
+    Sort("按乡镇、村排列（未办结在前）"),
+)
+
+
 @dataclass(frozen=True)
 class LedgerPage:
     total: int
     rows: pd.DataFrame  # LEDGER_COLUMNS
 
 
+def _ledger_order(rows, label: str) -> tuple:
+    worst = (rows.c.closed_on.is_not(None), rows.c.due_date)
+    order = pick(LEDGER_SORTS, label).label
+    if order == LEDGER_SORTS[1].label:
+        return (rows.c.raised_date,)
+    if order == LEDGER_SORTS[2].label:
+        return (rows.c.raised_date.desc(),)
+    if order == LEDGER_SORTS[3].label:
+        return (Household.village_code, *worst)
+    return worst
+
+
 def ledger_page(session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: LedgerFilter = LedgerFilter(),
-                page: int = 1, page_size: int = 50) -> LedgerPage:
-    """One page of the ledger as of D: open items first, longest overdue first, then the closed."""
+                page: int = 1, page_size: int = 50, order: str = "") -> LedgerPage:
+    """One page of the ledger as of D, in the LEDGER_SORTS order named `order` (default: open items
+    first, longest overdue first, then the closed)."""
     rows, over = _ledger_rows(scope, as_of, policy, flt)
     total = session.execute(select(func.count()).select_from(rows).where(*over)).scalar_one()
     place = Places()
@@ -353,7 +376,7 @@ def ledger_page(session: Session, scope: Scope, as_of: dt.date, policy: Policy, 
             Household.village_code,
         )
         .where(*over)
-        .order_by(rows.c.closed_on.is_not(None), rows.c.due_date, Need.code)
+        .order_by(*_ledger_order(rows, order), Need.code)
         .limit(page_size)
         .offset(max(page - 1, 0) * page_size)
     )

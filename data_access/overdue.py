@@ -22,13 +22,14 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, gaps, needs, status_store, supervision
+from data_access import audit, compliance, gaps, needs, sorting, status_store, supervision
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.joins import Places
 from data_access.models import Cadre, Household, Region, Unit
 from data_access.permissions import Actor, check
 from data_access.policy import Policy
 from data_access.scope import Scope
+from data_access.sorting import Sort
 
 KIND_NEEDS = "逾期诉求"
 KIND_FIRST_VISITS = "认门逾期"
@@ -175,14 +176,19 @@ NEEDS_COLUMNS = ["诉求编号", "逾期天数", "乡镇", "村", "类别", "内
 FIRST_VISIT_COLUMNS = ["户编号", "乡镇", "村", "干部编号", "干部姓名", "工作单位", "结对日期", "认门期限", "已结对天数"]
 
 
-def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None) -> pd.DataFrame:
+# The 排序 choices of the four lists, ordered in their queries (the default: longest overdue first).
+SORTS = (Sort("逾期最久的在前"), Sort(sorting.BY_PLACE), Sort(sorting.BY_UNIT))
+
+
+def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None,
+               order: str = "") -> pd.DataFrame:
     """Overdue needs with the cadre and unit answering for them, longest overdue first."""
     rows = _needs_query(scope, as_of)
     result = session.execute(
         select(rows.c.code, rows.c.due_date, rows.c.township, rows.c.village, rows.c.category, rows.c.content,
                rows.c.level, rows.c.cadre_name, rows.c.unit_name, rows.c.due_date, rows.c.raised_date,
                rows.c.household_code, rows.c.cadre_code)
-        .order_by(rows.c.due_date, rows.c.code)
+        .order_by(*sorting.list_order(rows, order, (rows.c.due_date, rows.c.code)))
         .limit(limit)
     )
     frame = pd.DataFrame([tuple(r) for r in result], columns=NEEDS_COLUMNS)
@@ -191,13 +197,13 @@ def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None
 
 
 def first_visit_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
-                     limit: int | None = None) -> pd.DataFrame:
+                     limit: int | None = None, order: str = "") -> pd.DataFrame:
     """Active pairings whose first home visit (认门) is overdue, oldest pairing first."""
     rows = _first_visit_query(session, scope, as_of, policy)
     result = session.execute(
         select(rows.c.household_code, rows.c.township, rows.c.village, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.start_date)
-        .order_by(rows.c.start_date, rows.c.pairing_id)
+        .order_by(*sorting.list_order(rows, order, (rows.c.start_date, rows.c.pairing_id)))
         .limit(limit)
     )
     frame = pd.DataFrame([tuple(r) for r in result], columns=FIRST_VISIT_COLUMNS[:-2])
@@ -207,15 +213,16 @@ def first_visit_rows(session: Session, scope: Scope, as_of: dt.date, policy: Pol
     return frame
 
 
-def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None
-         ) -> dict[str, pd.DataFrame]:
-    """kind → its rows (at most `limit` each), each with the LINK_COLUMNS column to open its detail."""
+def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None,
+         order: str = "") -> dict[str, pd.DataFrame]:
+    """kind → its rows (at most `limit` each) in the SORTS order named `order`, each with the
+    LINK_COLUMNS column to open its detail."""
     scope = compliance.effective_scope(session, scope)  # every kind reads only rows of households
     return {
-        KIND_NEEDS: needs_rows(session, scope, as_of, limit),
-        KIND_FIRST_VISITS: first_visit_rows(session, scope, as_of, policy, limit),
-        KIND_UNANSWERED: supervision.unanswered_actions(session, scope, as_of, policy, limit),
-        KIND_NO_SUCCESSOR: gaps.ended_without_successor(session, scope, as_of, policy, limit),
+        KIND_NEEDS: needs_rows(session, scope, as_of, limit, order),
+        KIND_FIRST_VISITS: first_visit_rows(session, scope, as_of, policy, limit, order),
+        KIND_UNANSWERED: supervision.unanswered_actions(session, scope, as_of, policy, limit, order=order),
+        KIND_NO_SUCCESSOR: gaps.ended_without_successor(session, scope, as_of, policy, limit, order=order),
     }
 
 

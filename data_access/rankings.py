@@ -12,9 +12,25 @@ from sqlalchemy.orm import Session
 from data_access import compliance, coverage
 from data_access.policy import Policy
 from data_access.scope import Scope
+from data_access.sorting import Sort
 
 UNIT_COLUMNS = ["排名", "工作单位", "结对干部", "达标干部", "滞后干部", "失联干部", "达标率", "末位"]
 REGION_COLUMNS = ["排名", "代码", "地区", "结对干部", "达标干部", "达标率", "覆盖率", "逾期诉求", "末位"]
+
+# The 排序 choices of both ranking tables (sorting.sort_frame); the default is the ranking itself.
+SORTS = (
+    Sort("达标率由低到高（排名）", (("排名", False),)),
+    Sort("达标率由高到低", (("达标率", True), ("排名", True))),
+    Sort("结对干部由多到少", (("结对干部", True), ("排名", False))),
+    Sort("滞后干部由多到少", (("滞后干部", True), ("排名", False))),
+    Sort("失联干部由多到少", (("失联干部", True), ("排名", False))),
+    Sort("逾期诉求由多到少", (("逾期诉求", True), ("排名", False))),
+)
+
+
+def sorts_for(frame: pd.DataFrame) -> tuple[Sort, ...]:
+    """The orders that apply to this ranking (the unit and the region tables have different columns)."""
+    return tuple(s for s in SORTS if all(c in frame.columns for c, _ in s.keys))
 
 
 def _rank(frame: pd.DataFrame, bottom: int) -> pd.DataFrame:

@@ -47,6 +47,7 @@ from data_access.models import (
 from data_access.notes import note_text
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
+from data_access.sorting import Sort
 from data_access.vocabulary import CADRE_CAME_NO, METHOD_VISIT
 
 BACKFILLED = "补录"
@@ -301,6 +302,14 @@ def _counts_by_cadre(session: Session, scope: Scope, as_of: dt.date, policy: Pol
 
 
 CADRE_COLUMNS = ["干部编号", "干部姓名", "工作单位", *SIGNALS, "信号数", "记录合计"]
+
+# The 排序 choices of the cadre list (one row per cadre with a signal: sorting.sort_frame).
+CADRE_SORTS = (
+    Sort("信号多的在前", (("信号数", True), ("记录合计", True), ("干部编号", False))),
+    Sort("记录多的在前", (("记录合计", True), ("信号数", True), ("干部编号", False))),
+    *(Sort(f"{name}记录多的在前", ((name, True), ("信号数", True), ("干部编号", False))) for name in SIGNALS),
+    Sort("按工作单位", (("工作单位", False), ("信号数", True), ("干部编号", False))),
+)
 
 
 def _cadre_details(session: Session, cadre_ids) -> dict[int, tuple]:

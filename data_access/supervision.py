@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, entry_times, exporting, permissions
+from data_access import audit, compliance, entry_times, exporting, permissions, sorting
 from data_access.config import current_date
 from data_access.db import bump_version, is_postgres, status_version
 from data_access.models import (
@@ -323,17 +323,18 @@ UNANSWERED_COLUMNS = [
 
 
 def unanswered_actions(
-    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None, known: bool = False
+    session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = None, known: bool = False,
+    order: str = "",
 ) -> pd.DataFrame:
     """Actions unanswered on `as_of` (RULES.md): deadline passed, no contact since issued.
-    Longest overdue first; columns UNANSWERED_COLUMNS."""
+    Longest overdue first (or by place or unit: sorting.list_order); columns UNANSWERED_COLUMNS."""
     rows = actions_query(scope, as_of, policy, UNANSWERED, known).subquery("with_outcome")
     statement = (
         select(
             rows.c.batch_no, rows.c.kind, rows.c.cadre_code, rows.c.cadre_name, rows.c.unit_name,
             rows.c.household_code, rows.c.township, rows.c.village, rows.c.issued_date, rows.c.deadline,
         )
-        .order_by(rows.c.deadline, rows.c.cadre_code, rows.c.action_id)
+        .order_by(*sorting.list_order(rows, order, (rows.c.deadline, rows.c.cadre_code, rows.c.action_id)))
         .limit(limit)
     )
     frame = pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=UNANSWERED_COLUMNS[:-1])

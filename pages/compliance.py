@@ -9,8 +9,8 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import compliance, permissions, supervision, weekly
-from data_access.compliance import LAGGARD_STATUSES, LaggardFilter
+from data_access import compliance, permissions, sorting, supervision, weekly
+from data_access.compliance import LAGGARD_SORTS, LAGGARD_STATUSES, LaggardFilter
 from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACTION_KINDS, GROUPS, RANKS
@@ -114,7 +114,15 @@ with st.container(border=True):
     reminded_only = row[2].checkbox("只看本年已提醒/督办的干部", key="cp_reminded")
     signals_only = row[2].checkbox("只看有真实性核查信号的干部", key="cp_signals",
                                    help="本年截至当日有补录、集中补录、临检突击、雷同记录、只联不访或回访不符的干部")
+# One view at a time (not tabs): only the chosen view's query runs, which matters at province scale.
+by_village = len(ctx.scope.prefix) >= 9  # a township's user sees its villages
+level = "村" if by_village else "乡镇"
+VIEWS = ("滞后失联名单", f"按{level}汇总", "按单位汇总", "按干部汇总")
+view_row = st.columns([3, 2])
+view = view_row[0].radio("查看", VIEWS, horizontal=True, key="cp_view", label_visibility="collapsed")
+order = ui.sort_choice(sorting.labels(LAGGARD_SORTS), "cp_sort", where=view_row[1]) if view == VIEWS[0] else ""
 flt = LaggardFilter(
+    order=order,
     unit_id=unit_id,
     rank=None if rank == ANY else rank,
     group=None if group == ANY else group,
@@ -124,12 +132,6 @@ flt = LaggardFilter(
     signals_only=signals_only,
     text=text.strip(),
 )
-
-# One view at a time (not tabs): only the chosen view's query runs, which matters at province scale.
-by_village = len(ctx.scope.prefix) >= 9  # a township's user sees its villages
-level = "村" if by_village else "乡镇"
-VIEWS = ("滞后失联名单", f"按{level}汇总", "按单位汇总", "按干部汇总")
-view = st.radio("查看", VIEWS, horizontal=True, key="cp_view", label_visibility="collapsed")
 
 
 if view == VIEWS[0]:
@@ -143,14 +145,13 @@ if view == VIEWS[0]:
         ui.empty("没有符合条件的滞后或失联结对。" if flt != LaggardFilter() else
                  f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 所有在结对户均已达标。")
     else:
-        st.caption("按严重程度排列：先“滞后、失联”，再“失联”“滞后”；同类中欠缺次数多、未联系时间长的在前。"
-                   "勾选表格左侧可选中干部，用于发出提醒或查看详情。")
+        st.caption(f"按“{order}”排列；导出的名单也按此排列。勾选表格左侧可选中干部，用于发出提醒或查看详情。")
         rows = result.rows
         shown = rows.drop(columns=["pairing_id", "cadre_id"])
         issue_round = st.session_state.get("cp_round", 0)  # a new round after each issue: ticks cleared
         event = st.dataframe(
             shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-            key=f"cp_table_{issue_round}",
+            key=f"cp_table_{issue_round}_{sorting.labels(LAGGARD_SORTS).index(order)}",
             column_config={
                 "最近联系日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                 "未联系天数": st.column_config.NumberColumn(format="%d 天"),
@@ -227,6 +228,9 @@ elif view == VIEWS[1]:
         charts.share_bars(regions.head(20), "地区", f"结对达标率最低的{level}（前 20 个）", share="结对达标率"),
         width="stretch",
     )
+    if not by_village and not regions.empty:
+        ui.drill_select(dict(zip(regions["地区"], regions["code"], strict=True)), level, "cp_drill",
+                        where=st.columns([1, 2])[0])
     ui.table(
         regions.drop(columns=["code"]).rename(columns={"地区": level}),
         percent=("结对达标率", "联系完成率", "走访完成率"),

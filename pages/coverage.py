@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import charts, filters, ui
 from dashboard.cache import query
 from dashboard.context import get_context
-from data_access import coverage, gaps, regions, turnover
+from data_access import coverage, gaps, regions, sorting, turnover
 from data_access.vocabulary import GROUPS
 
 ctx = get_context()
@@ -23,12 +23,6 @@ def _drill_from_chart() -> None:
     points = st.session_state["coverage_chart"].selection.points
     if points and points[0].get("x") in codes:
         filters.drill_down(codes[points[0]["x"]])
-
-
-def _drill_from_select() -> None:
-    name = st.session_state["coverage_drill"]
-    if name in codes:
-        filters.drill_down(codes[name])
 
 
 if parent is not None:
@@ -47,13 +41,12 @@ else:
         key="coverage_chart", on_select=_drill_from_chart, selection_mode="points", width="stretch",
     )
     if first.level != "village":
-        st.selectbox(f"下钻到{level}", [""] + list(frame["地区"]), key="coverage_drill", on_change=_drill_from_select,
-                     format_func=lambda name: name or "请选择", help="选中后左侧地区筛选和网址同步切换，可直接分享链接", placeholder="请选择")
-    # Worst first, the deciding columns first: nobody scrolls sideways for 覆盖率 or 干部达标率.
-    shown = frame.drop(columns=["代码"]).sort_values(["覆盖率", "达标率", "地区"], na_position="last")
+        ui.drill_select(codes, level, "coverage_drill")
+    # Worst first by default, the deciding columns first: nobody scrolls sideways for 覆盖率 or 干部达标率.
+    order = ui.sort_choice(sorting.labels(coverage.SORTS), "coverage_sort", where=st.columns([1, 2])[0])
+    shown = sorting.sort_frame(frame.drop(columns=["代码"]), coverage.SORTS, order)
     first_columns = ["地区", "覆盖率", "达标率", "未结对人数", "逾期诉求"]
     shown = shown[first_columns + [c for c in shown.columns if c not in first_columns]].rename(columns={"地区": level})
-    st.caption("按覆盖率由低到高排列，覆盖率相同的按干部达标率由低到高。")
     ui.table(
         shown,
         percent=("覆盖率", "达标率"),

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import auth, charts, privacy, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import needs, permissions
+from data_access import needs, permissions, sorting
 from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ESCALATION_LEVELS, NEED_CATEGORIES, NEED_CLOSED, NEED_OPEN
@@ -87,22 +87,25 @@ else:
 
 # -- the list ----------------------------------------------------------------------------------
 st.subheader("诉求清单")
-first = query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, 1, PAGE_SIZE)
+controls = st.columns([1, 1, 2])
+order = ui.sort_choice(sorting.labels(needs.LEDGER_SORTS), "needs_sort", where=controls[0])
+first = query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, 1, PAGE_SIZE, order)
 pages = ui.pages_of(first.total, PAGE_SIZE)
-page = ui.pager(first.total, PAGE_SIZE, "needs_page", where=st.columns([1, 4])[0], unit="件") if pages > 1 else 1
-result = first if page == 1 else query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, page, PAGE_SIZE)
+page = ui.pager(first.total, PAGE_SIZE, "needs_page", where=controls[1], unit="件") if pages > 1 else 1
+result = first if page == 1 else query(needs.ledger_page, ctx.scope, ctx.as_of, ctx.policy, flt, page, PAGE_SIZE,
+                                       order)
 if result.rows.empty:
     ui.empty("没有符合筛选条件的诉求。")
 else:
     # A new table key after every action: a tick must not stay on a row position the list re-sorted.
     table_round = st.session_state.get("needs_round", 0)
     picked = st.dataframe(ui.blank_gaps(result.rows), hide_index=True, width="stretch", on_select="rerun",
-                          selection_mode="single-row", key=f"needs_table_{page}_{table_round}", column_config={
+                          selection_mode="single-row", key=f"needs_table_{page}_{table_round}_{sorting.labels(needs.LEDGER_SORTS).index(order)}", column_config={
         "内容": st.column_config.TextColumn("内容", width="medium"),
         "逾期天数": st.column_config.NumberColumn("逾期天数", help="截至当日已过办理期限的天数"),
         "建议上报至": st.column_config.TextColumn("建议上报至", help="在当前层级已超过办理期限，建议上报的上一级"),
     })
-    st.caption(f"第 {page} / {pages} 页，共 {first.total} 件；办理中的排在前面，逾期越久越靠前。"
+    st.caption(f"第 {page} / {pages} 页，共 {first.total} 件；按“{order}”排列。"
                "状态、层级均为截至当日的情况。选中一行（点击行首方框）即在下方显示详情。")
     if picked.selection.rows:
         code = str(result.rows.iloc[picked.selection.rows[0]]["诉求编号"])

@@ -8,7 +8,7 @@ from dashboard import charts, ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
 from dashboard.navigation import PAGES, ROOT
-from data_access import compliance, overdue, turnover, weekly
+from data_access import compliance, overdue, sorting, turnover, weekly
 
 NEEDS_PAGE = "pages/needs.py"
 CADRE_PAGE = "pages/cadre.py"
@@ -79,6 +79,9 @@ with by_unit:
 
 st.subheader("明细")
 registered = {page.script for page in PAGES}
+order = ui.sort_choice(sorting.labels(overdue.SORTS), "overdue_sort", where=st.columns([1, 2])[0])
+detail_rows = result.rows if order == overdue.SORTS[0].label else query(
+    overdue.rows, ctx.scope, ctx.as_of, policy, result.limit, order)
 
 
 def open_detail(script: str, value: str) -> None:
@@ -94,7 +97,7 @@ def open_detail(script: str, value: str) -> None:
 tabs = st.tabs([f"{kind}（{tally.totals[kind]}）" for kind in overdue.KINDS])
 for tab, kind in zip(tabs, overdue.KINDS, strict=True):
     with tab:
-        frame = ui.blank_gaps(result.rows[kind])
+        frame = ui.blank_gaps(detail_rows[kind])
         st.caption(RULES[kind])
         if frame.empty:
             ui.empty(f"没有{kind}。")
@@ -102,7 +105,7 @@ for tab, kind in zip(tabs, overdue.KINDS, strict=True):
         script = DETAIL_PAGES.get(kind)
         if script in registered:
             event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                                 selection_mode="single-row", key=f"overdue_rows_{kind}")
+                                 selection_mode="single-row", key=f"overdue_rows_{kind}_{sorting.labels(overdue.SORTS).index(order)}")
             st.caption(f"选中一行（点击行首方框），即可{HINTS[script]}。")
             if event.selection.rows:
                 open_detail(script, str(frame.iloc[event.selection.rows[0]][overdue.LINK_COLUMNS[kind]]))

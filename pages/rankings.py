@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.cache import query
 from dashboard.context import get_context
-from data_access import rankings
+from data_access import rankings, regions, sorting
 
 PAGE_SIZE = 100
 
@@ -20,9 +20,13 @@ def _highlight(row):
     return ["background-color: #fde0dc" if row["末位"] else ""] * len(row)
 
 
-def _show(frame, key: str):
-    """One page of the ranking (the lowest first, so the 末位 rows open it), styled: the province
-    ranks thousands of units, and styling them all took a second on every rerun."""
+def _show(frame, key: str, sort_key: str):
+    """One page of the ranking in the order picked (by default the lowest first, so the 末位 rows
+    open it), styled: the province ranks thousands of units, and styling them all took a second on
+    every rerun."""
+    sorts = rankings.sorts_for(frame)
+    order = ui.sort_choice(sorting.labels(sorts), sort_key, where=st.columns([1, 2])[0])
+    frame = sorting.sort_frame(frame, sorts, order)
     page = min(int(st.session_state.get(key, 1)), ui.pages_of(len(frame), PAGE_SIZE))
     frame = frame.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     shown = frame.assign(达标率=frame["达标率"] * 100)
@@ -50,7 +54,7 @@ with units_tab:
             st.warning("达标率末位单位：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(units.head(30), "工作单位", "各单位干部达标率（最低的 30 个）"),
                         width="stretch")
-        _show(units, "rk_units_page")
+        _show(units, "rk_units_page", "rank_units_sort")
         ui.pager(len(units), PAGE_SIZE, "rk_units_page", unit="个")
 with regions_tab:
     places = query(rankings.regions, ctx.scope, ctx.region_code, ctx.as_of, ctx.policy)
@@ -61,5 +65,9 @@ with regions_tab:
         if lagging:
             st.warning("达标率末位地区：" + "、".join(lagging), icon=":material/warning:")
         st.plotly_chart(charts.share_bars(places, "地区", "各地区干部达标率"), width="stretch")
-        _show(places, "rk_places_page")
+        first = query(regions.get, places["代码"].iloc[0])
+        if first is not None and first.level != "village":
+            ui.drill_select(dict(zip(places["地区"], places["代码"], strict=True)),
+                            regions.LEVEL_LABELS.get(first.level, "地区"), "rank_drill", where=st.columns([1, 2])[0])
+        _show(places, "rk_places_page", "rank_regions_sort")
         ui.pager(len(places), PAGE_SIZE, "rk_places_page", unit="个")

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import permissions, return_visits, signals
+from data_access import permissions, return_visits, signals, sorting
 from data_access.compliance import unit_options
 from data_access.config import current_date
 from data_access.scope import ScopeError
@@ -50,7 +50,7 @@ for col, name in zip(cols, signals.SIGNALS, strict=True):
     flagged = int((cadres[name] > 0).sum()) if len(cadres) else 0
     ui.metric(col, name, f"{ui.fmt_int(flagged)} 人", help=signals.EXPLANATIONS[name] + "（有该信号的干部人数）")
 
-tab_list, tab_area = st.tabs(["干部名单（信号多的在前）", "按乡镇、单位统计"])
+tab_list, tab_area = st.tabs(["干部名单", "按乡镇、单位统计"])
 
 with tab_area:
     by_township, by_unit = query(signals.area_counts, ctx.scope, ctx.as_of, policy)
@@ -71,9 +71,11 @@ with tab_list:
         ui.empty(f"{ctx.region_name}{ctx.year}年截至 {ctx.as_of:%Y-%m-%d} 没有发现所选信号。")
         st.stop()
     st.caption(f"共 {len(cadres)} 名干部。表中数字为各信号涉及的记录条数；勾选一行查看记录明细并处理。")
+    order = ui.sort_choice(sorting.labels(signals.CADRE_SORTS), "sg_sort", where=st.columns([1, 2])[0])
+    cadres = sorting.sort_frame(cadres, signals.CADRE_SORTS, order)
     event = st.dataframe(
         cadres.drop(columns=["cadre_id"]), hide_index=True, width="stretch", on_select="rerun",
-        selection_mode="single-row", key="sg_table",
+        selection_mode="single-row", key=f"sg_table_{sorting.labels(signals.CADRE_SORTS).index(order)}",
     )
     if ctx.actor.may("export_lists"):
         ui.download(

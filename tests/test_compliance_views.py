@@ -309,3 +309,21 @@ def test_sheet_names_are_valid_and_distinct():
     assert all(len(n) <= 31 for n in names) and len(set(names)) == len(names)
     assert names[3] == long[:31] and names[4].endswith("（2）")
     assert names[5] == "未填单位" and names[6] == "导出说明（2）"
+
+
+def test_laggards_in_the_order_picked_page_and_export(county):
+    """The 排序 choice orders the laggard list in its query, and the export keeps that order (issue 19)."""
+    url, _ = county
+    together = LaggardFilter(order="同一干部的结对排在一起")
+    assert [s.label for s in compliance.LAGGARD_SORTS][1:] == ["未联系天数由长到短", "欠缺次数由多到少",
+                                                               "同一干部的结对排在一起"]
+    assert list(_page(url).rows["干部姓名"]) == ["李华", "王芳", "李华"]  # worst first by default
+    assert list(_page(url, together).rows["干部姓名"]) == ["李华", "李华", "王芳"]
+    assert list(_page(url, together, page_size=2, page=2).rows["干部姓名"]) == ["王芳"]  # paged in that order
+    silent = _page(url, LaggardFilter(order="未联系天数由长到短")).rows["未联系天数"]
+    assert list(silent) == sorted(silent, reverse=True)
+    with session_scope(url) as s:
+        data = compliance.export_laggards(s, EVERYWHERE, YEAR_END, Policy(), together, "西和县", "csv",
+                                          actor=Actor("dc1", "inspector"))
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert list(back["干部姓名"]) == ["李华", "李华", "王芳"]

@@ -2,7 +2,9 @@
 the figures, rows and messages a user checks, issuing a reminder, role limits, masking."""
 
 import datetime as dt
+from io import BytesIO
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -12,7 +14,7 @@ from data_access.models import AuditEntry, PolicySetting, SupervisionAction
 from data_access.policy import Policy
 from data_access.vocabulary import GROUP_DISABLED, GROUP_ORPHAN
 from tests import builders as b
-from tests.apptest import ROOT, app, as_user, open_page, texts
+from tests.apptest import ROOT, app, as_user, downloads, open_page, texts
 from tests.fixed_date import TODAY
 
 YEAR_START = dt.date(TODAY.year, 1, 1)
@@ -58,22 +60,15 @@ def test_compliance_page_cards_and_laggard_list(town_db):
     assert table.iloc[0]["工作单位"] == "县教育局"
     assert table.iloc[0]["状态"] in ("滞后、失联", "失联", "滞后")
     assert "滞后、失联结对 1 户" in texts(at)
-    # The export keeps every column the page shows (issue 19): 职级, 未联系天数, 本年提醒, the work phone.
-    from io import BytesIO
-
-    import pandas as pd
-
-    from data_access import compliance
-    from data_access.compliance import LaggardFilter
-    from data_access.permissions import Actor
-    from data_access.scope import EVERYWHERE
-    with session_scope(town_db[0]) as s:
-        data = compliance.export_laggards(s, EVERYWHERE, TODAY, Policy(), LaggardFilter(), "西和县",
-                                          actor=Actor("dc1", "inspector"))
-    exported = pd.read_excel(BytesIO(data), sheet_name=0)
+    # The export keeps every column the page shows (issue 19): 职级, 未联系天数, 本年提醒, the work phone;
+    # 按单位分表导出 gives each unit a sheet of its own rows. Both as the page's buttons hand them out.
+    files = downloads(at)
+    assert list(files) == ["导出名单（1 户）", "按单位分表导出"]
+    exported = pd.read_excel(BytesIO(files["导出名单（1 户）"]), sheet_name=0)
     assert list(exported.columns) == list(table.columns)
     assert {"职级", "未联系天数", "本年提醒", "干部电话"} <= set(exported.columns)
-    assert [b.label for b in at.get("download_button")] == ["导出名单（1 户）", "按单位分表导出"]
+    book = pd.read_excel(BytesIO(files["按单位分表导出"]), sheet_name=None)
+    assert list(book) == ["县教育局", "导出说明"] and list(book["县教育局"].columns) == list(table.columns)
 
 
 def test_compliance_filters_narrow_the_list(town_db):

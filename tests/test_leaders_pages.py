@@ -156,3 +156,51 @@ def test_township_user_sees_villages_only(county):
     ranking = open_at("pages/rankings.py", user=as_user("tl", "leader", b.TOWNSHIP_A))
     units = ranking.dataframe[0].value
     assert list(units["工作单位"]) == ["县民政局"] and list(units["结对干部"]) == [2]
+
+
+def test_sort_choices_in_chinese_above_the_long_tables(county):
+    """Issue 19: a 排序 select (Chinese) above 覆盖情况 and both 单位排名 tables; worst first by default."""
+    at = open_at("pages/coverage.py")
+    sort = at.selectbox(key="coverage_sort")
+    assert sort.label == "排序" and sort.value == "覆盖率由低到高（再按干部达标率）"
+    assert list(at.dataframe[0].value["乡镇"]) == ["长道镇", "汉源镇"]
+    sort.select("在册人数由多到少").run()
+    table = at.dataframe[0].value
+    assert list(table["在册人数"]) == sorted(table["在册人数"], reverse=True)
+    at.selectbox(key="coverage_sort").select("逾期诉求由多到少").run()
+    assert list(at.dataframe[0].value["逾期诉求"]) == [1, 0]
+    at = open_at("pages/rankings.py")
+    units = at.selectbox(key="rank_units_sort")
+    assert units.value == "达标率由低到高（排名）" and "逾期诉求由多到少" not in units.options
+    assert list(at.dataframe[0].value["排名"]) == sorted(at.dataframe[0].value["排名"])
+    units.select("达标率由高到低").run()
+    shares = list(at.dataframe[0].value["达标率"])
+    assert shares == sorted(shares, reverse=True) and shares[0] > shares[-1]
+    assert "逾期诉求由多到少" in at.selectbox(key="rank_regions_sort").options
+
+
+def sidebar_choice(at) -> dict[str, str]:
+    return {s.label: s.value for s in at.sidebar.selectbox}
+
+
+@pytest.mark.parametrize(("script", "key"), [("pages/coverage.py", "coverage_drill"),
+                                             ("pages/rankings.py", "rank_drill")])
+def test_drill_down_sets_the_sidebar_and_follows_to_the_next_page(county, script, key):
+    """Issue 19: a drill-down into a township sets the sidebar's 乡镇 to it, and the next page opened
+    shows the same township (in the sidebar, the URL and the figures)."""
+    at = open_at(script)
+    assert sidebar_choice(at)["乡镇"] == "全部"
+    at.selectbox(key=key).select("长道镇").run()
+    assert not at.exception
+    assert sidebar_choice(at)["乡镇"] == "长道镇" and "村（社区）" in sidebar_choice(at)
+    assert at.query_params["region"] in (b.TOWNSHIP_B, [b.TOWNSHIP_B])
+    at.switch_page(str(ROOT / "pages/compliance.py"))
+    at.run()
+    assert not at.exception
+    assert sidebar_choice(at)["乡镇"] == "长道镇"
+    assert at.caption[0].value.startswith("长道镇 · 截至")
+    at.switch_page(str(ROOT / "pages/home.py"))
+    at.run()
+    assert sidebar_choice(at)["乡镇"] == "长道镇" and at.caption[0].value.startswith("长道镇 · 截至")
+    at.sidebar.selectbox(key=f"flt_level_1_{b.COUNTY}").select("全部").run()  # and back by hand
+    assert at.caption[0].value.startswith("西和县 · 截至") or "长道镇" not in at.caption[0].value

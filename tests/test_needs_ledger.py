@@ -320,3 +320,20 @@ def test_write_between_read_and_update_is_retried_on_top(ledger_db):
         notes = s.execute(select(NeedEvent.note).where(NeedEvent.need_id == need.id).order_by(NeedEvent.id)).scalars()
         assert (need.status, need.version) == ("已办结", 3)
         assert list(notes)[1:] == ["B：同时写入", "A：已办结"]
+
+
+def test_ledger_in_the_order_picked(ledger_db):
+    """The 排序 choice is applied in the query that pages the ledger (issue 19): page 1 of 5 rows in
+    each order is the first five of the whole ledger in that order."""
+    def page(order, number=1, size=5):
+        with session_scope(ledger_db) as s:
+            return needs.ledger_page(s, EVERYWHERE, D, POLICY, needs.LedgerFilter(), number, size, order)
+
+    assert [s.label for s in needs.LEDGER_SORTS][0] == "未办结在前，逾期最久的在前"
+    assert list(page("").rows["诉求编号"]) == list(page(needs.LEDGER_SORTS[0].label).rows["诉求编号"])
+    whole = page("", 1, 50).rows
+    oldest = page("提出日期由早到晚").rows
+    assert list(oldest["提出日期"]) == sorted(whole["提出日期"])[:5]
+    newest = pd.concat([page("提出日期由近到远", n).rows for n in (1, 2, 3)])
+    assert list(newest["提出日期"]) == sorted(whole["提出日期"], reverse=True)
+    assert sorted(newest["诉求编号"]) == sorted(whole["诉求编号"])  # every row once across the pages

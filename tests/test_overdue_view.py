@@ -185,3 +185,20 @@ def test_stored_evaluation_gives_the_same_view(overdue_db):
         assert stored.counts.by_unit.equals(live.counts.by_unit)
         for kind in overdue.KINDS:
             assert stored.rows[kind].equals(live.rows[kind]), kind
+
+
+def test_rows_in_the_order_picked_by_place_or_unit(overdue_db):
+    """The 排序 choice of 逾期事项 orders every kind in its query (issue 19), each ordering kept within."""
+    with session_scope(overdue_db) as s:
+        worst = overdue.rows(s, EVERYWHERE, D, POLICY)
+        by_unit = overdue.rows(s, EVERYWHERE, D, POLICY, order="按工作单位排列")
+        by_place = overdue.rows(s, EVERYWHERE, D, POLICY, order="按乡镇、村排列")
+    assert [s.label for s in overdue.SORTS] == ["逾期最久的在前", "按乡镇、村排列", "按工作单位排列"]
+    for kind in overdue.KINDS:
+        assert sorted(map(tuple, by_unit[kind].astype(str).to_numpy())) == sorted(
+            map(tuple, worst[kind].astype(str).to_numpy()))  # the same rows, another order
+    units = list(by_unit["逾期诉求"]["工作单位"].fillna(""))
+    assert units == ["县民政局", "县民政局", ""]  # grouped by unit (no unit last), longest overdue first within
+    assert list(by_unit["逾期诉求"]["逾期天数"])[:2] == [45, 14]
+    places = list(zip(by_place["逾期诉求"]["乡镇"], by_place["逾期诉求"]["村"], strict=True))
+    assert places == sorted(places)

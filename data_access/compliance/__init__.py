@@ -36,6 +36,7 @@ from data_access.compliance.export import export_laggards, export_laggards_by_un
 from data_access.compliance.filters import LAGGARD_STATUSES, STATUS_BOTH, LaggardFilter, unit_options
 from data_access.compliance.laggards import (
     LAGGARD_COLUMNS,
+    LAGGARD_SORTS,
     LAGGARDS_EXPORT_COLUMNS,
     LaggardPage,
     laggard_page,
@@ -71,7 +72,7 @@ from data_access.scope import effective_scope, in_scope_pairing
 
 __all__ = [
     "CADRE_NEED_COLUMNS", "CADRE_PAIRING_COLUMNS", "CADRE_ROLLUP_COLUMNS", "CONTACT_COLUMNS", "HALF_ENDS",
-    "LAGGARDS_EXPORT_COLUMNS", "LAGGARD_COLUMNS", "LAGGARD_STATUSES", "QUARTER_ENDS", "REGION_ROLLUP_COLUMNS",
+    "LAGGARDS_EXPORT_COLUMNS", "LAGGARD_COLUMNS", "LAGGARD_SORTS", "LAGGARD_STATUSES", "QUARTER_ENDS", "REGION_ROLLUP_COLUMNS",
     "STATUS_BOTH", "STORE_BELOW_PREFIX", "TIMELINE_COLUMNS", "UNIT_ROLLUP_COLUMNS",
     "CadreOption", "CadreProfile", "CadreStanding", "ComplianceSummary", "LaggardFilter", "LaggardPage",
     "active_on", "cadre_contacts", "cadre_figures", "cadre_names", "cadre_needs", "cadre_on_track_counts", "cadre_pairings",

@@ -37,6 +37,7 @@ class LaggardFilter:
     reminded_only: bool = False  # the cadre was reminded or supervised this year, on or before D
     text: str = ""  # part of a cadre's name or code, or of a unit's name
     signals_only: bool = False  # the cadre has an authenticity signal (signals.py) in the year to D
+    order: str = ""  # a LAGGARD_SORTS label (the 排序 select; the export keeps it); empty: worst first
 
 
 def with_signals(cadre_id, scope: Scope, as_of: dt.date, policy):

@@ -32,6 +32,15 @@ from data_access.models import (
 )
 from data_access.policy import Policy
 from data_access.scope import Scope
+from data_access.sorting import Sort, pick
+
+# The 排序 choices of the laggard list, ordered in the query that pages it (the default: worst first).
+LAGGARD_SORTS = (
+    Sort("按严重程度（先“滞后、失联”，欠缺多、未联系久的在前）"),
+    Sort("未联系天数由长到短"),
+    Sort("欠缺次数由多到少"),
+    Sort("同一干部的结对排在一起"),
+)
 
 
 def _laggards(session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: LaggardFilter) -> Select:
@@ -56,6 +65,16 @@ def _laggards(session: Session, scope: Scope, as_of: dt.date, policy: Policy, fl
         conditions.append(was_reminded(rows.c.cadre_id, as_of))
     if flt.signals_only:
         conditions.append(with_signals(rows.c.cadre_id, scope, as_of, policy))
+    worst = ((rows.c.is_behind + 2 * rows.c.is_silent).desc(), shortfall(rows).desc(), silent_since)
+    order = pick(LAGGARD_SORTS, flt.order).label
+    if order == LAGGARD_SORTS[1].label:  # longest without contact first
+        keys = (silent_since, *worst)
+    elif order == LAGGARD_SORTS[2].label:  # largest shortfall first
+        keys = (shortfall(rows).desc(), *worst)
+    elif order == LAGGARD_SORTS[3].label:  # a cadre's pairings together, the cadre's worst first
+        keys = (rows.c.cadre_id, *worst)
+    else:
+        keys = worst
     return (
         select(
             rows.c.pairing_id,
@@ -72,13 +91,7 @@ def _laggards(session: Session, scope: Scope, as_of: dt.date, policy: Policy, fl
             rows.c.first_visit_overdue,
         )
         .where(*conditions)
-        .order_by(
-            (rows.c.is_behind + 2 * rows.c.is_silent).desc(),
-            shortfall(rows).desc(),
-            silent_since,
-            rows.c.cadre_id,
-            rows.c.pairing_id,
-        )
+        .order_by(*keys, rows.c.cadre_id, rows.c.pairing_id)
     )
 
 
