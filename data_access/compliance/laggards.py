@@ -36,7 +36,7 @@ from data_access.sorting import Sort, pick
 
 # The 排序 choices of the laggard list, ordered in the query that pages it (the default: worst first).
 LAGGARD_SORTS = (
-    Sort("按严重程度（先“滞后、失联”，欠缺多、未联系久的在前）"),
+    Sort("按严重程度（最严重的在前）"),  # 滞后、失联 first, then the largest shortfall, the longest silence
     Sort("未联系天数由长到短"),
     Sort("欠缺次数由多到少"),
     Sort("同一干部的结对排在一起"),
