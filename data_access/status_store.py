@@ -28,6 +28,7 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -430,24 +431,39 @@ def _units_figures(connection, snapshot_id: int, cadre_figures: CadreFigures, ca
 
 def _add_units(connection, snapshot_id: int, before: dict[tuple[str, int], list[int]],
                after: dict[tuple[str, int], list[int]]) -> None:
+    """Add after − before to the kept figures per (region prefix, unit): one UPDATE executed for
+    every row that exists and one INSERT for the others (hundreds per evaluation for a county's
+    import), then rows left with no cadre deleted."""
     zero = [0] * len(UNIT_FIGURES)
-    emptied = False
-    for prefix, unit_id in sorted(set(before) | set(after)):
-        difference = [a - b for a, b in zip(after.get((prefix, unit_id), zero), before.get((prefix, unit_id), zero),
-                                            strict=True)]
-        if not any(difference):
-            continue
-        key = and_(StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.region_prefix == prefix,
-                   StatusUnitRollup.unit_id == unit_id)
-        if connection.scalar(select(StatusUnitRollup.snapshot_id).where(key)) is None:
-            connection.execute(insert(StatusUnitRollup).values(
-                snapshot_id=snapshot_id, region_prefix=prefix, unit_id=unit_id,
-                **dict(zip(UNIT_FIGURES, difference, strict=True))))
-        else:
-            connection.execute(update(StatusUnitRollup).where(key).values(
-                **{name: getattr(StatusUnitRollup, name) + d for name, d in zip(UNIT_FIGURES, difference, strict=True)}))
-        emptied = emptied or difference[0] < 0
-    if emptied:  # a unit left with no cadre in a region is not listed there (as the live roll-up)
+    changes = {}
+    for key in set(before) | set(after):
+        difference = [a - b for a, b in zip(after.get(key, zero), before.get(key, zero), strict=True)]
+        if any(difference):
+            changes[key] = difference
+    if not changes:
+        return
+    existing = set()
+    units = sorted({unit_id for _, unit_id in changes})
+    for i in range(0, len(units), CHUNK):
+        existing.update(connection.execute(select(StatusUnitRollup.region_prefix, StatusUnitRollup.unit_id).where(
+            StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.unit_id.in_(units[i:i + CHUNK]))).all())
+    updates = [{"p": prefix, "u": unit_id, **{f"d_{name}": d for name, d in zip(UNIT_FIGURES, difference, strict=True)}}
+               for (prefix, unit_id), difference in sorted(changes.items()) if (prefix, unit_id) in existing]
+    inserts = [{"snapshot_id": snapshot_id, "region_prefix": prefix, "unit_id": unit_id,
+                **dict(zip(UNIT_FIGURES, difference, strict=True))}
+               for (prefix, unit_id), difference in sorted(changes.items()) if (prefix, unit_id) not in existing]
+    if updates:
+        connection.execute(
+            update(StatusUnitRollup)
+            .where(StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.region_prefix == bindparam("p"),
+                   StatusUnitRollup.unit_id == bindparam("u"))
+            .values(**{name: getattr(StatusUnitRollup, name) + bindparam(f"d_{name}") for name in UNIT_FIGURES}),
+            updates,
+        )
+    if inserts:
+        connection.execute(insert(StatusUnitRollup), inserts)
+    if any(difference[0] < 0 for difference in changes.values()):
+        # a unit left with no cadre in a region is not listed there (as the live roll-up)
         connection.execute(delete(StatusUnitRollup).where(
             StatusUnitRollup.snapshot_id == snapshot_id, StatusUnitRollup.cadres <= 0))
 
