@@ -5,7 +5,7 @@ same SQL over the same tables (its SQLite scanner), and the naive pandas way (re
 pandas).
 
     .venv/bin/python -m bench.scale [--db URL] [--county CODE] [--contacts N] [--repeat N] [--no-pages]
-        [--pages-only TITLE ...] [--no-side-by-side] [--profile DIR]
+        [--pages-only TITLE ...] [--no-side-by-side]
 
 The database is the province demo (`python -m bench` builds it). A run adds one workbook of
 contacts (about 5,000, new record numbers each run) to it. Timings are wall-clock on whatever else
@@ -57,8 +57,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-pages", action="store_true", help="不测页面")
     parser.add_argument("--pages-only", nargs="*", default=None, metavar="TITLE", help="只测这些页面")
     parser.add_argument("--no-side-by-side", action="store_true", help="不做与 DuckDB、pandas 的并列比较")
-    parser.add_argument("--profile", default=None, metavar="DIR",
-                        help="把每个页面首次打开的耗时分布（pyinstrument）写入此目录，每页一个文本文件")
     return parser.parse_args(argv)
 
 
@@ -134,11 +132,12 @@ def time_import(url: str, path: Path, as_of: dt.date) -> dict:
 
 # ---- pages --------------------------------------------------------------------------------------
 
-def page_times(url: str, region: str, titles: list[str] | None, profile: str | None = None):
+def page_times(url: str, region: str, titles: list[str] | None):
     """Every page (or `titles`) as a leader of `region` (admin for admin-only pages): cold — empty
     page caches, right after the import — then warm (the same session run again); yields
-    (title, cold, warm) as each is measured. With `profile`, a pyinstrument profile of each cold
-    render is written there (`<region>-<title>.txt`)."""
+    (title, cold, warm, cold CPU, warm CPU) as each is measured. The CPU seconds are this process's
+    (the page's Python and, on SQLite, the database's work): on a machine shared with other work
+    they say what the page costs when the wall-clock time mostly says how busy the machine was."""
     os.environ["DATABASE_URL"] = url
     import streamlit as st
 
@@ -157,25 +156,15 @@ def page_times(url: str, region: str, titles: list[str] | None, profile: str | N
         if spec.script != "pages/home.py":
             at.switch_page(str(ROOT / spec.script))
         st.cache_data.clear()
-        profiler = None
-        if profile:
-            from pyinstrument import Profiler
-
-            profiler = Profiler(interval=0.005)
-            profiler.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         at.run()
-        cold = time.perf_counter() - started
-        if profiler is not None:
-            profiler.stop()
-            Path(profile).mkdir(parents=True, exist_ok=True)
-            (Path(profile) / f"{region}-{spec.title}.txt").write_text(profiler.output_text(unicode=True, color=False))
-        started = time.perf_counter()
+        cold, cold_cpu = time.perf_counter() - started, time.process_time() - cpu
+        started, cpu = time.perf_counter(), time.process_time()
         at.run()
-        warm = time.perf_counter() - started
+        warm, warm_cpu = time.perf_counter() - started, time.process_time() - cpu
         if at.exception:
             raise SystemExit(f"{spec.title}: 出错 {at.exception[0].message}")
-        yield spec.title, cold, warm
+        yield spec.title, cold, warm, cold_cpu, warm_cpu
 
 
 # ---- side by side: the project, DuckDB, pandas --------------------------------------------------
@@ -353,19 +342,20 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_pages:
         print(f"\n{pad('页面（全省领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}{pad('缓存后(秒)', 12)}"
-              f"{pad('比目标', 8)}（{load()}）", flush=True)
+              f"{pad('比目标', 8)}{pad('CPU 首次/缓存后(秒)', 22)}（{load()}）", flush=True)
         province = []  # each line printed as it is measured
-        for title, cold, warm in page_times(args.db, PROVINCE[0], args.pages_only, args.profile):
+        for title, cold, warm, cold_cpu, warm_cpu in page_times(args.db, PROVINCE[0], args.pages_only):
             province.append((title, cold, warm))
             print(f"{pad(title, 28)}{cold:<10.2f}{cold / PAGE_COLD_TARGET:<8.2f}{warm:<12.2f}{warm / PAGE_WARM_TARGET:<8.2f}"
+                  f"{pad(f'{cold_cpu:.2f}/{warm_cpu:.2f}', 22)}"
                   f"{verdict(cold, PAGE_COLD_TARGET)}/{verdict(warm, PAGE_WARM_TARGET)}", flush=True)
         print(f"\n{pad(f'页面（{county_name}领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}"
-              f"{pad('缓存后(秒)', 12)}", flush=True)
+              f"{pad('缓存后(秒)', 12)}{pad('CPU 首次/缓存后(秒)', 22)}", flush=True)
         county = []
-        for title, cold, warm in page_times(args.db, args.county, args.pages_only, args.profile):
+        for title, cold, warm, cold_cpu, warm_cpu in page_times(args.db, args.county, args.pages_only):
             county.append((title, cold, warm))
             print(f"{pad(title, 28)}{cold:<10.2f}{cold / COUNTY_COLD_TARGET:<8.2f}{warm:<12.2f}"
-                  f"{verdict(cold, COUNTY_COLD_TARGET)}", flush=True)
+                  f"{pad(f'{cold_cpu:.2f}/{warm_cpu:.2f}', 22)}{verdict(cold, COUNTY_COLD_TARGET)}", flush=True)
         print(f"（测完页面时{load()}）", flush=True)
         targets += [
             worst_page(f"全省每个页面导入后首次打开 ≤ {PAGE_COLD_TARGET:g} 秒", [(t, c) for t, c, _ in province], PAGE_COLD_TARGET),
