@@ -158,10 +158,14 @@ def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     # Texts are compared over every cadre's notes of the year (a copied note crosses townships);
     # the records shown are those in scope. Each note is normalised once (a materialised CTE).
     every = _year_contacts(EVERYWHERE, as_of)
-    normalised = note_text(every.c.content)
-    notes = (
-        select(every.c.record_id, every.c.cadre_id, every.c.village_code, normalised.label("note"))
-        .where(every.c.content.is_not(None), func.length(normalised) >= policy.min_note_chars)
+    normalised = (
+        select(every.c.record_id, every.c.cadre_id, every.c.village_code, note_text(every.c.content).label("note"))
+        .where(every.c.content.is_not(None))
+        .cte("year_notes_all")
+        .prefix_with("MATERIALIZED")
+    )
+    notes = (  # the note normalised once per record (not again for its length)
+        select(normalised).where(func.length(normalised.c.note) >= policy.min_note_chars)
         .cte("year_notes")
         .prefix_with("MATERIALIZED")
     )
