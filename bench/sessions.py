@@ -312,6 +312,8 @@ async def one_user(index: int, base_url: str, username: str, clicks: int, think:
             seen.add(title)
             run = await session.rerun(page_hash=session.pages[title])
             out.append(Click(index, title, run.seconds, first, run.errors, run.bytes, run.max_rows))
+            if len(out) % 20 == 0:
+                print(f"  已点击 {len(out)} 次，最近一次 {title} {run.seconds:.2f} 秒", flush=True)
     finally:
         await session.close()
 

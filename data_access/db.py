@@ -31,18 +31,28 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine(_normalise_url(url or get_settings().database_url))
 
 
+def _pool() -> dict:
+    """Connections per process: one per session whose page is running at that moment. SQLAlchemy's
+    default (5 + 10 overflow, 30 s wait) failed pages with QueuePool timeouts when 20 sessions
+    clicked at once (bench.sessions); DASHBOARD_DB_POOL (default 40) bounds it — with several app
+    processes on one PostgreSQL, keep their sum under the server's max_connections (100 by default)."""
+    most = max(2, int(os.environ.get("DASHBOARD_DB_POOL", "40")))
+    return {"pool_size": min(10, most), "max_overflow": most - min(10, most), "pool_timeout": 120}
+
+
 @functools.cache
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _owner_only_file(Path(parsed.database))
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30},
+                               **(_pool() if parsed.database not in (None, "", ":memory:") else {}))
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         # The dashboard's queries are short aggregates: PostgreSQL's JIT spent ~1 s compiling each
         # of them for a few hundred milliseconds of execution (measured on the demo databases).
-        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"}, **_pool())
     return engine
 
 
