@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -164,6 +165,21 @@ def half_up_tenths(value: Fraction) -> int:
 def score_tenths(inputs: dict[str, int], settings: dict[str, int]) -> int | None:
     """100 × Σ w·ratio ÷ Σ w over the parts present, in tenths; None when no part is present (or
     every present part weighs 0)."""
+    present = [(settings[weight], inputs[num], inputs[den]) for _, _, weight, (num, den) in PARTS if inputs[den]]
+    if all(w >= 0 and n >= 0 and d > 0 for w, n, d in present):
+        # The same exact value in integers (Fraction's gcd at every step made a county's sheet of
+        # cadres take over a second): Σ w·n/d = numerator / common; tenths rounded half up.
+        total_weight = sum(w for w, _, _ in present)
+        if not total_weight:
+            return None
+        common = math.prod(d for _, _, d in present)
+        numerator = sum(w * n * (common // d) for w, n, d in present)
+        denominator = total_weight * common
+        return (2000 * numerator + denominator) // (2 * denominator)
+    return _score_tenths_fractions(inputs, settings)
+
+
+def _score_tenths_fractions(inputs: dict[str, int], settings: dict[str, int]) -> int | None:
     ratios = part_ratios(inputs)
     present = [(settings[weight], ratios[part]) for part, _, weight, _ in PARTS if ratios[part] is not None]
     total_weight = sum(w for w, _ in present)
