@@ -22,6 +22,7 @@ import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         args.db = f"sqlite:///{COPY}"
     os.environ["DATABASE_URL"] = args.db
     os.environ["DASHBOARD_RAISE_PAGE_ERRORS"] = "1"
+    # Upgraded as `make run` does, in another process: this one stays fresh for the first login.
+    subprocess.run([sys.executable, "-m", "dashboard", "db", "upgrade"], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
     needs = open_needs(args.db, 2)
     if len(needs) < 2:
         raise SystemExit("县级演示数据中没有足够的待上报诉求")
