@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from data_access import formatting
 from data_access.vocabulary import ESCALATION_LEVELS, GROUP_COLOURS, GROUPS
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -40,7 +41,7 @@ def _layout(fig: go.Figure, title: str, height: int = 380, **kwargs) -> go.Figur
 
 
 def _pct_text(values) -> list[str]:
-    return ["—" if pd.isna(v) else f"{v * 100:.1f}%" for v in values]
+    return [formatting.pct(None if pd.isna(v) else v) for v in values]
 
 
 def groups_by_region(frame: pd.DataFrame, title: str) -> go.Figure:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import filters
 from dashboard.context import PageContext
+from data_access import formatting
 from data_access.config import current_date
 
 log = logging.getLogger("dashboard")
@@ -105,23 +106,23 @@ def share(part: int | float | None, whole: int | float | None) -> float | None:
 
 
 def fmt_int(value: int | float | None) -> str:
-    return "—" if value is None else f"{int(value):,}"
+    """A count as every page and document writes it (data_access.formatting): 2,328."""
+    return formatting.count(value)
 
 
 def fmt_count(value: int | float | None, wan_from: int = 100_000) -> str:
     """A number on a card as offices write it: 12,345 up to 99,999, then 38.8万, and from a million
     325万 (province-wide figures otherwise overflow the card and are cut off). A card with two
     figures passes a lower `wan_from`."""
-    if value is None:
-        return "—"
-    if abs(value) < wan_from:
-        return f"{int(value):,}"
+    if value is None or abs(value) < wan_from:
+        return formatting.count(value)
     digits = 1 if abs(value) < 1_000_000 else 0
     return f"{value / 10_000:,.{digits}f}".removesuffix(".0") + "万"
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f}%"
+    """A share as every page and document writes it (data_access.formatting): 45.2%."""
+    return formatting.pct(value, digits)
 
 
 def metric(column, label: str, value: str, delta: str | None = None, help: str | None = None,

@@ -103,7 +103,7 @@ DETAIL_LABELS = {
     "needs": "诉求", "cadre_id": "干部编号", "consent_by": "同意人", "consent_relation": "同意人身份",
     "consent_date": "同意日期", "consent_scope": "使用范围", "regions": "区划", "units": "单位",
     "need_events": "诉求办理记录", "policy_deliveries": "政策落实", "satisfaction": "满意度回访",
-    "supervision_actions": "提醒督办", "typical_cases": "典型案例",
+    "supervision_actions": "提醒督办", "typical_cases": "典型案例", "edited": "修改了文字",
 }
 DETAIL_VALUES = {
     "password": "密码", "oidc": "统一身份认证", "unknown_user": "用户名不存在", "wrong_password": "密码错误",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from data_access import audit, coverage, rankings, regions, satisfaction, signals, trends
+from data_access import audit, coverage, formatting, rankings, regions, satisfaction, signals, trends
 from data_access.config import current_date
 from data_access.coverage import Snapshot
 from data_access.exporting import ExportStamp, to_xlsx_bytes
@@ -107,8 +107,8 @@ def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+pct = formatting.pct  # shares, as the pages write them: 45.2%
+n = formatting.count  # counts, as the pages write them: 2,328
 
 
 def _points(now: float | None, before: float | None) -> str:
@@ -125,47 +125,47 @@ def key_figures(b: Bulletin) -> list[tuple[str, str]]:
     head, comp, need = b.current.head, b.current.compliance, b.current.needs
     rows = [
         ("统计截至", f"{b.as_of:%Y-%m-%d}"),
-        ("在册关爱对象（人）", f"{head.persons}"),
-        ("在册户数（户）", f"{head.households}"),
-        *((f"其中{g.group}（人）", f"{g.persons}") for g in head.groups),
-        ("已结对人数（人）", f"{head.paired_persons}"),
+        ("在册关爱对象（人）", n(head.persons)),
+        ("在册户数（户）", n(head.households)),
+        *((f"其中{g.group}（人）", n(g.persons)) for g in head.groups),
+        ("已结对人数（人）", n(head.paired_persons)),
         ("结对覆盖率", pct(head.coverage)),
-        ("结对干部（名）", f"{head.cadres_paired}"),
-        ("达标干部（名）", f"{comp.cadres_on_track}"),
+        ("结对干部（名）", n(head.cadres_paired)),
+        ("达标干部（名）", n(comp.cadres_on_track)),
         ("干部达标率", pct(comp.cadre_on_track_share)),
-        ("本月联系（次）", f"{b.month_activity.contacts}"),
-        ("本月实地走访（次）", f"{b.month_activity.visits}"),
-        ("本月慰问金额（元）", f"{b.month_activity.gifts_yuan:.2f}"),
-        ("今年累计联系 / 应联系（次）", f"{comp.done_contacts} / {comp.owed_contacts}"),
-        ("今年累计走访 / 应走访（次）", f"{comp.done_visits} / {comp.owed_visits}"),
-        ("今年慰问金额（元）", f"{head.gifts_yuan:.2f}"),
-        ("在办诉求（件）", f"{need.open}"),
-        ("逾期诉求（件）", f"{need.overdue}"),
+        ("本月联系（次）", n(b.month_activity.contacts)),
+        ("本月实地走访（次）", n(b.month_activity.visits)),
+        ("本月慰问金额（元）", formatting.money(b.month_activity.gifts_yuan)),
+        ("今年累计联系 / 应联系（次）", f"{n(comp.done_contacts)} / {n(comp.owed_contacts)}"),
+        ("今年累计走访 / 应走访（次）", f"{n(comp.done_visits)} / {n(comp.owed_visits)}"),
+        ("今年慰问金额（元）", formatting.money(head.gifts_yuan)),
+        ("在办诉求（件）", n(need.open)),
+        ("逾期诉求（件）", n(need.overdue)),
     ]
     if b.return_visits is not None:
-        rows += [("本月满意度回访（次）", f"{b.return_visits.checks}"), ("本月满意率", pct(b.return_visits.rate)),
-                 ("本月不满意（次）", f"{b.return_visits.dissatisfied}")]
+        rows += [("本月满意度回访（次）", n(b.return_visits.checks)), ("本月满意率", pct(b.return_visits.rate)),
+                 ("本月不满意（次）", n(b.return_visits.dissatisfied))]
     if b.checking is not None:
         rows += [("回访中家属说法与登记记录相符比例", pct(b.checking.share_agreeing)),
-                 *((f"真实性核查：{name}（干部人数）", f"{n}") for name, n in b.checking.cadres_by_signal.items())]
+                 *((f"真实性核查：{name}（干部人数）", n(count)) for name, count in b.checking.cadres_by_signal.items())]
     return rows
 
 
 def summary_paragraph(b: Bulletin) -> str:
     head, comp, need = b.current.head, b.current.compliance, b.current.needs
     before = b.previous
-    groups = "、".join(f"{g.group}{g.persons}人" for g in head.groups)
+    groups = "、".join(f"{g.group}{n(g.persons)}人" for g in head.groups)
     return (
-        f"截至{cn_date(b.as_of)}，{b.region_name}三类困难群体在册关爱对象{head.persons}人、{head.households}户"
-        f"（{groups}），已结对{head.paired_persons}人，结对覆盖率{pct(head.coverage)}"
+        f"截至{cn_date(b.as_of)}，{b.region_name}三类困难群体在册关爱对象{n(head.persons)}人、{n(head.households)}户"
+        f"（{groups}），已结对{n(head.paired_persons)}人，结对覆盖率{pct(head.coverage)}"
         f"{_points(head.coverage, before.head.coverage)}。"
-        f"参与结对干部{head.cadres_paired}名，按规定频次联系走访达标{comp.cadres_on_track}名，"
+        f"参与结对干部{n(head.cadres_paired)}名，按规定频次联系走访达标{n(comp.cadres_on_track)}名，"
         f"达标率{pct(comp.cadre_on_track_share)}"
         f"{_points(comp.cadre_on_track_share, before.compliance.cadre_on_track_share)}。"
-        f"本月联系结对户{b.month_activity.contacts}次，其中实地走访{b.month_activity.visits}次，"
-        f"慰问金额{b.month_activity.gifts_yuan:,.2f}元；今年以来累计联系{comp.done_contacts}次"
-        f"（应联系{comp.owed_contacts}次）、实地走访{comp.done_visits}次（应走访{comp.owed_visits}次），"
-        f"慰问金额{head.gifts_yuan:,.2f}元。诉求台账在办{need.open}件，其中逾期{need.overdue}件。"
+        f"本月联系结对户{n(b.month_activity.contacts)}次，其中实地走访{n(b.month_activity.visits)}次，"
+        f"慰问金额{formatting.money(b.month_activity.gifts_yuan)}元；今年以来累计联系{n(comp.done_contacts)}次"
+        f"（应联系{n(comp.owed_contacts)}次）、实地走访{n(comp.done_visits)}次（应走访{n(comp.owed_visits)}次），"
+        f"慰问金额{formatting.money(head.gifts_yuan)}元。诉求台账在办{n(need.open)}件，其中逾期{n(need.overdue)}件。"
         + _visits_sentence(b)
         + checking_sentence(b)
     )
@@ -177,8 +177,8 @@ def _visits_sentence(b: Bulletin) -> str:
         return ""
     if visits.checks == 0:
         return "本月没有满意度回访记录。"
-    return (f"本月满意度回访{visits.checks}次，群众满意率（满意和基本满意）{pct(visits.rate)}，"
-            f"评价不满意{visits.dissatisfied}次。")
+    return (f"本月满意度回访{n(visits.checks)}次，群众满意率（满意和基本满意）{pct(visits.rate)}，"
+            f"评价不满意{n(visits.dissatisfied)}次。")
 
 
 def checking_sentence(b: Bulletin) -> str:
@@ -186,12 +186,76 @@ def checking_sentence(b: Bulletin) -> str:
     c = b.checking
     if c is None:
         return ""
-    found = "、".join(f"{name}{n}人" for name, n in c.cadres_by_signal.items() if n)
+    found = "、".join(f"{name}{n(count)}人" for name, count in c.cadres_by_signal.items() if count)
     agree = (f"回访中家属关于干部是否上门的说法与登记记录相符的占{pct(c.share_agreeing)}。"
              if c.answered else "")
     signals_found = (f"今年以来真实性核查发现需核实的线索：{found}（均为待核实线索，不作为结论）。" if found
                      else "今年以来真实性核查未发现需核实的线索。")
     return agree + signals_found
+
+
+def region_note(b: Bulletin) -> str:
+    """Under the table by region: why its 结对干部 may add up to more than the region's own figure (a
+    cadre paired with households in two areas counts once in each); empty when they agree."""
+    if b.by_region.empty:
+        return ""
+    added, whole = int(b.by_region["结对干部"].sum()), b.current.head.cadres_paired
+    if added <= whole:
+        return ""
+    return (f"注：“结对干部”按各地区分别计数，在两个及以上地区都有结对户的干部在每个地区各计一次，"
+            f"因此各地区相加为{n(added)}名，多于{b.region_name}结对干部{n(whole)}名（重复计数{n(added - whole)}名次）。")
+
+
+REQUIREMENTS = ("下步要求：各单位要对照通报问题，逐户逐人核实结对联系情况，落实“每季度至少联系一次、每半年至少"
+                "实地走访一次”的要求，对群众反映的困难问题建立台账、限时办结，确保结对关爱工作取得实效。")
+MAX_WORDING_CHARS = 3000
+
+
+class BulletinTextError(ValueError):
+    """Edited wording that cannot go out (empty, too long), said in Chinese."""
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The bulletin's wording that a leader may edit before it is issued: 一、总体情况, 四、存在问题
+    and the closing 下步要求. None: the generated text."""
+
+    summary: str | None = None
+    problems: str | None = None
+    requirements: str | None = None
+
+
+WORDING_PARTS = {"summary": "总体情况", "problems": "存在问题", "requirements": "下步要求"}
+
+
+def generated_wording(b: Bulletin) -> Wording:
+    """The text the bulletin's figures give (what the page offers to edit)."""
+    summary = f"截至{cn_date(b.as_of)}，{b.region_name}暂无在册关爱对象。" if b.is_empty else summary_paragraph(b)
+    return Wording(summary, lagging_paragraph(b), REQUIREMENTS)
+
+
+def final_wording(b: Bulletin, edited: Wording | None) -> tuple[Wording, tuple[str, ...]]:
+    """The wording that goes out — each part as edited, else as generated — and the names of the
+    parts edited (differing from the generated text). Refused (BulletinTextError): a part emptied or
+    longer than MAX_WORDING_CHARS."""
+    generated = generated_wording(b)
+    if edited is None:
+        return generated, ()
+    parts, changed = {}, []
+    for key, label in WORDING_PARTS.items():
+        text = getattr(edited, key)
+        if text is None:
+            parts[key] = getattr(generated, key)
+            continue
+        text = text.strip()
+        if not text:
+            raise BulletinTextError(f"通报的“{label}”不能为空；如要用系统生成的文字，请点“恢复系统生成的文字”")
+        if len(text) > MAX_WORDING_CHARS:
+            raise BulletinTextError(f"通报的“{label}”有 {len(text)} 字，超过 {MAX_WORDING_CHARS} 字，请精简")
+        parts[key] = text
+        if text != getattr(generated, key):
+            changed.append(label)
+    return Wording(**parts), tuple(changed)
 
 
 def lagging_paragraph(b: Bulletin) -> str:
@@ -339,15 +403,18 @@ def _table(doc, frame: pd.DataFrame) -> None:
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run("" if value is None else str(value)), "宋体", 9)
+            _font(cell.paragraphs[0].add_run(formatting.cell(value)), "宋体", 9)
 
 
-def to_docx(b: Bulletin) -> bytes:
-    """The notice: issuing office, title, summary, tables by region and unit, lagging units, charts."""
+def to_docx(b: Bulletin, wording: Wording | None = None, issued_on: dt.date | None = None) -> bytes:
+    """The notice: issuing office, title, summary, tables by region and unit, lagging units, charts,
+    the requirements; `wording` as `final_wording` gives it (the generated text when None); dated
+    the day it is issued (`issued_on`, today by default), not the month's end."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
+    text, _ = final_wording(b, wording)
     doc = Document()
     section = doc.sections[0]
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
@@ -358,15 +425,14 @@ def to_docx(b: Bulletin) -> bytes:
     _paragraph(doc, "各乡镇、各结对帮扶单位：", indent=False)
     _paragraph(doc, f"现将{b.year}年{b.month}月全{_level_word(b)}结对关爱工作情况通报如下。")
     _paragraph(doc, "一、总体情况", "黑体", 16)
-    if b.is_empty:
-        _paragraph(doc, f"截至{cn_date(b.as_of)}，{b.region_name}暂无在册关爱对象。")
-    else:
-        _paragraph(doc, summary_paragraph(b))
+    _paragraph(doc, text.summary)
     _paragraph(doc, "二、分地区情况", "黑体", 16)
     if b.by_region.empty:
         _paragraph(doc, "所选地区无下级地区。")
     else:
         _table(doc, region_table(b))
+        if note := region_note(b):
+            _paragraph(doc, note, size=12, indent=False)
         chart = region_chart(b)
         if chart:
             doc.add_picture(io.BytesIO(chart), width=Cm(15.5))
@@ -376,7 +442,7 @@ def to_docx(b: Bulletin) -> bytes:
     else:
         _table(doc, unit_table(b))
     _paragraph(doc, "四、存在问题", "黑体", 16)
-    _paragraph(doc, lagging_paragraph(b))
+    _paragraph(doc, text.problems)
     if not b.holidays.empty:
         _paragraph(doc, "五、节日联系情况", "黑体", 16)
         _table(doc, holiday_table(b))
@@ -384,10 +450,9 @@ def to_docx(b: Bulletin) -> bytes:
     if chart:
         _paragraph(doc, "附图：本年度各月联系走访情况", "黑体", 14, indent=False)
         doc.add_picture(io.BytesIO(chart), width=Cm(15.5))
-    _paragraph(doc, "下步要求：各单位要对照通报问题，逐户逐人核实结对联系情况，落实“每季度至少联系一次、每半年至少"
-               "实地走访一次”的要求，对群众反映的困难问题建立台账、限时办结，确保结对关爱工作取得实效。")
+    _paragraph(doc, text.requirements)
     _paragraph(doc, office, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _paragraph(doc, cn_date(b.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _paragraph(doc, cn_date(issued_on or current_date()), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -420,26 +485,34 @@ def to_xlsx(b: Bulletin, exported_by: str) -> bytes:
 FORMATS = {"docx": "Word 通报", "xlsx": "Excel 数据"}
 
 
-def render(b: Bulletin, fmt: str, exported_by: str) -> bytes:
+def render(b: Bulletin, fmt: str, exported_by: str, wording: Wording | None = None,
+           issued_on: dt.date | None = None) -> bytes:
     if fmt == "docx":
-        return to_docx(b)
+        return to_docx(b, wording, issued_on)
     if fmt == "xlsx":
         return to_xlsx(b, exported_by)
     raise ValueError(f"不支持的通报格式“{fmt}”，请使用 docx 或 xlsx")
 
 
-def _record_export(session: Session, username: str, b: Bulletin, fmt: str) -> None:
-    """Audit a bulletin download (the export itself changes no figures, so no version bump)."""
+def _record_export(session: Session, username: str, b: Bulletin, fmt: str, issued_on: dt.date,
+                   edited: tuple[str, ...]) -> None:
+    """Audit a bulletin download (the export itself changes no figures, so no version bump): the
+    month, the day it is issued and which parts of its wording the leader edited."""
     audit.record(session, username, "export", b.region_code, b.title,
-                 {"format": fmt, "month": f"{b.year}-{b.month:02d}", "as_of": b.as_of.isoformat()})
+                 {"format": fmt, "month": f"{b.year}-{b.month:02d}", "as_of": b.as_of.isoformat(),
+                  "issued": issued_on.isoformat(), "edited": list(edited)})
 
 
 def export(session: Session, scope: Scope, region_code: str | None, year: int, month: int, policy: Policy,
-           fmt: str, today: dt.date | None = None, *, actor: Actor) -> bytes:
-    """The bulletin as a file, with the download recorded in the audit log (same transaction)."""
+           fmt: str, today: dt.date | None = None, wording: Wording | None = None, *, actor: Actor) -> bytes:
+    """The bulletin as a file, with the download recorded in the audit log (same transaction). The
+    Word notice carries `wording` (edited by the leader; refused with BulletinTextError when a part
+    is emptied) and is dated `today`, the day it is issued."""
     check(actor, "bulletin", scope)
     username = actor.username
-    b = figures(session, scope, region_code, year, month, policy, today)
-    data = render(b, fmt, username)
-    _record_export(session, username, b, fmt)
+    issued_on = today or current_date()
+    b = figures(session, scope, region_code, year, month, policy, issued_on)
+    _, edited = final_wording(b, wording) if fmt == "docx" else (None, ())
+    data = render(b, fmt, username, wording, issued_on)
+    _record_export(session, username, b, fmt, issued_on, edited)
     return data

@@ -342,6 +342,16 @@ def unanswered_actions(
     return frame
 
 
+def unanswered_before(session: Session, scope: Scope, as_of: dt.date, policy: Policy, since: dt.date,
+                      kind: str | None = None, known: bool = False) -> int:
+    """Actions (of `kind`, when given) issued before `since` and unanswered on D: what 逾期事项
+    counts (every unanswered action, whenever issued) beyond 提醒督办's 逾期未回应 from `since`."""
+    rows = actions_query(scope, as_of, policy, UNANSWERED, known).subquery("unanswered_before")
+    return int(session.scalar(
+        select(func.count()).select_from(rows).where(rows.c.issued_date < since, *([rows.c.kind == kind] if kind else []))
+    ) or 0)
+
+
 # --- issuing ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

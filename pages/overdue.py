@@ -23,7 +23,8 @@ policy = ctx.policy
 RULES = {
     overdue.KIND_NEEDS: "截至当日未办结、且办理期限早于当日的诉求（逾期天数 = 当日 − 办理期限）。",
     overdue.KIND_FIRST_VISITS: f"结对已满 {policy.first_visit_days} 天、仍没有实地走访（认门）的在结对关系。",
-    overdue.KIND_UNANSWERED: "提醒或督办的回应期限已过，发出后干部一直没有联系该结对户。",
+    overdue.KIND_UNANSWERED: "提醒或督办的回应期限已过，发出后干部一直没有联系该结对户；不论何时发出都计入"
+                             "（“提醒督办”页只统计所选发出日期以来发出的，并注明之前发出的还有多少）。",
     overdue.KIND_NO_SUCCESSOR: f"结对解除满 {policy.successor_gap_days} 天、户内仍有在册对象但没有新的结对干部。",
 }
 

@@ -45,6 +45,11 @@ ui.metric(cols[3], "待回应", f"{ui.fmt_int(counts.get(supervision.PENDING, 0)
 ui.metric(cols[4], "回应率", ui.fmt_pct(result.response_rate),
           help="已回应 ÷（全部 − 待回应）：期限已到或已回应的提醒督办中，期限内得到落实的比例")
 
+earlier = query(supervision.unanswered_before, ctx.scope, ctx.as_of, ctx.policy, since, kind_value)
+if earlier:
+    st.caption(f"另有 {ui.fmt_int(earlier)} 次{kind_value or '提醒督办'}在 {since:%Y-%m-%d} 之前发出、至今仍未回应，"
+               "不在上面的统计内；“逾期事项”页不论何时发出，一并计入“提醒督办未回应”。")
+
 if issued == 0:
     ui.empty(f"{ctx.region_name}自 {since:%Y-%m-%d} 至 {ctx.as_of:%Y-%m-%d} 没有发出提醒或督办。"
              "可在“达标督查”页勾选滞后干部后发出。")
