@@ -44,7 +44,7 @@ from data_access.models import (
     User,
 )
 from data_access.policy import Policy, load_policy
-from data_access.scope import Scope, ScopeError
+from data_access.scope import Scope, ScopeError, effective_scope
 from data_access.vocabulary import ACTION_KINDS, ACTION_REMIND, ACTION_SUPERVISE, METHOD_VISIT
 
 ANSWERED = "已回应"
@@ -707,6 +707,20 @@ def unit_effect(
 
 def batches(session: Session, scope: Scope, as_of: dt.date, limit: int = 100) -> list[tuple[str, str, dt.date, int]]:
     """Recent batches up to D: (batch_no, kind, issued_date, actions), newest first."""
+    if not effective_scope(session, scope).prefix:
+        # every household in scope: the actions about a pairing, not joined to their places (the
+        # same rows as actions_query's, whose joins to cadre, unit, pairing and household never
+        # drop an action about a pairing)
+        action = SupervisionAction
+        first = func.min(action.issued_date)
+        statement = (
+            select(action.batch_no, action.kind, first, func.count())
+            .where(action.batch_no.is_not(None), action.pairing_id.is_not(None), action.issued_date <= as_of)
+            .group_by(action.batch_no, action.kind)
+            .order_by(first.desc(), action.batch_no.desc())
+            .limit(limit)
+        )
+        return [tuple(r) for r in session.execute(statement)]
     rows = actions_query(scope, as_of, Policy()).subquery("with_outcome")  # outcomes not read
     statement = (
         select(rows.c.batch_no, rows.c.kind, func.min(rows.c.issued_date), func.count())

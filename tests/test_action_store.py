@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from data_access import db, overdue, supervision, upkeep
 from data_access.demo.build import build_demo
@@ -92,6 +92,12 @@ def test_kept_dates_give_the_live_outcomes_through_imports_and_issues(demo, tmp_
                                    actor=INSPECTOR)
     _stored_equals_live(demo)
     with db.session_scope(demo) as s:
+        # the batches over every household, read without the places' joins: those of actions_query
+        rows = supervision.actions_query(EVERYWHERE, AS_OF, POLICY).subquery()
+        every = s.execute(select(rows.c.batch_no, rows.c.kind, func.min(rows.c.issued_date), func.count())
+                          .where(rows.c.batch_no.is_not(None)).group_by(rows.c.batch_no, rows.c.kind)).all()
+        listed = supervision.batches(s, EVERYWHERE, AS_OF, limit=10_000)
+        assert sorted(listed) == sorted(tuple(r) for r in every) and listed[0][0] == issued.batch_no
         supervision.withdraw(s, issued.batch_no, actor=INSPECTOR, today=AS_OF)
     _stored_equals_live(demo)
 
