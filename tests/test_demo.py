@@ -365,12 +365,14 @@ def misfit_cases(url: str, as_of: dt.date) -> list[str]:
     schooling under 6, no 养老 or 就业 for a child), read as the case card shows the person: the
     household's first person in register."""
     found = []
-    for case_id, theme, headline, narrative, birth, group in rows(url, """
-        SELECT c.id, c.theme, c.headline, c.narrative, p.birth_date, p.group_name
+    for case_id, theme, headline, narrative, birth, group, start in rows(url, """
+        SELECT c.id, c.theme, c.headline, c.narrative, p.birth_date, p.group_name, pr.start_date
         FROM typical_cases c JOIN pairings pr ON pr.id = c.pairing_id
         JOIN persons p ON p.id = (SELECT id FROM persons q WHERE q.household_id = pr.household_id
                                   ORDER BY CASE WHEN q.status = '在册' THEN 0 ELSE 1 END, q.id LIMIT 1)"""):
         birth = day(birth)
+        if day(start) < birth:  # the story would begin before its child was born
+            found.append(f"#{case_id} {headline}：结对 {start}，出生 {birth}")
         age = as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
         story = (headline or "") + (narrative or "")
         school = theme == "上学" or "上学" in story or "学校" in story

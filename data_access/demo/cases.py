@@ -84,7 +84,8 @@ def themes_for(subject: CaseSubject, clock: Clock) -> tuple[str, ...]:
 
 def typical_cases(rng: random.Random, clock: Clock, subjects: list[CaseSubject], per_status: int = 2) -> list[tuple]:
     """Rows for typical_cases (without id), `per_status` in each status, children and adults mixed."""
-    subjects = [s for s in subjects if themes_for(s, clock)]
+    # A story needs a theme that fits the person, and a person born before the pairing it tells of.
+    subjects = [s for s in subjects if themes_for(s, clock) and s.birth <= dt.date.fromordinal(s.start)]
     strongest = sorted(subjects, key=lambda s: (-(s.visits * 2 + s.calls), s.pairing_id))[: per_status * 12]
     rng.shuffle(strongest)
     children = [s for s in strongest if s.kind == "child"]
