@@ -24,11 +24,11 @@ from data_access.demo.rows import COLUMNS
 PROGRAMME_TABLES = tuple(COLUMNS)
 # Derived from the programme tables (stored status evaluations and their figures, data freshness)
 # or hanging off them (corrections of contacts, escalations of reminders, 回访 tasks, accountability
-# steps): emptied with them.
+# steps, publications of cases): emptied with them.
 DERIVED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups", "status_snapshots",
                   "action_responses", "action_store_state", "contact_corrections", "data_freshness",
                   "supervision_escalations", "return_visit_tasks", "accountability_steps", "contact_days",
-                  "coverage_changes")
+                  "coverage_changes", "case_publications")
 _DEFERRED_INDEX_TABLES = ("persons", "pairings", "contacts", "need_events", "policy_deliveries", "satisfaction")
 
 
