@@ -2,6 +2,7 @@
 empty caches (what the first user after a data change waits for) and once warm.
 
     .venv/bin/python -m bench.pages [--db URL] [--region CODE] [--repeat N] [--page 页面标题 ...]
+        [--target COLD WARM]
 
 Defaults to the county demo `make run` uses (data/dashboard.db) and the county's region. A page that
 raises (or does not open) is a failure: it is named, not timed, and the exit status is 1.
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="621225", help="登录账号的区划（默认西和县）")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--page", action="append", default=[], help="只测这些页面（页面标题，可重复）")
+    parser.add_argument("--target", nargs=2, type=float, metavar=("COLD", "WARM"),
+                        help="目标耗时（秒）：首次、缓存后；逐页标明是否达标，未达标时退出码为 1")
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = args.db
     os.environ["DASHBOARD_RAISE_PAGE_ERRORS"] = "1"  # a page exception must fail the bench, not be timed
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.apptest import ROOT, app, as_user
 
     print(f"{'页面':<10}{'首次(秒)':>10}{'缓存后(秒)':>12}")
-    failed = []
+    failed, missed = [], []
     for spec in PAGES:
         if args.page and spec.title not in args.page:
             continue
@@ -65,11 +68,20 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(spec.title)
                 break
         else:
-            print(f"{spec.title:<10}{statistics.median(colds):>10.2f}{statistics.median(warms):>12.2f}")
+            cold, warm = statistics.median(colds), statistics.median(warms)
+            verdict = ""
+            if args.target:
+                met = cold <= args.target[0] and warm <= args.target[1]
+                verdict = (f"  目标 首次≤{args.target[0]:g} 秒、缓存后≤{args.target[1]:g} 秒："
+                           f"{'达标' if met else '未达标'}（{cold / args.target[0]:.2f}× / {warm / args.target[1]:.2f}×）")
+                if not met:
+                    missed.append(spec.title)
+            print(f"{spec.title:<10}{cold:>10.2f}{warm:>12.2f}{verdict}", flush=True)
     if failed:
         print(f"共 {len(failed)} 个页面出错：{'、'.join(failed)}")
-        return 1
-    return 0
+    if missed:
+        print(f"共 {len(missed)} 个页面未达标：{'、'.join(missed)}")
+    return 1 if failed or missed else 0
 
 
 def _problem(at, title: str) -> str | None:

@@ -210,15 +210,17 @@ def ranks(scores: list[int | None]) -> list[int | None]:
 
 def _keyed_pairings(session: Session, scope: Scope, quarter: Quarter, policy: Policy, level: str,
                     unit_id: int | None = None):
-    """The pairings active on the quarter's last day inside `scope`, with the group key of `level`
-    and the compliance figures (status_rows: a stored evaluation when there is one)."""
+    """The pairings active on the quarter's last day inside `scope`, with the group key of `level`,
+    the household's county and the compliance figures (status_rows: a stored evaluation when there
+    is one)."""
     rows = compliance.status_rows(session, scope, quarter.end, policy).subquery("status")
+    county = func.substr(rows.c.village_code, 1, 6).label("county")
     if level == LEVEL_TOWNSHIP:
         key = func.substr(rows.c.village_code, 1, 9)
-        statement = select(rows, key.label("key"))
+        statement = select(rows, key.label("key"), county)
     else:
         key = Cadre.unit_id if level == LEVEL_UNIT else Cadre.id
-        statement = select(rows, key.label("key")).join(Cadre, Cadre.id == rows.c.cadre_id)
+        statement = select(rows, key.label("key"), county).join(Cadre, Cadre.id == rows.c.cadre_id)
         if unit_id is not None:
             statement = statement.where(Cadre.unit_id == unit_id)
     return statement.subquery("keyed")
@@ -228,56 +230,75 @@ def _capped(done, owed):
     return func.sum(case((done < owed, done), else_=owed))
 
 
-def count_inputs(session: Session, scope: Scope, quarter: Quarter, policy: Policy, level: str,
-                 unit_id: int | None = None) -> dict[str, dict[str, int]]:
-    """key (unit id, township code or cadre id, as text) -> the ten inputs, each counted in SQL."""
+def _count(session: Session, scope: Scope, quarter: Quarter, policy: Policy, level: str,
+           unit_id: int | None = None, by_county: bool = False) -> dict[tuple[str, str], dict[str, int]]:
+    """(key, county or "") -> the ten inputs, each counted in SQL, one grouped query per part;
+    `by_county` splits each key's inputs by the county of the households (for the stored inputs)."""
     keyed = _keyed_pairings(session, scope, quarter, policy, level, unit_id)
     start, end = quarter.start, quarter.end
-    out: dict[str, dict[str, int]] = {}
+    out: dict[tuple[str, str], dict[str, int]] = {}
+
+    def groups(subquery):
+        return (subquery.c.key, subquery.c.county) if by_county else (subquery.c.key,)
 
     def put(rows, names):
-        for key, *values in rows:
-            entry = out.setdefault(str(key), dict.fromkeys(INPUTS, 0))
-            entry.update({name: int(value or 0) for name, value in zip(names, values, strict=True)})
+        for row in rows:
+            width = 2 if by_county else 1
+            entry = out.setdefault((str(row[0]), str(row[1]) if by_county else ""), dict.fromkeys(INPUTS, 0))
+            entry.update({name: int(value or 0) for name, value in zip(names, row[width:], strict=True)})
 
     put(session.execute(
-        select(keyed.c.key, _capped(keyed.c.done_contacts, keyed.c.owed_contacts), func.sum(keyed.c.owed_contacts),
+        select(*groups(keyed), _capped(keyed.c.done_contacts, keyed.c.owed_contacts), func.sum(keyed.c.owed_contacts),
                _capped(keyed.c.done_visits, keyed.c.owed_visits), func.sum(keyed.c.owed_visits))
-        .group_by(keyed.c.key)), ("contacts_done", "contacts_owed", "visits_done", "visits_owed"))
+        .group_by(*groups(keyed))), ("contacts_done", "contacts_owed", "visits_done", "visits_owed"))
 
-    households = select(keyed.c.key, keyed.c.household_id).distinct().subquery("households")
+    households = select(keyed.c.key, keyed.c.county, keyed.c.household_id).distinct().subquery("households")
     in_time = and_(Need.closed_date.is_not(None), Need.closed_date <= Need.due_date)
     put(session.execute(
-        select(households.c.key, func.sum(case((in_time, 1), else_=0)), func.count(Need.id))
+        select(*groups(households), func.sum(case((in_time, 1), else_=0)), func.count(Need.id))
         .join(Need, Need.household_id == households.c.household_id)
         .where(Need.due_date >= start, Need.due_date <= end)
-        .group_by(households.c.key)), ("needs_in_time", "needs_due"))
+        .group_by(*groups(households))), ("needs_in_time", "needs_due"))
 
     in_quarter = and_(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end)
     surveys = union(
-        select(keyed.c.key, Satisfaction.id, Satisfaction.level)
+        select(keyed.c.key, keyed.c.county, Satisfaction.id, Satisfaction.level)
         .join(Satisfaction, Satisfaction.pairing_id == keyed.c.pairing_id).where(in_quarter),
-        select(keyed.c.key, Satisfaction.id, Satisfaction.level)
+        select(keyed.c.key, keyed.c.county, Satisfaction.id, Satisfaction.level)
         .join(Satisfaction, and_(Satisfaction.household_id == keyed.c.household_id,
                                  Satisfaction.cadre_id == keyed.c.cadre_id))
         .where(in_quarter, Satisfaction.pairing_id.is_(None)),
-        select(households.c.key, Satisfaction.id, Satisfaction.level)
+        select(households.c.key, households.c.county, Satisfaction.id, Satisfaction.level)
         .join(Satisfaction, Satisfaction.household_id == households.c.household_id)
         .where(in_quarter, Satisfaction.pairing_id.is_(None), Satisfaction.cadre_id.is_(None)),
     ).subquery("surveys")
     satisfied = case((surveys.c.level.in_(("满意", "基本满意")), 1), else_=0)
     put(session.execute(
-        select(surveys.c.key, func.sum(satisfied), func.count()).group_by(surveys.c.key)),
+        select(*groups(surveys), func.sum(satisfied), func.count()).group_by(*groups(surveys))),
         ("satisfied", "surveys"))
 
     answered = case((supervision.outcome_condition(supervision.ANSWERED, end, policy), 1), else_=0)
     put(session.execute(
-        select(keyed.c.key, func.sum(answered), func.count(SupervisionAction.id))
+        select(*groups(keyed), func.sum(answered), func.count(SupervisionAction.id))
         .join(SupervisionAction, SupervisionAction.pairing_id == keyed.c.pairing_id)
         .where(SupervisionAction.kind == ACTION_SUPERVISE, SupervisionAction.deadline >= start,
                SupervisionAction.deadline <= end)
-        .group_by(keyed.c.key)), ("answered", "supervisions"))
+        .group_by(*groups(keyed))), ("answered", "supervisions"))
     return out
+
+
+def count_inputs(session: Session, scope: Scope, quarter: Quarter, policy: Policy, level: str,
+                 unit_id: int | None = None) -> dict[str, dict[str, int]]:
+    """key (unit id, township code or cadre id, as text) -> the ten inputs, each counted in SQL. For a
+    scope wider than a county (a city, a province) read from the quarter's stored inputs
+    (assessment_store), stored first when none is valid for the data as it is now."""
+    if unit_id is None and len(scope.prefix) < compliance.STORE_BELOW_PREFIX:
+        from data_access import assessment_store
+
+        stored = assessment_store.inputs(session, scope, quarter, policy, level)
+        if stored is not None:
+            return stored
+    return {key: values for (key, _), values in _count(session, scope, quarter, policy, level, unit_id).items()}
 
 
 def _names(session: Session, level: str, keys: list[str]) -> dict[str, str]:
@@ -429,12 +450,12 @@ def frame(lines: list[Line], level: str, settings: dict[str, int]) -> pd.DataFra
     Scores are numbers with one decimal."""
     records = []
     for line in lines:
-        ratios = part_ratios(line.inputs)
         record = {"排名": line.rank, NAME_LABELS[level]: line.name, "得分": tenths_text(line.score_tenths),
                   "等级": line.grade or "—", "较上季": tenths_text(line.change_tenths)}
-        for part, _, _, _ in PARTS:
-            ratio = ratios[part]
-            record[PART_SCORE_LABELS[part]] = None if ratio is None else half_up_tenths(100 * ratio) / 10
+        for part, _, _, (num, den) in PARTS:
+            done, owed = line.inputs[num], line.inputs[den]
+            # 100 × done/owed in tenths, rounded half up, in integers (= half_up_tenths(100 × ratio))
+            record[PART_SCORE_LABELS[part]] = None if not owed else (2000 * done + owed) // (2 * owed) / 10
         record.update({INPUT_LABELS[name]: line.inputs[name] for name in INPUTS})
         record["代码"] = line.key
         records.append(record)
@@ -488,6 +509,12 @@ def _cadres_with_open_matters(session: Session, scope: Scope, quarter: Quarter) 
     stepped = session.scalars(select(func.distinct(AccountabilityStep.cadre_id))
                               .where(AccountabilityStep.step_date >= quarter.start))
     return open_actions | set(stepped)
+
+
+def commendation_on_request(scope: Scope) -> bool:
+    """Whether the 表扬名单 is made only when asked for: wider than a county it grades every cadre of
+    the region (390k at province scale, ~20 s) and checks their open matters."""
+    return len(scope.prefix) < compliance.STORE_BELOW_PREFIX
 
 
 def commendation(session: Session, scope: Scope, units: list[Line], quarter: Quarter, policy: Policy

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from data_access import assessment, audit, permissions, regions
+from data_access import assessment, assessment_late, audit, permissions, regions
 from data_access.assessment import LEVEL_TOWNSHIP, LEVEL_UNIT, NAME_LABELS, PART_SCORE_LABELS, Line, Quarter
 from data_access.bulletin import _paragraph, _table, cn_date
 from data_access.exporting import ExportStamp, to_csv_bytes, to_xlsx_bytes
@@ -64,9 +64,10 @@ def report_frame(lines: list[Line], level: str, settings: dict[str, int]) -> pd.
     return full[[NAME_LABELS[level], "得分", *PART_SCORE_LABELS.values(), "等级", "排名"]]
 
 
-def workbook(sheet: Sheet, exported_by: str) -> bytes:
+def workbook(sheet: Sheet, exported_by: str, late: pd.DataFrame | None = None) -> bytes:
     """单位考核 and 乡镇考核 (the report's columns), 单位考核明细 and 乡镇考核明细 (with the inputs
-    and the change from last quarter), 考核设置 (the weights and grade thresholds used)."""
+    and the change from last quarter), 考核设置 (the weights and grade thresholds used); for a frozen
+    sheet, 冻结后补录记录 (`late`: the records dated in the quarter entered after the freeze)."""
     stamp = ExportStamp(exported_by, f"{sheet.quarter.label}结对关爱工作考核（{sheet.basis}）", sheet.region_name,
                         dt.datetime.now())
     detail = {level: assessment.frame(lines, level, sheet.settings).drop(columns="代码")
@@ -77,6 +78,7 @@ def workbook(sheet: Sheet, exported_by: str) -> bytes:
         "单位考核明细": detail[LEVEL_UNIT],
         "乡镇考核明细": detail[LEVEL_TOWNSHIP],
         "考核设置": assessment.settings_frame(sheet.settings),
+        **({"冻结后补录记录": late} if late is not None else {}),
     }, stamp)
 
 
@@ -148,7 +150,9 @@ def export(session: Session, region_code: str | None, quarter: Quarter, policy: 
         raise ValueError(f"不支持的格式“{fmt}”，请使用 .xlsx、.csv 或 .docx")
     sheet = current(session, region_code, quarter, policy, actor=actor)
     if fmt == "xlsx":
-        data = workbook(sheet, actor.username)
+        late = None if sheet.frozen_at is None else assessment_late.late_frame(
+            session, actor.scope.narrow(region_code), quarter, sheet.frozen_at)
+        data = workbook(sheet, actor.username, late)
     elif fmt == "csv":
         stamp = ExportStamp(actor.username, f"{quarter.label}结对关爱工作考核（{sheet.basis}）", sheet.region_name,
                             dt.datetime.now())

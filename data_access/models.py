@@ -588,6 +588,41 @@ class AssessmentRow(Base):
     change_tenths: Mapped[int | None] = mapped_column(Integer)
 
 
+class AssessmentInputSet(Base):
+    """One quarter's 季考核 inputs of the whole database, stored per unit, township and cadre and per
+    county (derived data, assessment_store): valid while the data version and the settings it was
+    counted with are unchanged."""
+
+    __tablename__ = "assessment_input_sets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    policy_key: Mapped[str] = mapped_column(String(200))
+    data_version: Mapped[int] = mapped_column(BigInteger)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    build_ms: Mapped[int] = mapped_column(Integer)
+
+
+class AssessmentInput(Base):
+    """The ten inputs of one unit / township / cadre over its households in one county."""
+
+    __tablename__ = "assessment_inputs"
+    set_id: Mapped[int] = mapped_column(ForeignKey("assessment_input_sets.id"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    county: Mapped[str] = mapped_column(String(6), primary_key=True)
+    contacts_done: Mapped[int] = mapped_column(BigInteger)
+    contacts_owed: Mapped[int] = mapped_column(BigInteger)
+    visits_done: Mapped[int] = mapped_column(BigInteger)
+    visits_owed: Mapped[int] = mapped_column(BigInteger)
+    needs_in_time: Mapped[int] = mapped_column(BigInteger)
+    needs_due: Mapped[int] = mapped_column(BigInteger)
+    satisfied: Mapped[int] = mapped_column(BigInteger)
+    surveys: Mapped[int] = mapped_column(BigInteger)
+    answered: Mapped[int] = mapped_column(BigInteger)
+    supervisions: Mapped[int] = mapped_column(BigInteger)
+
+
 class AccountabilityStep(Base):
     """A step of the accountability chain on a cadre (约谈 / 通报批评 / 问责), recorded by a person
     after an unanswered 督办; dated, with a note and the document number. Never overwritten."""

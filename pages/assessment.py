@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import assessment, assessment_report, permissions
+from data_access import assessment, assessment_late, assessment_report, permissions
 from data_access.assessment import LEVEL_CADRE, LEVEL_TOWNSHIP, LEVEL_UNIT, Quarter
 from data_access.config import current_date
 from data_access.scope import ScopeError
@@ -18,6 +18,7 @@ SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
                 **{label: st.column_config.NumberColumn(format="%.1f")
                    for label in assessment.PART_SCORE_LABELS.values()},
                 "代码": None}
+LATE_PAGE_SIZE = 50
 
 
 
@@ -73,9 +74,10 @@ with tabs[0]:
     st.caption("得分 = 各项得分按权重加权（某项本季没有可考核的内容则不计，其余项按权重折算）；"
                "各项得分 = 100 × 完成比例；较上季为与上季度得分之差（上季度已冻结的按冻结结果）。")
     ui.table(ui.blank_gaps(units), column_config=SCORE_FORMAT)
-    picked = st.selectbox("查看单位内各干部的完成情况", [None, *[line.key for line in sheet.units]],
-                          format_func=lambda k: "请选择单位" if k is None else
-                          next(line.name for line in sheet.units if line.key == k), key="as_unit", placeholder="请选择")
+    unit_names = {line.key: line.name for line in sheet.units}
+    picked = st.selectbox("查看单位内各干部的完成情况", [None, *unit_names],
+                          format_func=lambda k: "请选择单位" if k is None else unit_names[k], key="as_unit",
+                          placeholder="请选择")
     if picked is not None:
         cadres = query(assessment.compute, ctx.scope, quarter, ctx.policy, LEVEL_CADRE, int(picked))
         st.caption("按现有记录计算的各干部得分（同一计分办法，按干部的结对户计）。")
@@ -109,21 +111,45 @@ with tabs[2]:
                        icon=":material/warning:")
             # a plain table: the explanations are sentences to read in full, not cells to scroll
             st.table(ui.blank_gaps(diff.assign(冻结得分=diff["冻结得分"].map(_score), 重算得分=diff["重算得分"].map(_score))))
+        st.markdown("**冻结后补录的记录**（日期在本季度内、录入时间晚于冻结时间的联系记录和满意度回访）")
+        counts = query(assessment_late.late_counts, ctx.scope, quarter, sheet.frozen_at)
+        if counts.empty:
+            ui.empty("冻结后没有补录日期在本季度内的联系记录或满意度回访。")
+        else:
+            choices = [None, *range(len(counts))]
+            picked_row = st.selectbox(
+                "工作单位", choices, key="as_late_unit", placeholder="请选择",
+                format_func=lambda i: f"全部单位（{int(counts['条数'].sum())} 条）" if i is None else
+                f"{counts['工作单位'].iat[i]}（{int(counts['条数'].iat[i])} 条）")
+            unit_filter = None if picked_row is None else counts["unit_id"].iat[picked_row]
+            unit_filter = None if unit_filter is None or unit_filter != unit_filter else int(unit_filter)
+            total = int(counts["条数"].sum() if picked_row is None else counts["条数"].iat[picked_row])
+            page_no = ui.pager(total, LATE_PAGE_SIZE, key=f"as_late_page_{picked_row}")
+            _, late_rows = query(assessment_late.late_records, ctx.scope, quarter, sheet.frozen_at, unit_filter,
+                                 page_no, LATE_PAGE_SIZE)
+            st.caption("对象姓名已隐去；下载的考核表（Excel）含全部补录记录（工作表“冻结后补录记录”）。")
+            ui.table(late_rows)
 with tabs[3]:
-    good_units, good_cadres = query(assessment.commendation, ctx.scope, sheet.units, quarter, ctx.policy)
-    st.caption("考核等级为“好”、且季度末没有待回应或逾期未回应的提醒督办、本季度以来没有约谈等处理的单位和干部，"
-               "供领导表扬和宣传选题参考。")
-    left, right = st.columns(2)
-    left.markdown(f"**单位**（{len(good_units)} 个）")
-    if good_units.empty:
-        left.info("本季度没有符合条件的单位。")
+    if assessment.commendation_on_request(ctx.scope) and not st.session_state.get(f"as_commend_{quarter.code}"):
+        st.caption(f"{ctx.region_name}范围较大，表扬名单需要逐一核对每名干部的考核等级和提醒督办，约需数十秒。")
+        if st.button("生成表扬名单", key="as_commend_go"):
+            st.session_state[f"as_commend_{quarter.code}"] = True
+            st.rerun()
     else:
-        left.dataframe(good_units, hide_index=True, column_config=SCORE_FORMAT)
-    right.markdown(f"**干部**（{len(good_cadres)} 名）")
-    if good_cadres.empty:
-        right.info("本季度没有符合条件的干部。")
-    else:
-        right.dataframe(good_cadres, hide_index=True, column_config=SCORE_FORMAT)
+        good_units, good_cadres = query(assessment.commendation, ctx.scope, sheet.units, quarter, ctx.policy)
+        st.caption("考核等级为“好”、且季度末没有待回应或逾期未回应的提醒督办、本季度以来没有约谈等处理的单位和干部，"
+                   "供领导表扬和宣传选题参考。")
+        left, right = st.columns(2)
+        left.markdown(f"**单位**（{len(good_units)} 个）")
+        if good_units.empty:
+            left.info("本季度没有符合条件的单位。")
+        else:
+            left.dataframe(good_units, hide_index=True, column_config=SCORE_FORMAT)
+        right.markdown(f"**干部**（{len(good_cadres)} 名）")
+        if good_cadres.empty:
+            right.info("本季度没有符合条件的干部。")
+        else:
+            right.dataframe(good_cadres, hide_index=True, column_config=SCORE_FORMAT)
 with tabs[4]:
     st.caption("冻结的季度按冻结时的设置计分；未冻结的按当前规则设置（系统管理员可在“规则设置”中修改）。")
     ui.table(assessment.settings_frame(sheet.settings))
