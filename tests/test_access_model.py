@@ -201,6 +201,7 @@ NOT_ACTIONS = {
     "data_access.supervision.store_responses": "derived data, built by the checked write paths' upkeep",
     "data_access.supervision.refresh_responses": "derived data, refreshed inside the checked import, issue, withdraw",
     "data_access.compliance.evaluation.store_status": "derived data, refreshed by the checked write paths",
+    "data_access.assessment_store.store": "derived data (季考核 inputs), stored by the first reader like status_store",
     "data_access.holidays.ensure_holidays": "the festival calendar (reference data), filled by the demo build",
     "data_access.assessment_report.workbook": "renders a sheet already read; assessment_report.export checks",
     "data_access.freshness.mark": "part of the checked import (when each township's data came in)",

@@ -4,16 +4,18 @@ PostgreSQL) with the issue's exact columns."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import sys
+import time
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from data_access.db import session_scope
-from data_access.models import AssessmentFreeze, AuditEntry
+from data_access.db import bump_version, session_scope
+from data_access.models import AssessmentFreeze, AuditEntry, Contact
 from tests import builders as b
 from tests.apptest import ROOT, app, as_user, downloads, texts
 from tests.test_assessment import _hand_built
@@ -66,6 +68,17 @@ def test_leader_sees_scores_freezes_and_downloads(county):
     with session_scope(county) as s:
         exported = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "export")).all()
     assert len(exported) == 2
+    # a 走访 dated in the quarter entered after the freeze: listed under 冻结与重算对比
+    assert "冻结后没有补录日期在本季度内的联系记录或满意度回访。" in texts(at)
+    time.sleep(1.1)  # entry times are compared to the second the freeze was stored at
+    with session_scope(county) as s:
+        s.execute(insert(Contact), [{"pairing_id": 2, "contact_date": dt.date(2025, 8, 9), "method": "实地走访"}])
+        bump_version(s)
+    at.run()
+    assert not at.exception, at.exception
+    late = next(d.value for d in at.dataframe if "录入时间" in d.value.columns)
+    assert late[["工作单位", "记录", "干部", "日期"]].values.tolist() == [
+        ["县民政局", "联系记录（实地走访）", "张明", dt.date(2025, 8, 9)]]
 
 
 def test_inspector_reads_but_cannot_freeze(county):
