@@ -6,15 +6,15 @@ seconds). A quarter's inputs of the whole database are now stored per unit, town
 per county, valid while the data version and settings are unchanged; a province or city view sums
 the rows of its counties.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
