@@ -42,6 +42,8 @@ from data_access.vocabulary import METHODS
 
 PAGE_COLD_TARGET = 1.0
 PAGE_WARM_TARGET = 0.3
+# Pages with their own province targets (cold, warm in seconds): 真实性核查 (issue 15).
+PAGE_TARGETS = {"真实性核查": (2.0, 0.5)}
 COUNTY_COLD_TARGET = 0.3
 IMPORT_TARGET = 15.0
 DUCKDB_RATIO_TARGET = 2.0
@@ -347,9 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         province = []  # each line printed as it is measured
         for title, cold, warm, cold_cpu, warm_cpu in page_times(args.db, PROVINCE[0], args.pages_only):
             province.append((title, cold, warm))
-            print(f"{pad(title, 28)}{cold:<10.2f}{cold / PAGE_COLD_TARGET:<8.2f}{warm:<12.2f}{warm / PAGE_WARM_TARGET:<8.2f}"
+            cold_target, warm_target = PAGE_TARGETS.get(title, (PAGE_COLD_TARGET, PAGE_WARM_TARGET))
+            print(f"{pad(title, 28)}{cold:<10.2f}{cold / cold_target:<8.2f}{warm:<12.2f}{warm / warm_target:<8.2f}"
                   f"{pad(f'{cold_cpu:.2f}/{warm_cpu:.2f}', 22)}"
-                  f"{verdict(cold, PAGE_COLD_TARGET)}/{verdict(warm, PAGE_WARM_TARGET)}", flush=True)
+                  f"{verdict(cold, cold_target)}/{verdict(warm, warm_target)}"
+                  f"{f'（目标 ≤ {cold_target:g} / {warm_target:g} 秒）' if title in PAGE_TARGETS else ''}", flush=True)
         print(f"\n{pad(f'页面（{county_name}领导，导入后）', 28)}{pad('首次(秒)', 10)}{pad('比目标', 8)}"
               f"{pad('缓存后(秒)', 12)}{pad('CPU 首次/缓存后(秒)', 22)}", flush=True)
         county = []
@@ -359,8 +363,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{pad(f'{cold_cpu:.2f}/{warm_cpu:.2f}', 22)}{verdict(cold, COUNTY_COLD_TARGET)}", flush=True)
         print(f"（测完页面时{load()}）", flush=True)
         targets += [
-            worst_page(f"全省每个页面导入后首次打开 ≤ {PAGE_COLD_TARGET:g} 秒", [(t, c) for t, c, _ in province], PAGE_COLD_TARGET),
-            worst_page(f"全省每个页面缓存后 ≤ {PAGE_WARM_TARGET:g} 秒", [(t, w) for t, _, w in province], PAGE_WARM_TARGET),
+            worst_page(f"全省每个页面导入后首次打开 ≤ {PAGE_COLD_TARGET:g} 秒",
+                       [(t, c) for t, c, _ in province if t not in PAGE_TARGETS], PAGE_COLD_TARGET),
+            worst_page(f"全省每个页面缓存后 ≤ {PAGE_WARM_TARGET:g} 秒",
+                       [(t, w) for t, _, w in province if t not in PAGE_TARGETS], PAGE_WARM_TARGET),
+            *(worst_page(f"全省领导打开{t}：首次 ≤ {PAGE_TARGETS[t][0]:g} 秒", [(t, c)], PAGE_TARGETS[t][0])
+              for t, c, _ in province if t in PAGE_TARGETS),
+            *(worst_page(f"全省领导打开{t}：缓存后 ≤ {PAGE_TARGETS[t][1]:g} 秒", [(t, w)], PAGE_TARGETS[t][1])
+              for t, _, w in province if t in PAGE_TARGETS),
             worst_page(f"县级每个页面导入后首次打开 ≤ {COUNTY_COLD_TARGET:g} 秒", [(t, c) for t, c, _ in county],
                        COUNTY_COLD_TARGET),
         ]

@@ -62,13 +62,14 @@ def _next_list_no(session: Session, day: dt.date) -> str:
     return f"{prefix}{taken + 1:03d}"
 
 
-def inspectors(session: Session, scope: Scope) -> list[str]:
-    """Active inspector accounts whose region lies inside `scope` (who a list may be given to)."""
-    names = session.scalars(
-        select(User.username).where(User.role == "inspector", User.is_active.is_(True)).order_by(User.username)
+def inspectors(session: Session, scope: Scope) -> dict[str, str]:
+    """Active inspector accounts whose region lies inside `scope` (who a list may be given to):
+    username → the name shown (display name, else the username)."""
+    rows = session.execute(
+        select(User.username, User.display_name, User.region_code)
+        .where(User.role == "inspector", User.is_active.is_(True)).order_by(User.username)
     ).all()
-    regions = dict(session.execute(select(User.username, User.region_code)).all())
-    return [n for n in names if regions.get(n) and scope.contains(regions[n])]
+    return {name: shown or name for name, shown, region in rows if region and scope.contains(region)}
 
 
 def _open_pairings(session: Session) -> set[int]:
@@ -218,7 +219,8 @@ def tasks(session: Session, scope: Scope, inspector: str | None = None, status: 
         select(func.min(Person.name)).where(Person.household_id == ReturnVisitTask.household_id).scalar_subquery()
     )
     statement = (
-        select(ReturnVisitTask.id, ReturnVisitTask.list_no, ReturnVisitTask.inspector, Household.code,
+        select(ReturnVisitTask.id, ReturnVisitTask.list_no,
+               func.coalesce(func.nullif(User.display_name, ""), ReturnVisitTask.inspector), Household.code,
                township.c.name, village.c.name, first_person, Cadre.code, Cadre.name, Unit.name,
                ReturnVisitTask.reason, ReturnVisitTask.assigned_date, ReturnVisitTask.due_date, ReturnVisitTask.status,
                Satisfaction.survey_date, Satisfaction.level, Satisfaction.cadre_came)
@@ -228,6 +230,7 @@ def tasks(session: Session, scope: Scope, inspector: str | None = None, status: 
         .join(Cadre, Cadre.id == ReturnVisitTask.cadre_id)
         .join(Unit, Unit.id == Cadre.unit_id)
         .outerjoin(Satisfaction, Satisfaction.id == ReturnVisitTask.satisfaction_id)
+        .outerjoin(User, User.username == ReturnVisitTask.inspector)
         .where(scope.within(Household.village_code),
                *([ReturnVisitTask.inspector == inspector] if inspector else []),
                *([ReturnVisitTask.status == status] if status else []))

@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, compliance, exporting, permissions
@@ -94,8 +94,10 @@ def _year_contacts(scope: Scope, as_of: dt.date):
     )
 
 
-def _row(signal: str, cadre_id, record_id) -> list:
-    return [literal(signal).label("signal"), cadre_id.label("cadre_id"), record_id.label("record_id")]
+def _row(signal: str, cadre_id, record_id, village_code) -> list:
+    """A signal's columns: which, whose, the record behind it and the village of its household."""
+    return [literal(signal).label("signal"), cadre_id.label("cadre_id"), record_id.label("record_id"),
+            village_code.label("village_code")]
 
 
 def _backfilled_condition(rows, policy: Policy):
@@ -104,7 +106,7 @@ def _backfilled_condition(rows, policy: Policy):
 
 def _backfilled(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     rows = _year_contacts(scope, as_of)
-    return select(*_row(BACKFILLED, rows.c.cadre_id, rows.c.record_id)).where(_backfilled_condition(rows, policy))
+    return select(*_row(BACKFILLED, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).where(_backfilled_condition(rows, policy))
 
 
 def _batch(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
@@ -122,7 +124,7 @@ def _batch(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
         )
         .subquery("bursts")
     )
-    return select(*_row(BATCH, rows.c.cadre_id, rows.c.record_id)).join(
+    return select(*_row(BATCH, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).join(
         groups, and_(groups.c.cadre_id == rows.c.cadre_id, groups.c.entry_day == rows.c.entry_day)
     )
 
@@ -148,7 +150,7 @@ def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
         )
         .exists()
     )
-    return select(*_row(BEFORE_DEADLINE, rows.c.cadre_id, rows.c.record_id)).where(
+    return select(*_row(BEFORE_DEADLINE, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).where(
         _backfilled_condition(rows, policy),
         or_(_quarter_end_windows(rows.c.entry_day, as_of, window), deadline),
     )
@@ -185,7 +187,7 @@ def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
         .subquery("repeated_notes")
     )
     return (
-        select(*_row(REPEATED, notes.c.cadre_id, notes.c.record_id))
+        select(*_row(REPEATED, notes.c.cadre_id, notes.c.record_id, notes.c.village_code))
         .join(flagged, and_(flagged.c.cadre_id == notes.c.cadre_id, flagged.c.note == notes.c.note))
         .where(scope.within(notes.c.village_code))
     )
@@ -194,13 +196,13 @@ def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
 def _no_visits(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
     flagged = (
-        select(status.c.pairing_id, status.c.cadre_id, status.c.start_date)
+        select(status.c.pairing_id, status.c.cadre_id, status.c.start_date, status.c.village_code)
         .where(status.c.owed_visits > 0, status.c.done_visits == 0,
                status.c.done_contacts >= policy.min_contacts_no_visit)
         .subquery("calls_only")
     )
     return (
-        select(*_row(NO_VISITS, flagged.c.cadre_id, Contact.id))
+        select(*_row(NO_VISITS, flagged.c.cadre_id, Contact.id, flagged.c.village_code))
         .join(Contact, Contact.pairing_id == flagged.c.pairing_id)
         .where(
             Contact.contact_date >= dt.date(as_of.year, 1, 1),
@@ -252,7 +254,7 @@ def disagrees():
 
 def _disagrees(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     return (
-        select(*_row(DISAGREES, survey_cadre(), Satisfaction.id))
+        select(*_row(DISAGREES, survey_cadre(), Satisfaction.id, Household.village_code))
         .join(Household, Household.id == Satisfaction.household_id)
         .where(
             Satisfaction.survey_date >= dt.date(as_of.year, 1, 1),
@@ -273,11 +275,17 @@ _BUILDERS = {
 }
 
 
-def signal_records(scope: Scope, as_of: dt.date, policy: Policy, signals: tuple[str, ...] = SIGNALS) -> Select:
+def signal_records(scope: Scope, as_of: dt.date, policy: Policy, signals: tuple[str, ...] = SIGNALS,
+                   located: bool = False) -> Select:
     """One row per (signal, cadre, record behind it): columns signal, cadre_id, record_id (a contact's
-    id; a 回访's id for 回访不符). The one definition every count, list and export selects from."""
+    id; a 回访's id for 回访不符) and, when `located`, village_code (of the household the record is
+    about). The one definition every count, list and export selects from."""
     parts = [_BUILDERS[name](scope, as_of, policy) for name in signals]
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    if located:
+        return statement
+    rows = statement.subquery("located_records")
+    return select(rows.c.signal, rows.c.cadre_id, rows.c.record_id)
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -289,19 +297,28 @@ class SignalFilter:
     township: str | None = None  # a township code: cadres with a pairing in it
 
 
+def located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> list[tuple[int, str, str, int]]:
+    """(cadre_id, township code, signal, records behind it) for the records in scope whose household
+    lies in that township — every count of this module is a sum of these rows (a record is about one
+    household, so sums over townships are exact)."""
+    rows = signal_records(scope, as_of, policy, located=True).subquery("signal_records")
+    township = func.substr(rows.c.village_code, 1, 9)
+    statement = (
+        select(rows.c.cadre_id, township, rows.c.signal, func.count(func.distinct(rows.c.record_id)))
+        .where(rows.c.cadre_id.is_not(None))
+        .group_by(rows.c.cadre_id, township, rows.c.signal)
+    )
+    return [(int(c), str(t), str(sig), int(n)) for c, t, sig, n in session.execute(statement)]
+
+
 def _counts_by_cadre(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
                      flt: SignalFilter) -> dict[int, dict[str, int]]:
-    chosen = (flt.signal,) if flt.signal else SIGNALS
-    if flt.township:
-        scope = scope.narrow(flt.township)
-    rows = signal_records(scope, as_of, policy, chosen).subquery("signal_records")
-    statement = select(rows.c.cadre_id, rows.c.signal, func.count(func.distinct(rows.c.record_id))).group_by(
-        rows.c.cadre_id, rows.c.signal
-    )
     found: dict[int, dict[str, int]] = {}
-    for cadre_id, signal, n in session.execute(statement):
-        if cadre_id is not None:
-            found.setdefault(int(cadre_id), {})[signal] = int(n)
+    for cadre_id, township, signal, n in located_counts(session, scope, as_of, policy):
+        if (flt.signal and signal != flt.signal) or (flt.township and not township.startswith(flt.township)):
+            continue
+        by_signal = found.setdefault(cadre_id, {})
+        by_signal[signal] = by_signal.get(signal, 0) + n
     return found
 
 
@@ -346,11 +363,8 @@ def cadre_signals(session: Session, scope: Scope, as_of: dt.date, policy: Policy
 
 def cadre_signal_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> dict[str, int]:
     """One cadre's signals: signal → records behind it (signals found only)."""
-    rows = signal_records(scope, as_of, policy).subquery("signal_records")
-    statement = (select(rows.c.signal, func.count(func.distinct(rows.c.record_id)))
-                 .where(rows.c.cadre_id == cadre_id).group_by(rows.c.signal))
-    found = dict(session.execute(statement).all())
-    return {s: int(found[s]) for s in SIGNALS if s in found}
+    found = _counts_by_cadre(session, scope, as_of, policy, SignalFilter()).get(cadre_id, {})
+    return {s: found[s] for s in SIGNALS if s in found}
 
 
 def cadre_ids_query(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
@@ -364,61 +378,28 @@ AREA_COLUMNS = ["有信号干部", *SIGNALS]
 
 def area_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per township (of the household a record is about) and per work unit (of the cadre): cadres with
-    a signal and records behind each signal. Largest first. One statement: the signal records are
-    found once (a materialised CTE) and counted four ways."""
-    rows = signal_records(scope, as_of, policy).cte("signal_records").prefix_with("MATERIALIZED")
-    contact_household = (
-        select(Contact.id.label("record_id"), Pairing.household_id)
-        .join(Pairing, Pairing.id == Contact.pairing_id)
-    )
-    survey_household = select(Satisfaction.id.label("record_id"), Satisfaction.household_id)
-    is_survey = rows.c.signal == DISAGREES
-    contacts_side = contact_household.subquery("contact_household")
-    surveys_side = survey_household.subquery("survey_household")
-    household_id = case((is_survey, surveys_side.c.household_id), else_=contacts_side.c.household_id)
-    township = Region.__table__.alias("township")
-    village = Region.__table__.alias("village")
-    located = (
-        select(township.c.name.label("township"), Unit.name.label("unit"), rows.c.signal, rows.c.cadre_id,
-               rows.c.record_id)
-        .select_from(rows)
-        .outerjoin(contacts_side, and_(~is_survey, contacts_side.c.record_id == rows.c.record_id))
-        .outerjoin(surveys_side, and_(is_survey, surveys_side.c.record_id == rows.c.record_id))
-        .outerjoin(Household, Household.id == household_id)
-        .outerjoin(village, village.c.code == Household.village_code)
-        .outerjoin(township, township.c.code == village.c.parent_code)
-        .outerjoin(Cadre, Cadre.id == rows.c.cadre_id)
-        .outerjoin(Unit, Unit.id == Cadre.unit_id)
-        .cte("located")
-        .prefix_with("MATERIALIZED")
-    )
-    no_signal = literal(None, type_=String)
+    a signal and records behind each signal. Largest first."""
+    counts = located_counts(session, scope, as_of, policy)
+    details = _cadre_details(session, {cadre_id for cadre_id, *_ in counts})
+    townships = {code for _, code, *_ in counts}
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(sorted(townships)))).all())
+    by_township: dict[str, dict[str, int]] = {}
+    by_unit: dict[str, dict[str, int]] = {}
+    cadres_in: dict[tuple[str, str], set[int]] = {}
+    for cadre_id, code, signal, n in counts:
+        for kind, name, table in (("t", names.get(code, code), by_township), ("u", details[cadre_id][3], by_unit)):
+            row = table.setdefault(name, {})
+            row[signal] = row.get(signal, 0) + n
+            cadres_in.setdefault((kind, name), set()).add(cadre_id)
 
-    def counted(kind: str, name, by_signal: bool):
-        signal = located.c.signal if by_signal else no_signal
-        grouped = [name, located.c.signal] if by_signal else [name]
-        return (
-            select(literal(kind).label("kind"), name.label("name"), signal.label("signal"),
-                   func.count(func.distinct(located.c.record_id)).label("records"),
-                   func.count(func.distinct(located.c.cadre_id)).label("cadres"))
-            .where(name.is_not(None))
-            .group_by(*grouped)
-        )
-
-    statement = union_all(counted("乡镇", located.c.township, True), counted("乡镇", located.c.township, False),
-                          counted("工作单位", located.c.unit, True), counted("工作单位", located.c.unit, False))
-    frames: dict[str, dict[str, dict[str, int]]] = {"乡镇": {}, "工作单位": {}}
-    for kind, name, signal, records, cadres in session.execute(statement):
-        frames[kind].setdefault(name, {})[signal or "有信号干部"] = int(records if signal else cadres)
-
-    def table(label: str) -> pd.DataFrame:
+    def table(label: str, kind: str, found: dict[str, dict[str, int]]) -> pd.DataFrame:
         out = pd.DataFrame(
-            [[name, *(values.get(c, 0) for c in AREA_COLUMNS)] for name, values in frames[label].items()],
+            [[name, len(cadres_in[(kind, name)]), *(values.get(s, 0) for s in SIGNALS)] for name, values in found.items()],
             columns=[label, *AREA_COLUMNS],
         )
         return out.sort_values(["有信号干部", label], ascending=[False, True]).reset_index(drop=True)
 
-    return table("乡镇"), table("工作单位")
+    return table("乡镇", "t", by_township), table("工作单位", "u", by_unit)
 
 
 CONTACT_RECORD_COLUMNS = ["日期", "录入时间", "录入方式", "方式", "户编号", "村", "内容"]

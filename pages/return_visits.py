@@ -36,9 +36,10 @@ if can_manage:
                                help="按信号抽查：先抽记录有真实性信号的结对户（信号多的优先），不足再随机补足")
             due = row[2].date_input("完成期限", today + dt.timedelta(days=policy.return_visit_days), min_value=today,
                                     format="YYYY-MM-DD")
-            people = query(return_visits.inspectors, ctx.actor.scope)
-            who = st.multiselect("回访人（名单按人轮流分配）", sorted({*people, ctx.user.username}),
-                                 default=[ctx.user.username], placeholder="选择督查组人员")
+            people = {**query(return_visits.inspectors, ctx.actor.scope),
+                      ctx.user.username: ctx.user.display_name or ctx.user.username}
+            who = st.multiselect("回访人（名单按人轮流分配）", sorted(people), default=[ctx.user.username],
+                                 format_func=people.get, placeholder="选择督查组人员")
             submitted = st.form_submit_button("抽取并生成名单", type="primary")
         if submitted:
             try:
@@ -48,7 +49,7 @@ if can_manage:
                 st.error(f"未能抽取：{exc}")
             else:
                 st.session_state["rv_done"] = (
-                    f"已生成回访名单 {made.list_no}：{made.tasks} 户，回访人 {'、'.join(made.inspectors)}，"
+                    f"已生成回访名单 {made.list_no}：{made.tasks} 户，回访人 {'、'.join(people.get(u, u) for u in made.inspectors)}，"
                     f"期限 {made.due_date:%Y-%m-%d}。")
                 st.rerun()
 

@@ -2,6 +2,7 @@
 sidebar date — counts per township and unit, the worst-first cadre list, the records behind each
 signal of a cadre, and from a row a 督办 or a 回访 to check. The signals are data_access.signals."""
 
+import dataclasses
 import datetime as dt
 
 import streamlit as st
@@ -27,7 +28,9 @@ st.caption(
     f"应走访未走访而联系 {policy.min_contacts_no_visit} 次以上为只联不访；家属说干部没上门而此前三个月登记了走访为回访不符。"
 )
 
-if flash := st.session_state.pop("sg_done", None):
+# A 督办 or 回访 just made is confirmed beside the forms of the cadre acted on (who stays shown).
+flash = st.session_state.pop("sg_done", None)
+if flash and st.session_state.get("sg_cadre") is None:
     st.success(flash, icon=":material/check_circle:")
 
 units = query(unit_options, ctx.scope, ctx.as_of)
@@ -44,10 +47,13 @@ flt = signals.SignalFilter(
     township=township_names.get(township),
 )
 cadres = query(signals.cadre_signals, ctx.scope, ctx.as_of, policy, flt)
+# The cards count every signal (in the unit and township chosen), whichever signal the list shows.
+every = cadres if flt.signal is None else query(signals.cadre_signals, ctx.scope, ctx.as_of, policy,
+                                                dataclasses.replace(flt, signal=None))
 
 cols = st.columns(len(signals.SIGNALS))
 for col, name in zip(cols, signals.SIGNALS, strict=True):
-    flagged = int((cadres[name] > 0).sum()) if len(cadres) else 0
+    flagged = int((every[name] > 0).sum()) if len(every) else 0
     ui.metric(col, name, f"{ui.fmt_int(flagged)} 人", help=signals.EXPLANATIONS[name] + "（有该信号的干部人数）")
 
 tab_list, tab_area = st.tabs(["干部名单", "按乡镇、单位统计"])
@@ -109,6 +115,8 @@ with tab_list:
     if not (can_issue or can_schedule):
         st.caption("发出督办、安排回访需督查组账号。")
         st.stop()
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
     left, right = st.columns(2)
     today = current_date()
     if can_issue:
@@ -133,8 +141,9 @@ with tab_list:
         with right.form(f"sg_schedule_{cadre_id}"):
             st.markdown("**安排回访核实**")
             st.caption("向该干部结对的每户安排一次回访（电话或入户），核实干部是否真的上门。")
-            people = query(return_visits.inspectors, ctx.actor.scope)
-            who = st.multiselect("回访人", sorted({*people, ctx.user.username}), default=[ctx.user.username],
+            people = {**query(return_visits.inspectors, ctx.actor.scope),
+                      ctx.user.username: ctx.user.display_name or ctx.user.username}
+            who = st.multiselect("回访人", sorted(people), default=[ctx.user.username], format_func=people.get,
                                  key=f"sg_who_{cadre_id}", placeholder="选择督查组人员")
             due = st.date_input("完成期限", today + dt.timedelta(days=policy.return_visit_days), min_value=today,
                                 format="YYYY-MM-DD", key=f"sg_due_{cadre_id}")
@@ -146,6 +155,6 @@ with tab_list:
                     st.error(f"未能安排：{exc}")
                 else:
                     st.session_state["sg_done"] = (
-                        f"已安排回访 {made.tasks} 户（名单号 {made.list_no}，回访人 {'、'.join(made.inspectors)}，"
+                        f"已安排回访 {made.tasks} 户（名单号 {made.list_no}，回访人 {'、'.join(people.get(u, u) for u in made.inspectors)}，"
                         f"期限 {made.due_date:%Y-%m-%d}）。在“回访核实”页登记结果。")
                     st.rerun()

@@ -4,6 +4,7 @@ Playwright in Debian's Chromium (/usr/bin/chromium; Playwright's own browser dow
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.fixed_date import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -64,6 +67,34 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None):
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def county_demo_file(tmp_path_factory) -> Path:
+    """The county demo as `make run` builds it (seed 2023, ending today) with the demo accounts,
+    built once per test process; tests get a copy (`demo_url`)."""
+    from data_access import db
+    from data_access.accounts import create_demo_accounts
+    from data_access.demo.build import build_demo
+    from data_access.demo.plan import DemoConfig
+    from data_access.demo.regions import XIHE_CODE
+
+    path = tmp_path_factory.mktemp("county-demo") / "demo.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    build_demo(DemoConfig("county", 2023, TODAY), url)
+    with db.session_scope(url) as s:
+        create_demo_accounts(s, XIHE_CODE)
+    db.get_engine(url).dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(county_demo_file, tmp_path) -> str:
+    """A fresh copy of the county demo for one test, which may write to it."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(county_demo_file, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

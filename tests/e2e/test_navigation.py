@@ -7,23 +7,10 @@ from sqlalchemy import text
 from dashboard.navigation import pages_for
 from data_access.accounts import create_demo_accounts
 from data_access.db import get_engine, session_scope
-from data_access.demo.build import build_demo
-from data_access.demo.plan import DemoConfig
-from data_access.demo.regions import XIHE_CODE
 from tests import builders as b
 from tests.e2e.conftest import SCREENSHOTS, login, serve, wait_idle
-from tests.fixed_date import TODAY
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_url(sqlite_url):
-    """The county demo as `make run` builds it (ending today), with the demo accounts."""
-    build_demo(DemoConfig("county", 2023, TODAY), sqlite_url)
-    with session_scope(sqlite_url) as s:
-        create_demo_accounts(s, XIHE_CODE)
-    return sqlite_url
 
 
 # Streamlit's own English that a user could meet; each has a Chinese replacement (README lists the rest).
