@@ -7,6 +7,7 @@ Every step goes through the navigation and the widgets (a full page load would s
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from data_access import signals
@@ -36,8 +37,18 @@ def _metric(page, label: str) -> str:
 
 
 def _select(page, label: str, option: str) -> None:
-    page.locator('[data-testid="stSelectbox"]', has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick `option` in the select labelled `label` (opened again if a rerun closed its list)."""
+    box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
+    for attempt in range(3):
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page, SLOW)
     wait_idle(page, SLOW)
 
 
