@@ -41,6 +41,7 @@ def _select(page, label: str, option: str) -> None:
     box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
     for attempt in range(3):
         box.click()
+        page.keyboard.type(option)  # the list is long and drawn lazily: narrow it to the option
         try:
             page.get_by_role("option", name=option, exact=True).click(timeout=15_000)
             break
