@@ -26,6 +26,7 @@ from data_access.imports.loader import (
     UNITS,
     SheetCounts,
     load,
+    register_changed,
     touched_counties,
     touched_pairings,
 )
@@ -141,7 +142,8 @@ def run_import(
                                       version_before=db.status_version(session) - 1)
         # and the per-county daily counts of every county it touched (daily_counts), likewise
         tell(f"正在更新各县每日统计（{len(counties)} 个县）……")
-        daily_counts.keep(session, counties)
+        daily_counts.keep(session, counties, None if loader.households_moved else loader.contact_days,
+                          coverage=register_changed(loader))
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 

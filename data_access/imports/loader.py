@@ -94,8 +94,12 @@ class Loader:
         # Households (and villages) whose rows this import adds or changes: their townships' data freshness.
         self.touched_households: set[str] = set()
         self.touched_villages: set[str] = set()
-        # Villages households or persons this import changed were in before it (daily_counts).
+        # Villages households or persons this import changed were in before it, whether a household
+        # moved to another village, and the dates of the contacts it added or changed (before and
+        # after): what the per-county daily counts must recompute (daily_counts).
         self.old_villages: set[str] = set()
+        self.households_moved = False
+        self.contact_days: set[dt.date] = set()
         self.counts: dict[str, SheetCounts] = defaultdict(SheetCounts)
         for sheet, rows in checked.rejected.items():
             if rows:
@@ -252,6 +256,7 @@ class Loader:
             elif stored[code][1] != village:
                 self.counts[HOUSEHOLDS].updated += 1
                 self.old_villages.add(stored[code][1])
+                self.households_moved = True
                 updates.append({"id": stored[code][0], "village_code": village})
             else:
                 self.counts[HOUSEHOLDS].unchanged += 1
@@ -417,6 +422,9 @@ class Loader:
             if state == "unchanged":
                 continue
             self.touched_households.add(household)
+            self.contact_days.add(attrs["contact_date"])
+            if old is not None:
+                self.contact_days.add(old["contact_date"])
             values = dict(attrs, pairing_id=self.pairing_ids.get(pairing))
             if state == "new":
                 entered = row.refs.get("entered_at")
@@ -637,6 +645,12 @@ def touched_counties(session: Session, checked: Checked, loader: Loader) -> set[
     found = daily_counts.counties_of_households(session, ids)
     found.update(code[:6] for code in loader.touched_villages | loader.old_villages)
     return found
+
+
+def register_changed(loader: Loader) -> bool:
+    """Whether the import added or changed a person, household or pairing (else only contacts and
+    other records: the register and pairing coverage stand)."""
+    return any(loader.counts[sheet].new or loader.counts[sheet].updated for sheet in (PERSONS, PAIRINGS, HOUSEHOLDS))
 
 
 def touched_pairings(session: Session, checked: Checked, loader: Loader) -> list[int]:
