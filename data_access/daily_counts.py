@@ -221,27 +221,36 @@ def coverage_rows(counties: Iterable[str] | None = None):
     )
 
 
+def _running(session: Session, measures: list, where: list, days: list[dt.date]) -> list[tuple[int, ...]]:
+    """The sums of `measures` over the rows matching `where` dated on or before each of `days`:
+    summed per day in the database (a few hundred days), then added up day by day here."""
+    if not days:
+        return []
+    per_day = session.execute(
+        select(CoverageChange.day, *(func.sum(m) for m in measures))
+        .where(*where, CoverageChange.day <= max(days))
+        .group_by(CoverageChange.day)
+        .order_by(CoverageChange.day)
+    ).all()
+    totals, found, i = [0] * len(measures), {}, 0
+    for day in sorted(set(days)):
+        while i < len(per_day) and per_day[i][0] <= day:
+            totals = [t + int(v or 0) for t, v in zip(totals, per_day[i][1:], strict=True)]
+            i += 1
+        found[day] = tuple(totals)
+    return [found[day] for day in days]
+
+
 def coverage_counts(session: Session, scope: Scope, days: list[dt.date]) -> list[tuple[int, int]]:
     """(persons in the register, of them with an active pairing of their household) on each day."""
-    columns = []
-    for day in days:
-        on = CoverageChange.day <= day
-        columns += [func.coalesce(func.sum(case((on, CoverageChange.persons), else_=0)), 0),
-                    func.coalesce(func.sum(case((on, CoverageChange.paired), else_=0)), 0)]
-    row = session.execute(
-        select(*columns).where(CoverageChange.group != ANY_GROUP, scope.within(CoverageChange.county_code))
-    ).one()
-    return [(int(row[2 * i]), int(row[2 * i + 1])) for i in range(len(days))]
+    return _running(session, [CoverageChange.persons, CoverageChange.paired],
+                    [CoverageChange.group != ANY_GROUP, scope.within(CoverageChange.county_code)], days)
 
 
 def active_pairings(session: Session, scope: Scope, days: list[dt.date]) -> list[int]:
     """The pairings active on each day (compliance.active_on) of households in `scope`."""
-    row = session.execute(
-        select(*(func.coalesce(func.sum(case((CoverageChange.day <= day, CoverageChange.pairings), else_=0)), 0)
-                 for day in days))
-        .where(CoverageChange.group == ANY_GROUP, scope.within(CoverageChange.county_code))
-    ).one()
-    return [int(v) for v in row]
+    return [n for (n,) in _running(session, [CoverageChange.pairings],
+                                   [CoverageChange.group == ANY_GROUP, scope.within(CoverageChange.county_code)], days)]
 
 
 def register_by_group(session: Session, scope: Scope, as_of: dt.date, length: int = 0) -> dict[tuple[str, str], tuple]:
