@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, gaps, needs, sorting, status_store, supervision
+from data_access import audit, compliance, gaps, needs, sorting, supervision
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.joins import Places
 from data_access.models import Cadre, Household, Region, Unit
@@ -44,21 +44,8 @@ LINK_COLUMNS = {KIND_NEEDS: "诉求编号", KIND_FIRST_VISITS: "干部编号", K
                 KIND_NO_SUCCESSOR: "户编号"}
 
 
-def _first_visits(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
-    """The pairings whose 认门 is overdue (pairing_id, cadre_id, household_id, village_code,
-    start_date): from a stored evaluation of the rule when one is valid for the day and policy (its
-    first_visit_overdue column, read by region index), else compliance.first_visits_overdue (the
-    same pairings, evaluated; it does not store an evaluation for this one figure)."""
-    if status_store.find(session, as_of, policy) is None:
-        return compliance.first_visits_overdue(scope, as_of, policy)
-    stored = compliance.status_rows(session, scope, as_of, policy, store=False).subquery("stored_status")
-    return select(
-        stored.c.pairing_id, stored.c.cadre_id, stored.c.household_id, stored.c.village_code, stored.c.start_date
-    ).where(stored.c.first_visit_overdue == 1)
-
-
 def _first_visit_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
-    status = _first_visits(session, scope, as_of, policy).subquery("first_visits")
+    status = compliance.first_visit_rows(session, scope, as_of, policy).subquery("first_visits")
     place = Places()
     return place.join(
         select(

@@ -176,6 +176,7 @@ def change_setting(session: Session, key: str, value: int, *, actor: permissions
     audit.record(session, username, "policy_setting", None, key,
                  {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
     bump_version(session, status_inputs=False)
+    _after_rule_change(session, key)
     return True
 
 
@@ -183,6 +184,17 @@ def change_settings(session: Session, changes: dict[str, int], *, actor: permiss
     """Several changes in one transaction (all or nothing); returns the keys that changed."""
     permissions.check(actor, "edit_policy", Scope())
     return [key for key, value in changes.items() if change_setting(session, key, value, actor=actor)]
+
+
+def _after_rule_change(session: Session, key: str) -> None:
+    """The write path pays: when a setting the rule (or the reminders' outcome) reads changed, the
+    evaluations the pages read by default under the new reading (today, last week's same day and
+    the month ends of its year) are stored as soon as the change commits (upkeep), not by the first
+    viewer."""
+    from data_access import upkeep
+
+    if upkeep.reads_any([key]):
+        upkeep.after_commit(session, rule_changed=True)
 
 
 def as_dict(policy: Policy) -> dict[str, int]:

@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import audit, daily_counts, db, freshness, permissions, status_store
+from data_access import audit, daily_counts, db, freshness, permissions
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
-from data_access.scope import EVERYWHERE, Scope
+from data_access.scope import Scope
 from data_access.vocabulary import (
     CADRE_CAME_ANSWERS,
     ENTRY_IN_APP,
@@ -92,14 +92,13 @@ def _after_write(session: Session, actor: permissions.Actor, action: str, househ
         db.bump_version(session, status_inputs=False)
     else:  # refresh bumps the data version and status_version itself
         # the write path pays: the pairing's rows (and the kept figures) in every stored evaluation
-        # are brought up to date in this transaction, the others stay valid (status_store.refresh)
-        from data_access import compliance
+        # are brought up to date in this transaction, the others stay valid, and today's is stored
+        # once it commits if there was none (upkeep)
+        from data_access import compliance, upkeep
         from data_access.policy import load_policy
 
-        policy = load_policy(session)
-        status_store.refresh(session, [pairing_id], policy,
-                             lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
-                             figures=compliance.summary_figures)
+        compliance.refresh_stored(session, [pairing_id], load_policy(session))
+        upkeep.after_commit(session)
 
 
 def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, content: str | None = None,

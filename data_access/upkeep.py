@@ -1,18 +1,61 @@
 """What the write path does once a write has committed, so the first viewer after it reads stored
 figures instead of computing them: today's evaluation of the rule stored when the write found none
 to refresh (status_store.refresh keeps the stored ones up to date inside the write), and the
-evaluations no page will ask for again deleted (status_store.prune). Called by the import (page
-and command), a change of the rule's settings and the nightly `db evaluate`."""
+evaluations no page will ask for again deleted (status_store.prune).
+
+The write functions own this, not their callers: a write to households, pairings or contacts (the
+import, recording in the app) or to the rule's settings calls `after_commit(session)` inside its
+transaction, and the upkeep runs in a session of its own as soon as that transaction commits
+(nothing when it rolls back). The demo build, which commits its own connection, calls
+`after_write` itself; the nightly `db evaluate` calls `after_rule_change`. Pages and CLI commands never
+call anything here."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from data_access import compliance, status_store, supervision, weekly
 from data_access.config import current_date
-from data_access.policy import Policy
+from data_access.policy import Policy, load_policy
+
+_PENDING = "upkeep_after_commit"
+
+
+def after_commit(session: Session, *, rule_changed: bool = False, tell: Callable[[str], None] | None = None) -> None:
+    """For a write function, inside its transaction: once `session` commits, store today's
+    evaluation and last week's same day (or, when the rule's settings changed, every day of
+    `evaluated_days`) and prune, in a session of its own. `tell(text)` is told when that starts (the import's progress)."""
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = {"rule_changed": False, "tell": None}
+        if not event.contains(session, "after_commit", _committed):
+            event.listen(session, "after_commit", _committed)
+            event.listen(session, "after_rollback", _rolled_back)
+    pending["rule_changed"] |= rule_changed
+    pending["tell"] = tell or pending["tell"]
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    if pending["tell"] is not None:
+        pending["tell"]("正在更新今天的全库结对达标情况……")
+    with Session(bind=session.get_bind()) as upkeep_session:
+        policy = load_policy(upkeep_session)
+        if pending["rule_changed"]:
+            after_rule_change(upkeep_session, policy)
+        else:
+            after_write(upkeep_session, policy)
+        upkeep_session.commit()
 
 
 def after_write(session: Session, policy: Policy, today: dt.date | None = None) -> int | None:
@@ -22,7 +65,7 @@ def after_write(session: Session, policy: Policy, today: dt.date | None = None) 
     today = today or current_date()
     snapshot = compliance.store_status(session, today, policy)
     compliance.store_status(session, weekly.same_day_last_week(today), policy)
-    status_store.prune(session.get_bind(), policy)
+    compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)  # built afresh only when a write left it invalid
     return snapshot
 
@@ -36,14 +79,15 @@ def evaluated_days(today: dt.date) -> list[dt.date]:
     return [weekly.same_day_last_week(today), *trends.month_ends(today)]
 
 
-def after_rule_change(session: Session, policy: Policy, today: dt.date | None = None) -> None:
+def after_rule_change(session: Session, policy: Policy, today: dt.date | None = None) -> list[int | None]:
     """After a change of the rule's settings, and nightly (`db evaluate`): every evaluation the
     pages read by default under the new reading — today and each month end of its year (工作总览,
-    趋势分析, 月通报), the same day last week (达标督查, 逾期事项): `evaluated_days` — then prune."""
-    for day in evaluated_days(today or current_date()):
-        compliance.store_status(session, day, policy)
-    status_store.prune(session.get_bind(), policy)
+    趋势分析, 月通报), the same day last week (达标督查, 逾期事项): `evaluated_days` — then prune.
+    The ids, today's last."""
+    ids = [compliance.store_status(session, day, policy) for day in evaluated_days(today or current_date())]
+    compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)
+    return ids
 
 
 def reads_any(settings) -> bool:

@@ -8,7 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import auth, charts, ui
-from dashboard.cache import fresh, query, write
+from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import accountability, compliance, permissions, recording, signals, supervision, turnover
 from data_access.config import current_date
@@ -164,8 +164,6 @@ if ctx.actor.may("record_contacts"):
         except (recording.RecordError, ScopeError) as exc:
             st.error(f"没有保存：{exc}" if isinstance(exc, recording.RecordError) else "该结对户不在您负责的地区，不能录入。")
         if saved is not None:
-            if save_contact:  # as after an import: the first viewer does not pay for the new evaluation
-                fresh(compliance.store_status, today, ctx.policy)
             st.session_state["cd_recorded"] = saved.sentence()
             st.rerun()
 

@@ -7,10 +7,10 @@ import hashlib
 import streamlit as st
 
 from dashboard import ui
-from dashboard.cache import fresh, query, write
+from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import imports, upkeep
-from data_access.config import current_date, get_settings
+from data_access import imports
+from data_access.config import get_settings
 
 ALL_OR_NOTHING = "全部不导入：改正后重新上传"
 KEEP_VALID = "只导入无误的行，有错误的行下载后改正再导入"
@@ -69,11 +69,6 @@ if uploaded is not None:
                     stored = write(imports.import_upload, data, uploaded.name, limit_mb=limit_mb,
                                    actor=ctx.actor, policy=ctx.policy,
                                    dry_run=False, keep_valid=choice == KEEP_VALID, progress=progress.write)
-                    if stored.stored:
-                        # The import refreshed the stored figures; today's is stored now if there was
-                        # none, so the first leader to open a province-wide page after it does not wait.
-                        progress.write("正在更新今天的全库结对达标情况……")
-                        fresh(upkeep.after_write, ctx.policy, current_date())
                     progress.update(label="导入完成" if stored.stored else "未写入", state="complete")
             except imports.ImportFileError as exc:  # e.g. another import is running
                 st.error(str(exc), icon=":material/error:")

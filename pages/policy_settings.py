@@ -5,10 +5,9 @@ saved, audited and bumps the data version so every page recomputes its figures u
 import streamlit as st
 
 from dashboard import ui
-from dashboard.cache import fresh, query, write
+from dashboard.cache import query, write
 from dashboard.context import get_context
-from data_access import permissions, policy, upkeep
-from data_access.config import current_date
+from data_access import permissions, policy
 
 ctx = get_context()
 ui.header(ctx, caption="达标判定、认门、诉求期限、提醒督办等口径的参数；修改后全部页面立即按新口径重新计算，每次修改记入审计日志。")
@@ -48,13 +47,11 @@ if submitted:
         st.info("没有修改任何设置。")
     else:
         try:
-            changed = write(policy.change_settings, changes, actor=ctx.actor)
+            with st.spinner("正在保存，并按新口径计算全库结对达标情况（今天及今年各月末）……"):
+                changed = write(policy.change_settings, changes, actor=ctx.actor)
         except (ValueError, KeyError, permissions.PermissionDenied) as exc:
             st.error(f"未能保存：{exc}")
         else:
-            if upkeep.reads_any(changed):
-                with st.spinner("正在按新口径计算全库结对达标情况（今天及今年各月末）……"):
-                    fresh(upkeep.after_rule_change, fresh(policy.load_policy), current_date())
             names = "、".join(f"{policy.POLICY_LABELS[k][0]} {current[k]}→{changes[k]}" for k in changed)
             ui.flash(ctx, f"已保存：{names}。各页面数据已按新口径重新计算。")
 

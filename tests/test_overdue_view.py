@@ -171,13 +171,13 @@ def test_stored_evaluation_gives_the_same_view(overdue_db):
     first_visit_overdue column: the same counts and rows as evaluated."""
     scopes = (EVERYWHERE, Scope.for_region(b.TOWNSHIP_A))
     with session_scope(overdue_db) as s:
-        assert all("stored_status" not in str(overdue._first_visits(s, scope, D, POLICY)) for scope in scopes)
+        assert all("stored_status" not in str(compliance.first_visit_rows(s, scope, D, POLICY)) for scope in scopes)
         evaluated = [overdue.view(s, scope, D, POLICY) for scope in scopes]
     with session_scope(overdue_db) as s:
         assert compliance.store_status(s, D, POLICY) is not None
     for scope, live in zip(scopes, evaluated, strict=True):
         with session_scope(overdue_db) as s:
-            assert "stored_status" in str(overdue._first_visits(s, scope, D, POLICY))
+            assert "stored_status" in str(compliance.first_visit_rows(s, scope, D, POLICY))
             stored = overdue.view(s, scope, D, POLICY)
         assert stored.counts.totals == live.counts.totals
         assert stored.counts.totals[overdue.KIND_FIRST_VISITS] > 0

@@ -13,7 +13,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from data_access import compliance, db, imports, status_store, supervision, trends
+from data_access import compliance, db, imports, policy, recording, status_store, supervision, trends
 from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
@@ -45,7 +45,10 @@ def _is_stored_read(statement) -> bool:
 
 @pytest.fixture
 def demo(db_url):
+    """The county demo with nothing stored: the build stores today's evaluation (the write path
+    pays, checked in test_db_evaluate_and_demo_replace); these tests start from an empty store."""
     build_demo(DemoConfig("county", 11, AS_OF, households=500), db_url)
+    status_store.clear(db.get_engine(db_url))
     return db_url
 
 
@@ -98,8 +101,9 @@ def test_an_import_of_contacts_refreshes_the_stored_evaluation(db_url, tmp_path)
         after = compliance.summary(s, EVERYWHERE, day, POLICY)
         live = _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY))
         assert _rows(s, compliance.status_rows(s, EVERYWHERE, day, POLICY)) == live
-        assert [e["id"] for e in status_store.stored(s)] == [first]
-        assert status_store.stored(s)[0]["pairings"] == len(live) == 2
+        # and today's, stored by the import's upkeep once it committed
+        assert {e["as_of"]: e["id"] for e in status_store.stored(s)} == {day: first, TODAY: status_store.find(s, TODAY, POLICY)}
+        assert [e["pairings"] for e in status_store.stored(s) if e["id"] == first] == [len(live)] == [2]
     assert (after.done_contacts, after.done_visits) == (5, 2)
 
 
@@ -350,8 +354,14 @@ def test_db_evaluate_and_demo_replace(demo):
     assert f"在结对 {active:,} 户" in done.stdout and "共 7 个日期" in done.stdout
     build_demo(DemoConfig("county", 12, AS_OF, households=300), demo, replace=True)
     with db.session_scope(demo) as s:
-        assert status_store.stored(s) == []
-        assert s.scalar(select(func.count()).select_from(StatusRow)) == 0
+        # the old data's evaluations are gone; the build stored today's of the new data (the write
+        # path pays: the first viewer after `demo` finds it)
+        stored = status_store.stored(s)
+        assert [e["as_of"] for e in stored] == [TODAY]
+        assert status_store.find(s, TODAY, POLICY) == stored[0]["id"]
+        assert stored[0]["pairings"] == s.scalar(select(func.count()).select_from(
+            compliance.pairing_status(EVERYWHERE, TODAY, POLICY).subquery())) > 100
+        assert s.scalar(select(func.count()).select_from(StatusRow)) == stored[0]["pairings"]
 
 
 def test_an_import_stores_todays_evaluation(sqlite_url, tmp_path):
@@ -387,3 +397,41 @@ def test_figures_are_added_to_an_evaluation_stored_without_them(demo):
     with db.session_scope(demo) as s:
         assert status_store.rollup(s, snapshot, "") == tuple(dataclasses.astuple(live))
         assert compliance.summary(s, Scope(XIHE_CODE), AS_OF, POLICY) == _live_summary(s, Scope(XIHE_CODE), AS_OF)
+
+
+def _one_pairing(url: str) -> int:
+    with db.session_scope(url) as s:
+        b.region_tree(s)
+        return b.pairing(s, b.cadre(s, b.unit(s)), b.household(s), dt.date(2026, 1, 5))
+
+
+def test_a_change_of_the_rules_settings_stores_todays_evaluation(sqlite_url):
+    """The settings write owns the refresh: once policy.change_settings commits, today's and the
+    month ends' evaluations under the new reading are stored, so the first viewer evaluates
+    nothing; a change that rolls back, or of a setting the rule does not read, stores nothing."""
+    _one_pairing(sqlite_url)
+    admin = Actor("admin", "admin")
+    with pytest.raises(ValueError), db.session_scope(sqlite_url) as s:
+        policy.change_settings(s, {"silent_days": 60, "adult_age": 0}, actor=admin)  # the second is refused
+    with db.session_scope(sqlite_url) as s:
+        policy.change_settings(s, {"response_days": 5}, actor=admin)
+    with db.session_scope(sqlite_url) as s:
+        assert status_store.stored(s) == []
+        policy.change_settings(s, {"silent_days": 60}, actor=admin)
+    with db.session_scope(sqlite_url) as s:
+        new = policy.load_policy(s)
+        assert new.silent_days == 60
+        assert status_store.find(s, TODAY, new) is not None
+        assert sorted(e["as_of"] for e in status_store.stored(s)) == trends.month_ends(TODAY)
+        assert {e["policy_key"] for e in status_store.stored(s)} == {status_store.policy_key(new)}
+
+
+def test_recording_a_contact_stores_todays_evaluation(sqlite_url):
+    pairing = _one_pairing(sqlite_url)
+    with db.session_scope(sqlite_url) as s:
+        recording.add_contact(s, pairing, TODAY - dt.timedelta(days=2), "电话", "问候",
+                              actor=Actor("clerk", "clerk", Scope.for_region(b.TOWNSHIP_A)))
+    with db.session_scope(sqlite_url) as s:
+        snapshot = status_store.find(s, TODAY, POLICY)
+        assert snapshot is not None
+        assert compliance.summary(s, EVERYWHERE, TODAY, POLICY).done_contacts == 1

@@ -7,7 +7,7 @@ viewer (for a nightly job), after rebuilding the per-county daily counts
 import time
 
 from dashboard.commands.common import parse_date_arg
-from data_access import compliance, daily_counts, db, status_store, upkeep
+from data_access import daily_counts, db, status_store, upkeep
 from data_access.config import current_date
 from data_access.policy import load_policy
 
@@ -37,8 +37,7 @@ def _evaluate(args) -> int:
         daily_counts.rebuild(session)  # the per-county daily counts, whole again whatever wrote meanwhile
     with db.session_scope() as session:
         policy = load_policy(session)
-        ids = [compliance.store_status(session, day, policy) for day in upkeep.evaluated_days(as_of)]
-        status_store.prune(session.get_bind(), policy)
+        ids = upkeep.after_rule_change(session, policy, as_of)
         found = {s["id"]: s for s in status_store.stored(session)}
     today = found[ids[-1]]
     print(f"已计算截至 {as_of}、上周同日及当年各月末（共 {len(ids)} 个日期）的结对达标情况："

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dashboard.cli import UserError
 from dashboard.commands.common import COMMAND_LINE
-from data_access import imports, upkeep
-from data_access.config import current_date, get_settings
+from data_access import imports
+from data_access.config import get_settings
 from data_access.db import session_scope
 from data_access.policy import load_policy
 
@@ -42,11 +42,6 @@ def _run(args) -> int:
             )
     except imports.ImportBusyError as exc:
         raise UserError(str(exc)) from None
-    if result.stored and not args.dry_run:
-        # The stored evaluations were refreshed by the import; today's is stored now if there was
-        # none (not when the first leader looks), and old ones are pruned.
-        with session_scope(get_settings().database_url) as session:
-            upkeep.after_write(session, load_policy(session), current_date())
     shown, rest = imports.listed_problems(result.problems)
     for problem in shown:
         print(problem.line())

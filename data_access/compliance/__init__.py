@@ -31,7 +31,14 @@ from data_access.compliance.cadre import (
     find_cadres,
     need_state_counts,
 )
-from data_access.compliance.evaluation import STORE_BELOW_PREFIX, status_rows, store_status
+from data_access.compliance.evaluation import (
+    STORE_BELOW_PREFIX,
+    first_visit_rows,
+    prune_stored,
+    refresh_stored,
+    status_rows,
+    store_status,
+)
 from data_access.compliance.export import export_laggards, export_laggards_by_unit
 from data_access.compliance.filters import LAGGARD_STATUSES, STATUS_BOTH, LaggardFilter, unit_options
 from data_access.compliance.laggards import (
@@ -78,7 +85,8 @@ __all__ = [
     "active_on", "cadre_contacts", "cadre_figures", "cadre_names", "cadre_needs", "cadre_on_track_counts", "cadre_pairings",
     "cadre_profile", "cadre_rollup", "cadre_standing", "cadre_status", "cadre_timeline", "effective_scope", "export_laggards",
     "export_laggards_by_unit",
-    "find_cadres", "first_visits_overdue", "household_groups", "household_places", "in_scope_pairing",
-    "laggard_page", "laggard_pairings_of", "laggards_frame", "need_state_counts", "pairing_status", "period_ends", "region_cadre_counts", "region_rollup",
+    "find_cadres", "first_visit_rows", "first_visits_overdue", "household_groups", "household_places", "in_scope_pairing",
+    "laggard_page", "laggard_pairings_of", "laggards_frame", "need_state_counts", "pairing_status", "period_ends", "prune_stored",
+    "refresh_stored", "region_cadre_counts", "region_rollup",
     "reminder_counts", "status_label", "status_rows", "store_status", "summary", "summary_figures", "unit_options", "unit_rollup",
 ]

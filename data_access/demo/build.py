@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from data_access import daily_counts
+from data_access import daily_counts, upkeep
 from data_access.db import bump_version, get_engine
 from data_access.demo.loader import bulk_load
 from data_access.demo.pipeline import batches
@@ -82,6 +82,10 @@ def build_demo(
         daily_counts.rebuild(session)  # the per-county daily counts, from the records just written
         session.flush()
         session.close()
+    # The write path pays, as after an import: today's evaluation of the rule stored, old ones pruned.
+    with Session(bind=get_engine(url)) as session:
+        upkeep.after_write(session, load_policy(session))
+        session.commit()
     return DemoSummary(config, counties, dict(counts), visits, gifts, time.perf_counter() - started)
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, daily_counts, db, status_store, supervision
+from data_access import audit, compliance, daily_counts, db, supervision, upkeep
 from data_access.config import current_date
 from data_access.imports.loader import (
     HOUSEHOLDS,
@@ -40,7 +40,7 @@ from data_access.imports.validation import Problem, validate
 from data_access.models import ImportRun
 from data_access.permissions import Actor, check
 from data_access.policy import Policy
-from data_access.scope import EVERYWHERE, Scope
+from data_access.scope import Scope
 
 __all__ = [
     "ImportBusyError", "ImportFileError", "ImportResult", "Problem", "history", "import_upload", "listed_problems",
@@ -130,13 +130,14 @@ def run_import(
         result.run_id = _record(session, result, username, scope)
     if write:
         # The write path pays: every stored evaluation of the rule is brought up to date for the
-        # pairings this import touched, in this transaction (see status_store.refresh).
+        # pairings this import touched, in this transaction (see status_store.refresh); once it
+        # commits, today's is stored if there was none and old ones are pruned (upkeep).
         counties = touched_counties(session, checked, loader)
         touched = touched_pairings(session, checked, loader)
         tell(f"正在更新已存的结对达标情况（涉及 {len(touched):,} 个结对）……")
-        status_store.refresh(session, touched, policy, lambda day: compliance.pairing_status(EVERYWHERE, day, policy),
-                             lambda done, total: tell(f"正在更新已存的结对达标情况：第 {done}/{total} 个日期"),
-                             compliance.summary_figures, compliance.cadre_figures, loader.moved_units)
+        compliance.refresh_stored(session, touched, policy,
+                                  lambda done, total: tell(f"正在更新已存的结对达标情况：第 {done}/{total} 个日期"),
+                                  loader.moved_units)
         # and the dates the reminders' outcomes follow from, for the same pairings (supervision)
         supervision.refresh_responses(session, policy, pairing_ids=touched, moved_units=loader.moved_units,
                                       version_before=db.status_version(session) - 1)
@@ -144,6 +145,7 @@ def run_import(
         tell(f"正在更新各县每日统计（{len(counties)} 个县）……")
         daily_counts.keep(session, counties, None if loader.households_moved else loader.contact_days,
                           coverage=register_changed(loader))
+        upkeep.after_commit(session, tell=progress)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 
