@@ -335,7 +335,7 @@ def create_user(session: Session, username: str, role: str, region_code: str | N
         raise AccountError(f"用户名 {username} 已存在")
     _check_role_region(session, role, region_code, scope)
     user = User(username=username, display_name=(display_name or "").strip() or None, role=role,
-                region_code=region_code, is_active=True, failed_attempts=0,
+                region_code=region_code, is_active=True,
                 password_hash=hash_password(password) if password is not None else None)
     session.add(user)
     session.flush()
@@ -462,7 +462,7 @@ def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
     for username, display_name, role, level in DEMO_ACCOUNTS:
         user = _find(session, username) or User(username=username)
         user.display_name, user.role, user.region_code = display_name, role, where[level]
-        user.password_hash, user.is_active, user.failed_attempts = password_hash, True, 0
+        user.password_hash, user.is_active = password_hash, True
         _clear_throttle(session, username)
         session.add(user)
         session.flush()

@@ -422,16 +422,14 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     region_code: Mapped[str] = mapped_column(String(12))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
 class LoginThrottle(Base):
     """Wrong passwords in a row per name typed at the login, whether or not an account has that
     name (so a lock tells nothing about which names exist). The name is stored only as an HMAC
-    (`accounts.name_key`): a password typed into the name box is never kept. Replaces the users
-    row's failed_attempts / locked_until (unused since migration 0010)."""
+    (`accounts.name_key`): a password typed into the name box is never kept. Replaced the users
+    row's failed_attempts / locked_until (dropped in migration 0012)."""
 
     __tablename__ = "login_throttle"
     name_key: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -417,3 +417,36 @@ def test_the_user_is_told_at_the_next_login_that_the_account_was_locked(with_use
         _login(with_user, "zhang", "bad", later)
     third = _login(with_user, "zhang", "correct horse", later)
     assert third.account is not None and third.notice == ""
+
+
+def test_the_users_table_keeps_no_lockout_of_its_own(db_url, tmp_path):
+    """Wrong passwords are counted per name typed (login_throttle); migration 0012 dropped the users
+    row's unused failed_attempts / locked_until, keeping the accounts and the sessions that name
+    them (SQLite recreates the table under foreign keys)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect, text
+
+    from data_access.db import MIGRATIONS_DIR
+
+    url = db_url
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:  # back to before the drop, with an account and its session
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0011")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, role, region_code, is_active, failed_attempts) "
+                                "VALUES ('kept', 'admin', '', true, 0)"))
+        connection.execute(text("INSERT INTO user_sessions (token_hash, user_id, created_at, last_seen) "
+                                "SELECT 'h', id, '2026-12-01', '2026-12-01' FROM users WHERE username = 'kept'"))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    assert {"username", "is_active"} <= columns and not columns & {"failed_attempts", "locked_until"}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM user_sessions s JOIN users u ON u.id = s.user_id "
+                                       "WHERE u.username = 'kept'")).scalar_one() == 1
+    engine.dispose()

@@ -132,8 +132,8 @@ def test_refuses_a_database_with_data_unless_replace(db_url):
     build_demo(DemoConfig("county", 7, AS_OF, households=60), db_url)
     before = scalar(db_url, "SELECT count(*) FROM contacts")
     with db.get_engine(db_url).begin() as connection:
-        connection.execute(text("INSERT INTO users (username, role, region_code, is_active, failed_attempts) "
-                                "VALUES ('kept', 'admin', '621225', true, 0)"))
+        connection.execute(text("INSERT INTO users (username, role, region_code, is_active) "
+                                "VALUES ('kept', 'admin', '621225', true)"))
     refused = cli(db_url, "demo", "--households", "80", "--as-of", AS_OF.isoformat())
     assert refused.returncode == 2
     assert "--replace" in refused.stderr and "Traceback" not in refused.stderr
