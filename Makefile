@@ -15,7 +15,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m dashboard db upgrade
 	$(PY) -m dashboard demo --scale county --if-empty
-	$(PY) -m streamlit run dashboard/app.py
+	$(PY) -m streamlit run dashboard/server.py
 
 services:
 	bash scripts/ensure-test-services.sh

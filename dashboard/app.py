@@ -1,5 +1,6 @@
-"""Entry script (`streamlit run dashboard/app.py`): the frame around every page — login, shared
-filters, navigation for the user's role, and a friendly message instead of any traceback."""
+"""Entry script (served by `streamlit run dashboard/server.py`, which adds the cookie routes): the
+frame around every page — login, shared filters, navigation for the user's role, and a friendly
+message instead of any traceback."""
 
 from __future__ import annotations
 

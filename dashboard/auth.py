@@ -5,9 +5,12 @@ shows when someone reaches past their role or region.
 
 The browser keeps only a signed, expiring cookie `pcd_session` = token.issued.signature; the
 server keeps the token's hash in `user_sessions` (data_access.accounts), so logout and inactivity
-end a session on the server whatever the browser still holds. Streamlit reads cookies only from
-the request that opened the page (st.context.cookies); setting or deleting one needs script in
-the page, done with st.html(..., unsafe_allow_javascript=True), which is not iframed.
+end a session on the server whatever the browser still holds. The cookie is HttpOnly: no script
+in a page can read or set it. After a password login the page hands its browser a one-time ticket
+(accounts.issue_ticket) that a small script posts to the server route /session/start
+(dashboard/server.py), whose answer sets the cookie; logout posts to /session/end, which ends the
+cookie's session on the server and deletes the cookie. Streamlit reads cookies from the request
+that opened the page (st.context.cookies), HttpOnly ones included.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ _USER = "_auth_user"
 _TOKEN = "_auth_token"
 _NOTICE = "_auth_notice"
 _LOGGED_OUT = "_auth_logged_out"
-_COOKIE_VALUE = "_auth_cookie"
+_TICKET = "_auth_ticket"
 _WANTED = "_auth_wanted_page"
 _CLEAR_COOKIE = "_auth_clear_cookie"
 _LOCK_NOTICE = "_auth_lock_notice"
@@ -104,11 +107,19 @@ def unsign_token(value: str | None, now: float | None = None) -> str | None:
     return token if 0 <= age <= get_settings().session_max_hours * 3600 else None
 
 
-def _cookie_script(value: str, max_age: int) -> str:
-    return (
-        "<script>document.cookie = '" + f"{COOKIE}={value}; Path=/; Max-Age={max_age}; SameSite=Strict"
-        + "' + (window.location.protocol === 'https:' ? '; Secure' : '');</script>"
-    )
+START_PATH = "/session/start"  # the routes of dashboard/server.py
+END_PATH = "/session/end"
+
+
+def _start_script(ticket: str) -> str:
+    """Exchange the login's one-time ticket for the HttpOnly cookie (dashboard/server.py)."""
+    return (f"<script>fetch('{START_PATH}', {{method: 'POST', credentials: 'same-origin', "
+            f"headers: {{'Content-Type': 'text/plain'}}, body: '{ticket}'}});</script>")
+
+
+def _end_script() -> str:
+    """End the cookie's session on the server and delete the cookie (dashboard/server.py)."""
+    return f"<script>fetch('{END_PATH}', {{method: 'POST', credentials: 'same-origin'}});</script>"
 
 
 # -- who is logged in ---------------------------------------------------------------------------
@@ -140,7 +151,7 @@ def _remember(account: accounts.Account, token: str) -> CurrentUser:
 
 
 def _forget() -> None:
-    for key in (_USER, _TOKEN, _COOKIE_VALUE):
+    for key in (_USER, _TOKEN, _TICKET):
         st.session_state.pop(key, None)
 
 
@@ -196,9 +207,9 @@ def require_user() -> CurrentUser:
     user = _resume()
     if user is None:
         user = _login_page()
-    cookie = st.session_state.get(_COOKIE_VALUE)
-    if cookie:  # written on every run of a password session: the same element, so it runs once
-        st.sidebar.html(_cookie_script(cookie, get_settings().session_max_hours * 3600), unsafe_allow_javascript=True)
+    ticket = st.session_state.get(_TICKET)
+    if ticket:  # written on every run of a password session: the same element, so it runs once
+        st.sidebar.html(_start_script(ticket), unsafe_allow_javascript=True)
     _account_box(user)
     lock_notice = st.session_state.pop(_LOCK_NOTICE, None)
     if lock_notice:  # once, on the first page after logging in
@@ -220,7 +231,7 @@ def _login_page() -> CurrentUser:
     box = st.empty()
     with box.container():
         if st.session_state.get(_CLEAR_COOKIE):  # inside the box: a login in this run removes it unrun
-            st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
+            st.html(_end_script(), unsafe_allow_javascript=True)
         _, middle, _ = st.columns([1, 1.2, 1])
         with middle:
             st.title("结对关爱督导台")
@@ -251,7 +262,7 @@ def _login_page() -> CurrentUser:
     box.empty()
     for key in ("login_username", "login_password"):
         st.session_state.pop(key, None)
-    st.session_state[_COOKIE_VALUE] = sign_token(token)
+    st.session_state[_TICKET] = write(accounts.issue_ticket, token)
     if result.notice:
         st.session_state[_LOCK_NOTICE] = result.notice
     return _remember(result.account, token)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from data_access import audit, db
 from data_access.config import Settings, get_settings, secret_key
-from data_access.models import LoginThrottle, Region, SupervisionAction, User, UserSession
+from data_access.models import LoginThrottle, LoginTicket, Region, SupervisionAction, User, UserSession
 from data_access.permissions import ROLE_ACTIONS, Actor, check
 from data_access.scope import Scope
 from data_access.vocabulary import USER_ROLE_LABELS
@@ -288,6 +288,45 @@ def end_session(session: Session, token: str, now: dt.datetime | None = None) ->
     user = session.get(User, row.user_id)
     if user is not None:
         audit.record(session, user.username, "logout", _audit_region(user.region_code))
+
+
+TICKET_SECONDS = 60
+
+
+def _seal(ticket: str, data: bytes) -> bytes:
+    """XOR with a pad derived from the ticket (a 256-bit random secret used once): the stored
+    token can be read back only with the ticket, which is never stored."""
+    pad = hashlib.sha512(b"pcd-login-ticket:" + ticket.encode()).digest()
+    if len(data) > len(pad):
+        raise ValueError("token too long to seal")
+    return bytes(a ^ b for a, b in zip(data, pad, strict=False))
+
+
+def issue_ticket(session: Session, token: str, now: dt.datetime | None = None) -> str:
+    """A one-time ticket (valid TICKET_SECONDS) for the session `token`, which the login page hands
+    its browser; the server route exchanges it for the HttpOnly cookie (`redeem_ticket`)."""
+    now = now or _now()
+    ticket = secrets.token_urlsafe(32)
+    session.execute(delete(LoginTicket).where(LoginTicket.expires_at <= now))
+    session.add(LoginTicket(ticket_hash=token_hash(ticket), sealed_token=_seal(ticket, token.encode()).hex(),
+                            expires_at=now + dt.timedelta(seconds=TICKET_SECONDS)))
+    return ticket
+
+
+def redeem_ticket(session: Session, ticket: str, now: dt.datetime | None = None) -> str | None:
+    """Exchange a ticket, once, for its session's token: None when the ticket is unknown, used or
+    expired, or its session ended. The ticket is deleted in one statement, so two
+    exchanges of one ticket cannot both succeed."""
+    now = now or _now()
+    found = session.execute(
+        delete(LoginTicket).where(LoginTicket.ticket_hash == token_hash(ticket or ""))
+        .returning(LoginTicket.sealed_token, LoginTicket.expires_at)
+    ).one_or_none()
+    if found is None or found.expires_at <= now:
+        return None
+    token = _seal(ticket, bytes.fromhex(found.sealed_token)).decode("ascii", "replace")
+    row = session.get(UserSession, token_hash(token))  # the idle limit is for the next page, not this
+    return token if row is not None and row.ended_at is None else None
 
 
 def _end_all_sessions(session: Session, user_id: int) -> None:

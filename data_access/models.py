@@ -450,6 +450,17 @@ class UserSession(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class LoginTicket(Base):
+    """A one-time ticket for the browser that just logged in, exchanged within seconds by the
+    server route that sets the HttpOnly session cookie (dashboard/server.py). Only the ticket's
+    hash is kept, and the session's token sealed with a key derived from the ticket itself."""
+
+    __tablename__ = "login_tickets"
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed_token: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -450,3 +450,31 @@ def test_the_users_table_keeps_no_lockout_of_its_own(db_url, tmp_path):
         assert connection.execute(text("SELECT count(*) FROM user_sessions s JOIN users u ON u.id = s.user_id "
                                        "WHERE u.username = 'kept'")).scalar_one() == 1
     engine.dispose()
+
+
+def test_a_login_ticket_gives_its_session_token_once_and_only_in_time(with_user):
+    """The login page's one-time ticket for the HttpOnly cookie (dashboard/server.py): exchanged
+    once for the login's own token, within TICKET_SECONDS, while the session lives; the database
+    keeps neither the ticket nor the token in the clear."""
+    from data_access.models import LoginTicket
+
+    account = _login(with_user, "zhang", "correct horse", T0).account
+    now = dt.datetime.now()
+    with session_scope(with_user) as s:
+        token = accounts.start_session(s, account, now=now)
+        ticket, late, ended = (accounts.issue_ticket(s, token, now=now) for _ in range(3))
+    with session_scope(with_user) as s:
+        kept = [(r.ticket_hash, r.sealed_token) for r in s.scalars(select(LoginTicket))]
+    assert len(kept) == 3 and not any(ticket in v or token in v for row in kept for v in row)
+    with session_scope(with_user) as s:
+        assert accounts.redeem_ticket(s, ticket, now=now) == token
+    with session_scope(with_user) as s:
+        assert accounts.redeem_ticket(s, ticket, now=now) is None  # used
+        assert accounts.redeem_ticket(s, "forged", now=now) is None
+        too_late = now + dt.timedelta(seconds=accounts.TICKET_SECONDS + 1)
+        assert accounts.redeem_ticket(s, late, now=too_late) is None
+    with session_scope(with_user) as s:
+        accounts.end_session(s, token)
+    with session_scope(with_user) as s:
+        assert accounts.redeem_ticket(s, ended, now=now) is None  # logged out before the exchange
+        assert s.scalars(select(LoginTicket)).all() == []

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real app served by `streamlit run` on a free local port, driven by
+"""End-to-end fixtures: the real app served by `streamlit run dashboard/server.py` on a free local port, driven by
 Playwright in Debian's Chromium (/usr/bin/chromium; Playwright's own browser download is not used)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None):
     log_path = Path(tempfile.gettempdir()) / f"pcd-e2e-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "dashboard/server.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -124,14 +124,27 @@ def test_shared_link_opened_before_login_lands_on_its_page(app_url, page):
     assert "账号管理" in page.locator("h1").first.inner_text()
 
 
+def _session_cookie(page, context) -> dict:
+    """The session cookie, once the login page's exchange of its ticket has come back."""
+    for _ in range(50):
+        found = [c for c in context.cookies() if c["name"] == "pcd_session"]
+        if found:
+            return found[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("no session cookie after login")
+
+
 def test_reload_and_new_tab_stay_logged_in_and_logout_ends_the_session(app_url, browser):
     url, base = app_url
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.goto(base)
     login(page, "leader", "demo1234")
-    cookie = next(c for c in context.cookies() if c["name"] == "pcd_session")
-    assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    cookie = _session_cookie(page, context)
+    # set by the server (dashboard/server.py), not by script: HttpOnly, invisible to the page's scripts
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    assert cookie["secure"] is False  # served over plain http here; Secure when the request came over https
+    assert "pcd_session" not in page.evaluate("document.cookie")
     page.reload()
     _settled(page)
     assert page.get_by_role("button", name="退出登录").count() == 1 and page.get_by_label("密码").count() == 0
@@ -146,6 +159,7 @@ def test_reload_and_new_tab_stay_logged_in_and_logout_ends_the_session(app_url, 
     wait_idle(page)
     assert "您已退出登录" in _main(page)
     login(page, "leader", "demo1234")  # logging in again right after a logout keeps the new cookie
+    _session_cookie(page, context)
     page.reload()
     _settled(page)
     assert page.get_by_role("button", name="退出登录").count() == 1
