@@ -13,7 +13,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from data_access import compliance, db, imports, policy, recording, status_store, supervision, trends
+from data_access import compliance, db, imports, policy, recording, status_store, supervision, trends, upkeep
 from data_access.demo.build import build_demo
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_CODE
@@ -101,8 +101,10 @@ def test_an_import_of_contacts_refreshes_the_stored_evaluation(db_url, tmp_path)
         after = compliance.summary(s, EVERYWHERE, day, POLICY)
         live = _rows(s, compliance.pairing_status(EVERYWHERE, day, POLICY))
         assert _rows(s, compliance.status_rows(s, EVERYWHERE, day, POLICY)) == live
-        # and today's, stored by the import's upkeep once it committed
-        assert {e["as_of"]: e["id"] for e in status_store.stored(s)} == {day: first, TODAY: status_store.find(s, TODAY, POLICY)}
+        # and today's and last week's same day, stored by the import's upkeep once it committed
+        assert {e["as_of"]: e["id"] for e in status_store.stored(s)} == {
+            d: status_store.find(s, d, POLICY) for d in (day, TODAY, TODAY - dt.timedelta(days=7))}
+        assert status_store.find(s, day, POLICY) == first
         assert [e["pairings"] for e in status_store.stored(s) if e["id"] == first] == [len(live)] == [2]
     assert (after.done_contacts, after.done_visits) == (5, 2)
 
@@ -356,12 +358,12 @@ def test_db_evaluate_and_demo_replace(demo):
     with db.session_scope(demo) as s:
         # the old data's evaluations are gone; the build stored today's of the new data (the write
         # path pays: the first viewer after `demo` finds it)
-        stored = status_store.stored(s)
-        assert [e["as_of"] for e in stored] == [TODAY]
-        assert status_store.find(s, TODAY, POLICY) == stored[0]["id"]
-        assert stored[0]["pairings"] == s.scalar(select(func.count()).select_from(
+        stored = {e["as_of"]: e for e in status_store.stored(s)}
+        assert sorted(stored) == [TODAY - dt.timedelta(days=7), TODAY]  # and last week's same day
+        assert status_store.find(s, TODAY, POLICY) == stored[TODAY]["id"]
+        assert stored[TODAY]["pairings"] == s.scalar(select(func.count()).select_from(
             compliance.pairing_status(EVERYWHERE, TODAY, POLICY).subquery())) > 100
-        assert s.scalar(select(func.count()).select_from(StatusRow)) == stored[0]["pairings"]
+        assert s.scalar(select(func.count()).select_from(StatusRow)) == sum(e["pairings"] for e in stored.values())
 
 
 def test_an_import_stores_todays_evaluation(sqlite_url, tmp_path):
@@ -422,7 +424,7 @@ def test_a_change_of_the_rules_settings_stores_todays_evaluation(sqlite_url):
         new = policy.load_policy(s)
         assert new.silent_days == 60
         assert status_store.find(s, TODAY, new) is not None
-        assert sorted(e["as_of"] for e in status_store.stored(s)) == trends.month_ends(TODAY)
+        assert sorted(e["as_of"] for e in status_store.stored(s)) == sorted(upkeep.evaluated_days(TODAY))
         assert {e["policy_key"] for e in status_store.stored(s)} == {status_store.policy_key(new)}
 
 

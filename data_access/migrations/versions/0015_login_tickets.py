@@ -2,15 +2,15 @@
 server route for the HttpOnly session cookie (scripts in the page never see the cookie). The row
 holds the ticket's hash and the session token sealed with a key only the ticket gives.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
