@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import cache
 from data_access import regions
-from data_access.scope import Scope, ScopeError
+from data_access.scope import Scope
 
 ALL = "全部"
 
@@ -38,17 +38,17 @@ def region_filter(user_scope: Scope) -> tuple[str | None, str]:
     """Cascading selects from the user's own region down to villages. Returns (code, name)."""
     requested = _from_url("region")
     if requested is not None:
-        try:
-            user_scope.narrow(requested)
-        except ScopeError:
+        link = cache.query(regions.link_region, requested, user_scope)
+        if link.refused:
             st.session_state["_scope_refused"] = requested
-            requested = None
         else:
-            st.session_state["flt_region"] = requested
+            st.session_state["flt_region"] = link.code
+        if link.notice:
+            st.sidebar.warning(link.notice, icon=":material/location_off:")
     # A region chosen from outside the cascade (a link, or a drill-down on a page) must show in the
     # selects themselves: their values are set through the session state, which the browser is sent;
     # a new default index alone would leave the browser's old choice to come back on the next run.
-    force = requested is not None or bool(st.session_state.pop("_flt_drilled", False))
+    force = (requested is not None and not link.refused) or bool(st.session_state.pop("_flt_drilled", False))
     chosen: str | None = st.session_state.get("flt_region")
     wanted_path = [r.code for r in cache.query(regions.path, chosen)] if chosen else []
 
@@ -99,10 +99,36 @@ def link_date(requested: str, today: dt.date, earliest: dt.date) -> tuple[dt.dat
     return day, ""
 
 
+def link_year(requested: str, years: list[int]) -> tuple[int, str]:
+    """The year a link asks for (`?year=`), corrected to the nearest year the filters offer
+    (`years`, newest first), with a Chinese notice when corrected."""
+    value = requested.strip().removesuffix("年")
+    shown = requested if len(requested) <= 40 else requested[:40] + "…"
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
+        return years[0], f"链接中的年度“{shown}”无法识别，已改为今年（{years[0]}年）。"
+    year = int(value)
+    if year < years[-1]:
+        return years[-1], f"链接中的年度 {year} 早于可查看的范围（{years[-1]}年起），已改为 {years[-1]}年。"
+    if year > years[0]:
+        return years[0], f"链接中的年度 {year} 晚于今年，已改为今年（{years[0]}年）。"
+    return year, ""
+
+
 def date_filter(today: dt.date) -> dt.date:
-    """Year and as-of date. The as-of date defaults to today, or 31 Dec for a past year."""
+    """Year and as-of date. The as-of date defaults to today, or 31 Dec for a past year. A link's
+    `?year=` opens that year (its as-of date as the year selector gives it) unless it also has an
+    `?asof=`; the URL then carries the as-of date only."""
     years = list(range(today.year, today.year - 4, -1))
+    requested_year = _from_url("year")
+    if "year" in st.query_params:
+        _to_url("year", None)
     requested = _from_url("asof")
+    if requested is None and requested_year is not None:
+        year, notice = link_year(requested_year, years)
+        st.session_state["flt_year"] = year
+        st.session_state["flt_asof"] = today if year == today.year else dt.date(year, 12, 31)
+        if notice:
+            st.sidebar.warning(notice, icon=":material/event_busy:")
     if requested is not None:
         day, notice = link_date(requested, today, dt.date(years[-1], 1, 1))
         st.session_state["flt_asof"] = day

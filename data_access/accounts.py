@@ -447,8 +447,7 @@ def list_users(session: Session, scope: Scope, now: dt.datetime | None = None) -
                 "角色": ROLE_LABELS.get(r.role, r.role),
                 "地区": r.name or ("全部地区" if not r.region_code else r.region_code),
                 "区划代码": r.region_code or "",
-                "状态": "已停用" if not r.is_active
-                else f"锁定至 {locks[r.username]:%m-%d %H:%M}" if r.username in locks else "正常",
+                "状态": _state_label(r.is_active, locks.get(r.username)),
                 "登录方式": "密码" if r[6] else "统一身份认证",
                 "最近登录": f"{r.last_login:%Y-%m-%d %H:%M}" if r.last_login else "",
             }
@@ -456,6 +455,28 @@ def list_users(session: Session, scope: Scope, now: dt.datetime | None = None) -
         ],
         columns=["用户名", "姓名", "角色", "地区", "区划代码", "状态", "登录方式", "最近登录"],
     )
+
+
+def _state_label(active: bool, locked: dt.datetime | None) -> str:
+    return "已停用" if not active else f"锁定至 {locked:%m-%d %H:%M}" if locked else "正常"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether an account is enabled and locked, and how 账号管理 says so."""
+
+    active: bool
+    locked: bool  # enabled and locked by wrong passwords (a disabled account is not unlocked)
+    label: str
+
+
+def standing(session: Session, username: str, now: dt.datetime | None = None) -> Standing | None:
+    """The account's state for the administrator's buttons (启用/停用, 解除锁定); None if unknown."""
+    user = _find(session, username)
+    if user is None:
+        return None
+    lock = locked_until(session, [user.username], now or _now()).get(user.username)
+    return Standing(bool(user.is_active), bool(user.is_active and lock), _state_label(bool(user.is_active), lock))
 
 
 def account_regions(session: Session, scope: Scope) -> list[tuple[str, str]]:

@@ -79,3 +79,11 @@ def lagging(frame: pd.DataFrame) -> list[str]:
     """Names of the rows marked 末位 (for the bulletin's sentence)."""
     name = "工作单位" if "工作单位" in frame.columns else "地区"
     return list(frame.loc[frame["末位"], name])
+
+
+def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ranking as 单位排名 shows it: 末位 as the word (or empty), the deciding columns first
+    (排名, the name, 达标率, 末位, 覆盖率); shares stay fractions (the page shows them as percentages)."""
+    shown = frame.assign(末位=frame["末位"].map(lambda x: "末位" if x else ""))
+    first = [c for c in ("排名", "工作单位", "地区", "达标率", "末位", "覆盖率") if c in shown]
+    return shown[first + [c for c in shown.columns if c not in first]]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.models import Region
-from data_access.scope import Scope
+from data_access.scope import Scope, region_prefix
 
 LEVEL_LABELS = {"province": "省", "city": "市州", "county": "县区", "township": "乡镇", "village": "村（社区）"}
 
@@ -61,3 +62,44 @@ def names(session: Session, codes: list[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+@dataclass(frozen=True)
+class LinkRegion:
+    """What a `?region=` in a shared link comes to: the region to show (None: the user's whole
+    region), a Chinese notice when it was corrected, and whether it lies outside the user's scope
+    (then the entry refuses and audits it)."""
+
+    code: str | None
+    notice: str = ""
+    refused: bool = False
+
+
+_CODE = re.compile(r"^[0-9]{2,12}$")
+
+
+def _ancestors(code: str) -> list[str]:
+    """The codes a region code's ancestors may have, nearest first: township (9 digits), county
+    (6), city (4 + 00), province (2 + 0000)."""
+    found = [code[:n] for n in (9, 6) if len(code) > n]
+    found += [f"{code[:n]}{'0' * (6 - n)}" for n in (4, 2) if len(code) >= n]
+    return [c for c in dict.fromkeys(found) if c != code]
+
+
+def link_region(session: Session, requested: str, scope: Scope) -> LinkRegion:
+    """The region a link asks for, for a user of `scope`: refused when outside the scope; a
+    malformed code or one no region has is corrected to its nearest existing region inside the
+    scope (or the user's whole region), with a notice saying so."""
+    value = requested.strip()
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    if not _CODE.match(value):
+        return LinkRegion(None, f"链接中的地区“{shown}”无法识别，已改为显示您可查看的全部地区。")
+    if not scope.contains(value):
+        return LinkRegion(None, refused=True)
+    if session.get(Region, value) is not None:
+        return LinkRegion(value)
+    for code in _ancestors(value):
+        region = session.get(Region, code)
+        if region is not None and scope.contains(code) and len(region_prefix(code)) >= len(scope.prefix):
+            return LinkRegion(code, f"链接中的地区（区划代码 {shown}）不存在，已改为上一级的“{region.name}”。")
+    return LinkRegion(None, f"链接中的地区（区划代码 {shown}）不存在，已改为显示您可查看的全部地区。")

@@ -16,10 +16,6 @@ bottom = ctx.policy.ranking_bottom_count
 st.caption(f"按干部达标率从低到高排列；未全部达标的前 {bottom} 名标为“末位”（红色），个数可在规则设置中调整。")
 
 
-def _highlight(row):
-    return ["background-color: #fde0dc" if row["末位"] else ""] * len(row)
-
-
 def _show(frame, key: str, sort_key: str):
     """One page of the ranking in the order picked (by default the lowest first, so the 末位 rows
     open it), styled: the province ranks thousands of units, and styling them all took a second on
@@ -29,18 +25,8 @@ def _show(frame, key: str, sort_key: str):
     frame = sorting.sort_frame(frame, sorts, order)
     page = min(int(st.session_state.get(key, 1)), ui.pages_of(len(frame), PAGE_SIZE))
     frame = frame.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    shown = frame.assign(达标率=frame["达标率"] * 100)
-    if "覆盖率" in shown:
-        shown = shown.assign(覆盖率=frame["覆盖率"] * 100)
-    shown = shown.assign(末位=frame["末位"].map(lambda x: "末位" if x else ""))
-    first_columns = [c for c in ("排名", "工作单位", "地区", "达标率", "末位", "覆盖率") if c in shown]
-    shown = shown[first_columns + [c for c in shown.columns if c not in first_columns]]  # the deciding ones first
-    st.dataframe(
-        shown.style.apply(_highlight, axis=1, subset=None).format(
-            {c: "{:.1f}%" for c in ("达标率", "覆盖率") if c in shown}, na_rep="—"),
-        hide_index=True, width="stretch",
-        column_config={"代码": None},
-    )
+    shown = rankings.shown_columns(frame)
+    ui.table(shown, percent=("达标率", "覆盖率"), highlight="末位", column_config={"代码": None})
 
 
 units_tab, regions_tab = st.tabs(["工作单位", "下级地区"])

@@ -9,7 +9,7 @@ from dashboard.cache import query
 from dashboard.context import get_context
 from data_access import satisfaction
 
-RATE = st.column_config.NumberColumn("满意率", format="%.1f%%", help="（满意 + 基本满意）÷ 回访次数")
+RATE = {"label": "满意率", "help": "（满意 + 基本满意）÷ 回访次数"}
 
 ctx = get_context()
 ui.header(ctx, "让群众说了算：回访中结对户对干部的评价，按回访日期所在季度统计。")
@@ -35,10 +35,10 @@ ui.metric(cols[3], "回访不符", ui.fmt_int(overall.mismatched),
 tab_town, tab_unit = st.tabs(["分乡镇", "分单位"])
 with tab_town:
     frame = query(satisfaction.by_township, ctx.scope, start, end, ctx.policy)
-    ui.table(frame.assign(满意率=frame["满意率"] * 100), column_config={"满意率": RATE})
+    ui.table(frame, percent=("满意率",), column_config={"满意率": RATE})
 with tab_unit:
     frame = query(satisfaction.by_unit, ctx.scope, start, end, ctx.policy)
-    ui.table(frame.assign(满意率=frame["满意率"] * 100), column_config={"满意率": RATE})
+    ui.table(frame, percent=("满意率",), column_config={"满意率": RATE})
 
 st.subheader("不满意名单")
 st.caption("评价为不满意的回访，对象姓名已脱敏；请结对干部及其单位逐户回应。")

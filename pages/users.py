@@ -62,15 +62,16 @@ with edit_tab:
     else:
         target = st.selectbox("选择账号", list(frame["用户名"]), key="users_target", placeholder="请选择")
         row = frame.set_index("用户名").loc[target]
-        st.caption(f"{row['姓名'] or target} · {row['角色']} · {row['地区']} · 状态：{row['状态']}")
+        state = fresh(accounts.standing, target)
+        st.caption(f"{row['姓名'] or target} · {row['角色']} · {row['地区']} · 状态：{state.label}")
         cols = st.columns(3)
-        if row["状态"] == "已停用":
+        if not state.active:
             if cols[0].button("启用账号", width="stretch"):
                 run(accounts.set_active, target, True, success=f"已启用账号 {target}。")
         elif target != ctx.user.username and cols[0].button("停用账号", width="stretch",
                                                 help="停用后该账号立即退出，不能再登录"):
             run(accounts.set_active, target, False, success=f"已停用账号 {target}，其登录已全部结束。")
-        if row["状态"].startswith("锁定") and cols[1].button("解除锁定", width="stretch"):
+        if state.locked and cols[1].button("解除锁定", width="stretch"):
             run(accounts.unlock, target, success=f"已解除账号 {target} 的锁定。")
 
         with st.form("reset_password", enter_to_submit=False):

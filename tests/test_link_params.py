@@ -44,3 +44,82 @@ def test_an_out_of_range_asof_link_opens_the_page_with_a_notice(sqlite_url, monk
     at.run()  # the session keeps working
     assert not at.exception, at.exception
     assert "工作总览" in texts(at)
+
+
+YEARS = [2026, 2025, 2024, 2023]
+
+
+@pytest.mark.parametrize(("asked", "year", "notice"), [
+    ("2024", 2024, ""),
+    ("2024年", 2024, ""),
+    ("2019", 2023, "链接中的年度 2019 早于可查看的范围（2023年起），已改为 2023年。"),
+    ("2099", 2026, "链接中的年度 2099 晚于今年，已改为今年（2026年）。"),
+    ("去年", 2026, "链接中的年度“去年”无法识别，已改为今年（2026年）。"),
+    ("1" * 300, 2026, f"链接中的年度“{'1' * 40}…”无法识别，已改为今年（2026年）。"),
+])
+def test_link_years_are_corrected_to_the_nearest_offered_year(asked, year, notice):
+    from dashboard.filters import link_year
+
+    assert link_year(asked, YEARS) == (year, notice)
+
+
+def _open(sqlite_url, monkeypatch, **params):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    from data_access.db import session_scope
+
+    with session_scope(sqlite_url) as s:
+        b.region_tree(s)
+    at = app(user=LEADER)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _warnings(at) -> str:
+    return " ".join(w.value for w in at.sidebar.warning if w.value.startswith("链接中的"))
+
+
+@pytest.mark.parametrize(("region", "shown", "notice"), [
+    (b.TOWNSHIP_A + "999", "汉源镇", f"链接中的地区（区划代码 {b.TOWNSHIP_A}999）不存在，已改为上一级的“汉源镇”。"),
+    ("汉源镇'--", None, "链接中的地区“汉源镇'--”无法识别，已改为显示您可查看的全部地区。"),
+])
+def test_a_link_region_is_shown_or_corrected_with_a_notice(sqlite_url, monkeypatch, region, shown, notice):
+    at = _open(sqlite_url, monkeypatch, region=region)
+    assert _warnings(at) == notice
+    chosen = [s.value for s in at.sidebar.selectbox if s.label in ("乡镇", "村（社区）")]
+    if shown is None:
+        assert chosen[:1] == ["全部"]
+    else:
+        assert shown in chosen
+    at.run()  # the session keeps working
+    assert not at.exception, at.exception
+    assert "工作总览" in texts(at)
+
+
+def test_a_link_region_outside_the_scope_is_refused_and_audited(sqlite_url, monkeypatch):
+    from sqlalchemy import select
+
+    from data_access.db import session_scope
+    from data_access.models import AuditEntry
+
+    at = _open(sqlite_url, monkeypatch, region="621226100")
+    assert any("不在您账号的查看范围内" in e.value for e in at.error)
+    with session_scope(sqlite_url) as s:
+        refused = s.scalars(select(AuditEntry.target).where(AuditEntry.action == "scope_refused")).all()
+    assert refused == ["621226100"]
+
+
+@pytest.mark.parametrize(("year", "asof", "notice"), [
+    ("2024", "2024-12-31", ""),
+    ("2019", "2023-12-31", "链接中的年度 2019 早于可查看的范围（2023年起），已改为 2023年。"),
+])
+def test_a_link_year_opens_that_year_or_the_nearest(sqlite_url, monkeypatch, year, asof, notice):
+    at = _open(sqlite_url, monkeypatch, year=year)
+    assert _warnings(at) == notice
+    assert at.sidebar.selectbox(key="flt_year").value == int((asof or "2026")[:4])
+    assert at.query_params.get("asof") == ([asof] if asof else None) or at.query_params.get("asof") == asof
+    assert "year" not in at.query_params  # the link's as-of date carries the year from now on
+    at.run()
+    assert not at.exception, at.exception

@@ -30,7 +30,7 @@ def app_url(tmp_path_factory):
     db.get_engine(url).dispose()
 
 
-def test_an_old_asof_link_opens_with_a_notice_and_the_session_keeps_working(app_url, page):
+def test_old_asof_year_and_region_links_open_with_a_notice_and_the_session_keeps_working(app_url, page):
     _, base = app_url
     page.goto(base)  # the server's first page can be slow on a busy machine
     page.get_by_label("密码").wait_for(timeout=120_000)
@@ -44,6 +44,15 @@ def test_an_old_asof_link_opens_with_a_notice_and_the_session_keeps_working(app_
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "工作总览" in page.locator("h1").first.inner_text()
+    # an old link with a year before the selector's range and a region no longer in the tree
+    page.goto(f"{base}/coverage?year=2019&region=621225999")
+    page.get_by_role("button", name="退出登录").wait_for(timeout=30_000)  # the cookie keeps the login
+    wait_idle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "链接中的年度 2019 早于可查看的范围（2023年起），已改为 2023年" in sidebar
+    assert "链接中的地区（区划代码 621225999）不存在，已改为上一级的“西和县”" in sidebar
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "year=" not in page.url and "asof=2023-12-31" in page.url
 
 
 def test_a_tampered_cookie_opens_nothing_and_is_audited(app_url, browser):
