@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,6 +38,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float, failure: Callable[[], str]) -> None:
+    """Wait until `url` answers 200; fail with `failure()` when `process` exits or `seconds` pass.
+    For the app servers (`serve`) and the proxy in front of them (test_deployment.nginx)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(failure())
+        time.sleep(0.3)
+
+
 @contextmanager
 def serve(database_url: str, extra_env: dict[str, str] | None = None):
     """Start the app on `database_url`; yields its base URL; stops it afterwards."""
@@ -51,17 +68,8 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+        wait_until_up(f"{base}/_stcore/health", process, 60,
+                      lambda: f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
         yield base
     finally:
         process.terminate()
@@ -97,6 +105,30 @@ def demo_url(county_demo_file, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
+@contextmanager
+def served_county(folder: Path, build: Callable[[str], None] | None = None,
+                  fill: Callable[[object], None] | None = None):
+    """A fresh SQLite database in `folder`, filled by `build(url)` and/or `fill(session)`, with the
+    demo accounts of the hand-built county (tests.builders.COUNTY), served; yields (url, base)."""
+    from data_access import db
+    from data_access.accounts import create_demo_accounts
+    from tests import builders as b
+
+    url = f"sqlite:///{folder / 'app.db'}"
+    db.upgrade(url)
+    if build is not None:
+        build(url)
+    with db.session_scope(url) as s:
+        if fill is not None:
+            fill(s)
+        create_demo_accounts(s, b.COUNTY)
+    try:
+        with serve(url) as base:
+            yield url, base
+    finally:
+        db.get_engine(url).dispose()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
@@ -121,3 +153,7 @@ def login(page, username: str, password: str) -> None:
     page.get_by_role("button", name="登录", exact=True).click()
     page.get_by_role("button", name="退出登录").wait_for(timeout=30_000)
     wait_idle(page)
+    for _ in range(100):  # the page exchanges its login ticket for the HttpOnly cookie (dashboard/server.py)
+        if any(c["name"] == "pcd_session" for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(100)

@@ -14,13 +14,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from data_access import db
-from data_access.accounts import create_demo_accounts
 from data_access.db import session_scope
 from data_access.models import AccountabilityStep, AssessmentRow, Cadre, Household, Pairing
-from tests import builders as b
 from tests import import_workbooks as wb
-from tests.e2e.conftest import ROOT, login, serve, wait_idle
+from tests.e2e.conftest import ROOT, login, served_county, wait_idle
 from tests.test_accountability import _county
 from tests.test_assessment import _hand_built
 
@@ -29,14 +26,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def app_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'assessment.db'}"
-    db.upgrade(url)
-    with session_scope(url) as s:
-        _hand_built(s)
-        create_demo_accounts(s, b.COUNTY)
-    with serve(url) as base:
-        yield url, base
-    db.get_engine(url).dispose()
+    with served_county(tmp_path, fill=_hand_built) as served:
+        yield served
 
 
 def _go(page, title: str) -> None:
@@ -99,14 +90,8 @@ def test_leader_freezes_then_late_records_are_explained_and_documents_download(a
 
 @pytest.fixture
 def chain_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'chain.db'}"
-    db.upgrade(url)
-    with session_scope(url) as s:
-        _county(s)
-        create_demo_accounts(s, b.COUNTY)
-    with serve(url) as base:
-        yield url, base
-    db.get_engine(url).dispose()
+    with served_county(tmp_path, fill=_county) as served:
+        yield served
 
 
 def test_inspector_records_a_talk_and_finds_it_in_cadre_detail(chain_url, page):

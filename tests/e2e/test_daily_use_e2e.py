@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from data_access import db
-from data_access.accounts import create_demo_accounts
-from data_access.db import session_scope
-from tests import builders as b
 from tests import test_needs_ledger as ledger
-from tests.e2e.conftest import login, serve, wait_idle
+from tests.e2e.conftest import login, served_county, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def ledger_app(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
-    db.upgrade(url)
-    ledger.build(url)
-    with session_scope(url) as s:
-        create_demo_accounts(s, b.COUNTY)
-    with serve(url) as base:
-        yield url, base
-    db.get_engine(url).dispose()
+    with served_county(tmp_path_factory.mktemp("ledger"), build=ledger.build) as served:
+        yield served
 
 
 def tick_row(page, table, row: int) -> None:

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +27,7 @@ from data_access.models import Cadre, Household, SupervisionAction
 from data_access.policy import Policy
 from tests import builders as b
 from tests import import_workbooks as wb
-from tests.e2e.conftest import ROOT, _free_port, login, serve, wait_idle
+from tests.e2e.conftest import ROOT, _free_port, login, serve, wait_idle, wait_until_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -60,19 +59,13 @@ def nginx(backends: list[str]):
     process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+
+    def failure() -> str:
+        log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+        return f"nginx did not start: {process.stdout.read().decode() if process.stdout else ''}{log}"
+
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
-                raise RuntimeError(f"nginx did not start: {process.stdout.read().decode() if process.stdout else ''}{log}")
-            time.sleep(0.2)
+        wait_until_up(f"{base}/healthz", process, 20, failure)
         yield base
     finally:
         process.terminate()

@@ -8,26 +8,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from data_access import db
-from data_access.accounts import create_demo_accounts
 from data_access.db import session_scope
 from data_access.models import AuditEntry
 from tests import builders as b
-from tests.e2e.conftest import login, serve, wait_idle
+from tests.e2e.conftest import login, served_county, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('links') / 'links.db'}"
-    db.upgrade(url)
-    with session_scope(url) as s:
-        b.region_tree(s)
-        create_demo_accounts(s, b.COUNTY)
-    with serve(url) as base:
-        yield url, base
-    db.get_engine(url).dispose()
+    with served_county(tmp_path_factory.mktemp("links"), fill=b.region_tree) as served:
+        yield served
 
 
 def test_old_asof_year_and_region_links_open_with_a_notice_and_the_session_keeps_working(app_url, page):

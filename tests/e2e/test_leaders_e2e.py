@@ -7,27 +7,19 @@ import docx
 import pytest
 from sqlalchemy import select
 
-from data_access import db
-from data_access.accounts import create_demo_accounts
 from data_access.db import session_scope
 from data_access.models import AuditEntry
 from tests import builders as b
 from tests import leaders_data as L
-from tests.e2e.conftest import login, serve, wait_idle
+from tests.e2e.conftest import login, served_county, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('leaders') / 'leaders.db'}"
-    db.upgrade(url)
-    L.build(url)
-    with session_scope(url) as s:
-        create_demo_accounts(s, b.COUNTY)
-    with serve(url) as base:
-        yield url, base
-    db.get_engine(url).dispose()
+    with served_county(tmp_path_factory.mktemp("leaders"), build=L.build) as served:
+        yield served
 
 
 def _open(page, base: str, title: str) -> None:

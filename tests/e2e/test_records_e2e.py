@@ -6,27 +6,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from data_access import db
-from data_access.accounts import create_demo_accounts
 from data_access.db import session_scope
 from data_access.models import AuditEntry, Cadre, Contact, Satisfaction
-from tests import builders as b
 from tests import records_data as R
-from tests.e2e.conftest import login, serve, wait_idle
+from tests.e2e.conftest import login, served_county, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('records') / 'records.db'}"
-    db.upgrade(url)
-    R.build(url)  # the hand-built county: every record dated in 2024
-    with session_scope(url) as s:
-        create_demo_accounts(s, b.COUNTY)  # township_clerk: 乡镇经办 of 汉源镇
-    with serve(url) as base:
-        yield url, base
-    db.get_engine(url).dispose()
+    # the hand-built county, every record dated in 2024; township_clerk: 乡镇经办 of 汉源镇
+    with served_county(tmp_path_factory.mktemp("records"), build=R.build) as served:
+        yield served
 
 
 def _main(page) -> str:
