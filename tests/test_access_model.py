@@ -185,6 +185,8 @@ NOT_ACTIONS = {
     "data_access.accounts.start_session": "logging in: before there is an actor",
     "data_access.accounts.resume_session": "logging in",
     "data_access.accounts.end_session": "logging out one's own session",
+    "data_access.accounts.issue_ticket": "logging in: the one-time ticket for the HttpOnly cookie of one's own session",
+    "data_access.accounts.redeem_ticket": "logging in: the server route exchanges the ticket, before there is an actor",
     "data_access.accounts.authenticate": "logging in (failures audited)",
     "data_access.accounts.identity_login": "logging in through the identity provider",
     "data_access.accounts.password_login": "logging in with a password",
