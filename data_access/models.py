@@ -429,7 +429,7 @@ class LoginThrottle(Base):
     """Wrong passwords in a row per name typed at the login, whether or not an account has that
     name (so a lock tells nothing about which names exist). The name is stored only as an HMAC
     (`accounts.name_key`): a password typed into the name box is never kept. Replaced the users
-    row's failed_attempts / locked_until (dropped in migration 0014)."""
+    row's failed_attempts / locked_until (dropped in migration 0017)."""
 
     __tablename__ = "login_throttle"
     name_key: Mapped[str] = mapped_column(String(64), primary_key=True)

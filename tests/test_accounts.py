@@ -420,7 +420,7 @@ def test_the_user_is_told_at_the_next_login_that_the_account_was_locked(with_use
 
 
 def test_the_users_table_keeps_no_lockout_of_its_own(db_url, tmp_path):
-    """Wrong passwords are counted per name typed (login_throttle); migration 0014 dropped the users
+    """Wrong passwords are counted per name typed (login_throttle); migration 0017 dropped the users
     row's unused failed_attempts / locked_until, keeping the accounts and the sessions that name
     them (SQLite recreates the table under foreign keys)."""
     from alembic import command
@@ -435,7 +435,7 @@ def test_the_users_table_keeps_no_lockout_of_its_own(db_url, tmp_path):
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:  # back to before the drop, with an account and its session
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0013")
+        command.downgrade(cfg, "0016")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO users (username, role, region_code, is_active, failed_attempts) "
                                 "VALUES ('kept', 'admin', '', true, 0)"))

@@ -2,15 +2,15 @@
 server route for the HttpOnly session cookie (scripts in the page never see the cookie). The row
 holds the ticket's hash and the session token sealed with a key only the ticket gives.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,15 @@ Wrong passwords are counted per name typed in `login_throttle` since migration 0
 not an account has the name); the users row's own counter and lock were no longer read or
 written, so they are dropped rather than left to suggest a lock that does not exist.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
