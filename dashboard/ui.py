@@ -136,8 +136,10 @@ def empty(message: str) -> None:
 
 
 def blank_gaps(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Empty cells instead of the grid's grey "None" (only columns with gaps change type; whole
-    numbers stay whole: 12, not 12.0). Columns in `keep` (formatted by a column_config) stay as they are."""
+    """Empty cells instead of the grid's grey "None": a column with gaps becomes text (whole numbers
+    stay whole: 12, not 12.0; dates as 2026-01-05), which is what Streamlit would make of a column
+    mixing "" with numbers or dates anyway, but without its logged Arrow traceback on every render.
+    Columns in `keep` (formatted by a column_config) stay as they are."""
     gaps = [c for c in frame.columns if c not in keep and frame[c].isna().any()]
     if not gaps:
         return frame
@@ -145,7 +147,7 @@ def blank_gaps(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     for column in gaps:
         values = frame[column]
         whole = pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all()
-        frame[column] = [("" if pd.isna(v) else int(v) if whole else v) for v in values]
+        frame[column] = [("" if pd.isna(v) else str(int(v)) if whole else str(v)) for v in values]
     return frame
 
 

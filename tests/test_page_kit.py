@@ -126,3 +126,25 @@ def test_places_name_the_village_and_township(town_db):  # noqa: F811
     with session_scope(url) as s:
         rows = compliance.cadre_pairings(s, EVERYWHERE, TODAY, Policy(), ids["li"])
     assert (rows.iloc[0]["乡镇"], rows.iloc[0]["村"]) == ("长道镇", "长道村")
+
+
+def test_empty_cells_leave_a_column_the_grid_can_send_as_it_is():
+    """A column with gaps (覆盖情况's 上次结对解除日期, a count left empty) goes to the browser without
+    Streamlit's Arrow fallback, which logged a traceback on every render of 覆盖情况."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from dashboard import ui
+
+    frame = pd.DataFrame({
+        "上次结对解除日期": [dt.date(2026, 1, 5), None],
+        "未结对天数": [332.0, None],
+        "备注": ["有", None],
+        "户数": [3, 4],
+    })
+    shown = ui.blank_gaps(frame)
+    pa.Table.from_pandas(shown)  # raised ArrowTypeError for the date column mixed with ""
+    assert shown["上次结对解除日期"].tolist() == ["2026-01-05", ""]
+    assert shown["未结对天数"].tolist() == ["332", ""]
+    assert shown["户数"].tolist() == [3, 4]
