@@ -222,7 +222,8 @@ def survey_cadre():
                or_(active.end_date.is_(None), active.end_date > Satisfaction.survey_date))
         .order_by(active.start_date.desc(), active.id.desc())
         .limit(1)
-        .scalar_subquery()
+        .correlate(Satisfaction)  # also when nested two levels deep (recorded_visits' EXISTS):
+        .scalar_subquery()        # auto-correlation would cross-join every 回访 there
     )
     return func.coalesce(Satisfaction.cadre_id, fallback)
 
