@@ -18,7 +18,9 @@ def ledger_app(tmp_path_factory):
 
 
 def tick_row(page, table, row: int) -> None:
-    """Tick the selection box of `row` (0 = first data row) of a st.dataframe (a canvas grid)."""
+    """Tick the selection box of `row` (0 = first data row) of a st.dataframe (a canvas grid),
+    scrolled into view first as a user would (the 排序 select put 诉求清单 below the fold)."""
+    table.scroll_into_view_if_needed()
     box = table.bounding_box()
     page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)
     wait_idle(page)
