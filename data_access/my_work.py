@@ -114,6 +114,18 @@ def _due_words(r, as_of: dt.date) -> tuple[str, int]:
     return "；".join(parts), late
 
 
+def _open_groups(session: Session, grouped, tiebreak, limit: int):
+    """Of grouped action counts, those with an action due this week or unanswered: their number and
+    the first `limit`, the longest unanswered first, then the soonest due."""
+    open_ = select(grouped).where((grouped.c.due > 0) | (grouped.c.unanswered > 0))
+    total = session.scalar(select(func.count()).select_from(open_.subquery()))
+    found = session.execute(
+        open_.order_by(grouped.c.first_unanswered.is_(None), grouped.c.first_unanswered, grouped.c.first_due,
+                       tiebreak).limit(limit)
+    ).all()
+    return total, found
+
+
 def _batches(session: Session, scope: Scope, as_of: dt.date, policy: Policy, username: str, limit: int) -> Section:
     until = week_end(as_of)
     rows = supervision.actions_query(scope, as_of, policy).subquery("actions")
@@ -126,12 +138,7 @@ def _batches(session: Session, scope: Scope, as_of: dt.date, policy: Policy, use
         .group_by(rows.c.batch_no, rows.c.kind)
         .subquery("batches")
     )
-    open_ = select(grouped).where((grouped.c.due > 0) | (grouped.c.unanswered > 0))
-    total = session.scalar(select(func.count()).select_from(open_.subquery()))
-    found = session.execute(
-        open_.order_by(grouped.c.first_unanswered.is_(None), grouped.c.first_unanswered, grouped.c.first_due,
-                       grouped.c.batch_no).limit(limit)
-    ).all()
+    total, found = _open_groups(session, grouped, grouped.c.batch_no, limit)
     items = []
     for r in found:
         words, late = _due_words(r, as_of)
@@ -151,12 +158,7 @@ def _region_actions(session: Session, scope: Scope, as_of: dt.date, policy: Poli
         .group_by(rows.c.cadre_id, rows.c.cadre_name, rows.c.unit_name)
         .subquery("cadres")
     )
-    open_ = select(grouped).where((grouped.c.due > 0) | (grouped.c.unanswered > 0))
-    total = session.scalar(select(func.count()).select_from(open_.subquery()))
-    found = session.execute(
-        open_.order_by(grouped.c.first_unanswered.is_(None), grouped.c.first_unanswered, grouped.c.first_due,
-                       grouped.c.cadre_id).limit(limit)
-    ).all()
+    total, found = _open_groups(session, grouped, grouped.c.cadre_id, limit)
     items = []
     for r in found:
         words, late = _due_words(r, as_of)
