@@ -36,7 +36,7 @@ ACTION_LABELS = {
     "assessment_freeze": "冻结季考核",
     "accountability": "约谈/通报批评/问责",
     "cadre_status": "修改干部状态",
-    "publicity_override": "典型案例审核（督查问题说明理由）",
+    "publicity_override": "典型案例审核或发布（督查问题说明理由）",
     "case_publication": "典型案例发布记录",
 }
 
@@ -178,7 +178,7 @@ def _sentence(action: str | None, v: dict) -> str:
     if action == "publicity_override":
         findings = "；".join(str(f) for f in v.get("findings", []) if _present(f))
         return (f"截至 {v.get('day', '')}，结对干部{v.get('cadre', '')}{findings or '有督查问题'}，"
-                f"仍审核通过该案例；理由：{v.get('why') or '未填写'}")
+                f"仍{'发布' if v.get('step') == '发布' else '审核通过'}该案例；理由：{v.get('why') or '未填写'}")
     if action == "case_publication":
         link = f"，链接 {v['link']}" if v.get("link") else ""
         note = f"（{v['note']}）" if v.get("note") else ""

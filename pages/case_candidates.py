@@ -67,14 +67,21 @@ if rows.empty:
         st.rerun()
     st.stop()
 
+# the publicity guard of every row's cadre, so staff see it in the list before choosing a row
+notes = query(cases.guard_notes, tuple(int(i) for i in rows["pairing_id"]), current_date(), ctx.policy)
+rows = rows.assign(督查提示=[notes.get(int(i), "") for i in rows["pairing_id"]])
+if rows["督查提示"].ne("").any():
+    st.caption("“督查提示”列出结对干部目前滞后或失联、有未回应的督办或已被约谈等处理的情况："
+               "在此期间不宜宣传该干部的事迹，案例须领导说明理由后方可审核、发布。")
 event = st.dataframe(
     rows,
     hide_index=True,
     width="stretch",
-    column_order=["排名", "得分", "对象", "群体", "推荐理由", "案例状态", "主题", "乡镇", "结对干部", "单位"],
+    column_order=["排名", "得分", "对象", "群体", "推荐理由", "督查提示", "案例状态", "主题", "乡镇", "结对干部", "单位"],
     column_config={
         "推荐理由": st.column_config.TextColumn(width="large"),
         "得分": st.column_config.NumberColumn(format="%d"),
+        "督查提示": st.column_config.TextColumn(help="结对干部目前的督查问题；有问题的不宜宣传"),
     },
     on_select="rerun",
     selection_mode="single-row",
@@ -103,7 +110,7 @@ box.markdown(f"结对干部：{row['结对干部']}（{row['单位']}）　主�
 box.markdown("\n".join(f"- {reason}" for reason in row["推荐理由"].split("；")))
 guard = query(cases.publicity_guard, pairing_id, current_date(), ctx.policy)
 if guard.holds:
-    box.warning(f"督查提示：{guard.sentence()}。在此期间不宜宣传该干部的事迹，案例须领导说明理由后方可审核通过。",
+    box.warning(f"督查提示：{guard.sentence()}。在此期间不宜宣传该干部的事迹，案例须领导说明理由后方可审核、发布。",
                 icon=":material/report:")
 actions = box.columns([1, 1, 4])
 if actions[0].button("查看案例详情", type="primary"):

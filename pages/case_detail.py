@@ -95,8 +95,8 @@ theme = (info.theme if info and info.theme else "、".join(card.themes)) or "—
 st.caption(f"状态：{status}　主题：{theme}　地区：{card.township}{card.village}")
 guard = query(cases.publicity_guard, card.pairing_id, today, ctx.policy)
 if guard.holds and (info is None or info.status != CASE_REJECTED):
-    st.warning(f"督查提示：{guard.sentence()}。在此期间不宜宣传该干部的事迹，案例暂不能审核通过；"
-               "领导确需审核的，须说明理由（记入审计日志）。", icon=":material/report:")
+    st.warning(f"督查提示：{guard.sentence()}。在此期间不宜宣传该干部的事迹，案例暂不能审核通过或发布；"
+               "领导确需审核或发布的，须说明理由（记入审计日志）。", icon=":material/report:")
 if card.involves_minor:
     st.warning("涉及未成年人：只使用化名和年龄；须登记监护人的知情同意后，方可审核、发布。", icon=":material/child_care:")
 
@@ -147,7 +147,7 @@ if info.has_consent:
 if info.approved_at:
     st.markdown(esc(f"审核：{info.approved_by}，{info.approved_at:%Y年%m月%d日}"))
 if info.override_reason:
-    st.markdown(esc(f"审核时结对干部有督查问题，审核人说明的理由：{info.override_reason}"))
+    st.markdown(esc(f"{info.override_step}时结对干部有督查问题，{info.override_step}人说明的理由：{info.override_reason}"))
 if info.status == CASE_REJECTED:
     st.markdown(esc(f"未采用原因：{info.reject_reason}"))
 appeared = query(cases.publications, ctx.scope, (info.id,)).get(info.id)
@@ -192,7 +192,17 @@ if info.status == CASE_CONSENTED:
     else:
         st.info("待领导审核。", icon=":material/hourglass_top:")
 if info.status == CASE_APPROVED:
-    if can_approve:
+    if can_approve and guard.holds and ctx.actor.may("override_publicity_guard"):
+        with st.form("override_publish", enter_to_submit=False):
+            st.markdown("**说明理由并发布**（结对干部有上述督查问题）")
+            why = st.text_area("理由（必填，记入审计日志）", max_chars=500, key="publish_why",
+                               placeholder="如：所述事迹发生在问题之前且已核实，问题已督促整改")
+            if st.form_submit_button("说明理由并发布", type="primary"):
+                act(cases.publish, ctx.scope, today, ctx.policy, info.id, override_reason=why,
+                    done="案例已发布，说明的理由已记入审计日志。")
+    elif can_approve and guard.holds:
+        st.info("结对干部有督查问题，须由领导说明理由后方可发布。", icon=":material/hourglass_top:")
+    elif can_approve:
         if st.button("发布", type="primary"):
             act(cases.publish, ctx.scope, today, ctx.policy, info.id, done="案例已发布。")
     else:

@@ -70,9 +70,9 @@ def site(sqlite_url, monkeypatch):
         cases.shortlist(s, EVERYWHERE, published, actor=Actor("pub", "publicity"))
         cases.record_consent(s, EVERYWHERE, TODAY, Policy(), published, sc.GUARDIAN_NAME, "监护人", TODAY,
                              "县融媒体中心公众号", actor=Actor("pub", "publicity"))
-        # approved at the scenario's year end, when 赵建国 was on track (the publicity guard)
+        # approved and published at the scenario's year end, when 赵建国 was on track (the publicity guard)
         cases.approve(s, EVERYWHERE, sc.AS_OF, Policy(), published, actor=Actor("admin", "admin"))
-        cases.publish(s, EVERYWHERE, TODAY, Policy(), published, actor=Actor("admin", "admin"))
+        cases.publish(s, EVERYWHERE, sc.AS_OF, Policy(), published, actor=Actor("admin", "admin"))
         shortlisted = cases.create_case(s, EVERYWHERE, sc.AS_OF, Policy(), ids.p2,
                                         actor=Actor("pub", "publicity"))
         cases.shortlist(s, EVERYWHERE, shortlisted, actor=Actor("pub", "publicity"))
@@ -116,6 +116,9 @@ def test_candidates_page_ranks_with_reasons(site):
     assert list(table["对象"]) == ["小王（11岁）", "孙某（65岁）"]
     assert list(table["得分"]) == [60, 11]
     assert list(table["案例状态"]) == ["已发布", "入围"]
+    # the publicity guard in the list itself: today (2026-12-03, a year after the scenario's records)
+    # both cadres are 滞后、失联
+    assert list(table["督查提示"]) == ["滞后、失联", "滞后、失联"]
     assert "办结诉求 1 件，平均 8 天办结（+10）" in table.iloc[0]["推荐理由"]
     assert any("2025年01月01日 至 2025年12月31日" in c.value for c in at.caption)
 
@@ -149,7 +152,7 @@ def test_detail_page_walks_the_workflow_by_role(site):
     next(w for w in at.text_area if w.label.startswith("理由")).input("轮椅事迹已实地核实，另一户已督促整改")
     next(b for b in at.button if b.label == "说明理由并审核通过").click().run()
     assert any("已审核通过" in s.value for s in at.success)
-    assert "审核人说明的理由：轮椅事迹已实地核实，另一户已督促整改" in texts(at)
+    assert "审核时结对干部有督查问题，审核人说明的理由：轮椅事迹已实地核实，另一户已督促整改" in texts(at)
     with session_scope(url) as s:
         assert s.get(TypicalCase, shortlisted).status == "已审核"
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "publicity_override")).scalar_one()

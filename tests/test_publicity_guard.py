@@ -104,3 +104,48 @@ def test_an_open_supervision_order_or_a_chain_step_blocks_approval(scenario):
         cases.approve(s, EVERYWHERE, later, POLICY, on_track, actor=Actor("admin", "admin"),
                       override_reason="事迹发生在督办之前")
         assert s.scalar(select(func.count()).where(AuditEntry.action == "publicity_override")) == 1
+
+
+def test_publishing_is_guarded_like_approval(scenario):
+    """An approved case is not published while its cadre has drawn a 督办 since the approval, unless
+    a leader gives a reason — audited as publishing over the guard."""
+    url, ids, on_track, _ = scenario
+    with session_scope(url) as s:
+        cases.approve(s, EVERYWHERE, TODAY, POLICY, on_track, actor=LEADER)
+        s.add(SupervisionAction(cadre_id=ids.leader, pairing_id=ids.p1, kind="督办", issued_date=TODAY,
+                                deadline=TODAY + dt.timedelta(days=10), batch_no="DB009"))
+    with pytest.raises(cases.CaseError, match="待回应的督办.*暂不能发布；确需发布的，须由领导说明理由"), \
+            session_scope(url) as s:
+        cases.publish(s, EVERYWHERE, TODAY, POLICY, on_track, actor=LEADER)
+    with pytest.raises(PermissionDenied), session_scope(url) as s:  # an override is for leaders only
+        cases.publish(s, EVERYWHERE, TODAY, POLICY, on_track, actor=Actor("insp", "inspector"),
+                      override_reason="可以发布")
+    with session_scope(url) as s:
+        assert s.get(TypicalCase, on_track).status == "已审核"
+    assert overrides(url) == []
+    with session_scope(url) as s:
+        assert cases.publish(s, EVERYWHERE, TODAY, POLICY, on_track, actor=LEADER,
+                             override_reason="事迹在督办之前，已核实") == "已发布"
+    assert overrides(url) == [("lead", f"典型案例#{on_track}",
+                               "截至 2026-01-15，结对干部赵建国有待回应的督办 1 件（批次 DB009，回应期限 2026年01月25日），"
+                               "仍发布该案例；理由：事迹在督办之前，已核实")]
+    with session_scope(url) as s:
+        card = cases.case_card(s, EVERYWHERE, sc.AS_OF, POLICY, case_id=on_track)
+        assert (card.case.override_step, card.case.override_reason) == ("发布", "事迹在督办之前，已核实")
+
+
+def test_guard_notes_brief_each_listed_pairing(scenario):
+    """The list's column: each pairing's cadre's findings in a few words, empty when none."""
+    url, ids, _, _ = scenario
+    with session_scope(url) as s:
+        assert cases.guard_notes(s, [ids.p1, ids.p2, ids.p3], TODAY, POLICY) == {
+            ids.p1: "", ids.p2: "失联", ids.p3: "失联"}
+        accountability.record_step(s, ids.leader, "约谈", TODAY, "约谈记录", None, actor=Actor("insp", "inspector"),
+                                   today=TODAY)
+        s.add(SupervisionAction(cadre_id=ids.leader, pairing_id=ids.p1, kind="督办", issued_date=TODAY,
+                                deadline=TODAY + dt.timedelta(days=10), batch_no="DB010"))
+        s.flush()
+        notes = cases.guard_notes(s, [ids.p1], TODAY, POLICY)
+        assert notes == {ids.p1: "督办待回应；已被约谈"}
+        # the same findings the case's own guard words in full
+        assert cases.publicity_guard(s, ids.p1, TODAY, POLICY).brief == notes[ids.p1]

@@ -63,7 +63,7 @@ from data_access.cases.gallery import (
     gallery,
     gallery_figures,
 )
-from data_access.cases.guard import PublicityGuard, publicity_guard
+from data_access.cases.guard import PublicityGuard, guard_notes, publicity_guard
 from data_access.cases.publications import PUBLICATION_COLUMNS, check_link, publications, record_publication
 from data_access.cases.redaction import (
     PersonView,
@@ -138,6 +138,7 @@ __all__ = [
     "theme_fits",
     "gallery",
     "gallery_figures",
+    "guard_notes",
     "period_of",
     "publicity_guard",
     "publications",

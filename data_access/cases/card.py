@@ -57,7 +57,8 @@ class CaseInfo:
     approved_by: str
     approved_at: dt.datetime | None
     updated_at: dt.datetime | None
-    override_reason: str = ""  # approved over the publicity guard: the leader's reason (redacted)
+    override_reason: str = ""  # approved or published over the publicity guard: the leader's reason (redacted)
+    override_step: str = ""  # the step of the latest override: 审核 or 发布
 
     @property
     def has_consent(self) -> bool:
@@ -320,6 +321,7 @@ def _case_info(session: Session, row: TypicalCase, house: HouseholdPersons) -> C
         approved_at=approval[0] if approval and row.status in (CASE_APPROVED, CASE_PUBLISHED) else None,
         updated_at=row.updated_at,
         override_reason=house.redact(json.loads(override).get("why", "")) if override else "",
+        override_step=json.loads(override).get("step", "审核") if override else "",
     )
 
 

@@ -141,37 +141,55 @@ def record_consent(
                        relation=relation, consent_date=given_on, consent_scope=consent_scope)
 
 
+def _guard(session: Session, row: TypicalCase, household: Household, today: dt.date, policy: Policy,
+           username: str, reason: str, step: str) -> None:
+    """The publicity guard at `step` (审核 or 发布): refused while it holds unless `reason` is given
+    (the caller has checked the actor may override); an override is audited with the findings."""
+    found = publicity_guard(session, row.pairing_id, today, policy)
+    if found.holds and not reason:
+        raise CaseError(f"{found.sentence()}。该案例暂不能{'审核通过' if step == '审核' else step}；"
+                        f"确需{step}的，须由领导说明理由")
+    if found.holds:
+        audit.record(session, username, "publicity_override", household.village_code, case_target(row.id),
+                     {"cadre": found.cadre, "day": found.day, "findings": list(found.findings), "why": reason,
+                      "step": step})
+
+
+def _override_reason(actor: permissions.Actor, scope: Scope, override_reason: str | None) -> str:
+    reason = (override_reason or "").strip()
+    if reason:
+        permissions.check(actor, "override_publicity_guard", scope)
+    return reason
+
+
 def approve(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, *,
             actor: permissions.Actor, override_reason: str | None = None) -> str:
     """A leader approves a consented case; nothing without recorded (guardian's, for a minor) consent.
     While the publicity guard holds for the case's cadre on `today` (see guard), refused unless the
     actor may `override_publicity_guard` and gives `override_reason` (audited with the findings)."""
     permissions.check(actor, "approve_cases", scope)
-    reason = (override_reason or "").strip()
-    if reason:
-        permissions.check(actor, "override_publicity_guard", scope)
+    reason = _override_reason(actor, scope, override_reason)
     username = actor.username
     row, household = _load(session, scope, case_id)
     _check_consent(row, _house(session, household, today, policy))
     _expect(row, CASE_CONSENTED, doing="审核通过")
-    found = publicity_guard(session, row.pairing_id, today, policy)
-    if found.holds and not reason:
-        raise CaseError(f"{found.sentence()}。该案例暂不能审核通过；确需审核的，须由领导说明理由")
-    if found.holds:
-        audit.record(session, username, "publicity_override", household.village_code, case_target(row.id),
-                     {"cadre": found.cadre, "day": found.day, "findings": list(found.findings), "why": reason})
+    _guard(session, row, household, today, policy, username, reason, "审核")
     user_id = session.execute(select(User.id).where(User.username == username)).scalar()
     row.approved_by = user_id
     return _set_status(session, username, row, household, CASE_APPROVED)
 
 
 def publish(session: Session, scope: Scope, today: dt.date, policy: Policy, case_id: int, *,
-            actor: permissions.Actor) -> str:
+            actor: permissions.Actor, override_reason: str | None = None) -> str:
+    """Publish an approved case: guarded like `approve` on `today` (the cadre may have fallen behind,
+    drawn a 督办 or a step of the chain since the approval), with the same override."""
     permissions.check(actor, "approve_cases", scope)
+    reason = _override_reason(actor, scope, override_reason)
     username = actor.username
     row, household = _load(session, scope, case_id)
     _check_consent(row, _house(session, household, today, policy))
     _expect(row, CASE_APPROVED, doing="发布")
+    _guard(session, row, household, today, policy, username, reason, "发布")
     return _set_status(session, username, row, household, CASE_PUBLISHED)
 
 
