@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import not_, or_, select
 from sqlalchemy.orm import Session
 
 from data_access.models import Region
@@ -40,11 +40,18 @@ def root_for(session: Session, scope: Scope) -> list[RegionRow]:
     """The regions a user of `scope` starts from: their own region, or the top of the tree."""
     if not scope.prefix:
         return children(session, None)
-    rows = session.scalars(select(Region).where(scope.within(Region.code)).order_by(Region.code)).all()
-    # A root's parent lies outside the scope (a city 621200 is the root of scope 6212, not its counties).
+    # A root's parent lies outside the scope (a city 621200 is the root of scope 6212, not its
+    # counties). The database keeps only the regions whose parent is not inside the scope's range
+    # (a parent inside the range is inside the scope), so a province reads a few rows, not its
+    # 20k regions as objects (0.45 s CPU on every page's first view after a write).
+    rows = session.execute(
+        select(Region.code, Region.name, Region.level, Region.parent_code)
+        .where(scope.within(Region.code), or_(Region.parent_code.is_(None), not_(scope.within(Region.parent_code))))
+        .order_by(Region.code)
+    ).all()
     return [
-        _row(r) for r in rows
-        if scope.contains(r.code) and (r.parent_code is None or not scope.contains(r.parent_code))
+        RegionRow(code, name, level) for code, name, level, parent in rows
+        if scope.contains(code) and (parent is None or not scope.contains(parent))
     ]
 
 

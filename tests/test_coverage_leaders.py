@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from data_access import compliance, coverage
+from data_access import compliance, coverage, regions
 from data_access.db import session_scope
 from data_access.models import Region
 from data_access.policy import Policy
@@ -105,3 +105,20 @@ def test_single_region_levels_are_passed_through(db_url):
     for frame in (whole, province, city_user):
         assert list(frame["地区"]) == ["汉源镇", "长道镇"]
         assert list(frame["在册人数"]) == [2, 3]
+
+
+def test_root_regions_of_each_scope(db_url):
+    """The region a user starts from is their own (the city for a city user, not its counties; the
+    province for a province user), read without the rest of the tree."""
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        s.add_all([Region(code="620000", name="甘肃省", level="province"),
+                   Region(code="621200", name="陇南市", level="city", parent_code="620000")])
+        s.flush()
+        s.get(Region, b.COUNTY).parent_code = "621200"
+    with session_scope(db_url) as s:
+        roots = {code: [r.code for r in regions.root_for(s, Scope.for_region(code))]
+                 for code in ("620000", "621200", b.COUNTY)}
+        everyone = [r.code for r in regions.root_for(s, EVERYWHERE)]
+    assert roots == {"620000": ["620000"], "621200": ["621200"], b.COUNTY: [b.COUNTY]}
+    assert everyone == ["620000"]
