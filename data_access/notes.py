@@ -52,6 +52,17 @@ def normalize(text: str | None) -> str:
     return (text or "").translate(_SEEN)
 
 
+def key(text: str | None) -> str | None:
+    """What a contact stores as its `note_key` (written with the note, compared by 雷同记录): the
+    note normalised, None when nothing is left."""
+    return normalize(text) or None
+
+
+def contact_note_key(context) -> str | None:
+    """Column default of contacts.note_key on insert: the key of the row's own `content`."""
+    return key(context.get_current_parameters().get("content"))
+
+
 @functools.cache
 def _pg_class() -> str:
     """A regular-expression bracket expression of every dropped character, as code-point ranges."""

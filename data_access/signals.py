@@ -8,7 +8,7 @@ setting; a signal is shown with the records behind it and changes no figure of t
   `burst_span_days` or more; all of them are behind it.
 - 临检突击 (BEFORE_DEADLINE): a back-filled contact entered within the `deadline_window_days` days
   ending on a quarter's last day, or on the deadline of a 提醒 / 督办 (issued by D) on its pairing.
-- 雷同记录 (REPEATED): a note (without spaces and punctuation, notes.py) of at least
+- 雷同记录 (REPEATED): a note (without spaces and punctuation: the stored notes.key) of at least
   `min_note_chars` characters on `dup_note_count` or more of the cadre's records, or on records of
   two or more cadres (anywhere in the database, in the year up to D).
 - 只联不访 (NO_VISITS): a pairing active on D that owes visits, has none and has
@@ -44,7 +44,6 @@ from data_access.models import (
     SupervisionAction,
     Unit,
 )
-from data_access.notes import note_text
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
 from data_access.sorting import Sort
@@ -158,16 +157,22 @@ def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
 
 def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     # Texts are compared over every cadre's notes of the year (a copied note crosses townships);
-    # the records shown are those in scope. Each note is normalised once (a materialised CTE).
-    every = _year_contacts(EVERYWHERE, as_of)
-    normalised = (
-        select(every.c.record_id, every.c.cadre_id, every.c.village_code, note_text(every.c.content).label("note"))
-        .where(every.c.content.is_not(None))
-        .cte("year_notes_all")
-        .prefix_with("MATERIALIZED")
+    # the records shown are those in scope. Each contact stores its note normalised (note_key,
+    # written with the note), so this groups an index and normalises nothing.
+    year = (Contact.contact_date >= dt.date(as_of.year, 1, 1), Contact.contact_date <= as_of)
+    # A text can be flagged only when two records of the year carry it (or dup_note_count is 1):
+    # found from the note_key index alone, before any record is joined to its cadre.
+    candidates = (
+        select(Contact.note_key)
+        .where(*year, Contact.note_key.is_not(None), func.length(Contact.note_key) >= policy.min_note_chars)
+        .group_by(Contact.note_key)
+        .having(func.count() >= min(2, policy.dup_note_count))
     )
-    notes = (  # the note normalised once per record (not again for its length)
-        select(normalised).where(func.length(normalised.c.note) >= policy.min_note_chars)
+    notes = (
+        select(Contact.id.label("record_id"), Pairing.cadre_id, Household.village_code, Contact.note_key.label("note"))
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(*year, Contact.note_key.in_(candidates))
         .cte("year_notes")
         .prefix_with("MATERIALIZED")
     )
@@ -298,11 +303,12 @@ class SignalFilter:
     township: str | None = None  # a township code: cadres with a pairing in it
 
 
-def located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> list[tuple[int, str, str, int]]:
+def located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                   signals: tuple[str, ...] = SIGNALS) -> list[tuple[int, str, str, int]]:
     """(cadre_id, township code, signal, records behind it) for the records in scope whose household
     lies in that township — every count of this module is a sum of these rows (a record is about one
     household, so sums over townships are exact)."""
-    rows = signal_records(scope, as_of, policy, located=True).subquery("signal_records")
+    rows = signal_records(scope, as_of, policy, signals, located=True).subquery("signal_records")
     township = func.substr(rows.c.village_code, 1, 9)
     statement = (
         select(rows.c.cadre_id, township, rows.c.signal, func.count(func.distinct(rows.c.record_id)))
@@ -443,7 +449,7 @@ def records_behind(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         .where(Contact.id.in_(ids))
     )
     if signal == REPEATED:
-        statement = statement.order_by(note_text(Contact.content), Contact.contact_date, Contact.id)
+        statement = statement.order_by(Contact.note_key, Contact.contact_date, Contact.id)
     else:
         statement = statement.order_by(Contact.entered_at, Contact.contact_date, Contact.id)
     data = [

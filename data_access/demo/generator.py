@@ -21,6 +21,7 @@ from data_access.demo.people import Cadre, Household, Member
 from data_access.demo.plan import CountyPlan, DemoConfig, plan_counties
 from data_access.demo.rows import COLUMNS, Ids, Rows
 from data_access.demo.timeline import PROFILES, Clock, pairing_contacts, supervise
+from data_access.notes import key as note_key
 from data_access.policy import Policy
 from data_access.vocabulary import (
     CADRE_CAME_NO,
@@ -153,12 +154,13 @@ class CountyGenerator:
                                 (day, method, note, gift) for day, method, note, gift in contacts]
                 first_id = self.ids.take("contacts", len(contacts))
                 surname = house.members[0].surname
-                contact_rows.extend(
-                    (first_id + i, pairing_id, iso(day), method,
-                     habits.copied(cadre.id) if kept == habits.COPY else habits.personal(note, first_id + i, surname),
-                     gift, self._entered(first_id + i, day, cadre.id, kept == habits.BACKFILL), ENTRY_FROM_SHEET)
-                    for i, (day, method, note, gift) in enumerate(contacts)
-                )
+                for i, (day, method, note, gift) in enumerate(contacts):
+                    text = habits.copied(cadre.id) if kept == habits.COPY else habits.personal(note, first_id + i, surname)
+                    contact_rows.append(
+                        (first_id + i, pairing_id, iso(day), method, text, gift,
+                         self._entered(first_id + i, day, cadre.id, kept == habits.BACKFILL), ENTRY_FROM_SHEET,
+                         note_key(text))
+                    )
                 paired[pairing_id] = (cadre, [c[0] for c in contacts if c[1] == METHOD_VISIT])
                 if cadre.profile == "diligent" and end > clock.last and len(subjects) < 300:
                     visits = sum(1 for contact in contacts if contact[1] == METHOD_VISIT)

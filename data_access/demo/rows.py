@@ -14,7 +14,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "guardian", "status", "exit_date", "exit_reason", "verification_flag",
     ),
     "pairings": ("id", "household_id", "cadre_id", "role", "start_date", "end_date", "end_reason"),
-    "contacts": ("id", "pairing_id", "contact_date", "method", "content", "gift_yuan", "entered_at", "entry_source"),
+    "contacts": (
+        "id", "pairing_id", "contact_date", "method", "content", "gift_yuan", "entered_at", "entry_source", "note_key",
+    ),
     "needs": (
         "id", "code", "household_id", "pairing_id", "raised_date", "category", "content", "level", "due_date",
         "status", "closed_date", "closure_note", "version",

@@ -45,6 +45,7 @@ from data_access.models import (
     Satisfaction,
     Unit,
 )
+from data_access.notes import key as note_key
 from data_access.policy import Policy
 from data_access.vocabulary import (
     CHILD_GROUPS,
@@ -425,7 +426,7 @@ class Loader:
             self.contact_days.add(attrs["contact_date"])
             if old is not None:
                 self.contact_days.add(old["contact_date"])
-            values = dict(attrs, pairing_id=self.pairing_ids.get(pairing))
+            values = dict(attrs, pairing_id=self.pairing_ids.get(pairing), note_key=note_key(attrs["content"]))
             if state == "new":
                 entered = row.refs.get("entered_at")
                 inserts.append(dict(values, entered_at=entered or self.now, entered_by=self.username,
