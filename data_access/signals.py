@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, compliance, exporting, permissions
@@ -70,8 +70,14 @@ EXPLANATIONS = {
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 
 
-def _year_contacts(scope: Scope, as_of: dt.date):
-    """The contacts dated in the year up to D of pairings of households in scope, with their cadre."""
+def _of_cadres(column, cadres):
+    """SQL: `column` (a cadre id) is one of `cadres` (every cadre when None)."""
+    return true() if cadres is None else column.in_(cadres)
+
+
+def _year_contacts(scope: Scope, as_of: dt.date, cadres=None):
+    """The contacts dated in the year up to D of pairings of households in scope, with their cadre
+    (of `cadres` only, when given)."""
     return (
         select(
             Contact.id.label("record_id"),
@@ -88,6 +94,7 @@ def _year_contacts(scope: Scope, as_of: dt.date):
             Contact.contact_date >= dt.date(as_of.year, 1, 1),
             Contact.contact_date <= as_of,
             scope.within(Household.village_code),
+            _of_cadres(Pairing.cadre_id, cadres),
         )
         .subquery("year_contacts")
     )
@@ -103,16 +110,16 @@ def _backfilled_condition(rows, policy: Policy):
     return rows.c.entry_day > plus_days(rows.c.contact_date, policy.late_entry_days)
 
 
-def _backfilled(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
-    rows = _year_contacts(scope, as_of)
+def _backfilled(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
+    rows = _year_contacts(scope, as_of, cadres)
     return select(*_row(BACKFILLED, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).where(_backfilled_condition(rows, policy))
 
 
-def _batch(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+def _batch(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
     # The cadre's bursts are read over all their contacts (a cadre paired in two townships has one
     # batch); the records shown are those in scope.
-    rows = _year_contacts(scope, as_of)
-    every = _year_contacts(EVERYWHERE, as_of)
+    rows = _year_contacts(scope, as_of, cadres)
+    every = _year_contacts(EVERYWHERE, as_of, cadres)
     groups = (
         select(every.c.cadre_id, every.c.entry_day)
         .where(every.c.cadre_id.in_(select(rows.c.cadre_id)))
@@ -136,8 +143,8 @@ def _quarter_end_windows(day, as_of: dt.date, window: int):
     return or_(*(day.between(end - dt.timedelta(days=window - 1), end) for end in ends))
 
 
-def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
-    rows = _year_contacts(scope, as_of)
+def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
+    rows = _year_contacts(scope, as_of, cadres)
     window = policy.deadline_window_days
     deadline = (
         select(SupervisionAction.id)
@@ -155,19 +162,24 @@ def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     )
 
 
-def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+def _repeated(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
     # Texts are compared over every cadre's notes of the year (a copied note crosses townships);
     # the records shown are those in scope. Each contact stores its note normalised (note_key,
     # written with the note), so this groups an index and normalises nothing.
     year = (Contact.contact_date >= dt.date(as_of.year, 1, 1), Contact.contact_date <= as_of)
     # A text can be flagged only when two records of the year carry it (or dup_note_count is 1):
     # found from the note_key index alone, before any record is joined to its cadre.
-    candidates = (
-        select(Contact.note_key)
-        .where(*year, Contact.note_key.is_not(None), func.length(Contact.note_key) >= policy.min_note_chars)
-        .group_by(Contact.note_key)
-        .having(func.count() >= min(2, policy.dup_note_count))
-    )
+    long_enough = (Contact.note_key.is_not(None), func.length(Contact.note_key) >= policy.min_note_chars)
+    if cadres is None:
+        candidates = (
+            select(Contact.note_key).where(*year, *long_enough)
+            .group_by(Contact.note_key).having(func.count() >= min(2, policy.dup_note_count))
+        )
+    else:  # the texts these cadres wrote (compared below with every cadre's records of the year)
+        candidates = (
+            select(Contact.note_key).join(Pairing, Pairing.id == Contact.pairing_id)
+            .where(*year, *long_enough, Pairing.cadre_id.in_(cadres)).distinct()
+        )
     notes = (
         select(Contact.id.label("record_id"), Pairing.cadre_id, Household.village_code, Contact.note_key.label("note"))
         .join(Pairing, Pairing.id == Contact.pairing_id)
@@ -194,16 +206,16 @@ def _repeated(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
     return (
         select(*_row(REPEATED, notes.c.cadre_id, notes.c.record_id, notes.c.village_code))
         .join(flagged, and_(flagged.c.cadre_id == notes.c.cadre_id, flagged.c.note == notes.c.note))
-        .where(scope.within(notes.c.village_code))
+        .where(scope.within(notes.c.village_code), _of_cadres(notes.c.cadre_id, cadres))
     )
 
 
-def _no_visits(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+def _no_visits(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
     status = compliance.pairing_status(scope, as_of, policy).subquery("pairing_status")
     flagged = (
         select(status.c.pairing_id, status.c.cadre_id, status.c.start_date, status.c.village_code)
         .where(status.c.owed_visits > 0, status.c.done_visits == 0,
-               status.c.done_contacts >= policy.min_contacts_no_visit)
+               status.c.done_contacts >= policy.min_contacts_no_visit, _of_cadres(status.c.cadre_id, cadres))
         .subquery("calls_only")
     )
     return (
@@ -258,7 +270,7 @@ def disagrees():
     return and_(Satisfaction.cadre_came == CADRE_CAME_NO, recorded_visits(Contact.id).exists())
 
 
-def _disagrees(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
+def _disagrees(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
     return (
         select(*_row(DISAGREES, survey_cadre(), Satisfaction.id, Household.village_code))
         .join(Household, Household.id == Satisfaction.household_id)
@@ -267,6 +279,7 @@ def _disagrees(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
             Satisfaction.survey_date <= as_of,
             scope.within(Household.village_code),
             disagrees(),
+            _of_cadres(survey_cadre(), cadres),
         )
     )
 
@@ -282,11 +295,12 @@ _BUILDERS = {
 
 
 def signal_records(scope: Scope, as_of: dt.date, policy: Policy, signals: tuple[str, ...] = SIGNALS,
-                   located: bool = False) -> Select:
+                   located: bool = False, cadres=None) -> Select:
     """One row per (signal, cadre, record behind it): columns signal, cadre_id, record_id (a contact's
     id; a 回访's id for 回访不符) and, when `located`, village_code (of the household the record is
-    about). The one definition every count, list and export selects from."""
-    parts = [_BUILDERS[name](scope, as_of, policy) for name in signals]
+    about). The one definition every count, list and export selects from. `cadres` (ids) keeps the
+    rows of those cadres only, read the same way (signal_store refreshes the cadres a write touched)."""
+    parts = [_BUILDERS[name](scope, as_of, policy, cadres) for name in signals]
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
     if located:
         return statement

@@ -19,6 +19,7 @@ from data_access.demo.build import build_demo
 from data_access.demo.identity import is_valid_id, sex_of_id
 from data_access.demo.plan import DemoConfig
 from data_access.demo.regions import XIHE_TOWNSHIPS
+from data_access.notes import key as note_key
 from data_access.policy import Policy
 from data_access.scope import Scope
 from data_access.vocabulary import CASE_STATUSES, ENTITLED_POLICIES
@@ -126,6 +127,9 @@ def test_stats_command_agrees_with_sql(db_url):
         }
         assert reported == expected
     assert reported["persons"] == 4583 and reported["households"] == 4225 and reported["cadres"] == 4225
+    # Every note is stored with its key as 雷同记录 compares it (notes.key), as the import stores it.
+    notes = rows(db_url, "SELECT content, note_key FROM contacts")
+    assert notes and all(key == note_key(content) for content, key in notes)
 
 
 def test_refuses_a_database_with_data_unless_replace(db_url):

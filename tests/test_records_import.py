@@ -63,6 +63,23 @@ def test_entry_time_from_sheet_or_import_and_first_one_stands(db_url, tmp_path):
     assert entries(db_url) == second
 
 
+def test_each_note_is_stored_with_its_key_and_a_corrected_note_with_the_new_key(db_url, tmp_path):
+    """雷同记录 compares notes without spaces and punctuation; the import stores that key with each
+    note, and a re-import correcting 内容 under the same 记录编号 stores the new key."""
+    def keys() -> dict:
+        with session_scope(db_url) as s:
+            return dict(s.execute(select(m.Contact.content, m.Contact.note_key)).all())
+
+    sheets = base_sheets()
+    set_cell(sheets, "联系记录", 1, "内容", "入户看望， 了解近况！")
+    assert run(db_url, write_xlsx(tmp_path / "a.xlsx", sheets)).outcome == "成功"
+    assert keys() == {"入户看望， 了解近况！": "入户看望了解近况", "询问身体情况": "询问身体情况"}
+    set_cell(sheets, "联系记录", 1, "内容", "“送去米面油”。")
+    result = run(db_url, write_xlsx(tmp_path / "b.xlsx", sheets))
+    assert result.outcome == "成功" and result.counts["联系记录"].updated == 1
+    assert keys() == {"“送去米面油”。": "送去米面油", "询问身体情况": "询问身体情况"}
+
+
 def test_entry_time_before_the_date_or_in_the_future_is_a_row_error(db_url, tmp_path):
     sheets = base_sheets()
     set_cell(sheets, "联系记录", 1, "录入时间", "2023-05-02 23:59")

@@ -76,3 +76,21 @@ def test_backfill_of_records_stored_before_0006(db_url):
     with pytest.raises(IntegrityError), db.get_engine(db_url).begin() as connection:
         connection.execute(text("INSERT INTO contacts (pairing_id, contact_date, method, entry_source) "
                                 "VALUES (1, '2023-08-01', '电话', '导入')"))
+
+
+def test_0019_stores_the_key_of_every_stored_note(db_url):
+    """Notes stored before 0019 get their key (without spaces and punctuation) from the migration,
+    so 雷同记录 finds a note copied before and after it."""
+    _migrate(db_url, "0018")
+    with db.get_engine(db_url).begin() as connection:
+        for statement in SEED[:6] + SEED[7:8]:  # regions, unit, cadre, household, pairing
+            connection.execute(text(statement))
+        for cid, content in ((1, "了解近况， 叮嘱按时服药。"), (2, "，。"), (3, None)):
+            connection.execute(text(
+                "INSERT INTO contacts (id, pairing_id, contact_date, method, content, entered_at, entry_source) "
+                "VALUES (:id, 1, '2023-02-01', '电话', :content, '2023-02-01 18:00:00', '导入')"),
+                {"id": cid, "content": content})
+    _migrate(db_url, "head")
+    with db.session_scope(db_url) as s:
+        stored = s.execute(select(Contact.id, Contact.note_key).order_by(Contact.id)).all()
+    assert [tuple(r) for r in stored] == [(1, "了解近况叮嘱按时服药"), (2, None), (3, None)]  # nothing left: no key
