@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.sessions [--db URL] [--sessions 20] [--clicks 12] [--think 1.5 4]
                                        [--region 620000] [--url http://127.0.0.1:8501]
 
-Starts `streamlit run dashboard/app.py` on the database (or uses `--url`, an app already served on
+Starts `streamlit run dashboard/server.py` (the served entry, as `make run` and deploy/systemd start it) on the database (or uses `--url`, an app already served on
 that database), makes one province-leader account per session, and drives each session the way a
 browser does, without a browser: it speaks Streamlit's websocket protocol (the BackMsg/ForwardMsg
 protobufs the `streamlit` package ships) on `/_stcore/stream`. A session logs in through the login
@@ -219,11 +219,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(db_url: str, port: int, log_path: Path, profile: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": db_url, "DASHBOARD_RAISE_PAGE_ERRORS": "1"}
     log = log_path.open("w")
+    sampler = ["-m", "bench.sampler", profile] if profile else []  # every thread's stacks (bench/sampler.py)
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
+        [sys.executable, *sampler, "-m", "streamlit", "run", str(ROOT / "dashboard" / "server.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -335,14 +336,15 @@ async def drive(base_url: str, usernames: list[str], clicks: int, think: tuple[f
 
 
 def run_sessions(db_url: str, region: str, sessions: int, clicks: int, think: tuple[float, float],
-                 timeout: float = 120, base_url: str | None = None, seed: int = 17) -> Result:
+                 timeout: float = 120, base_url: str | None = None, seed: int = 17,
+                 profile: str | None = None) -> Result:
     """Start the app on `db_url` (unless `base_url` is given), drive `sessions` users, stop it."""
     usernames = make_accounts(db_url, region, sessions)
     process = None
     if base_url is None:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        process = start_server(db_url, port, ROOT / "data" / "bench-sessions-server.log")
+        process = start_server(db_url, port, ROOT / "data" / "bench-sessions-server.log", profile)
     try:
         wait_healthy(base_url, process)
         return asyncio.run(drive(base_url, usernames, clicks, think, timeout, server_pid(base_url, process), seed))
@@ -406,10 +408,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=PROVINCE[0], help="登录账号的区划（默认全省）")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--url", default=None, help="已在运行的应用地址（同一数据库）；默认自行启动")
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="对自行启动的应用采样各线程调用栈，写入 FILE（python -m bench.sampler --summary FILE 查看）")
     args = parser.parse_args(argv)
     if args.db == DEFAULT_DB:
         ensure_demo(args.db, DEFAULT_SEED, False)
-    result = run_sessions(args.db, args.region, args.sessions, args.clicks, tuple(args.think), args.timeout, args.url)
+    result = run_sessions(args.db, args.region, args.sessions, args.clicks, tuple(args.think), args.timeout, args.url,
+                          profile=args.profile)
     targets = report(result, "并发会话")
     label = f"{args.sessions} 个会话同时点击（{args.db.rsplit('/', 1)[-1]}，websocket 驱动 bench/sessions.py）"
     record("sessions", label, targets)
