@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
 
 from data_access.config import get_settings
 from data_access.db import data_version, session_scope
+from data_access.flights import FLIGHTS as _FLIGHTS  # noqa: F401 - read by tests
+from data_access.flights import single_flight
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -26,37 +26,12 @@ log = logging.getLogger(__name__)
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     url = get_settings().database_url
     version, name = data_version(url), f"{fn.__module__}:{fn.__qualname__}"
-    with _single_flight((url, version, name, args, tuple(sorted(kwargs.items())))):
+    # One computation of a figure at a time: sessions that ask for the same figure while the first
+    # computes it wait for it and then read it from the cache, instead of each computing it again
+    # (20 users arriving after a restart or a data change computed every home-page figure 20 times
+    # at once: the app's memory passed 1.4 GB, bench.sessions).
+    with single_flight((url, version, name, args, tuple(sorted(kwargs.items())))):
         return _cached(url, version, name, args, kwargs)
-
-
-_FLIGHTS: dict[object, list] = {}  # key -> [lock, sessions using it]
-_FLIGHTS_LOCK = threading.Lock()
-
-
-@contextmanager
-def _single_flight(key: object) -> Iterator[None]:
-    """One computation of a figure at a time: sessions that ask for the same figure while the first
-    computes it wait for it and then read it from the cache, instead of each computing it again (20
-    users arriving after a restart or a data change computed every home-page figure 20 times at
-    once: the app's memory passed 1.4 GB, bench.sessions). Arguments that cannot be hashed go
-    through without waiting."""
-    try:
-        hash(key)
-    except TypeError:
-        yield
-        return
-    with _FLIGHTS_LOCK:
-        entry = _FLIGHTS.setdefault(key, [threading.RLock(), 0])
-        entry[1] += 1
-    try:
-        with entry[0]:
-            yield
-    finally:
-        with _FLIGHTS_LOCK:
-            entry[1] -= 1
-            if entry[1] == 0:
-                _FLIGHTS.pop(key, None)
 
 
 @st.cache_data(show_spinner=False, max_entries=1000, ttl=3600)

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.config import current_date
+from data_access.flights import single_flight
 from data_access.models import (
     Cadre,
     DataVersion,
@@ -202,9 +203,20 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures:
           cadre_figures: CadreFigures | None = None) -> int:
     """Evaluate `rule` (pairing_status over the whole database on `as_of` under `policy`) in its
     own transaction, store it and return its id; with `figures`, its summary figures per region
-    too (status_rollups), with `cadre_figures` its figures per unit and region (status_unit_rollups). When another process stores the same evaluation at the same time, the
-    unique key lets one win and the other returns the winner's id."""
+    too (status_rollups), with `cadre_figures` its figures per unit and region (status_unit_rollups).
+    In one process, one thread at a time stores a given day and policy (flights.single_flight): the
+    others wait and then find it stored; on SQLite one evaluation of any day at a time (it has one
+    writer: a second store waited for the first's write lock, past the busy timeout under load).
+    When another process stores the same evaluation at the same time, the unique key lets one win
+    and the other returns the winner's id."""
     key = policy_key(policy)
+    which = (as_of, key) if engine.dialect.name == "postgresql" else ()
+    with single_flight(("status_store.store", engine.url.render_as_string(), *which)):
+        return _store(engine, as_of, key, rule, figures, cadre_figures)
+
+
+def _store(engine: Engine, as_of: dt.date, key: str, rule: Select, figures: Figures | None,
+           cadre_figures: CadreFigures | None) -> int:
     started = time.perf_counter()
     try:
         with engine.begin() as connection:

@@ -437,3 +437,48 @@ def test_recording_a_contact_stores_todays_evaluation(sqlite_url):
         snapshot = status_store.find(s, TODAY, POLICY)
         assert snapshot is not None
         assert compliance.summary(s, EVERYWHERE, TODAY, POLICY).done_contacts == 1
+
+
+def test_two_days_stored_at_once_on_sqlite_take_turns_instead_of_failing(sqlite_url):
+    """SQLite has one writer: a second evaluation stored while the first still writes waited for
+    its write lock past the busy timeout ("database is locked", 20 app sessions at once). In one
+    process they now take turns; here the busy timeout is 0.2 s and the first store takes 0.6 s."""
+    import time
+
+    from sqlalchemy import create_engine, event
+
+    from data_access.compliance.rule import pairing_status
+
+    with db.session_scope(sqlite_url) as s:
+        b.region_tree(s)
+        b.pairing(s, b.cadre(s, b.unit(s)), b.household(s), dt.date(2026, 1, 5))
+    engine = create_engine(sqlite_url, connect_args={"timeout": 0.2, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _slow_function(connection, _record):
+        connection.create_function("pause", 0, lambda: time.sleep(0.6) or 0)
+
+    def slow_rule(day):
+        rows = pairing_status(EVERYWHERE, day, POLICY).subquery()
+        return select(*(rows.c[name] for name in status_store.COLUMNS)).where(func.pause() == 0)
+
+    stored, errors = [], []
+
+    def store(day, delay):
+        time.sleep(delay)
+        try:
+            stored.append(status_store.store(engine, day, POLICY, slow_rule(day)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=store, args=(AS_OF, 0)),
+               threading.Thread(target=store, args=(AS_OF - dt.timedelta(days=1), 0.1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert errors == []
+    assert len(set(stored)) == 2
+    with db.session_scope(sqlite_url) as s:
+        assert sorted(e["as_of"] for e in status_store.stored(s)) == [AS_OF - dt.timedelta(days=1), AS_OF]
