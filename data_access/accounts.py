@@ -16,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -44,6 +46,10 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.@\-]{2,60}$")
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
+# An argon2id hash or check takes 64 MiB and its own threads (the hasher's defaults): one per core
+# at a time in a process, so users logging in together take turns (the cores could not go faster)
+# instead of holding 64 MiB each at once (20 app sessions logging in, bench.sessions).
+HASHING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 class AccountError(ValueError):
@@ -80,7 +86,8 @@ def _audit_region(region_code: str) -> str | None:
 
 def hash_password(password: str) -> str:
     check_password(password)
-    return _hasher.hash(password)
+    with HASHING:
+        return _hasher.hash(password)
 
 
 def check_password(password: str) -> None:
@@ -90,7 +97,8 @@ def check_password(password: str) -> None:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        with HASHING:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -210,7 +218,8 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
         audit.record(session, who, "login_failed", region, detail={"reason": "disabled"})
         return LoginResult(None, "该账号已停用，请联系系统管理员。")
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        with HASHING:
+            user.password_hash = _hasher.hash(password)
     _clear_throttle(session, user.username)
     detail = {"method": "password"}
     if attempt.previous_lock is not None:

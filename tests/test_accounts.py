@@ -478,3 +478,39 @@ def test_a_login_ticket_gives_its_session_token_once_and_only_in_time(with_user)
     with session_scope(with_user) as s:
         assert accounts.redeem_ticket(s, ended, now=now) is None  # logged out before the exchange
         assert s.scalars(select(LoginTicket)).all() == []
+
+
+def test_password_checks_take_turns_one_per_core(monkeypatch):
+    """Each argon2id check holds 64 MiB: users logging in at once check one per core at a time
+    (20 app sessions logging in together held 20 × 64 MiB)."""
+    import threading
+    import time
+
+    checking, most, results = [0], [0], []
+    count = threading.Lock()
+    real = accounts._hasher.verify
+
+    def counted(stored, password):
+        with count:
+            checking[0] += 1
+            most[0] = max(most[0], checking[0])
+        try:
+            time.sleep(0.05)
+            return real(stored, password)
+        finally:
+            with count:
+                checking[0] -= 1
+
+    class Counting:
+        verify = staticmethod(counted)
+
+    stored = accounts.hash_password("password-123")
+    monkeypatch.setattr(accounts, "_hasher", Counting())
+    users = [threading.Thread(target=lambda: results.append(accounts.verify_password(stored, "password-123")))
+             for _ in range(6)]
+    for user in users:
+        user.start()
+    for user in users:
+        user.join()
+    assert results == [True] * 6
+    assert 1 <= most[0] <= (os.cpu_count() or 1)
