@@ -20,7 +20,7 @@ from data_access import audit, permissions, supervision
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import AccountabilityStep, Cadre, Household, Pairing, SupervisionAction, Unit
-from data_access.policy import load_policy
+from data_access.policy import Policy, load_policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import ACCOUNTABILITY_STEPS, ACTION_SUPERVISE, STEP_TALK
 
@@ -119,11 +119,14 @@ PROPOSAL_COLUMNS = ["督办编号", "批次号", "干部编号", "干部姓名",
                     "逾期天数", "已登记", "建议下一步"]
 
 
-def _unanswered_orders(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None, open_only: bool):
-    """The unanswered actions (supervision's outcome) in scope and the conditions keeping the 督办
-    among them (of batches `issued_by` issued, when given; with `open_only`, those still with a next
-    step: the chain's last step, 问责, not recorded on them)."""
-    rows = supervision.actions_query(scope, as_of, load_policy(session), supervision.UNANSWERED).subquery("unanswered")
+def _unanswered_orders(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None, open_only: bool,
+                       policy: Policy | None):
+    """The unanswered actions (supervision's outcome, read as the view reads: `policy.as_known`, 按录入时间,
+    leaves out contacts entered after `as_of`; default: the stored settings, by contact date) in scope
+    and the conditions keeping the 督办 among them (of batches `issued_by` issued, when given; with
+    `open_only`, those still with a next step: the chain's last step, 问责, not recorded on them)."""
+    policy = policy if policy is not None else load_policy(session)
+    rows = supervision.actions_query(scope, as_of, policy, supervision.UNANSWERED).subquery("unanswered")
     conditions = [rows.c.kind == ACTION_SUPERVISE]
     if issued_by:
         conditions.append(rows.c.action_id.in_(select(SupervisionAction.id).where(supervision.issued_by(issued_by))))
@@ -134,20 +137,23 @@ def _unanswered_orders(session: Session, scope: Scope, as_of: dt.date, issued_by
     return rows, conditions
 
 
-def open_proposal_count(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None = None) -> int:
+def open_proposal_count(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None = None,
+                        policy: Policy | None = None) -> int:
     """How many 督办 `proposals(..., open_only=True)` lists in all."""
-    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, True)
+    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, True, policy)
     return int(session.scalar(select(func.count()).select_from(rows).where(*conditions)) or 0)
 
 
 def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
-              issued_by: str | None = None, open_only: bool = False) -> pd.DataFrame:
+              issued_by: str | None = None, open_only: bool = False, policy: Policy | None = None) -> pd.DataFrame:
     """Every 督办 unanswered past its deadline on `as_of` in scope (supervision's outcome), with the
     steps already recorded on it and the next step proposed (empty once 问责 is recorded); with
     `issued_by`, only the 督办 of batches that account issued (supervision.issued_by); with
-    `open_only`, only those with a next step.
+    `open_only`, only those with a next step. `policy`: the view's reading (the page's, with
+    按录入时间 in `as_known`: a contact entered after `as_of` has not answered yet); default the
+    stored settings, by contact date.
     Columns PROPOSAL_COLUMNS and cadre_id (for opening the cadre, not shown)."""
-    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, open_only)
+    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, open_only, policy)
     found = session.execute(
         select(rows.c.action_id, rows.c.batch_no, rows.c.cadre_id, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.household_code, rows.c.township, rows.c.village, rows.c.deadline)

@@ -210,8 +210,9 @@ def _return_visits(session: Session, scope: Scope, as_of: dt.date, username: str
                    "没有安排给您的待回访任务。")
 
 
-def _accountability(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None, limit: int) -> Section:
-    frame = accountability.proposals(session, scope, as_of, limit, issued_by, open_only=True)
+def _accountability(session: Session, scope: Scope, as_of: dt.date, policy: Policy, issued_by: str | None,
+                    limit: int) -> Section:
+    frame = accountability.proposals(session, scope, as_of, limit, issued_by, open_only=True, policy=policy)
     items = [
         Item(f"督办 {r['批次号']}：干部 {r['干部姓名']}（{r['工作单位']}），户 {r['户编号']}",
              f"回应期限 {r['回应期限']:%Y-%m-%d}，已逾期 {r['逾期天数']} 天"
@@ -221,7 +222,7 @@ def _accountability(session: Session, scope: Scope, as_of: dt.date, issued_by: s
     ]
     whose = "您发出的督办中" if issued_by else "本地区的督办中"
     return Section(ACCOUNTABILITY, f"{whose}逾期未回应、尚未走完约谈、通报批评、问责的，及建议的下一步（由您决定是否登记）。",
-                   accountability.open_proposal_count(session, scope, as_of, issued_by), items, "没有需要考虑问责的督办。")
+                   accountability.open_proposal_count(session, scope, as_of, issued_by, policy), items, "没有需要考虑问责的督办。")
 
 
 def my_work(session: Session, scope: Scope, as_of: dt.date, policy: Policy, me: permissions.Actor,
@@ -245,5 +246,5 @@ def my_work(session: Session, scope: Scope, as_of: dt.date, policy: Policy, me: 
         sections.append(_return_visits(session, scope, as_of, me.username, limit))
     if me.may("record_accountability"):
         issuer = me.username if me.may("issue_reminders") else None
-        sections.append(_accountability(session, scope, as_of, issuer, limit))
+        sections.append(_accountability(session, scope, as_of, policy, issuer, limit))
     return MyWork(as_of, week_end(as_of), sections)

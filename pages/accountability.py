@@ -23,7 +23,7 @@ if flash := st.session_state.pop("ac_done", None):
 
 proposals_tab, units_tab = st.tabs(["逾期未回应的督办", "按单位查看处理情况"])
 with proposals_tab:
-    proposals = query(accountability.proposals, ctx.scope, ctx.as_of)
+    proposals = query(accountability.proposals, ctx.scope, ctx.as_of, policy=ctx.policy)
     if proposals.empty:
         ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有逾期未回应的督办。")
     else:

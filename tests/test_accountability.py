@@ -76,6 +76,31 @@ def test_proposal_then_steps_in_order(db_url):
     assert len(audited) == 2 and "西结办〔2025〕9号" in audited[1]
 
 
+def test_proposals_follow_the_as_known_reading(db_url):
+    """RULES.md "Entry time": read as known on D (按录入时间), a contact entered after D has not
+    answered a 督办 yet. 李华 answered in time by date (08-05) but it was entered on 08-13: on 08-12 as
+    known then, 李华's 督办 is unanswered too, and the count agrees with the list."""
+    import dataclasses
+
+    from data_access.models import Contact, Pairing
+
+    with session_scope(db_url) as s:
+        _, li, _, _ = _county(s)
+        contact = s.scalars(select(Contact).join(Pairing, Pairing.id == Contact.pairing_id)
+                            .where(Pairing.cadre_id == li)).one()
+        contact.entered_at = dt.datetime(2025, 8, 13, 9, 0)
+    day = D(2025, 8, 12)
+    known = dataclasses.replace(Policy(), as_known=1)
+    with session_scope(db_url) as s:
+        by_date = accountability.proposals(s, EVERYWHERE, day, policy=Policy())
+        as_known = accountability.proposals(s, EVERYWHERE, day, policy=known)
+        counts = (accountability.open_proposal_count(s, EVERYWHERE, day, policy=Policy()),
+                  accountability.open_proposal_count(s, EVERYWHERE, day, policy=known))
+    assert list(by_date["干部姓名"]) == ["张明"]
+    assert sorted(as_known["干部姓名"]) == ["张明", "李华"]
+    assert counts == (1, 2)
+
+
 def test_step_refused_for_publicity_outside_region_and_in_future(db_url):
     with session_scope(db_url) as s:
         zhang, _, action, _ = _county(s)
@@ -167,6 +192,28 @@ def test_accountability_page_proposes_the_next_step(county):
     table = at.dataframe[0].value
     assert list(table["干部姓名"]) == ["张明"] and list(table["建议下一步"]) == ["约谈"]
     assert "cadre_id" not in table.columns and "督办编号" not in table.columns
+
+
+def test_accountability_page_follows_the_as_known_switch(county):
+    """The sidebar's 按录入时间 (?known=1) reaches 督办问责: a 督办 answered by a contact entered after the
+    day shown is still proposed, as on the other as-of views."""
+    from data_access.models import Contact, Pairing
+
+    url, (_, li, _, _) = county
+    with session_scope(url) as s:
+        s.scalars(select(Contact).join(Pairing, Pairing.id == Contact.pairing_id)
+                  .where(Pairing.cadre_id == li)).one().entered_at = dt.datetime(2025, 8, 13, 9, 0)
+    user = as_user("insp", "inspector", b.COUNTY, "督查组")
+    by_date = _open("pages/accountability.py", user, asof="2025-08-12")
+    assert list(by_date.dataframe[0].value["干部姓名"]) == ["张明"]
+    at = app(user=user)
+    at.query_params["asof"] = "2025-08-12"
+    at.query_params["known"] = "1"
+    at.run()
+    at.switch_page(str(ROOT / "pages/accountability.py"))
+    at.run()
+    assert not at.exception, at.exception
+    assert sorted(at.dataframe[0].value["干部姓名"]) == ["张明", "李华"]
 
 
 def test_cadre_detail_shows_chain_status_and_work_phone(county):
