@@ -36,9 +36,10 @@ def _place_columns():
     return village, township
 
 
-def unpaired_persons(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
+def unpaired_persons(session: Session, scope: Scope, as_of: dt.date, limit: int = 500, first: tuple = ()) -> pd.DataFrame:
     """Persons in the register on `as_of` whose household has no active pairing, with the days
-    since their household's last pairing ended (empty when it never had one)."""
+    since their household's last pairing ended (empty when it never had one): unpaired longest first,
+    after the ORDER BY keys `first` when given (数据核查's 排序)."""
     village, township = _place_columns()
     last_end = (
         select(func.max(Pairing.end_date))
@@ -51,7 +52,7 @@ def unpaired_persons(session: Session, scope: Scope, as_of: dt.date, limit: int 
         .join(village, village.code == Person.village_code)
         .outerjoin(township, township.code == village.parent_code)
         .where(in_register(as_of), scope.within(Person.village_code), not_(_household_active(as_of, Person.household_id)))
-        .order_by(last_end.is_(None), last_end, Person.id)
+        .order_by(*first, last_end.is_(None), last_end, Person.id)
         .limit(limit)
     ).all()
     frame = pd.DataFrame(
@@ -125,8 +126,10 @@ def ended_without_successor(
     return frame
 
 
-def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
-    """Children of the two child groups whose active pairing is with a cadre who is not a leading cadre."""
+def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
+                                   first: tuple = ()) -> pd.DataFrame:
+    """Children of the two child groups whose active pairing is with a cadre who is not a leading cadre,
+    by household (after the ORDER BY keys `first` when given: 数据核查's 排序)."""
     village, township = _place_columns()
     rows = session.execute(
         select(Person.name, Person.group, Household.code, township.name, village.name, Cadre.code, Cadre.name,
@@ -143,7 +146,7 @@ def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.dat
             scope.within(Person.village_code),
             not_(is_leading_cadre()),
         )
-        .order_by(Household.code)
+        .order_by(*first, Household.code, Person.id)
         .limit(limit)
     ).all()
     return pd.DataFrame(

@@ -38,15 +38,16 @@ for tab, check in zip(tabs, verification.CHECKS, strict=True):
         if n == 0:
             ui.empty(f"没有{check.title}的记录。")
             continue
+        order = ui.sort_choice(verification.sorts(check.key), f"verify_sort_{check.key}")
         page = ui.pager(n, PAGE_SIZE, f"verify_page_{check.key}")
         offset = (int(page) - 1) * PAGE_SIZE
-        ui.table(query(verification.rows, check.key, ctx.scope, ctx.as_of, ctx.policy, offset, PAGE_SIZE))
+        ui.table(query(verification.rows, check.key, ctx.scope, ctx.as_of, ctx.policy, offset, PAGE_SIZE, order))
         st.caption(f"第 {offset + 1}–{min(offset + PAGE_SIZE, n)} 条，共 {n} 条。身份证号已隐去中间位数。")
         if can_export:
             ui.download(
                 "导出 Excel",
-                lambda key=check.key: write(verification.export, key, ctx.scope, ctx.as_of, ctx.policy,
-                                            ctx.region_name, actor=ctx.actor),
+                lambda key=check.key, order=order: write(verification.export, key, ctx.scope, ctx.as_of, ctx.policy,
+                                                         ctx.region_name, order, actor=ctx.actor),
                 f"数据核查_{check.title}_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", key=f"verify_export_{check.key}",
-                help="导出该项全部记录（身份证号隐去），导出会记入审计日志。",
+                help="按所选排序导出该项全部记录（身份证号隐去），导出会记入审计日志。",
             )

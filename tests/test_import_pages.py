@@ -121,3 +121,22 @@ def test_verification_page_empty(db):
     at = open_page("pages/verification.py")
     assert not at.exception
     assert "没有需要核查的记录" in texts(at)
+
+
+def test_verification_lists_offer_a_chinese_sort(checked_db):
+    """Issue 19: each of 数据核查's lists has a 排序 select like the other long tables; the check's own
+    order is the default and 按乡镇、村排列 reorders the rows in the query (page 2 would be page 2 of it)."""
+    with session_scope(checked_db) as s:
+        cadre = s.scalars(select(m.Cadre.id)).first()
+        for village in (b.VILLAGE_B1, b.VILLAGE_A2):  # a lower ID number, entered B1 first
+            house = b.household(s, village)
+            b.person(s, house, village, id_number="621225195001010010", name="同号")
+            b.pairing(s, house, cadre, TODAY - dt.timedelta(days=100))
+    at = open_page("pages/verification.py")
+    sorts = [box for box in at.selectbox if box.label == "排序"]
+    assert len(sorts) == sum(not t.label.endswith("（0）") for t in at.tabs) == 3  # one per list with rows
+    assert sorts[0].value == "同号记录相邻（按身份证号）"
+    assert list(at.dataframe[0].value["村"]) == ["长道村", "南关村", "城关村", "长道村"]
+    sorts[0].select("按乡镇、村排列").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["村"]) == ["城关村", "南关村", "长道村", "长道村"]
