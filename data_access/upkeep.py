@@ -7,8 +7,8 @@ The write functions own this, not their callers: a write to households, pairings
 import, recording in the app) or to the rule's settings calls `after_commit(session)` inside its
 transaction, and the upkeep runs in a session of its own as soon as that transaction commits
 (nothing when it rolls back). The demo build, which commits its own connection, calls
-`after_write` itself; the nightly `db evaluate` calls `after_rule_change`. Pages and CLI commands never
-call anything here."""
+`after_rule_change` itself (it rewrote the whole database), as does the nightly `db evaluate`.
+Pages and CLI commands never call anything here."""
 
 from __future__ import annotations
 
