@@ -16,7 +16,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,18 +67,54 @@ def to_csv_bytes(frame: pd.DataFrame, stamp: ExportStamp | None = None) -> bytes
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _cell(value):
+    """A frame's value as openpyxl writes it: missing (None, NaN, NaT) as an empty cell, numpy and
+    pandas scalars as plain Python, text neutralised."""
+    if isinstance(value, str):
+        return neutralise(value)
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _write_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+    """One sheet in write-only mode: a bold header frozen above the rows, columns as wide as their
+    first 200 values."""
+    sheet = book.create_sheet(name)
+    sheet.freeze_panes = "A2"
+    values = [[_cell(v) for v in row] for row in frame.to_numpy(dtype=object, na_value=None).tolist()]
+    for index, column in enumerate(frame.columns, start=1):
+        width = max([len(str(column))] + [len(str(row[index - 1])) for row in values[:200]
+                                          if row[index - 1] is not None]) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
+    header = []
+    for column in frame.columns:
+        cell = WriteOnlyCell(sheet, value=neutralise(str(column)))
+        cell.font = _HEADER_FONT
+        header.append(cell)
+    sheet.append(header)
+    for row in values:
+        sheet.append(row)
+
+
+_HEADER_FONT = Font(bold=True)
+
+
 def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], stamp: ExportStamp) -> bytes:
-    """One or more sheets (name → rows), plus the 导出说明 sheet."""
+    """One or more sheets (name → rows), plus the 导出说明 sheet. Written cell by cell in openpyxl's
+    write-only mode: a workbook of one sheet per unit (73 for the county demo) took 1–2 s of CPU
+    through pandas' writer (a copy and a map of every frame, its cell objects), 9 s on the shared
+    machine."""
+    book = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        _write_sheet(book, name[:31], frame)
+    _write_sheet(book, STAMP_SHEET, pd.DataFrame(stamp.lines(), columns=["项目", "内容"]))
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            _safe(frame).to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes = "A2"
-            for index, column in enumerate(frame.columns, start=1):
-                width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) + 2
-                sheet.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
-        pd.DataFrame(stamp.lines(), columns=["项目", "内容"]).to_excel(writer, sheet_name=STAMP_SHEET, index=False)
+    book.save(buffer)
     return buffer.getvalue()
 
 

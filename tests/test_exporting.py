@@ -36,6 +36,22 @@ def test_xlsx_has_data_and_stamp_sheets_and_no_formula():
     assert ["导出人", "inspector"] in [[c.value for c in row] for row in book["导出说明"].iter_rows()]
 
 
+def test_xlsx_keeps_numbers_dates_and_empty_cells():
+    """The workbook (written cell by cell, write-only) keeps numbers as numbers and dates as dates,
+    shows a missing value as an empty cell (never None, nan or NaT) and freezes a bold header."""
+    frame = pd.DataFrame({"干部": ["李华", None], "次数": [3, 0], "比例": [0.5, float("nan")],
+                          "日期": [dt.date(2026, 11, 30), None],
+                          "时间": [pd.Timestamp("2026-12-01 08:30"), pd.NaT]})
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"名单": frame}, STAMP)))["名单"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows == [["干部", "次数", "比例", "日期", "时间"],
+                    ["李华", 3, 0.5, dt.datetime(2026, 11, 30), dt.datetime(2026, 12, 1, 8, 30)],
+                    [None, 0, None, None, None]]
+    assert sheet["D2"].is_date and sheet["A1"].font.bold and sheet.freeze_panes == "A2"
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes({"名单": frame}, STAMP)), sheet_name="名单")
+    assert back["次数"].tolist() == [3, 0] and back["干部"].isna().tolist() == [False, True]
+
+
 def test_masks():
     assert masking.mask_id_number("621225199001011234") == "6212************34"
     assert masking.mask_phone("13812345678") == "138****5678"

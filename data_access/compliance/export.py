@@ -40,10 +40,10 @@ def export_laggards(
 def laggards_by_unit(frame):
     """The laggard list split per 工作单位: (sheet name, that unit's rows) in order of the unit's first
     row in the worst-first list, so the unit with the worst pairing comes first."""
-    units = list(dict.fromkeys(frame["工作单位"].fillna("")))
-    names = exporting.sheet_names(units)
-    return [(name, frame[frame["工作单位"].fillna("") == unit].reset_index(drop=True))
-            for name, unit in zip(names, units, strict=True)]
+    parts = [(unit, rows.reset_index(drop=True))  # sort=False: in order of first appearance
+             for unit, rows in frame.groupby(frame["工作单位"].fillna(""), sort=False)]
+    names = exporting.sheet_names([unit for unit, _ in parts])
+    return [(name, rows) for name, (_, rows) in zip(names, parts, strict=True)]
 
 
 def export_laggards_by_unit(
