@@ -38,14 +38,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def ensure_demo(url: str, seed: int, rebuild: bool) -> dt.date:
-    """The as-of date of a province demo with `seed` at `url`, building it when absent."""
+def ensure_demo(url: str, seed: int, rebuild: bool, scale: str = "province") -> dt.date:
+    """The as-of date of a province demo with `seed` at `url`, building it when absent (`scale`
+    "county": any county demo of that seed is taken as it is, never built — bench.scale's smoke test)."""
     db.upgrade(url)
     with db.session_scope(url) as session:
         build = last_build(session)
-    if not rebuild and build and build["scale"] == "province" and build["seed"] == seed:
+    if not rebuild and build and build["scale"] == scale and build["seed"] == seed:
         print(f"沿用已有的省级演示数据（种子 {seed}，截至 {build['as_of']}）", flush=True)
         return dt.date.fromisoformat(build["as_of"])
+    if scale != "province":
+        raise SystemExit(f"{url} 中没有种子 {seed} 的{scale}演示数据")
     print("正在生成省级演示数据……", flush=True)
     summary = build_demo(DemoConfig("province", seed, current_date()), url, replace=True)
     print(f"生成完成：联系记录 {summary.counts['contacts']:,} 条，用时 {summary.seconds:.0f} 秒", flush=True)

@@ -59,6 +59,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-pages", action="store_true", help="不测页面")
     parser.add_argument("--pages-only", nargs="*", default=None, metavar="TITLE", help="只测这些页面")
     parser.add_argument("--no-side-by-side", action="store_true", help="不做与 DuckDB、pandas 的并列比较")
+    # For the smoke test (tests/test_bench_scale.py): the same code path on a small county demo.
+    parser.add_argument("--scale", choices=("province", "county"), default="province",
+                        help="演示数据的规模（county：沿用已有的县级演示数据，只用于冒烟测试）")
+    parser.add_argument("--workbook", type=Path, default=PROJECT_ROOT / "data" / "bench-county-month.xlsx",
+                        help="月报表写到此处（默认 data/bench-county-month.xlsx）")
+    parser.add_argument("--no-record", action="store_true", help="不保存到 data/bench-results（bench.summary 不列出）")
     return parser.parse_args(argv)
 
 
@@ -319,7 +325,8 @@ def side_by_side(url: str, county: str, as_of: dt.date, repeat: int) -> list[dic
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    as_of = ensure_demo(args.db, DEFAULT_SEED, False)
+    as_of = ensure_demo(args.db, DEFAULT_SEED, False, args.scale)
+    keep = (lambda *_: None) if args.no_record else record
     county_name = dict(COUNTIES).get(args.county, args.county)
     backend = "postgresql" if args.db.startswith("postgresql") else "sqlite"
     targets: list[Target] = []
@@ -328,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = nightly(args.db, as_of)
     print(f"夜间预计算（db evaluate：今天、上周同日及今年各月末，缺的才算）：{seconds:.1f} 秒", flush=True)
 
-    path = county_workbook(args.db, args.county, as_of, args.contacts, PROJECT_ROOT / "data" / "bench-county-month.xlsx")
+    path = county_workbook(args.db, args.county, as_of, args.contacts, args.workbook)
     measured = time_import(args.db, path, as_of)
     print(f"\n导入{county_name}月报表（{measured['contacts']:,} 条联系记录）并更新 {measured['dates']} 个已存日期："
           f"{measured['total']:.1f} 秒（目标 ≤ {IMPORT_TARGET:.0f} 秒，{measured['total'] / IMPORT_TARGET:.2f}×，"
@@ -376,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_side_by_side or backend != "sqlite":
         if backend != "sqlite":
             print("\n并列比较（DuckDB、pandas）只在 SQLite 上做：DuckDB 执行的是本项目发给 SQLite 的同一 SQL。")
-        record(f"scale-{backend}", f"省级演示数据，{name}（bench.scale）", targets)
+        keep(f"scale-{backend}", f"省级演示数据，{name}（bench.scale）", targets)
         return 0
 
     print("\n并列比较（同一数据、同一结果；DuckDB 执行本项目发出的同一 SQL，经其 SQLite 扫描器读同一文件；"
@@ -407,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n本进程内存峰值 {peak:,.0f} MB（含 pandas 读入的明细）")
-    record(f"scale-{backend}", f"省级演示数据，{name}（bench.scale）", targets)
+    keep(f"scale-{backend}", f"省级演示数据，{name}（bench.scale）", targets)
     return 0
 
 
