@@ -405,11 +405,32 @@ def misfit_cases(url: str, as_of: dt.date) -> list[str]:
     return found
 
 
+def implausible(url: str) -> list[str]:
+    """What a county office would not believe of the demo's records: a pairing (or a policy delivered)
+    before the birth of someone in the household, 教育资助 delivered to a child under 3 (the demo's
+    rule: ledger.EDUCATION_AID_FROM_AGE)."""
+    found = [f"结对 #{pid} 始于 {day(start)}，早于户内对象出生 {day(birth)}" for pid, start, birth in rows(url, (
+        "SELECT p.id, p.start_date, x.birth_date FROM pairings p JOIN persons x ON x.household_id = p.household_id "
+        "WHERE p.start_date < x.birth_date"))]
+    for person, policy, delivered, birth in rows(url, (
+            "SELECT d.person_id, d.policy, d.delivered_date, x.birth_date FROM policy_deliveries d "
+            "JOIN persons x ON x.id = d.person_id WHERE d.status = '已落实'")):
+        delivered, birth = day(delivered), day(birth)
+        age = delivered.year - birth.year - ((delivered.month, delivered.day) < (birth.month, birth.day))
+        if delivered < birth or (policy == "教育资助" and age < 3):
+            found.append(f"对象 #{person} {policy} 落实于 {delivered}（{age} 岁，出生 {birth}）")
+    return found
+
+
 def test_every_situation_exists(db_url):
     build_demo(DemoConfig("county", 7, AS_OF), db_url)
     missing = [name for name, present in situations(db_url, AS_OF).items() if not present]
     assert not missing, f"missing situations: {missing}"
     assert scalar(db_url, "SELECT count(*) FROM typical_cases WHERE theme IS NOT NULL") >= 10
     assert misfit_cases(db_url, AS_OF) == []
+    assert implausible(db_url) == []  # issue 19: no pairing before a birth, no 教育资助 for a toddler
+    young = scalar(db_url, "SELECT count(*) FROM policy_deliveries WHERE policy = '教育资助' AND status = '不适用' "
+                           "AND note LIKE '未满%'")
+    assert young > 0  # the county has children under 3: their 教育资助 is 不适用, with the reason
     if db_url.startswith("sqlite"):
         assert rows(db_url, "PRAGMA foreign_key_check") == []

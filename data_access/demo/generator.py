@@ -234,8 +234,13 @@ class CountyGenerator:
             household_rows.append((house.id, house.code, house.village_code))
             for member in house.members:
                 person_rows.append(self._person_row(house, member))
-                for policy, delivered, day, note in ledger.policy_deliveries(rng, clock, member.group, house.entered):
+                for policy, delivered, day, note in ledger.policy_deliveries(
+                        rng, clock, member.group, house.entered, member.birth):
                     spread = _spread(member.id * 7 + len(policy))
+                    if delivered is None:  # 不适用 for a reason of the person's own (too young)
+                        delivery_rows.append((self.ids.take("policy_deliveries"), member.id, policy,
+                                              POLICY_NOT_APPLICABLE, 0, None, note))
+                        continue
                     if not delivered and spread < 25:
                         continue  # 未报送: the office has not reported this policy
                     status = POLICY_DELIVERED if delivered else (

@@ -5,6 +5,7 @@ satisfaction surveys. Nothing is dated after the as-of day; a need closed "later
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 
@@ -112,16 +113,39 @@ def _need(rng: random.Random, clock: Clock, kind: str, raised: int, pairing_id: 
     )
 
 
+# 教育资助 (from 学前教育资助 on) starts when a child turns this age: a younger child is 不适用.
+EDUCATION_AID = "教育资助"
+EDUCATION_AID_FROM_AGE = 3
+TOO_YOUNG_NOTE = f"未满{EDUCATION_AID_FROM_AGE}周岁，尚未入园入学"
+
+
+def _birthday(birth: dt.date, years: int) -> int:
+    """The day (ordinal) `birth` turns `years` (1 March for a 29 February birthday)."""
+    try:
+        return birth.replace(year=birth.year + years).toordinal()
+    except ValueError:
+        return dt.date(birth.year + years, 3, 1).toordinal()
+
+
 def policy_deliveries(
-    rng: random.Random, clock: Clock, group: str, entered: int | None
-) -> list[tuple[str, bool, int | None, str | None]]:
-    """(policy, delivered, delivered day, note) for each policy the person's group is entitled to.
-    `entered` is the day a person joined after the programme started (None: there from the start)."""
+    rng: random.Random, clock: Clock, group: str, entered: int | None, birth: dt.date
+) -> list[tuple[str, bool | None, int | None, str | None]]:
+    """(policy, delivered, delivered day, note) for each policy the person's group is entitled to;
+    delivered None: 不适用 with the reason in the note. `entered` is the day a person joined after
+    the programme started (None: there from the start). Nothing is delivered before the person was
+    born, nor 教育资助 before `EDUCATION_AID_FROM_AGE` (a younger child: 不适用)."""
     first, last = (clock.first - 900, clock.last - 20) if entered is None else (entered, clock.last)
+    first = max(first, birth.toordinal() + 30)
     out = []
     for policy in ENTITLED_POLICIES[group]:
-        if rng.random() < 0.93 and first <= last:
-            out.append((policy, True, rng.randint(first, last), None))
+        earliest = first
+        if policy == EDUCATION_AID:
+            earliest = max(first, _birthday(birth, EDUCATION_AID_FROM_AGE))
+            if earliest > clock.last:
+                out.append((policy, None, None, TOO_YOUNG_NOTE))
+                continue
+        if rng.random() < 0.93 and earliest <= last:
+            out.append((policy, True, rng.randint(earliest, last), None))
         else:
             out.append((policy, False, None, rng.choice(texts.UNDELIVERED_NOTES)))
     return out

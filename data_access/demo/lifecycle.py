@@ -34,6 +34,11 @@ class Lifecycle:
         for house in ordinary[recent : recent + round(len(houses) * 0.03)]:
             house.entered = rng.randint(clock.first + 60, clock.last - 40)
         for house in houses:
+            # A household enters the register once its youngest member is born (a child born during
+            # the timeline is registered one to four months later), never before.
+            born = max(member.birth for member in house.members).toordinal()
+            if (house.entered if house.entered is not None else clock.first) < born + 30:
+                house.entered = born + rng.randint(30, 120)
             house.start = (
                 house.entered + rng.randint(3, 28) if house.entered is not None else clock.first + rng.randint(0, 75)
             )
