@@ -118,20 +118,30 @@ def upgrade(url: str | None = None) -> None:
         command.upgrade(cfg, "head")
 
 
-def bump_version(session: Session, *, status_inputs: bool = True) -> None:
+def bump_version(session: Session, *, status_inputs: bool = True, evidence_inputs: bool = True) -> None:
     """Call inside every write transaction so cached figures are recomputed after it commits.
 
     `status_inputs=False` is for writes that cannot change any pairing's status (they touch no
-    household, pairing or contact): stored status evaluations (compliance.status_rows) stay valid."""
+    household, pairing or contact): stored status evaluations (compliance.status_rows) stay valid.
+    `evidence_inputs=False` (with status_inputs=False) is for writes that cannot change any
+    pairing's case evidence either (no person, need, survey or policy delivery: accounts, reminders,
+    cases, assessments): the stored case evidence (cases.evidence_store) stays valid."""
     values = {"version": DataVersion.version + 1}
     if status_inputs:
         values["status_version"] = DataVersion.status_version + 1
+    if status_inputs or evidence_inputs:
+        values["evidence_version"] = DataVersion.evidence_version + 1
     session.execute(update(DataVersion).where(DataVersion.id == 1).values(**values))
 
 
 def status_version(session: Session) -> int:
     """The counter of writes that can change a pairing's status (see bump_version)."""
     return session.execute(select(DataVersion.status_version).where(DataVersion.id == 1)).scalar_one()
+
+
+def evidence_version(session: Session) -> int:
+    """The counter of writes that can change a pairing's case evidence (see bump_version)."""
+    return session.execute(select(DataVersion.evidence_version).where(DataVersion.id == 1)).scalar_one()
 
 
 def data_version(url: str | None = None) -> int:

@@ -522,6 +522,10 @@ class DataVersion(Base):
     # The status_version the per-county daily counts (daily_counts) are whole for: set by a full
     # rebuild, carried over by the writes that keep them; NULL or older: read from the records.
     daily_counts_version: Mapped[int | None] = mapped_column(Integer)
+    # Bumped by every write that can change a pairing's case evidence (案例挖掘: contacts, needs,
+    # surveys, policy deliveries, persons, households, pairings; see db.bump_version): stored
+    # evidence (case_evidence_sets) is keyed on it, so a reminder or an account does not invalidate it.
+    evidence_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StatusSnapshot(Base):
@@ -690,6 +694,47 @@ class StatusUnitRollup(Base):
     cadres_behind: Mapped[int] = mapped_column(BigInteger)
     cadres_silent: Mapped[int] = mapped_column(BigInteger)
     pairings: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseEvidenceSet(Base):
+    """One stored evaluation of 案例挖掘's evidence (cases.evidence_rows) for every pairing active on
+    `as_of` in the whole database, over the period `period_start`..`as_of`, for one reading of the
+    settings and one evidence_version (data_version). Kept by the write path (cases.evidence_store)."""
+
+    __tablename__ = "case_evidence_sets"
+    __table_args__ = (UniqueConstraint("as_of", "period_start", "policy_key", "evidence_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    policy_key: Mapped[str] = mapped_column(String(200))
+    evidence_version: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    build_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseEvidenceRow(Base):
+    """A row of cases.evidence_rows of one stored set (the same columns, the same meaning)."""
+
+    __tablename__ = "case_evidence_rows"
+    __table_args__ = (Index("ix_case_evidence_rows_region", "set_id", "village_code"),)
+    set_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer)
+    cadre_id: Mapped[int] = mapped_column(Integer)
+    village_code: Mapped[str] = mapped_column(String(12))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    done_contacts: Mapped[int] = mapped_column(Integer)
+    owed_contacts: Mapped[int] = mapped_column(Integer)
+    done_visits: Mapped[int] = mapped_column(Integer)
+    owed_visits: Mapped[int] = mapped_column(Integer)
+    needs_solved: Mapped[int] = mapped_column(Integer)
+    fast_solved: Mapped[int] = mapped_column(Integer)
+    solve_days: Mapped[int] = mapped_column(Integer)
+    holidays: Mapped[int] = mapped_column(Integer)
+    policies: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    dissatisfied: Mapped[int] = mapped_column(Integer)
+    rich_notes: Mapped[int] = mapped_column(Integer)
 
 
 class ContactDay(Base):

@@ -88,6 +88,10 @@ def _after_write(session: Session, actor: permissions.Actor, action: str, househ
                  detail: dict, now: dt.datetime, status_inputs: bool, pairing_id: int | None = None) -> None:
     audit.record(session, actor.username, action, household.village_code, target, detail)
     freshness.mark(session, [household.village_code[:9]], now, ENTRY_IN_APP)
+    from data_access.cases import evidence_store
+    from data_access.policy import load_policy
+
+    evidence_before = db.evidence_version(session)
     if not status_inputs:
         db.bump_version(session, status_inputs=False)
     else:  # refresh bumps the data version and status_version itself
@@ -95,10 +99,12 @@ def _after_write(session: Session, actor: permissions.Actor, action: str, househ
         # are brought up to date in this transaction, the others stay valid, and today's is stored
         # once it commits if there was none (upkeep)
         from data_access import compliance, upkeep
-        from data_access.policy import load_policy
 
         compliance.refresh_stored(session, [pairing_id], load_policy(session))
         upkeep.after_commit(session)
+    # and 案例挖掘's stored evidence of the household's pairings (a contact or a survey of it)
+    evidence_store.keep(session, session.scalars(select(Pairing.id).where(Pairing.household_id == household.id)),
+                        load_policy(session), evidence_before)
 
 
 def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, content: str | None = None,

@@ -497,7 +497,7 @@ def issue(
         {"kind": kind, "actions": len(rows), "escalated": len(pending), "cadres": cadres, "issued": issued_date,
          "deadline": deadline, "as_of": as_of},
     )
-    bump_version(session, status_inputs=False)
+    bump_version(session, status_inputs=False, evidence_inputs=False)
     return IssueResult(batch_no, len(rows), cadres, deadline, len(pending))
 
 
@@ -570,7 +570,7 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
         {"kind": kind, "actions": len(rows), "restored": len(escalated), "cadres": cadres,
          "households": sorted(r.code for r in rows)},
     )
-    bump_version(session, status_inputs=False)
+    bump_version(session, status_inputs=False, evidence_inputs=False)
     return Withdrawal(batch_no, kind, len(rows), cadres)
 
 

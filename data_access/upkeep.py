@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from data_access import compliance, status_store, supervision, weekly
+from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.policy import Policy, load_policy
 
@@ -67,6 +68,7 @@ def after_write(session: Session, policy: Policy, today: dt.date | None = None) 
     compliance.store_status(session, weekly.same_day_last_week(today), policy)
     compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)  # built afresh only when a write left it invalid
+    evidence_store.store_default(session, today, policy)  # 案例挖掘's evidence, when the write left none valid
     return snapshot
 
 
@@ -87,6 +89,7 @@ def after_rule_change(session: Session, policy: Policy, today: dt.date | None = 
     ids = [compliance.store_status(session, day, policy) for day in evaluated_days(today or current_date())]
     compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)
+    evidence_store.store_default(session, today or current_date(), policy)
     return ids
 
 

@@ -167,20 +167,31 @@ def _in_scope(statement, scope: Scope, pairing_id):
     )
 
 
-def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy, filters: CandidateFilters):
-    """SQL: one row per pairing active on the period's end in `scope` (after the filters), with the
-    evidence components of SCORE_TERMS (extra contacts/visits come from the done and owed figures in
-    `ranking_query`) plus the figures the reasons quote.
+# The columns of one pairing's evidence (evidence_rows, and the stored case_evidence_rows).
+EVIDENCE_COLUMNS = (
+    "pairing_id", "household_id", "cadre_id", "village_code", "start_date", "done_contacts", "owed_contacts",
+    "done_visits", "owed_visits", "needs_solved", "fast_solved", "solve_days", "holidays", "policies",
+    "satisfied", "dissatisfied", "rich_notes",
+)
+
+
+def evidence_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, start: dt.date,
+                  pairing_ids: list[int] | None = None):
+    """SQL: THE evidence of each pairing active on `as_of` in `scope` over start..as_of (one row per
+    pairing, EVIDENCE_COLUMNS; extra contacts/visits come from the done and owed figures in
+    `ranking_query`) — or of `pairing_ids` only (the write path refreshing what it touched).
 
     The sparse evidence (needs, surveys, policies, festival contacts) is aggregated once per period
-    and joined by pairing; the rule's figures come from `compliance.pairing_status`. The result is
-    materialised, so the score, its filter and its ordering read it once."""
-    start, end = period_of(as_of, filters)
+    and joined by pairing; the rule's figures come from `compliance.pairing_status` (stored)."""
+    end = as_of
     # The province seen from the province: the same rows unfiltered (status rows by pairing, not by
     # the region index: the rich-notes count then reads contacts in table order).
     scope = compliance.effective_scope(session, scope)
-    ps = compliance.status_rows(session, scope, end, policy).subquery("ps")
-    pid, hid, began = ps.c.pairing_id, ps.c.household_id, ps.c.start_date
+    status = compliance.status_rows(session, scope, end, policy)
+    if pairing_ids is not None:
+        status = status.where(status.selected_columns.pairing_id.in_(pairing_ids))
+    ps = status.subquery("ps")
+    pid, hid = ps.c.pairing_id, ps.c.household_id
 
     # needs, surveys and festivals are joined to `ps` by pairing, and `ps` holds only the scope's
     # pairings (by the household's village, as below): their own scope filter only narrows the work.
@@ -189,8 +200,9 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     # city, going through its households stays cheaper).
     # Wide, each aggregate also reads its own records first (outer_first: SQLite otherwise starts
     # from every pairing or person).
-    narrow = not scope.province_wide
-    aggregate_scope = scope if narrow else EVERYWHERE
+    narrow = not scope.province_wide or pairing_ids is not None
+    aggregate_scope = scope if not scope.province_wide else EVERYWHERE
+    mine = [] if pairing_ids is None else [Pairing.id.in_(pairing_ids)]
 
     def records_first(records, other, onclause):
         return orm_join(records, other, onclause) if narrow else outer_first(records, other, onclause)
@@ -207,7 +219,7 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         .join(Pairing, belongs_to_pairing(Need, Pairing.id, Pairing.household_id, Pairing.start_date, Need.raised_date))
         .join(Household, Household.id == Pairing.household_id)
         .where(Need.closed_date >= start, Need.closed_date <= end, compliance.active_on(end),
-               aggregate_scope.within(Household.village_code))
+               aggregate_scope.within(Household.village_code), *mine)
         .group_by(Pairing.id)
         .subquery("needs_solved")
     )
@@ -221,15 +233,17 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
                                                                    Pairing.start_date, Satisfaction.survey_date)))
         .join(Household, Household.id == Pairing.household_id)
         .where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, compliance.active_on(end),
-               aggregate_scope.within(Household.village_code))
+               aggregate_scope.within(Household.village_code), *mine)
         .group_by(Pairing.id)
         .subquery("surveys")
     )
+    households = [] if pairing_ids is None else [
+        Person.household_id.in_(select(Pairing.household_id).where(Pairing.id.in_(pairing_ids)))]
     policies = (
         select(Person.household_id, func.count(PolicyDelivery.id).label("delivered"))
         .select_from(records_first(PolicyDelivery, Person, Person.id == PolicyDelivery.person_id))
         .where(PolicyDelivery.delivered.is_(True), PolicyDelivery.delivered_date >= start,
-               PolicyDelivery.delivered_date <= end, scope.within(Person.village_code))
+               PolicyDelivery.delivered_date <= end, scope.within(Person.village_code), *households)
         .group_by(Person.household_id)
         .subquery("policies")
     )
@@ -238,7 +252,8 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         select(Contact.pairing_id, func.count(func.distinct(HolidayDay.name)).label("festivals"))
         # Wide: each festival day's contacts by the date index, not every contact of the period.
         .select_from(records_first(HolidayDay, Contact, on_festival))
-        .where(HolidayDay.day >= start, HolidayDay.day <= end),
+        .where(HolidayDay.day >= start, HolidayDay.day <= end,
+               *([] if pairing_ids is None else [Contact.pairing_id.in_(pairing_ids)])),
         aggregate_scope,
         Contact.pairing_id,
     ).group_by(Contact.pairing_id).subquery("festivals")
@@ -249,11 +264,13 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         .scalar_subquery()
     )
 
-    statement = (
+    return (
         select(
             pid.label("pairing_id"),
             hid.label("household_id"),
+            ps.c.cadre_id,
             ps.c.village_code,
+            ps.c.start_date,
             ps.c.done_contacts,
             ps.c.owed_contacts,
             ps.c.done_visits,
@@ -273,6 +290,24 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
         .outerjoin(policies, policies.c.household_id == hid)
         .outerjoin(festivals, festivals.c.pairing_id == pid)
     )
+
+
+def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy, filters: CandidateFilters):
+    """SQL: one row per pairing active on the period's end in `scope` (after the filters), with the
+    evidence of `evidence_rows` — read from the evidence the write path keeps (evidence_store) when
+    a set is valid for the day, period and settings; for a scope wider than a county with none, it
+    is stored first (once per change of the records, like the rule's evaluation). The result is
+    materialised, so the score, its filter and its ordering read it once."""
+    from data_access.cases import evidence_store
+
+    start, end = period_of(as_of, filters)
+    kept = evidence_store.rows_for(session, scope, end, start, policy)
+    if kept is not None:
+        rows = kept.subquery("evidence_rows")
+    else:
+        rows = evidence_rows(session, scope, end, policy, start).subquery("evidence_rows")
+    pid, hid, began = rows.c.pairing_id, rows.c.household_id, rows.c.start_date
+    statement = select(*(rows.c[name] for name in EVIDENCE_COLUMNS)).select_from(rows)
     if filters.group:
         statement = statement.where(
             select(Person.id).where(Person.household_id == hid, Person.group == filters.group).exists()
@@ -289,7 +324,7 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     if filters.search and filters.search.strip():
         statement = statement.where(_search_condition(filters.search.strip(), pid, start, end))
     if filters.rank:
-        statement = statement.join(Cadre, Cadre.id == ps.c.cadre_id)
+        statement = statement.join(Cadre, Cadre.id == rows.c.cadre_id)
         if filters.rank == LEADER_PARENTS:
             statement = statement.join(Pairing, Pairing.id == pid).where(
                 Cadre.is_leader.is_(True), Pairing.role == ROLE_PARENT

@@ -20,11 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import audit, compliance, daily_counts, db, supervision, upkeep
+from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.imports.loader import (
     HOUSEHOLDS,
     UNITS,
     SheetCounts,
+    evidence_pairings,
     load,
     register_changed,
     touched_counties,
@@ -108,6 +110,7 @@ def run_import(
     today = today or current_date()
     if not dry_run:
         take_import_lock(session)  # one writing import at a time: a concurrent repeat changes nothing
+    evidence_before = db.evidence_version(session)
     tell = progress or (lambda _text: None)
     tell("正在逐行检查……")
     checked = validate(session, book, scope, today)
@@ -145,6 +148,12 @@ def run_import(
         tell(f"正在更新各县每日统计（{len(counties)} 个县）……")
         daily_counts.keep(session, counties, None if loader.households_moved else loader.contact_days,
                           coverage=register_changed(loader))
+        # and 案例挖掘's stored evidence of the pairings whose evidence it can have changed
+        # (evidence_store.keep), unless it changed a record that could have moved to another household
+        found = evidence_pairings(session, checked, loader)
+        if found is not None:
+            tell(f"正在更新案例挖掘的证据（{len(found):,} 个结对）……")
+            evidence_store.keep(session, found, policy, evidence_before)
         upkeep.after_commit(session, tell=progress)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result

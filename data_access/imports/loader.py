@@ -665,3 +665,19 @@ def touched_pairings(session: Session, checked: Checked, loader: Loader) -> list
             select(Pairing.id).join(Household, Household.id == Pairing.household_id).where(Household.code.in_(batch))
         ))
     return sorted(found)
+
+
+def evidence_pairings(session: Session, checked: Checked, loader: Loader) -> list[int] | None:
+    """Every pairing whose case evidence (cases.evidence_rows) the stored rows can have changed:
+    touched_pairings and the pairings of the households of every person a policy delivery names.
+    None when the import changed a person, need or survey already stored (one may have moved to
+    another household, whose pairings no row names): the stored evidence is then made afresh."""
+    if any(loader.counts[sheet].updated for sheet in (PERSONS, NEEDS, RETURN_VISITS)):
+        return None
+    found = set(touched_pairings(session, checked, loader))
+    numbers = {r.refs["person"] for r in checked.valid.get(POLICY, ()) if "person" in r.refs}
+    for batch in chunks(list(numbers)):
+        found.update(session.scalars(
+            select(Pairing.id).join(Person, Person.household_id == Pairing.household_id)
+            .where(Person.id_number.in_(batch)).distinct()))
+    return sorted(found)
