@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -716,7 +717,10 @@ class CaseEvidenceRow(Base):
     """A row of cases.evidence_rows of one stored set (the same columns, the same meaning)."""
 
     __tablename__ = "case_evidence_rows"
-    __table_args__ = (Index("ix_case_evidence_rows_region", "set_id", "village_code"),)
+    __table_args__ = (
+        Index("ix_case_evidence_rows_region", "set_id", "village_code"),
+        Index("ix_case_evidence_rows_score", "set_id", text("score DESC"), "pairing_id"),
+    )
     set_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[int] = mapped_column(Integer)
@@ -735,6 +739,7 @@ class CaseEvidenceRow(Base):
     satisfied: Mapped[int] = mapped_column(Integer)
     dissatisfied: Mapped[int] = mapped_column(Integer)
     rich_notes: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)  # cases.scoring.score of the row under the set's settings
 
 
 class ContactDay(Base):

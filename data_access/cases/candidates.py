@@ -3,6 +3,7 @@ ranked page of candidates and the details of its rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -334,19 +335,38 @@ def evidence_query(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     return statement.cte("evidence").prefix_with("MATERIALIZED")
 
 
-def ranking_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy, filters: CandidateFilters):
-    """SQL: the candidates, best first: score > 0, ordered by score then pairing id."""
-    evidence = evidence_query(session, scope, as_of, policy, filters)
-    c = evidence.c
+def scored(c, policy: Policy) -> tuple:
+    """(extra contacts, extra visits, THE score) of evidence columns `c` (evidence_rows' columns, as
+    SQL): what ranking_query orders by and the write path stores with each row (evidence_store)."""
     components = {
-        **{column.name: column for column in c},
+        **{name: c[name] for name in EVIDENCE_COLUMNS},
         "extra_contacts": case((c.done_contacts > c.owed_contacts, c.done_contacts - c.owed_contacts), else_=0),
         "extra_visits": case((c.done_visits > c.owed_visits, c.done_visits - c.owed_visits), else_=0),
     }
-    points = score(components, policy)
+    return components["extra_contacts"], components["extra_visits"], score(components, policy)
+
+
+def ranking_query(session: Session, scope: Scope, as_of: dt.date, policy: Policy, filters: CandidateFilters):
+    """SQL: the candidates, best first: score > 0, ordered by score then pairing id. Without filters,
+    for a scope wider than a county, the stored rows with their stored score (by its index)."""
+    from data_access.cases import evidence_store
+
+    start, end = period_of(as_of, filters)
+    if dataclasses.replace(filters, period_start=None) == CandidateFilters():
+        kept = evidence_store.rows_for(session, scope, end, start, policy, with_score=True)
+        if kept is not None:
+            c = kept.selected_columns
+            extra_contacts, extra_visits, _ = scored(c, policy)
+            return (
+                kept.add_columns(extra_contacts.label("extra_contacts"), extra_visits.label("extra_visits"))
+                .where(c.score > 0)
+                .order_by(c.score.desc(), c.pairing_id)
+            )
+    evidence = evidence_query(session, scope, as_of, policy, filters)
+    c = evidence.c
+    extra_contacts, extra_visits, points = scored(c, policy)
     return (
-        select(*c, components["extra_contacts"].label("extra_contacts"),
-               components["extra_visits"].label("extra_visits"), points.label("score"))
+        select(*c, extra_contacts.label("extra_contacts"), extra_visits.label("extra_visits"), points.label("score"))
         .where(points > 0)
         .order_by(desc("score"), c.pairing_id)
     )

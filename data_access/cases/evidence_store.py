@@ -44,8 +44,13 @@ CHUNK = 2000
 
 
 def policy_key(policy: Policy) -> str:
-    """The settings evidence_rows reads: the rule's (done and owed) and the case score's."""
-    return f"{status_store.policy_key(policy)};fast={policy.case_fast_days};note={policy.case_note_chars}"
+    """The settings evidence_rows reads — the rule's (done and owed), the case evidence's — and the
+    score's weights (the stored score)."""
+    from data_access.cases.scoring import SCORE_TERMS
+
+    weights = ",".join(str(getattr(policy, term.weight)) for term in SCORE_TERMS)
+    return (f"{status_store.policy_key(policy)};fast={policy.case_fast_days};note={policy.case_note_chars};"
+            f"w={weights}")
 
 
 def _lookup(as_of: dt.date, start: dt.date, key: str, version) -> Select:
@@ -65,9 +70,18 @@ def _columns():
     return EVIDENCE_COLUMNS
 
 
-def rows_for(session: Session, scope: Scope, as_of: dt.date, start: dt.date, policy: Policy) -> Select | None:
-    """The stored evidence rows inside `scope` (evidence_rows' columns), or None when the scope
-    reads the records: a county or smaller, or no valid set and `session` may not store one."""
+def _scored(set_id: int, evaluated, policy: Policy) -> Select:
+    """SELECT set_id, the evidence columns and THE score (candidates.scored) of `evaluated`."""
+    from data_access.cases.candidates import scored
+
+    return select(literal(set_id), *(evaluated.c[name] for name in _columns()), scored(evaluated.c, policy)[2])
+
+
+def rows_for(session: Session, scope: Scope, as_of: dt.date, start: dt.date, policy: Policy,
+             with_score: bool = False) -> Select | None:
+    """The stored evidence rows inside `scope` (evidence_rows' columns, and the stored score with
+    `with_score`), or None when the scope reads the records: a county or smaller, or no valid set
+    and `session` may not store one."""
     if len(scope.prefix) >= STORE_BELOW_PREFIX:
         return None
     set_id = find(session, as_of, start, policy)
@@ -75,7 +89,8 @@ def rows_for(session: Session, scope: Scope, as_of: dt.date, start: dt.date, pol
         set_id = store(session, as_of, start, policy)
     if set_id is None:
         return None
-    return select(*(getattr(CaseEvidenceRow, name) for name in _columns())).where(
+    names = [*_columns(), "score"] if with_score else _columns()
+    return select(*(getattr(CaseEvidenceRow, name) for name in names)).where(
         CaseEvidenceRow.set_id == set_id, scope.within(CaseEvidenceRow.village_code))
 
 
@@ -101,7 +116,7 @@ def store(session: Session, as_of: dt.date, start: dt.date, policy: Policy) -> i
                         built_at=dt.datetime.now(), build_ms=0)
                 .returning(CaseEvidenceSet.id))
             connection.execute(insert(CaseEvidenceRow).from_select(
-                ["set_id", *columns], select(literal(set_id), *(evaluated.c[name] for name in columns))))
+                ["set_id", *columns, "score"], _scored(set_id, evaluated, policy)))
             connection.execute(update(CaseEvidenceSet).where(CaseEvidenceSet.id == set_id)
                                .values(build_ms=int((time.perf_counter() - started) * 1000)))
             _prune(connection, version, key)
@@ -150,7 +165,7 @@ def keep(session: Session, pairing_ids: Iterable[int], policy: Policy, version_b
                                                              CaseEvidenceRow.pairing_id.in_(chunk)))
             evaluated = evidence_rows(session, EVERYWHERE, as_of, policy, start, chunk).subquery("evidence")
             connection.execute(insert(CaseEvidenceRow).from_select(
-                ["set_id", *columns], select(literal(set_id), *(evaluated.c[name] for name in columns))))
+                ["set_id", *columns, "score"], _scored(set_id, evaluated, policy)))
     if kept:
         connection.execute(update(CaseEvidenceSet).where(CaseEvidenceSet.id.in_([i for i, _, _ in kept]))
                            .values(evidence_version=version))

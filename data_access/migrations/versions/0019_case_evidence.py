@@ -1,5 +1,5 @@
 """case evidence kept by the write path: 案例挖掘's evidence per pairing for a day and period
-(case_evidence_sets, case_evidence_rows) and the counter of writes that can change it
+with its score (case_evidence_sets, case_evidence_rows) and the counter of writes that can change it
 (data_version.evidence_version).
 
 Revision ID: 0019
@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 EVIDENCE = ("done_contacts", "owed_contacts", "done_visits", "owed_visits", "needs_solved", "fast_solved",
-            "solve_days", "holidays", "policies", "satisfied", "dissatisfied", "rich_notes")
+            "solve_days", "holidays", "policies", "satisfied", "dissatisfied", "rich_notes", "score")
 
 
 def upgrade() -> None:
@@ -43,9 +43,11 @@ def upgrade() -> None:
         *(sa.Column(name, sa.Integer(), nullable=False) for name in EVIDENCE),
     )
     op.create_index("ix_case_evidence_rows_region", "case_evidence_rows", ["set_id", "village_code"])
+    op.create_index("ix_case_evidence_rows_score", "case_evidence_rows", ["set_id", sa.text("score DESC"), "pairing_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_evidence_rows_score", table_name="case_evidence_rows")
     op.drop_index("ix_case_evidence_rows_region", table_name="case_evidence_rows")
     op.drop_table("case_evidence_rows")
     op.drop_table("case_evidence_sets")
