@@ -2,15 +2,15 @@
 with its score (case_evidence_sets, case_evidence_rows) and the counter of writes that can change it
 (data_version.evidence_version).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
