@@ -72,7 +72,9 @@ def _cell(value):
     pandas scalars as plain Python, text neutralised."""
     if isinstance(value, str):
         return neutralise(value)
-    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+    if isinstance(value, (list, tuple, dict, set)):
+        return neutralise(str(value))  # never a cell openpyxl refuses
+    if value is None or pd.isna(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
