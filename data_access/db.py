@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access.config import get_settings
-from data_access.models import DataVersion
+from data_access.models import AssessmentInputSet, DataVersion
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -118,20 +118,29 @@ def upgrade(url: str | None = None) -> None:
         command.upgrade(cfg, "head")
 
 
-def bump_version(session: Session, *, status_inputs: bool = True, evidence_inputs: bool = True) -> None:
+def bump_version(session: Session, *, status_inputs: bool = True, evidence_inputs: bool = True,
+                 assessment_inputs: bool = True) -> None:
     """Call inside every write transaction so cached figures are recomputed after it commits.
 
     `status_inputs=False` is for writes that cannot change any pairing's status (they touch no
     household, pairing or contact): stored status evaluations (compliance.status_rows) stay valid.
     `evidence_inputs=False` (with status_inputs=False) is for writes that cannot change any
     pairing's case evidence either (no person, need, survey or policy delivery: accounts, reminders,
-    cases, assessments): the stored case evidence (cases.evidence_store) stays valid."""
+    cases, assessments): the stored case evidence (cases.evidence_store) stays valid.
+    `assessment_inputs=False` is for writes that cannot change any ended quarter's 季考核 inputs, or
+    that bring the stored ones up to date themselves (assessment_store.keep) in the same transaction:
+    the stored inputs valid before this bump are carried over to the new version."""
     values = {"version": DataVersion.version + 1}
     if status_inputs:
         values["status_version"] = DataVersion.status_version + 1
     if status_inputs or evidence_inputs:
         values["evidence_version"] = DataVersion.evidence_version + 1
     session.execute(update(DataVersion).where(DataVersion.id == 1).values(**values))
+    if not assessment_inputs:
+        # the row lock just taken orders this after every other writer's bump (PostgreSQL)
+        new = session.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
+        session.execute(update(AssessmentInputSet).where(AssessmentInputSet.data_version == new - 1)
+                        .values(data_version=new).execution_options(synchronize_session=False))
 
 
 def status_version(session: Session) -> int:

@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from data_access import audit
+from data_access import assessment_store, audit
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.joins import Places
@@ -600,7 +600,7 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
     for _ in range(_MAX_ATTEMPTS):
         found = session.execute(
             select(Need.id, Need.code, Need.version, Need.level, Need.status, Need.closed_date, Need.raised_date,
-                   Household.village_code)
+                   Need.due_date, Household.village_code)
             .join(Household, Household.id == Need.household_id)
             .where(Need.code == code)
         ).one_or_none()
@@ -625,7 +625,9 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
     session.add(event)
     audit.record(session, username, "need_change", found.village_code, found.code,
                  {"事项": event.kind, "日期": on_date, "责任层级": event.level, "说明": event.note})
-    bump_version(session, status_inputs=False)
+    # only a need due inside an ended quarter counts there (closed by its due date or not)
+    assessment_store.keep(session, [found.village_code], found.due_date)
+    bump_version(session, status_inputs=False, assessment_inputs=False)
     session.flush()
     merged = seen_version is not None and found.version != seen_version
     message = done_message + ("该诉求在您打开后已被他人更新，您的操作已在最新记录上保存，请查看办理记录。" if merged else "")

@@ -175,7 +175,7 @@ def change_setting(session: Session, key: str, value: int, *, actor: permissions
     _save_setting(session, key, value, actor.username)
     audit.record(session, username, "policy_setting", None, key,
                  {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
-    bump_version(session, status_inputs=False)
+    bump_version(session, status_inputs=False, assessment_inputs=False)
     _after_rule_change(session, key)
     return True
 

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import audit, daily_counts, db, freshness, permissions
+from data_access import assessment_store, audit, daily_counts, db, freshness, permissions
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
 from data_access.scope import Scope
@@ -85,7 +85,11 @@ def _choice(value: str | None, choices: tuple[str, ...], label: str) -> str:
 
 
 def _after_write(session: Session, actor: permissions.Actor, action: str, household: Household, target: str,
-                 detail: dict, now: dt.datetime, status_inputs: bool, pairing_id: int | None = None) -> None:
+                 detail: dict, now: dt.datetime, status_inputs: bool, day: dt.date,
+                 pairing_id: int | None = None) -> None:
+    """Audit, freshness, and the derived data kept in this transaction: the stored evaluations (for a
+    contact) and the stored 季考核 inputs of the quarters ended on or after `day` (the record's date;
+    none when it is dated after every stored quarter)."""
     audit.record(session, actor.username, action, household.village_code, target, detail)
     freshness.mark(session, [household.village_code[:9]], now, ENTRY_IN_APP)
     from data_access.cases import evidence_store
@@ -93,14 +97,17 @@ def _after_write(session: Session, actor: permissions.Actor, action: str, househ
 
     evidence_before = db.evidence_version(session)
     if not status_inputs:
-        db.bump_version(session, status_inputs=False)
+        assessment_store.keep(session, [household.village_code], day)
+        db.bump_version(session, status_inputs=False, assessment_inputs=False)
     else:  # refresh bumps the data version and status_version itself
         # the write path pays: the pairing's rows (and the kept figures) in every stored evaluation
         # are brought up to date in this transaction, the others stay valid, and today's is stored
         # once it commits if there was none (upkeep)
         from data_access import compliance, upkeep
 
-        compliance.refresh_stored(session, [pairing_id], load_policy(session))
+        policy = load_policy(session)
+        compliance.refresh_stored(session, [pairing_id], policy, assessment_kept=True)
+        assessment_store.keep(session, [household.village_code], day, policy)  # after: it reads the evaluations
         upkeep.after_commit(session)
     # and 案例挖掘's stored evidence of the household's pairings (a contact or a survey of it)
     evidence_store.keep(session, session.scalars(select(Pairing.id).where(Pairing.household_id == household.id)),
@@ -144,7 +151,7 @@ def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, co
     session.flush()
     _after_write(session, actor, "record_contact", household, f"联系记录 {household.code}/{cadre.code}",
                  {"contact_id": contact.id, "pairing_id": pairing.id, "date": day.isoformat(), "method": method,
-                  "gift_yuan": str(gift) if gift is not None else None}, now, status_inputs=True,
+                  "gift_yuan": str(gift) if gift is not None else None}, now, status_inputs=True, day=day,
                  pairing_id=pairing.id)
     # the county's count of that day (daily_counts), in this transaction like the evaluations
     daily_counts.keep(session, [household.village_code], contact_days=[day], coverage=False)
@@ -180,7 +187,7 @@ def add_return_visit(session: Session, pairing_id: int, day: dt.date, method: st
     session.flush()
     _after_write(session, actor, "record_return_visit", household, f"满意度回访 {household.code}/{cadre.code}",
                  {"satisfaction_id": visit.id, "pairing_id": pairing.id, "date": day.isoformat(), "method": method,
-                  "level": level, "cadre_came": cadre_came}, now, status_inputs=False)
+                  "level": level, "cadre_came": cadre_came}, now, status_inputs=False, day=day)
     return Recorded(visit.id, "满意度回访", household.code, cadre.name, day, method, now)
 
 

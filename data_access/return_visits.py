@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, permissions, signals
+from data_access import assessment_store, audit, compliance, permissions, signals
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.masking import mask_name
@@ -118,7 +118,7 @@ def _create(session: Session, scope: Scope, chosen: list[tuple[int, str]], who: 
     session.flush()
     audit.record(session, actor.username, "return_visit_tasks", scope.prefix or None, list_no,
                  {"count": len(chosen), "inspectors": who, "due": due, "as_of": as_of})
-    bump_version(session, status_inputs=False)
+    bump_version(session, status_inputs=False, assessment_inputs=False)
     return TaskList(list_no, len(chosen), tuple(dict.fromkeys(who[: len(chosen)])), due)
 
 
@@ -297,5 +297,6 @@ def record_result(
     cadre = session.scalar(select(Cadre.name).where(Cadre.id == task.cadre_id))
     audit.record(session, actor.username, "return_visit_result", village, f"回访任务 {task.id}",
                  {"households": household, "level": level, "cadre_came": cadre_came, "method": method})
-    bump_version(session, status_inputs=False)
+    assessment_store.keep(session, [village], survey_date)  # a 回访 dated inside an ended quarter counts there
+    bump_version(session, status_inputs=False, assessment_inputs=False)
     return Result(task.id, survey.id, household, cadre, cadre_came)

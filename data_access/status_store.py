@@ -300,6 +300,7 @@ def refresh(
     session: Session, pairing_ids: Iterable[int], policy: Policy, rule: Callable[[dt.date], Select],
     progress: Callable[[int, int], None] | None = None, figures: Figures | None = None,
     cadre_figures: CadreFigures | None = None, moved_units: dict[int, int] | None = None,
+    assessment_kept: bool = False,
 ) -> list[int]:
     """In a write's own transaction, after it has written households, pairings or contacts: bump
     status_version (db.bump_version) and keep every stored evaluation of `policy` valid across it
@@ -317,9 +318,11 @@ def refresh(
     region's figures — the cadres' rows read through the (snapshot_id, cadre_id) index. The figures
     per work unit (status_unit_rollups) likewise, over the same cadres and those the write moved
     to another unit (`moved_units`: cadre id -> the unit it was in): their figures before are taken
-    off the unit they were counted under, their figures after added to the unit they are in now."""
+    off the unit they were counted under, their figures after added to the unit they are in now.
+    `assessment_kept`: the caller keeps the stored 季考核 inputs in this transaction (assessment_store.keep),
+    so the bump carries them over; else it leaves them invalid."""
     key = policy_key(policy)
-    db.bump_version(session)
+    db.bump_version(session, assessment_inputs=not assessment_kept)
     new = db.status_version(session)
     kept = list(session.execute(
         select(StatusSnapshot.id, StatusSnapshot.as_of).where(

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, entry_times, exporting, permissions, sorting
+from data_access import assessment_store, audit, compliance, entry_times, exporting, permissions, sorting
 from data_access.config import current_date
 from data_access.db import bump_version, is_postgres, status_version
 from data_access.models import (
@@ -461,6 +461,10 @@ def issue(
     if len(rows) != len(ids):
         raise ScopeError("所选结对不在当前地区范围内或已解除，请刷新后重试")
     pending = pending_on(session, ids, issued_date, policy)
+    # a 督办 counts in the quarter of its deadline: only a back-dated one, or one escalated from an
+    # action due inside an ended quarter (its deadline before it is renewed), changes an ended
+    # quarter's 季考核 inputs
+    earliest = min([deadline, *(action.deadline for action in pending.values())])
     batch_no = _next_batch_no(session, kind, issued_date)
     user_id = session.scalar(select(User.id).where(User.username == actor.username))
     suffix = f"。{note.strip()}" if note.strip() else ""
@@ -497,7 +501,8 @@ def issue(
         {"kind": kind, "actions": len(rows), "escalated": len(pending), "cadres": cadres, "issued": issued_date,
          "deadline": deadline, "as_of": as_of},
     )
-    bump_version(session, status_inputs=False, evidence_inputs=False)
+    assessment_store.keep(session, {r["village_code"] for r in rows}, earliest)
+    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
     return IssueResult(batch_no, len(rows), cadres, deadline, len(pending))
 
 
@@ -541,7 +546,8 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
     }
     rows = session.execute(
         select(SupervisionAction.id, SupervisionAction.kind, SupervisionAction.issued_date,
-               SupervisionAction.cadre_id, SupervisionAction.pairing_id, Household.village_code, Household.code)
+               SupervisionAction.cadre_id, SupervisionAction.pairing_id, Household.village_code, Household.code,
+               SupervisionAction.deadline)
         .join(Pairing, Pairing.id == SupervisionAction.pairing_id)
         .join(Household, Household.id == Pairing.household_id)
         .where(SupervisionAction.batch_no == batch_no)
@@ -570,7 +576,9 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
         {"kind": kind, "actions": len(rows), "restored": len(escalated), "cadres": cadres,
          "households": sorted(r.code for r in rows)},
     )
-    bump_version(session, status_inputs=False, evidence_inputs=False)
+    assessment_store.keep(session, {r.village_code for r in rows},
+                          min([*(r.deadline for r in rows), *(e.from_deadline for e in escalated.values())]))
+    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
     return Withdrawal(batch_no, kind, len(rows), cadres)
 
 

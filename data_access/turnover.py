@@ -110,7 +110,7 @@ def set_status(session: Session, cadre_id: int, status: str, status_date: dt.dat
     cadre.status, cadre.status_date = status, status_date
     audit.record(session, actor.username, "cadre_status", actor.scope.prefix or None, f"干部 {cadre.name}（{cadre.code}）",
                  {"old": old, "new": status, "date": status_date})
-    bump_version(session, status_inputs=False)
+    bump_version(session, status_inputs=False, assessment_inputs=False)
     return StatusChange(cadre.name, old, status, status_date)
 
 

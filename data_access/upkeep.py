@@ -1,7 +1,8 @@
 """What the write path does once a write has committed, so the first viewer after it reads stored
 figures instead of computing them: today's evaluation of the rule stored when the write found none
-to refresh (status_store.refresh keeps the stored ones up to date inside the write), and the
-evaluations no page will ask for again deleted (status_store.prune).
+to refresh (status_store.refresh keeps the stored ones up to date inside the write), the
+evaluations no page will ask for again deleted (status_store.prune), and the 季考核 inputs of the
+quarters that page opens on stored when a write left none valid (assessment_store.store_default).
 
 The write functions own this, not their callers: a write to households, pairings or contacts (the
 import, recording in the app) or to the rule's settings calls `after_commit(session)` inside its
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from data_access import compliance, status_store, supervision, weekly
+from data_access import assessment_store, compliance, status_store, supervision, weekly
 from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.policy import Policy, load_policy
@@ -69,6 +70,7 @@ def after_write(session: Session, policy: Policy, today: dt.date | None = None) 
     compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)  # built afresh only when a write left it invalid
     evidence_store.store_default(session, today, policy)  # 案例挖掘's evidence, when the write left none valid
+    assessment_store.store_default(session, policy, today)  # likewise (the writes keep them valid)
     return snapshot
 
 
@@ -90,6 +92,7 @@ def after_rule_change(session: Session, policy: Policy, today: dt.date | None = 
     compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)
     evidence_store.store_default(session, today or current_date(), policy)
+    assessment_store.store_default(session, policy, today or current_date())
     return ids
 
 

@@ -60,14 +60,15 @@ def first_visit_rows(session: Session, scope: Scope, as_of: dt.date, policy: Pol
 
 def refresh_stored(session: Session, pairing_ids: Iterable[int], policy: Policy,
                    progress: Callable[[int, int], None] | None = None,
-                   moved_units: dict[int, int] | None = None) -> list[int]:
+                   moved_units: dict[int, int] | None = None, *, assessment_kept: bool = False) -> list[int]:
     """For a write to households, pairings or contacts, in its own transaction: every stored
     evaluation of `policy` brought up to date for the pairings it touched (status_store.refresh);
-    `moved_units`: cadres whose work unit the write changed (cadre id -> old unit id)."""
+    `moved_units`: cadres whose work unit the write changed (cadre id -> old unit id);
+    `assessment_kept`: the write keeps the stored 季考核 inputs itself (assessment_store.keep)."""
     from data_access.compliance.rollups import cadre_figures, summary_figures
 
     return status_store.refresh(session, pairing_ids, policy, lambda day: pairing_status(EVERYWHERE, day, policy),
-                                progress, summary_figures, cadre_figures, moved_units)
+                                progress, summary_figures, cadre_figures, moved_units, assessment_kept=assessment_kept)
 
 
 def prune_stored(session: Session, policy: Policy) -> int:

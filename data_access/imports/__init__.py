@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, daily_counts, db, supervision, upkeep
+from data_access import assessment_store, audit, compliance, daily_counts, db, supervision, upkeep
 from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.imports.loader import (
@@ -138,9 +138,12 @@ def run_import(
         counties = touched_counties(session, checked, loader)
         touched = touched_pairings(session, checked, loader)
         tell(f"正在更新已存的结对达标情况（涉及 {len(touched):,} 个结对）……")
+        # a cadre moved to another unit moves their households' figures between units in every
+        # quarter: the stored 季考核 inputs are then left to be stored afresh once this commits (upkeep)
+        keeps_assessment = not loader.moved_units
         compliance.refresh_stored(session, touched, policy,
                                   lambda done, total: tell(f"正在更新已存的结对达标情况：第 {done}/{total} 个日期"),
-                                  loader.moved_units)
+                                  loader.moved_units, assessment_kept=keeps_assessment)
         # and the dates the reminders' outcomes follow from, for the same pairings (supervision)
         supervision.refresh_responses(session, policy, pairing_ids=touched, moved_units=loader.moved_units,
                                       version_before=db.status_version(session) - 1)
@@ -154,6 +157,11 @@ def run_import(
         if found is not None:
             tell(f"正在更新案例挖掘的证据（{len(found):,} 个结对）……")
             evidence_store.keep(session, found, policy, evidence_before)
+        # and the stored 季考核 inputs of the quarters its records fall in (none ended: nothing to do),
+        # after the evaluations they read (assessment_store)
+        if keeps_assessment:
+            tell("正在更新已存的季考核计分数据……")
+            assessment_store.keep(session, counties, loader.earliest_day, policy)
         upkeep.after_commit(session, tell=progress)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
@@ -176,7 +184,8 @@ def _record(session: Session, result: ImportResult, username: str, scope: Scope)
     session.flush()
     audit.record(session, username, "import", scope.prefix or None, result.file_name,
                  {"outcome": result.outcome, "sha256": result.sha256, "counts": counts})
-    db.bump_version(session, status_inputs=False)  # status_version: bumped by status_store.refresh
+    # status_version: bumped by status_store.refresh; the 季考核 inputs: kept by run_import
+    db.bump_version(session, status_inputs=False, assessment_inputs=False)
     return run.id
 
 

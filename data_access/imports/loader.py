@@ -101,6 +101,9 @@ class Loader:
         self.old_villages: set[str] = set()
         self.households_moved = False
         self.contact_days: set[dt.date] = set()
+        # The dates the pairings, contacts, needs and 回访 it added or changed bear (before and after):
+        # the ended quarters whose 季考核 inputs it can change (assessment_store.keep); `earliest_day`.
+        self.record_days: set[dt.date] = set()
         self.counts: dict[str, SheetCounts] = defaultdict(SheetCounts)
         for sheet, rows in checked.rejected.items():
             if rows:
@@ -117,6 +120,15 @@ class Loader:
         self.moved_units: dict[int, int] = {}
         # (household, cadre) → [(start, end)] as they will be after this import
         self.periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+
+    @property
+    def earliest_day(self) -> dt.date | None:
+        """The earliest date the records this import changed bear (the quarters ended on or after it
+        are the ones whose 季考核 inputs it can change); None: any quarter (a household moved to
+        another village); date.max: none."""
+        if self.households_moved:
+            return None
+        return min(self.record_days | self.contact_days, default=dt.date.max)
 
     def valid(self, sheet: str) -> list[Valid]:
         return self.checked.valid.get(sheet, [])
@@ -347,6 +359,12 @@ class Loader:
             state = self._count(PAIRINGS, old, attrs)
             if state != "unchanged":
                 self.touched_households.add(key[0])
+                # a pairing is active on a day between its start and its end: a new one changes
+                # the days from its start, a changed end the days from the earlier of the two ends
+                if state == "new":
+                    self.record_days.add(attrs["start_date"])
+                elif old["end_date"] != attrs["end_date"]:
+                    self.record_days.add(min(d for d in (old["end_date"], attrs["end_date"]) if d is not None))
             values = dict(attrs, household_id=self.household_ids.get(key[0]), cadre_id=self.cadre_ids.get(key[1]))
             if state == "new":
                 inserts.append(values)
@@ -465,6 +483,9 @@ class Loader:
             if state == "unchanged":
                 continue
             self.touched_households.add(attrs["household"])
+            self.record_days.add(attrs["due_date"])  # a need counts in the quarter it is due
+            if old is not None and old["due_date"] is not None:
+                self.record_days.add(old["due_date"])
             values = {k: v for k, v in attrs.items() if k != "household"}
             values["household_id"] = self.household_ids.get(attrs["household"])
             if state == "new":
@@ -565,6 +586,9 @@ class Loader:
             if state == "unchanged":
                 continue
             self.touched_households.add(household)
+            self.record_days.add(attrs["survey_date"])
+            if old is not None:
+                self.record_days.add(old["survey_date"])
             values = dict(attrs, household_id=self.household_ids.get(household), cadre_id=self.cadre_ids.get(cadre),
                           pairing_id=self._pairing_of(household, cadre, attrs["survey_date"]))
             if state == "new":
