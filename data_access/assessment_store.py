@@ -89,9 +89,11 @@ def store(session: Session, quarter, policy: Policy) -> int | None:
         builder.flush()
         for start in range(0, len(rows), 5000):
             builder.execute(insert(AssessmentInput), [{"set_id": found.id, **row} for row in rows[start:start + 5000]])
+        # (not one a write has kept valid meanwhile: its version is newer than this count's)
         older = select(AssessmentInputSet.id).where(
             AssessmentInputSet.year == quarter.year, AssessmentInputSet.quarter == quarter.number,
-            AssessmentInputSet.policy_key == found.policy_key, AssessmentInputSet.id != found.id)
+            AssessmentInputSet.policy_key == found.policy_key, AssessmentInputSet.id != found.id,
+            AssessmentInputSet.data_version <= version)
         stale = list(builder.scalars(older))
         if stale:
             builder.execute(delete(AssessmentInput).where(AssessmentInput.set_id.in_(stale)))
@@ -169,10 +171,14 @@ def keep(session: Session, counties: Iterable[str], since: dt.date | None, polic
     policy = policy or load_policy(session)
     key = set_key(policy)
     counties = sorted({code[:6] for code in counties if code and len(code) >= 6})
+    # the data-version row locked first (as every bump does): a second writer keeping the same sets
+    # waits until this one has committed and then counts with its changes (PostgreSQL; SQLite's
+    # writers are serial anyway)
+    version = session.execute(select(DataVersion.version).where(DataVersion.id == 1).with_for_update()).scalar_one()
     found = session.execute(
         select(AssessmentInputSet.id, AssessmentInputSet.year, AssessmentInputSet.quarter,
                AssessmentInputSet.policy_key)
-        .where(AssessmentInputSet.data_version == _version(session))).all()
+        .where(AssessmentInputSet.data_version == version)).all()
     recounted = 0
     for set_id, year, number, set_policy in found:
         quarter = Quarter(year, number)

@@ -2,7 +2,8 @@
 figures instead of computing them: today's evaluation of the rule stored when the write found none
 to refresh (status_store.refresh keeps the stored ones up to date inside the write), the
 evaluations no page will ask for again deleted (status_store.prune), and the 季考核 inputs of the
-quarters that page opens on stored when a write left none valid (assessment_store.store_default).
+quarters that page opens on stored when a write left them invalid (assessment_store.store_default:
+after an import that moved a cadre to another unit, a change of the rule's settings, `db evaluate`).
 
 The write functions own this, not their callers: a write to households, pairings or contacts (the
 import, recording in the app) or to the rule's settings calls `after_commit(session)` inside its
@@ -27,17 +28,21 @@ from data_access.policy import Policy, load_policy
 _PENDING = "upkeep_after_commit"
 
 
-def after_commit(session: Session, *, rule_changed: bool = False, tell: Callable[[str], None] | None = None) -> None:
+def after_commit(session: Session, *, rule_changed: bool = False, tell: Callable[[str], None] | None = None,
+                 assessment: bool = False) -> None:
     """For a write function, inside its transaction: once `session` commits, store today's
     evaluation and last week's same day (or, when the rule's settings changed, every day of
-    `evaluated_days`) and prune, in a session of its own. `tell(text)` is told when that starts (the import's progress)."""
+    `evaluated_days`) and prune, in a session of its own. `assessment`: the write left the stored
+    季考核 inputs invalid (it could not keep them): store those 季考核 opens on too. `tell(text)` is
+    told when that starts (the import's progress)."""
     pending = session.info.get(_PENDING)
     if pending is None:
-        pending = session.info[_PENDING] = {"rule_changed": False, "tell": None}
+        pending = session.info[_PENDING] = {"rule_changed": False, "tell": None, "assessment": False}
         if not event.contains(session, "after_commit", _committed):
             event.listen(session, "after_commit", _committed)
             event.listen(session, "after_rollback", _rolled_back)
     pending["rule_changed"] |= rule_changed
+    pending["assessment"] |= assessment
     pending["tell"] = tell or pending["tell"]
 
 
@@ -56,21 +61,23 @@ def _committed(session: Session) -> None:
         if pending["rule_changed"]:
             after_rule_change(upkeep_session, policy)
         else:
-            after_write(upkeep_session, policy)
+            after_write(upkeep_session, policy, assessment=pending["assessment"])
         upkeep_session.commit()
 
 
-def after_write(session: Session, policy: Policy, today: dt.date | None = None) -> int | None:
+def after_write(session: Session, policy: Policy, today: dt.date | None = None, assessment: bool = False) -> int | None:
     """In a session that has not written: store today's evaluation and the same day last week's
     (达标督查's and 逾期事项's week-on-week changes), those not stored (an import refreshes the
-    stored ones), and prune. Returns the id of today's evaluation."""
+    stored ones), and prune; with `assessment`, the 季考核 inputs 季考核 opens on when none are valid
+    (the writes keep them valid otherwise). Returns the id of today's evaluation."""
     today = today or current_date()
     snapshot = compliance.store_status(session, today, policy)
     compliance.store_status(session, weekly.same_day_last_week(today), policy)
     compliance.prune_stored(session, policy)
     supervision.store_responses(session, policy)  # built afresh only when a write left it invalid
     evidence_store.store_default(session, today, policy)  # 案例挖掘's evidence, when the write left none valid
-    assessment_store.store_default(session, policy, today)  # likewise (the writes keep them valid)
+    if assessment:
+        assessment_store.store_default(session, policy, today)
     return snapshot
 
 

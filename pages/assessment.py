@@ -19,11 +19,20 @@ SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
                    for label in assessment.PART_SCORE_LABELS.values()},
                 "代码": None}
 LATE_PAGE_SIZE = 50
-
+# A province has ~6,000 units and ~1,300 townships: the sheets are shown a page at a time (the
+# workbook has them whole), so no render sends the browser more than a few thousand rows.
+SHEET_PAGE_SIZE = 500
+DIFF_PAGE_SIZE = 100  # the differences are sentences in a plain table
 
 
 def _score(value) -> str:
     return "" if value is None or value != value else f"{value:.1f}"
+
+
+def _page(frame, key: str, size: int = SHEET_PAGE_SIZE, where=st, unit: str = "个"):
+    """The rows of `frame` on the page the user picked (a pager above them when there is more than one)."""
+    number = ui.pager(len(frame), size, key, where=where, unit=unit)
+    return frame.iloc[(number - 1) * size:number * size]
 
 
 ctx = get_context()
@@ -73,7 +82,7 @@ with tabs[0]:
     units = assessment.frame(sheet.units, LEVEL_UNIT, sheet.settings)
     st.caption("得分 = 各项得分按权重加权（某项本季没有可考核的内容则不计，其余项按权重折算）；"
                "各项得分 = 100 × 完成比例；较上季为与上季度得分之差（上季度已冻结的按冻结结果）。")
-    ui.table(ui.blank_gaps(units), column_config=SCORE_FORMAT)
+    ui.table(ui.blank_gaps(_page(units, "as_units_page")), column_config=SCORE_FORMAT)
     unit_names = {line.key: line.name for line in sheet.units}
     picked = st.selectbox("查看单位内各干部的完成情况", [None, *unit_names],
                           format_func=lambda k: "请选择单位" if k is None else unit_names[k], key="as_unit",
@@ -81,10 +90,11 @@ with tabs[0]:
     if picked is not None:
         cadres = query(assessment.compute, ctx.scope, quarter, ctx.policy, LEVEL_CADRE, int(picked))
         st.caption("按现有记录计算的各干部得分（同一计分办法，按干部的结对户计）。")
-        ui.table(ui.blank_gaps(assessment.frame(cadres, LEVEL_CADRE, sheet.settings)), column_config=SCORE_FORMAT)
+        ui.table(ui.blank_gaps(_page(assessment.frame(cadres, LEVEL_CADRE, sheet.settings), f"as_cadres_page_{picked}",
+                                     unit="名")), column_config=SCORE_FORMAT)
 with tabs[1]:
-    ui.table(ui.blank_gaps(assessment.frame(sheet.townships, LEVEL_TOWNSHIP, sheet.settings)),
-             column_config=SCORE_FORMAT)
+    ui.table(ui.blank_gaps(_page(assessment.frame(sheet.townships, LEVEL_TOWNSHIP, sheet.settings),
+                                 "as_townships_page")), column_config=SCORE_FORMAT)
 with tabs[2]:
     if not frozen:
         ui.empty("本季度尚未冻结。冻结后，这里并排显示冻结结果与按现有记录重算的结果，并列出变化。")
@@ -97,11 +107,11 @@ with tabs[2]:
         brief = [assessment.NAME_LABELS[level], "得分", "等级", "排名"]
         left, right = st.columns(2)
         left.markdown(f"**冻结结果**（{sheet.frozen_at:%Y-%m-%d %H:%M}）")
-        left.dataframe(assessment.frame(frozen_lines, level, sheet.settings)[brief], hide_index=True,
-                       column_config=SCORE_FORMAT)
+        left.dataframe(_page(assessment.frame(frozen_lines, level, sheet.settings)[brief], f"as_cmp_frozen_{level}",
+                             where=left), hide_index=True, column_config=SCORE_FORMAT)
         right.markdown("**按现有记录重算**（用冻结时的权重和等级设置）")
-        right.dataframe(assessment.frame(recomputed, level, sheet.settings)[brief],
-                        hide_index=True, column_config=SCORE_FORMAT)
+        right.dataframe(_page(assessment.frame(recomputed, level, sheet.settings)[brief], f"as_cmp_now_{level}",
+                              where=right), hide_index=True, column_config=SCORE_FORMAT)
         diff = assessment.differences(frozen_lines, recomputed, level)
         if diff.empty:
             st.success("冻结后没有影响本季度考核的新数据，重算结果与冻结结果一致。", icon=":material/check_circle:")
@@ -110,7 +120,9 @@ with tabs[2]:
                        "多为冻结后才录入、日期在本季度内的记录（补录），本身就是需要核实的信号。",
                        icon=":material/warning:")
             # a plain table: the explanations are sentences to read in full, not cells to scroll
-            st.table(ui.blank_gaps(diff.assign(冻结得分=diff["冻结得分"].map(_score), 重算得分=diff["重算得分"].map(_score))))
+            shown = _page(diff, f"as_diff_page_{level}", DIFF_PAGE_SIZE)
+            st.table(ui.blank_gaps(shown.assign(冻结得分=shown["冻结得分"].map(_score),
+                                                重算得分=shown["重算得分"].map(_score))))
         st.markdown("**冻结后补录的记录**（日期在本季度内、录入时间晚于冻结时间的联系记录和满意度回访）")
         counts = query(assessment_late.late_counts, ctx.scope, quarter, sheet.frozen_at)
         if counts.empty:
@@ -144,12 +156,14 @@ with tabs[3]:
         if good_units.empty:
             left.info("本季度没有符合条件的单位。")
         else:
-            left.dataframe(good_units, hide_index=True, column_config=SCORE_FORMAT)
+            left.dataframe(_page(good_units, "as_good_units_page", where=left), hide_index=True,
+                           column_config=SCORE_FORMAT)
         right.markdown(f"**干部**（{len(good_cadres)} 名）")
         if good_cadres.empty:
             right.info("本季度没有符合条件的干部。")
         else:
-            right.dataframe(good_cadres, hide_index=True, column_config=SCORE_FORMAT)
+            right.dataframe(_page(good_cadres, "as_good_cadres_page", where=right, unit="名"), hide_index=True,
+                            column_config=SCORE_FORMAT)
 with tabs[4]:
     st.caption("冻结的季度按冻结时的设置计分；未冻结的按当前规则设置（系统管理员可在“规则设置”中修改）。")
     ui.table(assessment.settings_frame(sheet.settings))

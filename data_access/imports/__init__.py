@@ -162,7 +162,7 @@ def run_import(
         if keeps_assessment:
             tell("正在更新已存的季考核计分数据……")
             assessment_store.keep(session, counties, loader.earliest_day, policy)
-        upkeep.after_commit(session, tell=progress)
+        upkeep.after_commit(session, tell=progress, assessment=not keeps_assessment)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 
