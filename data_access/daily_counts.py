@@ -40,6 +40,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    extract,
     false,
     func,
     insert,
@@ -53,7 +54,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from data_access.models import Contact, ContactDay, CoverageChange, DataVersion, Household, Pairing, Person
+from data_access.models import (
+    Contact,
+    ContactDay,
+    CoverageChange,
+    DataVersion,
+    FestivalReach,
+    HolidayDay,
+    Household,
+    Pairing,
+    Person,
+)
 from data_access.scope import Scope
 from data_access.vocabulary import METHOD_VISIT, METHODS, PERSON_ACTIVE
 
@@ -124,6 +135,77 @@ def contact_totals(session: Session, scope: Scope, start: dt.date, end: dt.date,
         return session.execute(statement.add_columns(ContactDay.day).group_by(ContactDay.day)
                                .order_by(ContactDay.day)).all()
     return session.execute(statement).one()
+
+
+# -- contacts on traditional festivals per county --------------------------------------------------
+
+def festival_list(session: Session | Connection, days: Iterable[dt.date] | None = None) -> list[tuple[str, dt.date, dt.date]]:
+    """The festivals of the calendar (holiday_days of one name in one year): (name, first day, last
+    day), those with a day among `days` only when given."""
+    year = extract("year", HolidayDay.day)
+    statement = select(HolidayDay.name, func.min(HolidayDay.day), func.max(HolidayDay.day)).group_by(HolidayDay.name, year)
+    found = session.execute(statement).all()
+    if days is not None:
+        wanted = set(days)
+        touched = {(n, y) for n, y in session.execute(
+            select(HolidayDay.name, year).where(HolidayDay.day.in_(sorted(wanted))).distinct())}
+        found = [f for f in found if (f[0], f[1].year) in touched]
+    return [(name, first, last) for name, first, last in found]
+
+
+def festival_contacts(name: str, first: dt.date, last: dt.date, contact_filter=None):
+    """SELECT contacts, pairings reached (distinct) on the days of festival `name` in first..last
+    (contacts of METHODS): THE festival measure (trends.holiday_contacts and festival_reach)."""
+    statement = (
+        select(func.count(), func.count(func.distinct(Contact.pairing_id)))
+        .select_from(Contact)
+        .join(HolidayDay, and_(HolidayDay.day == Contact.contact_date, HolidayDay.name == name))
+        .where(Contact.contact_date >= first, Contact.contact_date <= last, Contact.method.in_(METHODS))
+    )
+    return statement if contact_filter is None else statement.where(contact_filter)
+
+
+def festival_rows(name: str, first: dt.date, last: dt.date, counties: Iterable[str] | None):
+    """SELECT the festival_reach rows of one festival for `counties` (None: all): per county of the
+    contact's household, festival_contacts' figures."""
+    county = county_of(Household.village_code)
+    return (
+        festival_contacts(name, first, last)
+        .add_columns(county, literal(name), literal(first), literal(last))
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(_in_counties(Household.village_code, counties))
+        .group_by(county)
+    )
+
+
+def festival_reach(session: Session, scope: Scope) -> dict[tuple[str, dt.date], tuple[dt.date, int, int]]:
+    """{(name, first day): (last day, contacts, reached)} of the festivals kept, summed over the
+    counties in `scope` (a pairing's household lies in one county, so reached pairings add up)."""
+    rows = session.execute(
+        select(FestivalReach.name, FestivalReach.first_day, FestivalReach.last_day,
+               func.sum(FestivalReach.contacts), func.sum(FestivalReach.reached))
+        .where(scope.within(FestivalReach.county_code))
+        .group_by(FestivalReach.name, FestivalReach.first_day, FestivalReach.last_day)
+    ).all()
+    return {(name, first): (last, int(contacts), int(reached)) for name, first, last, contacts, reached in rows}
+
+
+def refresh_festivals(connection, counties: list[str] | None, contact_days: list[dt.date] | None = None) -> None:
+    """Recompute the festival_reach rows of `counties` for the festivals with a day among
+    `contact_days` (None: every festival)."""
+    where = [] if counties is None else [FestivalReach.county_code.in_(counties)]
+    if contact_days is None:
+        connection.execute(delete(FestivalReach).where(*where))
+    for name, first, last in festival_list(connection, contact_days):
+        if contact_days is not None:
+            connection.execute(delete(FestivalReach).where(*where, FestivalReach.name == name,
+                                                           FestivalReach.first_day == first))
+        select_rows = festival_rows(name, first, last, counties).subquery("festival")
+        c = select_rows.c
+        connection.execute(insert(FestivalReach).from_select(
+            ["contacts", "reached", "county_code", "name", "first_day", "last_day"],
+            select(*c)))
 
 
 # -- register and pairing coverage per county, group and day -------------------------------------
@@ -269,11 +351,12 @@ def register_by_group(session: Session, scope: Scope, as_of: dt.date, length: in
 # -- kept by the write path ----------------------------------------------------------------------
 
 def refresh(session: Session | Connection, counties: Iterable[str] | None,
-            contact_days: Iterable[dt.date] | None = None, coverage: bool = True) -> None:
+            contact_days: Iterable[dt.date] | None = None, coverage: bool = True, festivals: bool = True) -> None:
     """In a write's transaction (a session or a connection), after it wrote: recompute the rows of
     `counties` (None: all) from the records — the contact counts of `contact_days` only when given
     (a contact recorded in the app), the coverage changes unless `coverage` is off (no person,
-    household or pairing written)."""
+    household or pairing written), the festival counts of the festivals with a day among them
+    (`festivals` off: only for the migration that made the other two, before festival_reach existed)."""
     if counties is not None:
         counties = sorted({c[:COUNTY_DIGITS] for c in counties if c})
         if not counties:
@@ -286,6 +369,8 @@ def refresh(session: Session | Connection, counties: Iterable[str] | None,
     connection.execute(delete(ContactDay).where(*where))
     connection.execute(insert(ContactDay).from_select(
         ["county_code", "day", "contacts", "visits", "gifts_yuan"], contacts_per_day(counties, contact_days)))
+    if festivals:
+        refresh_festivals(connection, counties, contact_days)
     if coverage:
         where = [] if counties is None else [CoverageChange.county_code.in_(counties)]
         connection.execute(delete(CoverageChange).where(*where))
@@ -310,7 +395,7 @@ def current(session: Session) -> bool:
     return kept is not None and kept == version
 
 
-def rebuild(session: Session | Connection, only_if_data: bool = False) -> None:
+def rebuild(session: Session | Connection, only_if_data: bool = False, festivals: bool = True) -> None:
     """Recompute every row from the records and mark the tables whole for the current
     status_version (the demo build after its bump, `db evaluate`, the migration that made them).
     `only_if_data`: leave an empty database unmarked (read from its records until a rebuild)."""
@@ -318,7 +403,7 @@ def rebuild(session: Session | Connection, only_if_data: bool = False) -> None:
     # first take the data-version row (as every writer's bump does): a write committing meanwhile
     # either waits for this one or is seen by it, never marked whole without its rows
     _mark(connection, None)
-    refresh(connection, None)
+    refresh(connection, None, festivals=festivals)
     if only_if_data and connection.execute(select(Person.id).limit(1)).first() is None \
             and connection.execute(select(Contact.id).limit(1)).first() is None:
         return

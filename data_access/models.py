@@ -756,6 +756,20 @@ class ContactDay(Base):
     gifts_yuan: Mapped[Decimal] = mapped_column(Numeric(16, 2))
 
 
+class FestivalReach(Base):
+    """Contacts on one traditional festival's days (holiday_days of one name in one year, first to
+    last day) per county, and the pairings they reached (distinct): what 趋势分析's festival table
+    sums (trends.holiday_contacts). Kept with contact_days by the write path (daily_counts)."""
+
+    __tablename__ = "festival_reach"
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    first_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    reached: Mapped[int] = mapped_column(BigInteger)
+
+
 class CoverageChange(Base):
     """Changes of the register and of pairing coverage per county (the first 6 digits of the
     person's village code), group and day: persons entering (day 0001-01-01: the register has no

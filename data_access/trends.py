@@ -194,10 +194,13 @@ def active_pairings(session: Session, scope: Scope, days: list[dt.date], live: b
 HOLIDAY_COLUMNS = ["节日", "日期", "节日天数", "联系次数", "联系到的结对户", "在结对户", "节日联系率"]
 
 
-def holiday_contacts(session: Session, scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+def holiday_contacts(session: Session, scope: Scope, start: dt.date, end: dt.date, live: bool = False) -> pd.DataFrame:
     """Per traditional festival with days in start..end (from `holiday_days`): contacts dated on
     its days, the pairings reached on them, the pairings active on its first day in scope, and the
-    share of those reached. Festivals in date order; empty when the calendar has none."""
+    share of those reached. Festivals in date order; empty when the calendar has none. The contacts
+    and pairings reached of a festival wholly in the period come from the counts kept per county
+    (daily_counts.festival_reach) for a county or wider, else (or `live`, or a festival not kept)
+    from the records (daily_counts.festival_contacts, the one definition)."""
     festivals = session.execute(
         select(HolidayDay.name, func.min(HolidayDay.day), func.max(HolidayDay.day), func.count())
         .where(HolidayDay.day >= start, HolidayDay.day <= end)
@@ -206,16 +209,17 @@ def holiday_contacts(session: Session, scope: Scope, start: dt.date, end: dt.dat
     ).all()
     if not festivals:
         return pd.DataFrame([], columns=HOLIDAY_COLUMNS)
+    kept = daily_counts.festival_reach(session, scope) if daily_counts.usable(scope, session) and not live else {}
     # One festival at a time: its few days are a narrow range of the date index.
     contact_filter = effective_scope(session, scope)
     reached_by_name = {}
     for name, first, last, _ in festivals:
-        on_festival = _contacts_in_scope(contact_filter, first, last).join(
-            HolidayDay, and_(HolidayDay.day == Contact.contact_date, HolidayDay.name == name)
-        )
-        contacts, reached = session.execute(
-            on_festival.add_columns(func.count(), func.count(func.distinct(Contact.pairing_id)))
-        ).one()
+        found = kept.get((name, first))
+        if found is not None and found[0] == last:
+            reached_by_name[name] = found[1:]
+            continue
+        contacts, reached = session.execute(daily_counts.festival_contacts(
+            name, first, last, in_scope_pairing(contact_filter, Contact.pairing_id))).one()
         reached_by_name[name] = (int(contacts), int(reached))
     active = active_pairings(session, scope, [first for _, first, _, _ in festivals])
     records = []

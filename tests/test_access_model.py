@@ -201,6 +201,7 @@ NOT_ACTIONS = {
     "data_access.cases.evidence_store.store": "derived data (案例挖掘's evidence), stored by the upkeep after checked writes",
     "data_access.cases.evidence_store.keep": "derived data, kept inside the checked import and recording",
     "data_access.daily_counts.rebuild": "derived data, rebuilt by the demo build, db evaluate and its migration",
+    "data_access.daily_counts.refresh_festivals": "derived data, kept inside the checked import and recording, and by its migration",
     "data_access.status_store.find": "derived data lookup",
     "data_access.supervision.store_responses": "derived data, built by the checked write paths' upkeep",
     "data_access.supervision.refresh_responses": "derived data, refreshed inside the checked import, issue, withdraw",

@@ -54,6 +54,22 @@ def live_equals_kept(url: str, scopes=SCOPES) -> None:
                    [(r[0], int(r[1]), int(r[2]), round(float(r[3]), 2)) for r in live], scope
             for day in DAYS[::15] + [dt.date(2023, 5, 31), dt.date(2024, 12, 31)]:
                 assert coverage.headline(s, scope, day) == coverage.headline(s, scope, day, live=True), (scope, day)
+            # festivals wholly in the period (kept) and one cut by the period's end (read live)
+            for start, end in ((dt.date(2023, 1, 1), dt.date(2023, 12, 31)), (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+                               (dt.date(2024, 1, 1), FESTIVAL[1])):
+                kept_f = trends.holiday_contacts(s, scope, start, end)
+                assert kept_f.equals(trends.holiday_contacts(s, scope, start, end, live=True)), (scope, start, end)
+
+
+# Festival days around the generated and imported records: a three-day one cut by a period's end.
+FESTIVAL = (D0 + dt.timedelta(days=4), D0 + dt.timedelta(days=5), D0 + dt.timedelta(days=6))
+
+
+def festivals(url: str) -> None:
+    with session_scope(url) as s:
+        s.add_all([m.HolidayDay(day=day, name="测试节") for day in FESTIVAL])
+        s.add_all([m.HolidayDay(day=dt.date(2023, 5, 3), name="劳动节"), m.HolidayDay(day=dt.date(2023, 5, 4), name="劳动节"),
+                   m.HolidayDay(day=D0 + dt.timedelta(days=20), name="另一节"), m.HolidayDay(day=dt.date(2024, 6, 1), name="儿童节")])
 
 
 # -- generated records ---------------------------------------------------------------------------
@@ -88,6 +104,7 @@ def skeleton(db_url):
         b.region_tree(s)
         _other_county(s)
         cadre = b.cadre(s, b.unit(s))
+    festivals(db_url)
     return db_url, cadre
 
 
@@ -147,6 +164,7 @@ def second_import(sheets):
 
 
 def test_an_import_and_a_recorded_contact_keep_the_counts(db_url, tmp_path):
+    festivals(db_url)
     run(db_url, base_sheets(), tmp_path, "first.xlsx")
     with session_scope(db_url) as s:
         assert not daily_counts.current(s)  # a fresh database reads its records until a full rebuild
@@ -168,6 +186,9 @@ def test_an_import_and_a_recorded_contact_keep_the_counts(db_url, tmp_path):
         for scope in (EVERYWHERE, Scope(b.COUNTY)):
             assert coverage.snapshot(s, scope, TODAY, Policy()).head == coverage.headline(s, scope, TODAY, live=True)
     assert (june.contacts, june.visits, june.gifts_yuan) == (1, 1, 88.5)
+    with session_scope(db_url) as s:  # kept, not read live: the visit moved to 测试节 and H002's call on it
+        assert daily_counts.festival_reach(s, EVERYWHERE)[("测试节", FESTIVAL[0])] == (FESTIVAL[2], 2, 2)
+        assert daily_counts.festival_reach(s, EVERYWHERE)[("儿童节", dt.date(2024, 6, 1))] == (dt.date(2024, 6, 1), 1, 1)
 
 
 def test_an_import_moving_a_household_to_another_county_moves_its_counts(db_url, tmp_path):
