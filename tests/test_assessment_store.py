@@ -14,6 +14,7 @@ import sys
 from sqlalchemy import func, insert, select
 
 from data_access import assessment, assessment_store, imports, needs, recording
+from data_access.config import current_date
 from data_access.db import bump_version, session_scope
 from data_access.models import AssessmentInput, AssessmentInputSet, Contact, Need, Pairing
 from data_access.permissions import Actor
@@ -156,3 +157,32 @@ def test_an_import_keeps_the_stored_inputs(db_url, tmp_path):
     with session_scope(db_url) as s:
         assert assessment_store.inputs(s, PROVINCE, Q3, Policy(), "unit") == live(s, PROVINCE, "unit") != before
     assert stored_set(db_url) == set_id
+
+
+def test_an_import_moving_a_cadre_to_another_unit_stores_the_quarters_afresh(db_url, tmp_path):
+    """Moving a cadre moves their households' figures between units in every quarter: the import
+    cannot keep the sets; its upkeep stores the quarters 季考核 opens on afresh once it commits (no
+    viewer pays), and the others are no longer valid (never read stale)."""
+    with session_scope(db_url) as s:
+        _hand_built(s)
+        zhang = s.scalar(select(b.m.Cadre.code).where(b.m.Cadre.name == "张明"))
+    last = assessment.Quarter.last_ended(current_date())
+    with session_scope(db_url) as s:
+        before = assessment.count_inputs(s, PROVINCE, last, Policy(), "unit")
+        assessment.count_inputs(s, PROVINCE, Q3, Policy(), "unit")
+        old = assessment_store._valid(s, last, Policy())
+    assert old is not None and stored_set(db_url) is not None
+    book = wb.write_xlsx(tmp_path / "move.xlsx", {"干部": [["干部编号", "姓名", "工作单位", "职级", "领导干部"],
+                                                         [zhang, "张明", "县卫健局", "一般干部", "否"]]})
+    with session_scope(db_url) as s:
+        result = imports.run_import(s, imports.read_path(book), actor=Actor("admin", "admin"), policy=Policy(),
+                                    today=TODAY)
+        assert not result.problems, result.problems
+    assert stored_set(db_url) is None  # 2025Q3: stored again by its next reader
+    with session_scope(db_url) as s:
+        new = assessment_store._valid(s, last, Policy())
+        assert new not in (None, old)
+        now = {key: values for (key, _), values in assessment._count(s, PROVINCE, last, Policy(), "unit").items()}
+        assert assessment_store.inputs(s, PROVINCE, last, Policy(), "unit") == now != before
+        assert len(now) == 1  # both cadres now work in 县卫健局
+        assert assessment_store._valid(s, last, Policy()) == new
