@@ -1,5 +1,6 @@
 """A sampling profiler for a served app: every thread's stack, every few milliseconds, written as
-collapsed stacks (`frame;frame;frame count`, the input of flamegraph tools) when the process ends.
+collapsed stacks (`frame;frame;frame count`, the input of flamegraph tools) when the process ends;
+every 10 s the process's RSS and what glibc's malloc holds and uses (OUT.txt.memory).
 py-spy is not installed here and pyinstrument profiles one thread; Streamlit runs each session's
 script in its own thread.
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import atexit
 import collections
+import ctypes
+import os
 import runpy
 import signal
 import sys
@@ -33,9 +36,30 @@ def _frames(frame) -> list[str]:
     return out
 
 
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _memory() -> str:
+    """RSS, and what glibc's malloc holds vs. what is in use (the difference: freed memory kept by
+    its per-thread arenas), in MB."""
+    with open("/proc/self/statm") as f:
+        rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    try:
+        info = ctypes.CDLL("libc.so.6").mallinfo2
+        info.restype = _Mallinfo2
+        m = info()
+        held, used = m.arena + m.hblkhd, m.uordblks + m.hblkhd
+    except (OSError, AttributeError):
+        held = used = 0
+    return f"{time.time():.0f} rss={rss / 2**20:.0f} malloc_held={held / 2**20:.0f} malloc_used={used / 2**20:.0f}"
+
+
 def start(path: str) -> None:
     counts: collections.Counter[str] = collections.Counter()
     me = threading.get_ident()
+    memory = open(path + ".memory", "w")  # noqa: SIM115 - written until the process ends
 
     def sample() -> None:
         while True:
@@ -49,6 +73,8 @@ def start(path: str) -> None:
             if time.monotonic() > next_dump[0]:
                 next_dump[0] = time.monotonic() + 10
                 dump()
+                memory.write(_memory() + "\n")
+                memory.flush()
 
     me_sampler, next_dump = [0], [time.monotonic() + 10]
     thread = threading.Thread(target=sample, daemon=True, name="bench-sampler")
