@@ -13,7 +13,7 @@ from data_access import my_work
 ctx = get_context()
 ui.header(ctx)
 
-work = query(my_work.my_work, ctx.scope, ctx.as_of, ctx.policy, ctx.actor)
+work = query(my_work.my_work, ctx.scope, ctx.as_of, ctx.policy, my_work.reader(ctx.actor))
 scripts = {spec.url_path: spec for spec in navigation.PAGES}
 
 if not work.sections:

@@ -186,3 +186,19 @@ def test_a_batch_link_opens_its_notice_and_a_task_link_its_result_form(county):
     at.run()
     assert not at.exception
     assert at.selectbox(key="rv_task").value == ids["task"]
+
+
+def test_the_page_cache_key_drops_the_username_only_where_no_section_reads_it(county):
+    """20 province leaders opening 我的待办 computed the same sections 20 times (bench.sessions): the
+    page reads them as `my_work.reader(me)`, shared by every leader of one region. What each role
+    sees must be the same either way; an inspector's own batches and tasks stay their own."""
+    url, _ = county
+    for user in (INSPECTOR, LEADER, TOWN_LEADER, CLERK, PUBLICITY):
+        me = actor(user)
+        with session_scope(url) as s:
+            assert my_work.my_work(s, me.scope, TODAY, Policy(), my_work.reader(me)) == \
+                my_work.my_work(s, me.scope, TODAY, Policy(), me), user["username"]
+    other_leader = actor({**LEADER, "username": "ld2"})
+    assert my_work.reader(actor(LEADER)) == my_work.reader(other_leader)
+    other_inspector = actor({**INSPECTOR, "username": "dc2"})
+    assert my_work.reader(actor(INSPECTOR)) != my_work.reader(other_inspector)
