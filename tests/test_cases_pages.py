@@ -162,6 +162,33 @@ def test_detail_page_walks_the_workflow_by_role(site):
     assert not [w for w in at.text_area if w.label == "正文"]  # leaders approve; they do not edit
 
 
+
+def test_publishing_over_the_guard_needs_a_leaders_reason_on_the_page(site):
+    """An approved case whose cadre (钱红) is 失联 today: no plain 发布 button; the leader publishes
+    only with a reason, which is audited as publishing over the guard."""
+    url, _, _, shortlisted = site
+    with session_scope(url) as s:
+        cases.record_consent(s, EVERYWHERE, TODAY, Policy(), shortlisted, sc.ADULT_NAME, "本人", TODAY, "宣传展板",
+                             actor=Actor("pub", "publicity"))
+        cases.approve(s, EVERYWHERE, TODAY, Policy(), shortlisted, actor=Actor("lead", "leader"),
+                      override_reason="轮椅事迹已核实")
+    at = open_as("leader", "pages/case_detail.py", case=shortlisted)
+    assert any("督查提示" in w.value and "不能审核通过或发布" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label == "发布"]
+    next(b for b in at.button if b.label == "说明理由并发布").click().run()
+    assert any("暂不能发布；确需发布的，须由领导说明理由" in e.value for e in at.error)
+    with session_scope(url) as s:
+        assert s.get(TypicalCase, shortlisted).status == "已审核"
+    next(w for w in at.text_area if w.label.startswith("理由")).input("事迹已核实，另一户已督促整改")
+    next(b for b in at.button if b.label == "说明理由并发布").click().run()
+    assert any("案例已发布" in s.value for s in at.success)
+    assert "发布时结对干部有督查问题，发布人说明的理由：事迹已核实，另一户已督促整改" in texts(at)
+    with session_scope(url) as s:
+        assert s.get(TypicalCase, shortlisted).status == "已发布"
+        described = [audit.describe(e.detail, e.action) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "publicity_override").order_by(AuditEntry.id))]
+    assert described[-1].endswith("仍发布该案例；理由：事迹已核实，另一户已督促整改")
+
 def test_detail_page_refuses_an_edit_naming_the_child(site):
     url, ids, _, _ = site
     with session_scope(url) as s:
