@@ -162,24 +162,32 @@ def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) 
     )
 
 
+def _year_notes(as_of: dt.date, policy: Policy, contact=Contact) -> tuple:
+    """SQL conditions: the contact is dated in the year up to D and its note (note_key) has at least
+    `min_note_chars` characters — the notes 雷同记录 compares."""
+    return (contact.contact_date >= dt.date(as_of.year, 1, 1), contact.contact_date <= as_of,
+            contact.note_key.is_not(None), func.length(contact.note_key) >= policy.min_note_chars)
+
+
+def _repeated_note(own_records, another_cadre, policy: Policy):
+    """SQL: a cadre's note is 雷同记录 when it is on `dup_note_count` or more of their records of the
+    year (`own_records`), or `another_cadre` (a condition: another cadre's record of the year has it)."""
+    return or_(own_records >= policy.dup_note_count, another_cadre)
+
+
 def _repeated(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
+    if cadres is not None:
+        return _repeated_of(scope, as_of, policy, cadres)
     # Texts are compared over every cadre's notes of the year (a copied note crosses townships);
     # the records shown are those in scope. Each contact stores its note normalised (note_key,
     # written with the note), so this groups an index and normalises nothing.
     year = (Contact.contact_date >= dt.date(as_of.year, 1, 1), Contact.contact_date <= as_of)
     # A text can be flagged only when two records of the year carry it (or dup_note_count is 1):
     # found from the note_key index alone, before any record is joined to its cadre.
-    long_enough = (Contact.note_key.is_not(None), func.length(Contact.note_key) >= policy.min_note_chars)
-    if cadres is None:
-        candidates = (
-            select(Contact.note_key).where(*year, *long_enough)
-            .group_by(Contact.note_key).having(func.count() >= min(2, policy.dup_note_count))
-        )
-    else:  # the texts these cadres wrote (compared below with every cadre's records of the year)
-        candidates = (
-            select(Contact.note_key).join(Pairing, Pairing.id == Contact.pairing_id)
-            .where(*year, *long_enough, Pairing.cadre_id.in_(cadres)).distinct()
-        )
+    candidates = (
+        select(Contact.note_key).where(*_year_notes(as_of, policy))
+        .group_by(Contact.note_key).having(func.count() >= min(2, policy.dup_note_count))
+    )
     notes = (
         select(Contact.id.label("record_id"), Pairing.cadre_id, Household.village_code, Contact.note_key.label("note"))
         .join(Pairing, Pairing.id == Contact.pairing_id)
@@ -200,13 +208,51 @@ def _repeated(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Sele
     flagged = (
         select(per_cadre.c.cadre_id, per_cadre.c.note)
         .join(cadres_per_note, cadres_per_note.c.note == per_cadre.c.note)
-        .where(or_(per_cadre.c.n >= policy.dup_note_count, cadres_per_note.c.cadres >= 2))
+        .where(_repeated_note(per_cadre.c.n, cadres_per_note.c.cadres >= 2, policy))
         .subquery("repeated_notes")
     )
     return (
         select(*_row(REPEATED, notes.c.cadre_id, notes.c.record_id, notes.c.village_code))
         .join(flagged, and_(flagged.c.cadre_id == notes.c.cadre_id, flagged.c.note == notes.c.note))
-        .where(scope.within(notes.c.village_code), _of_cadres(notes.c.cadre_id, cadres))
+        .where(scope.within(notes.c.village_code))
+    )
+
+
+def _repeated_of(scope: Scope, as_of: dt.date, policy: Policy, cadres) -> Select:
+    """`_repeated`'s rows of the given cadres only: their notes of the year counted per cadre, each
+    looked up among the other cadres' records of the year through the note_key index (one seek per
+    note, stopping at the first copy) — a note copied across the province is not read in full."""
+    notes = (
+        select(Contact.id.label("record_id"), Pairing.cadre_id, Household.village_code, Contact.note_key.label("note"))
+        .join(Pairing, Pairing.id == Contact.pairing_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(*_year_notes(as_of, policy), Pairing.cadre_id.in_(cadres))
+        .cte("cadre_notes")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    per_cadre = (
+        select(notes.c.cadre_id, notes.c.note, func.count().label("n"))
+        .group_by(notes.c.cadre_id, notes.c.note)
+        .subquery("cadre_note_counts")
+    )
+    other = aliased(Contact, name="other_contact")
+    other_pairing = aliased(Pairing, name="other_pairing")
+    another_cadre = (
+        select(other.id)
+        .join(other_pairing, other_pairing.id == other.pairing_id)
+        .where(other.note_key == per_cadre.c.note, *_year_notes(as_of, policy, other),
+               other_pairing.cadre_id != per_cadre.c.cadre_id)
+        .exists()
+    )
+    flagged = (
+        select(per_cadre.c.cadre_id, per_cadre.c.note)
+        .where(_repeated_note(per_cadre.c.n, another_cadre, policy))
+        .subquery("repeated_notes")
+    )
+    return (
+        select(*_row(REPEATED, notes.c.cadre_id, notes.c.record_id, notes.c.village_code))
+        .join(flagged, and_(flagged.c.cadre_id == notes.c.cadre_id, flagged.c.note == notes.c.note))
+        .where(scope.within(notes.c.village_code))
     )
 
 
@@ -270,6 +316,17 @@ def disagrees():
     return and_(Satisfaction.cadre_came == CADRE_CAME_NO, recorded_visits(Contact.id).exists())
 
 
+def _about_cadres(cadres) -> list:
+    """SQL: what `survey_cadre() in cadres` implies, on indexed columns — the 回访 names one of
+    them, or names none and is about a household one of them was paired with (the fallback's
+    pairing): found by the 回访's cadre and household indexes, not by reading every 回访."""
+    if cadres is None:
+        return []
+    households = select(Pairing.household_id).where(Pairing.cadre_id.in_(cadres))
+    return [or_(Satisfaction.cadre_id.in_(cadres),
+                and_(Satisfaction.cadre_id.is_(None), Satisfaction.household_id.in_(households)))]
+
+
 def _disagrees(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
     return (
         select(*_row(DISAGREES, survey_cadre(), Satisfaction.id, Household.village_code))
@@ -280,6 +337,7 @@ def _disagrees(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Sel
             scope.within(Household.village_code),
             disagrees(),
             _of_cadres(survey_cadre(), cadres),
+            *_about_cadres(cadres),
         )
     )
 
@@ -383,9 +441,16 @@ def cadre_signals(session: Session, scope: Scope, as_of: dt.date, policy: Policy
 
 
 def cadre_signal_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> dict[str, int]:
-    """One cadre's signals: signal → records behind it (signals found only)."""
-    found = _counts_by_cadre(session, scope, as_of, policy, SignalFilter()).get(cadre_id, {})
-    return {s: found[s] for s in SIGNALS if s in found}
+    """One cadre's signals: signal → records behind it in scope (signals found only) — the rows of
+    `signal_records` read for this cadre only, through the cadre's own pairings (干部详情, at any
+    scope: the province's signals are not computed to pick one cadre's)."""
+    rows = signal_records(scope, as_of, policy, cadres=(cadre_id,)).subquery("cadre_signal_records")
+    found = dict(session.execute(
+        select(rows.c.signal, func.count(func.distinct(rows.c.record_id)))
+        .where(rows.c.cadre_id == cadre_id)
+        .group_by(rows.c.signal)
+    ).all())
+    return {s: int(found[s]) for s in SIGNALS if s in found}
 
 
 def cadre_ids_query(scope: Scope, as_of: dt.date, policy: Policy) -> Select:

@@ -17,6 +17,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -364,7 +365,14 @@ def test_signals_match_rules(skeleton, data):
         household = surveys[record].household if signal == signals.DISAGREES else pairings[contacts[record].pairing].household
         return households[household][1].startswith(b.TOWNSHIP_A)
 
-    assert _actual(url, township, as_of, policy, cadres) == {e for e in expected if inside(e[0], e[2])}
+    in_township = {e for e in expected if inside(e[0], e[2])}
+    assert _actual(url, township, as_of, policy, cadres) == in_township
+    # 干部详情 reads one cadre's signals through that cadre's own rows: the same counts
+    for scope, wanted in ((EVERYWHERE, expected), (township, in_township)):
+        with session_scope(url) as s:
+            for i, cadre_id in enumerate(cadres):
+                counts = Counter(signal for signal, cadre, _ in wanted if cadre == i)
+                assert signals.cadre_signal_counts(s, scope, as_of, policy, cadre_id) == dict(counts), (scope, i)
 
 
 @PROPERTY_SETTINGS
