@@ -85,6 +85,47 @@ def drill_select(codes: dict[str, str], level: str, key: str, where=st) -> None:
                     help="选中后左侧地区筛选和网址同步切换，换到其他页面也保持，可直接分享链接")
 
 
+MAX_ROWS = 2_000  # issue 17: no page sends more than a few thousand rows to the browser
+
+
+def max_rows() -> int:
+    """The most rows one table may send to the browser: MAX_ROWS, or DASHBOARD_MAX_ROWS (the page
+    tests set it low, so a small database shows a table that is not paged)."""
+    return int(os.environ.get("DASHBOARD_MAX_ROWS") or MAX_ROWS)
+
+
+def page_size(rows: int) -> int:
+    """A page's rows per page: `rows`, never more than max_rows()."""
+    return min(rows, max_rows())
+
+
+def paged(frame: pd.DataFrame, key: str, rows: int = 100, where=st, unit: str = "条") -> pd.DataFrame:
+    """One page of a table the page holds whole (aggregates ranked in full: units, townships, the
+    cadres of a list), with the page number picked above it; the whole table is for the export."""
+    size = page_size(rows)
+    if len(frame) <= size:
+        return frame
+    page = pager(len(frame), size, key, where=where, unit=unit)
+    where.caption(f"第 {(page - 1) * size + 1:,}–{min(page * size, len(frame)):,} 条，共 {len(frame):,} 条。")
+    return frame.iloc[(page - 1) * size:page * size]
+
+
+class TooManyRows(RuntimeError):
+    """A table longer than max_rows() reached the browser unpaged (raised under test)."""
+
+
+def _capped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as sent: a page's table longer than max_rows() is a page that forgot to page it —
+    under test that fails the page; a user gets the first max_rows() rows and a sentence."""
+    limit = max_rows()
+    if len(frame) <= limit:
+        return frame
+    if raise_page_errors():
+        raise TooManyRows(f"表格有 {len(frame):,} 行，超过每页上限 {limit:,} 行：请分页（ui.paged 或在查询中分页）")
+    st.caption(f"仅显示前 {limit:,} 行，共 {len(frame):,} 行；全部内容请导出。")
+    return frame.head(limit)
+
+
 def pages_of(total: int, page_size: int) -> int:
     return max(1, -(-int(total) // page_size))
 
@@ -160,7 +201,7 @@ def table(frame: pd.DataFrame | list[dict], *, percent: tuple[str, ...] | list[s
     holding fractions (0.452), shown as 45.2%; a `column_config` entry for one of them gives its
     label and help. `highlight`: a column whose non-empty cells mark their rows in light red
     (style only the rows shown: styling thousands took a second per rerun)."""
-    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    frame = _capped(frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame))
     config = dict(column_config or {})
     shown = [c for c in percent if c in frame.columns]
     if highlight is not None:

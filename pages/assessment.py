@@ -18,11 +18,11 @@ SCORE_FORMAT = {"得分": st.column_config.NumberColumn(format="%.1f"),
                 **{label: st.column_config.NumberColumn(format="%.1f")
                    for label in assessment.PART_SCORE_LABELS.values()},
                 "代码": None}
-LATE_PAGE_SIZE = 50
+LATE_PAGE_SIZE = ui.page_size(50)
 # A province has ~6,000 units and ~1,300 townships: the sheets are shown a page at a time (the
 # workbook has them whole), so no render sends the browser more than a few thousand rows.
-SHEET_PAGE_SIZE = 500
-DIFF_PAGE_SIZE = 100  # the differences are sentences in a plain table
+SHEET_PAGE_SIZE = ui.page_size(500)
+DIFF_PAGE_SIZE = ui.page_size(100)  # the differences are sentences in a plain table
 
 
 def _score(value) -> str:

@@ -10,7 +10,7 @@ from dashboard.context import get_context
 from data_access import audit
 from data_access.config import current_date
 
-PAGE_SIZE = 50
+PAGE_SIZE = ui.page_size(50)  # rows a page; lower under test (ui.max_rows)
 ALL = "全部用户"
 
 ctx = get_context()

@@ -105,7 +105,7 @@ st.markdown("**三、分单位情况**")
 if b.units.empty:
     ui.empty("本月没有在结对的干部。")
 else:
-    ui.table(bulletin.unit_table(b))
+    ui.table(ui.paged(bulletin.unit_table(b), "bl_units_page", unit="个"))
 st.markdown("**四、存在问题**")
 st.markdown(text.problems)
 if not b.holidays.empty:

@@ -15,7 +15,7 @@ from data_access.policy import POLICY_LABELS
 from data_access.vocabulary import CASE_REJECTED, GROUPS, RANKS
 
 ALL = "全部"
-PAGE_SIZE = 50
+PAGE_SIZE = ui.page_size(50)  # rows a page; lower under test (ui.max_rows)
 DETAIL = str(ROOT / "pages" / "case_detail.py")
 
 ctx = get_context()

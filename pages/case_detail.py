@@ -117,7 +117,7 @@ if card.timeline.empty:
     ui.empty("截至所选日期，这个结对还没有任何记录。")
 else:
     timeline = card.timeline.assign(**{"慰问(元)": [f"{v:,.0f}" if pd.notna(v) else "" for v in card.timeline["慰问(元)"]]})
-    ui.table(timeline)
+    ui.table(ui.paged(timeline, "cd_timeline_page"))
 
 st.divider()
 st.subheader("审核流程")

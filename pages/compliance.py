@@ -15,7 +15,7 @@ from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACTION_KINDS, GROUPS, RANKS
 
-PAGE_SIZE = 50
+PAGE_SIZE = ui.page_size(50)  # rows a page; lower under test (ui.max_rows)
 ANY = "全部"
 
 ctx = get_context()

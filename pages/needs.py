@@ -15,7 +15,7 @@ from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ESCALATION_LEVELS, NEED_CATEGORIES, NEED_CLOSED, NEED_OPEN
 
-PAGE_SIZE = 50
+PAGE_SIZE = ui.page_size(50)  # rows a page; lower under test (ui.max_rows)
 ALL = "全部"
 NONE = "请选择"
 RAISED_PERIODS = ("不限", "近30天", "近90天", "近365天", "指定日期")

@@ -13,7 +13,7 @@ from data_access import policy_delivery
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.vocabulary import ENTITLED_POLICIES, GROUPS, POLICY_NOT_REPORTED, POLICY_UNDELIVERED
 
-PAGE_SIZE = 100
+PAGE_SIZE = ui.page_size(100)  # rows a page; lower under test (ui.max_rows)
 RATE = st.column_config.NumberColumn("落实率", format="%.1f%%", help="已落实 ÷（应享 − 不适用）")
 
 ctx = get_context()

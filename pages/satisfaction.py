@@ -34,10 +34,10 @@ ui.metric(cols[3], "回访不符", ui.fmt_int(overall.mismatched),
 
 tab_town, tab_unit = st.tabs(["分乡镇", "分单位"])
 with tab_town:
-    frame = query(satisfaction.by_township, ctx.scope, start, end, ctx.policy)
+    frame = ui.paged(query(satisfaction.by_township, ctx.scope, start, end, ctx.policy), "sf_town_page", unit="个")
     ui.table(frame, percent=("满意率",), column_config={"满意率": RATE})
 with tab_unit:
-    frame = query(satisfaction.by_unit, ctx.scope, start, end, ctx.policy)
+    frame = ui.paged(query(satisfaction.by_unit, ctx.scope, start, end, ctx.policy), "sf_unit_page", unit="个")
     ui.table(frame, percent=("满意率",), column_config={"满意率": RATE})
 
 st.subheader("不满意名单")

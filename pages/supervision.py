@@ -11,7 +11,7 @@ from dashboard.context import get_context
 from data_access import supervision
 from data_access.vocabulary import ACTION_KINDS
 
-PAGE_SIZE = 50
+PAGE_SIZE = ui.page_size(50)  # rows a page; lower under test (ui.max_rows)
 ANY = "全部"
 
 ctx = get_context()

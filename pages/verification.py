@@ -10,7 +10,7 @@ from dashboard.cache import query, write
 from dashboard.context import get_context
 from data_access import verification
 
-PAGE_SIZE = 100
+PAGE_SIZE = ui.page_size(100)  # rows a page; lower under test (ui.max_rows)
 
 ctx = get_context()
 ui.header(ctx)
