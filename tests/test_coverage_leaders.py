@@ -122,3 +122,17 @@ def test_root_regions_of_each_scope(db_url):
         everyone = [r.code for r in regions.root_for(s, EVERYWHERE)]
     assert roots == {"620000": ["620000"], "621200": ["621200"], b.COUNTY: [b.COUNTY]}
     assert everyone == ["620000"]
+
+
+def test_unit_options_are_the_units_paired_in_the_scope_on_the_day(db_url):
+    """达标督查's 工作单位 filter: the units with a cadre paired on the day with a household in the
+    scope — the same whether asked from each unit (province) or from the scope's households."""
+    L.build(db_url)
+    with session_scope(db_url) as s:
+        def names(scope, day=L.D):
+            return [name for _, name in compliance.unit_options(s, scope, day)]
+
+        assert names(EVERYWHERE) == names(Scope("62")) == names(Scope(b.COUNTY)) == ["县教育局", "县民政局"]
+        assert names(Scope("621225100")) == ["县民政局"]
+        assert names(Scope("621225101")) == ["县教育局"]  # 张明's pairing there ended on 1 March
+        assert names(Scope("621225101"), dt.date(2024, 2, 1)) == ["县教育局", "县民政局"]

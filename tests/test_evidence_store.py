@@ -45,21 +45,28 @@ def kept(url, as_of=sc.AS_OF, start=START, policy=Policy()) -> tuple[int | None,
     return set_id, [tuple(r) for r in rows]
 
 
-def ranking(url, scope) -> list[tuple]:
-    with session_scope(url) as s:
-        page = cases.candidates(s, scope, sc.AS_OF, Policy())
+def ranking(url, scope, live_from=None) -> list[tuple]:
+    """The first page of candidates; with `live_from` (pytest's monkeypatch) read from the records."""
+    if live_from is not None:
+        live_from.setattr(evidence_store, "READ_UP_TO_PREFIX", -1)
+    try:
+        with session_scope(url) as s:
+            page = cases.candidates(s, scope, sc.AS_OF, Policy())
+    finally:
+        if live_from is not None:
+            live_from.undo()
     return list(zip(page.rows["pairing_id"], page.rows["得分"], page.rows["推荐理由"], strict=True))
 
 
-def test_stored_evidence_equals_the_records_and_is_kept_by_recording(db_url):
+def test_stored_evidence_equals_the_records_and_is_kept_by_recording(db_url, monkeypatch):
     with session_scope(db_url) as s:
         ids = sc.build(s)
     with session_scope(db_url) as s:
         first = evidence_store.store_default(s, sc.AS_OF, Policy())
     set_id, rows = kept(db_url)
     assert set_id == first and rows == live(db_url) and len(rows) == 3
-    # the whole database reads the stored rows, a county the records: the same ranking
-    assert ranking(db_url, EVERYWHERE) == ranking(db_url, Scope(b.COUNTY)) != []
+    # the whole database and the county read the stored rows: the same ranking as the records'
+    assert ranking(db_url, EVERYWHERE) == ranking(db_url, Scope(b.COUNTY)) == ranking(db_url, EVERYWHERE, monkeypatch) != []
     before = {r[0]: r for r in rows}[ids.p3]
     with session_scope(db_url) as s:  # a long note on H3, recorded in the app
         recording.add_contact(s, ids.p3, sc.AS_OF - dt.timedelta(days=3), "实地走访", "入户" + sc.LONG,
@@ -70,10 +77,10 @@ def test_stored_evidence_equals_the_records_and_is_kept_by_recording(db_url):
     after = {r[0]: r for r in rows}[ids.p3]
     assert after[EVIDENCE_COLUMNS.index("rich_notes")] == before[EVIDENCE_COLUMNS.index("rich_notes")] + 1
     assert ids.p3 in [p for p, _, _ in ranking(db_url, EVERYWHERE)]  # now a candidate
-    assert ranking(db_url, EVERYWHERE) == ranking(db_url, Scope(b.COUNTY))
+    assert ranking(db_url, EVERYWHERE) == ranking(db_url, EVERYWHERE, monkeypatch)
 
 
-def test_a_write_that_does_not_keep_it_is_never_read_stale(db_url):
+def test_a_write_that_does_not_keep_it_is_never_read_stale(db_url, monkeypatch):
     with session_scope(db_url) as s:
         ids = sc.build(s)
     with session_scope(db_url) as s:
@@ -82,7 +89,9 @@ def test_a_write_that_does_not_keep_it_is_never_read_stale(db_url):
         s.execute(update(m.Satisfaction).values(level="不满意"))
         bump_version(s, status_inputs=False)
     assert kept(db_url) == (None, [])
-    assert ranking(db_url, EVERYWHERE) == ranking(db_url, Scope(b.COUNTY))  # stored afresh for the viewer
+    assert ranking(db_url, Scope(b.COUNTY)) == ranking(db_url, EVERYWHERE, monkeypatch)  # the county: read live
+    assert kept(db_url) == (None, [])  # a county does not store a set
+    assert ranking(db_url, EVERYWHERE) == ranking(db_url, EVERYWHERE, monkeypatch)  # stored afresh for the viewer
     set_id, rows = kept(db_url)
     assert set_id is not None and rows == live(db_url)
     assert {r[0]: r for r in rows}[ids.p1][EVIDENCE_COLUMNS.index("dissatisfied")] >= 1
@@ -137,7 +146,7 @@ with db.session_scope(sys.argv[1]) as s:
 """
 
 
-def test_an_import_in_one_process_is_read_at_once_in_another(sqlite_url, tmp_path):
+def test_an_import_in_one_process_is_read_at_once_in_another(sqlite_url, tmp_path, monkeypatch):
     def read() -> str:
         done = subprocess.run([sys.executable, "-c", READER, sqlite_url], capture_output=True, text=True, check=True)
         return done.stdout.strip()
@@ -151,5 +160,7 @@ def test_an_import_in_one_process_is_read_at_once_in_another(sqlite_url, tmp_pat
     assert after != before
     with session_scope(sqlite_url) as s:
         assert evidence_store.find(s, TODAY, dt.date(2023, 1, 1), Policy()) is not None  # read from the kept set
+    monkeypatch.setattr(evidence_store, "READ_UP_TO_PREFIX", -1)
+    with session_scope(sqlite_url) as s:
         page = cases.candidates(s, Scope(b.COUNTY), TODAY, Policy())
     assert after == str(sorted(int(x) for x in page.rows["得分"]))  # what the records give

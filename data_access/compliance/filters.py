@@ -111,16 +111,20 @@ def cadres_matching(flt: LaggardFilter):
 
 
 def unit_options(session: Session, scope: Scope, as_of: dt.date) -> list[tuple[int, str]]:
-    """Units with a cadre paired on `as_of` with a household in scope: (id, name), by name."""
-    statement = (
-        select(Unit.id, Unit.name)
-        .where(
-            select(Pairing.id)
-            .join(Cadre, Cadre.id == Pairing.cadre_id)
-            .join(Household, Household.id == Pairing.household_id)
-            .where(Cadre.unit_id == Unit.id, active_on(as_of), scope.within(Household.village_code))
-            .exists()
-        )
-        .order_by(Unit.name)
+    """Units with a cadre paired on `as_of` with a household in scope: (id, name), by name.
+
+    The province asks each unit whether it has such a pairing (most find one at once); a narrower
+    scope starts from its own households' pairings instead (a county asking each of the province's
+    5,932 units read most of the province's pairings: 0.48 s CPU)."""
+    paired = (
+        select(Pairing.id)
+        .join(Cadre, Cadre.id == Pairing.cadre_id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(active_on(as_of), scope.within(Household.village_code))
     )
+    if scope.province_wide:
+        condition = paired.where(Cadre.unit_id == Unit.id).exists()
+    else:
+        condition = Unit.id.in_(paired.with_only_columns(Cadre.unit_id).distinct())
+    statement = select(Unit.id, Unit.name).where(condition).order_by(Unit.name)
     return [tuple(r) for r in session.execute(statement)]
