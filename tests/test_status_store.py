@@ -356,10 +356,10 @@ def test_db_evaluate_and_demo_replace(demo):
     assert f"在结对 {active:,} 户" in done.stdout and "共 7 个日期" in done.stdout
     build_demo(DemoConfig("county", 12, AS_OF, households=300), demo, replace=True)
     with db.session_scope(demo) as s:
-        # the old data's evaluations are gone; the build stored today's of the new data (the write
-        # path pays: the first viewer after `demo` finds it)
+        # the old data's evaluations are gone; the build stored what `db evaluate` stores, for the
+        # new data (the write path pays: the first viewer after `demo` finds each of them)
         stored = {e["as_of"]: e for e in status_store.stored(s)}
-        assert sorted(stored) == [TODAY - dt.timedelta(days=7), TODAY]  # and last week's same day
+        assert sorted(stored) == sorted({*trends.month_ends(TODAY), TODAY - dt.timedelta(days=7), TODAY})
         assert status_store.find(s, TODAY, POLICY) == stored[TODAY]["id"]
         assert stored[TODAY]["pairings"] == s.scalar(select(func.count()).select_from(
             compliance.pairing_status(EVERYWHERE, TODAY, POLICY).subquery())) > 100
