@@ -45,7 +45,8 @@ with right:
     st.markdown("**各乡镇案例数**")
     st.plotly_chart(charts.cases_by_township(figures.by_township), width="stretch")
 with st.expander("按乡镇查看案例与在册对象（看宣传是否分布均衡）"):
-    ui.table(figures.by_township.sort_values(["每千人案例", "乡镇"], ascending=[False, True]))
+    ui.table(ui.paged(figures.by_township.sort_values(["每千人案例", "乡镇"], ascending=[False, True]), "cg_towns_page",
+                      unit="个"))
 
 st.subheader("案例")
 if len(listing) >= SHOWN:

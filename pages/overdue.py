@@ -71,11 +71,11 @@ with by_region:
         places = places.drop(columns=[parent])
     st.plotly_chart(charts.overdue_by_kind(places, tally.area, overdue.KINDS, f"逾期事项最多的{tally.area}（前 15 个）"),
                     width="stretch")
-    ui.table(places)
+    ui.table(ui.paged(places, "overdue_places_page", unit="个"))
 with by_unit:
     st.plotly_chart(charts.overdue_by_kind(tally.by_unit, "工作单位", overdue.KINDS, "逾期事项最多的工作单位（前 15 个）"),
                     width="stretch")
-    ui.table(tally.by_unit)
+    ui.table(ui.paged(tally.by_unit, "overdue_units_page", unit="个"))
     st.caption(f"诉求计入应答的结对干部所在单位；提出时没有结对干部的计入“{overdue.NO_UNIT}”。"
                "结对断档计入原结对干部所在单位。")
 

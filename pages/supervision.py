@@ -79,7 +79,7 @@ with unit_tab:
     if not judged.empty:
         st.plotly_chart(charts.share_bars(judged.head(20), "工作单位", "回应率最低的单位（前 20 个）", share="回应率"),
                         width="stretch")
-    ui.table(effect, percent=("回应率",))
+    ui.table(ui.paged(effect, "sv_units_page", unit="个"), percent=("回应率",))
 
 with notice_tab:
     batch_rows = query(supervision.batches, ctx.scope, ctx.as_of)
