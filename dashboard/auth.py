@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -27,8 +29,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dashboard.cache import query, write
 from data_access import accounts, audit, regions
 from data_access.config import get_settings, secret_key
+from data_access.db import session_scope
 from data_access.permissions import Actor
 from data_access.scope import Scope
+
+log = logging.getLogger(__name__)
 
 COOKIE = "pcd_session"
 _USER = "_auth_user"
@@ -159,8 +164,9 @@ def _resume() -> CurrentUser | None:
     """The user of this browser session, checked against the server on every run."""
     token = st.session_state.get(_TOKEN)
     if token is not None:
-        account = write(accounts.resume_session, token)
+        account = write(accounts.resume_session, token, touch=False)
         if account is not None:
+            _touch_later(token)
             st.session_state[_USER] = _user(account)
             return st.session_state[_USER]
         _forget()
@@ -187,6 +193,28 @@ def _resume() -> CurrentUser | None:
             _identity_refused()
         return _remember(account, token)
     return None
+
+
+# The session's last_seen is written by one background thread, not inside the click: on SQLite the
+# write waited for the lock of any other writer (an import, a page storing its derived figures).
+_TOUCHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-touch")
+_TOUCHED = "_auth_touched"
+
+
+def _touch_later(token: str) -> None:
+    now = time.monotonic()
+    if now - st.session_state.get(_TOUCHED, float("-inf")) < accounts.TOUCH_EVERY.total_seconds():
+        return
+    st.session_state[_TOUCHED] = now
+    _TOUCHING.submit(_touch, get_settings().database_url, token)
+
+
+def _touch(url: str, token: str) -> None:
+    try:
+        with session_scope(url) as session:
+            accounts.touch_session(session, token)
+    except Exception:  # noqa: BLE001 - the next click's touch tries again
+        log.warning("could not mark the login session seen", exc_info=True)
 
 
 def _identity_refused() -> None:

@@ -42,6 +42,7 @@ DEMO_PASSWORD = "demo1234"
 MIN_PASSWORD_LENGTH = 8
 MAX_LOCK = dt.timedelta(days=1)
 _TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen is written at most this often
+TOUCH_EVERY = _TOUCH_EVERY
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@\-]{2,60}$")
 
 _hasher = PasswordHasher()
@@ -267,9 +268,10 @@ def start_session(session: Session, account: Account, now: dt.datetime | None = 
 
 
 def resume_session(session: Session, token: str, now: dt.datetime | None = None,
-                   settings: Settings | None = None) -> Account | None:
-    """The account of a live session, touching it; None when it is unknown, ended, expired (idle
-    too long or older than the maximum) or its user was disabled. An expired session is ended."""
+                   settings: Settings | None = None, *, touch: bool = True) -> Account | None:
+    """The account of a live session, touching it (unless `touch` is False: the caller calls
+    `touch_session` apart); None when it is unknown, ended, expired (idle too long or older than
+    the maximum) or its user was disabled. An expired session is ended."""
     now, settings = now or _now(), settings or get_settings()
     row = session.get(UserSession, token_hash(token))
     if row is None or row.ended_at is not None:
@@ -283,9 +285,20 @@ def resume_session(session: Session, token: str, now: dt.datetime | None = None,
             audit.record(session, user.username, "session_expired", _audit_region(user.region_code),
                          detail={"reason": "idle" if idle else "max_age" if too_old else "disabled"})
         return None
-    if now - row.last_seen >= _TOUCH_EVERY:
+    if touch and now - row.last_seen >= _TOUCH_EVERY:
         row.last_seen = now
     return _account(user)
+
+
+def touch_session(session: Session, token: str, now: dt.datetime | None = None) -> None:
+    """Mark a live session seen now (at most every TOUCH_EVERY): what `resume_session` does when
+    touching, for the app, which does it apart from the click (in the background): on SQLite the
+    write waited for any other writer's lock inside the click (bench.sessions: 54 of 260 thread
+    seconds of 20 sessions went to it while a page stored its derived figures)."""
+    now = now or _now()
+    session.execute(update(UserSession).where(
+        UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None),
+        UserSession.last_seen <= now - _TOUCH_EVERY).values(last_seen=now))
 
 
 def end_session(session: Session, token: str, now: dt.datetime | None = None) -> None:

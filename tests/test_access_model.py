@@ -184,6 +184,7 @@ NOT_ACTIONS = {
     "data_access.db.upgrade": "schema migration (make run, deployment)",
     "data_access.accounts.start_session": "logging in: before there is an actor",
     "data_access.accounts.resume_session": "logging in",
+    "data_access.accounts.touch_session": "marking one's own login session seen",
     "data_access.accounts.end_session": "logging out one's own session",
     "data_access.accounts.issue_ticket": "logging in: the one-time ticket for the HttpOnly cookie of one's own session",
     "data_access.accounts.redeem_ticket": "logging in: the server route exchanges the ticket, before there is an actor",

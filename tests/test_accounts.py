@@ -514,3 +514,36 @@ def test_password_checks_take_turns_one_per_core(monkeypatch):
         user.join()
     assert results == [True] * 6
     assert 1 <= most[0] <= (os.cpu_count() or 1)
+
+
+def test_a_click_resumes_its_session_while_another_writer_holds_the_lock(sqlite_url):
+    """The app resumes the session without writing (touch=False) and marks it seen apart
+    (touch_session, in the background): on SQLite the touch inside the click waited for any other
+    writer's lock (an import, a page storing derived figures). Idle expiry counts from the touch."""
+    import sqlite3
+    import time
+
+    with session_scope(sqlite_url) as s:
+        b.region_tree(s)
+        accounts.create_user(s, "zhang", "leader", b.TOWNSHIP_A, "correct horse", actor=Actor("test", "admin"))
+    account = _login(sqlite_url, "zhang", "correct horse", T0).account
+    with session_scope(sqlite_url) as s:
+        token = accounts.start_session(s, account, now=T0)
+    later = T0 + dt.timedelta(minutes=20)
+    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+    try:
+        started = time.monotonic()
+        with session_scope(sqlite_url) as s:
+            assert accounts.resume_session(s, token, now=later, settings=STRICT, touch=False).username == "zhang"
+        assert time.monotonic() - started < 5
+    finally:
+        writer.rollback()
+        writer.close()
+    with session_scope(sqlite_url) as s:
+        accounts.touch_session(s, token, now=later)
+    with session_scope(sqlite_url) as s:  # 45 minutes after the login, 25 after the touch: alive
+        assert accounts.resume_session(s, token, now=later + dt.timedelta(minutes=25), settings=STRICT,
+                                       touch=False) is not None
+    with session_scope(sqlite_url) as s:  # 31 minutes after the touch: expired
+        assert accounts.resume_session(s, token, now=later + dt.timedelta(minutes=31), settings=STRICT) is None
