@@ -94,7 +94,7 @@ def record_step(session: Session, cadre_id: int, step: str, step_date: dt.date, 
     session.flush()
     audit.record(session, actor.username, "accountability", actor.scope.prefix or None, f"干部 {cadre.name}",
                  {"op": step, "date": step_date, "doc": doc_no, "note": note})
-    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     return Recorded(row.id, cadre.name, step, step_date, doc_no)
 
 

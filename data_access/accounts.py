@@ -380,7 +380,7 @@ def _manager(actor: Actor) -> Scope:
 
 
 def _admin_audit(session: Session, actor: Actor, user: User, op: str, **detail) -> None:
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     audit.record(session, actor.username, "user_admin", _audit_region(user.region_code), user.username, {"op": op, **detail})
 
 
@@ -552,7 +552,7 @@ def create_demo_accounts(session: Session, region_code: str) -> list[Account]:
     # The demo's reminders and 督办 were issued by the county's 督查组 (so 我的待办 shows them).
     inspector = session.scalar(select(User.id).where(User.username == "inspector"))
     session.execute(update(SupervisionAction).where(SupervisionAction.issued_by.is_(None)).values(issued_by=inspector))
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     audit.record(session, "演示数据", "user_admin", region_code, "演示账号", {"op": "demo", "accounts": len(made)})
     return made
 

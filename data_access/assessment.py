@@ -434,7 +434,7 @@ def freeze(session: Session, region_code: str | None, quarter: Quarter, policy: 
                                   change_tenths=line.change_tenths) for line in lines)
     audit.record(session, actor.username, "assessment_freeze", region_code, quarter.code,
                  {"quarter": quarter.label, "rows": len(lines)})
-    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     session.flush()
     return find_freeze(session, quarter, region_code)
 

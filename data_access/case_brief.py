@@ -93,7 +93,7 @@ def _stamp(what: str, exported_by: str, region_name: str) -> ExportStamp:
 
 def _audit(session: Session, scope: Scope, username: str, what: str, ids: list[int], fmt: str) -> None:
     audit.record(session, username, "export", scope.prefix or None, what, {"cases": ids, "format": fmt})
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
 
 
 def _docx_bytes(document) -> bytes:

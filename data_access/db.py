@@ -119,7 +119,7 @@ def upgrade(url: str | None = None) -> None:
 
 
 def bump_version(session: Session, *, status_inputs: bool = True, evidence_inputs: bool = True,
-                 assessment_inputs: bool = True) -> None:
+                 assessment_inputs: bool = True, signal_inputs: bool = True) -> None:
     """Call inside every write transaction so cached figures are recomputed after it commits.
 
     `status_inputs=False` is for writes that cannot change any pairing's status (they touch no
@@ -129,18 +129,71 @@ def bump_version(session: Session, *, status_inputs: bool = True, evidence_input
     cases, assessments): the stored case evidence (cases.evidence_store) stays valid.
     `assessment_inputs=False` is for writes that cannot change any ended quarter's 季考核 inputs, or
     that bring the stored ones up to date themselves (assessment_store.keep) in the same transaction:
-    the stored inputs valid before this bump are carried over to the new version."""
+    the stored inputs valid before this bump are carried over to the new version.
+    `signal_inputs=False` is for writes that cannot change any authenticity signal (they touch no
+    household, pairing, contact, 回访 or 提醒督办): stored signal evaluations (signal_store) stay
+    valid. A write that keeps them valid claims its bumps first (claim_signal_writes), then calls
+    signal_store.refresh; a bump by any other write leaves them invalid (read live, never stale)."""
     values = {"version": DataVersion.version + 1}
     if status_inputs:
         values["status_version"] = DataVersion.status_version + 1
     if status_inputs or evidence_inputs:
         values["evidence_version"] = DataVersion.evidence_version + 1
-    session.execute(update(DataVersion).where(DataVersion.id == 1).values(**values))
+    if signal_inputs:
+        values["signal_version"] = DataVersion.signal_version + 1
+    table = DataVersion.__table__
+    bumped = session.execute(
+        update(table).where(table.c.id == 1).values(**values).returning(table.c.signal_version)
+    ).scalar_one()
     if not assessment_inputs:
         # the row lock just taken orders this after every other writer's bump (PostgreSQL)
         new = session.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
         session.execute(update(AssessmentInputSet).where(AssessmentInputSet.data_version == new - 1)
                         .values(data_version=new).execution_options(synchronize_session=False))
+    if signal_inputs:
+        run = _signal_run(session)
+        if run["before"] is None:
+            run["before"] = bumped - 1
+        if not run["claimed"]:  # a write that does not refresh the stored signals: none can be carried over
+            run["poisoned"] = True
+
+
+_SIGNAL_RUN = "signal_version_run"
+
+
+def _signal_run(session: Session) -> dict:
+    """This transaction's bumps of signal_version since the stored signals were last carried over."""
+    run = session.info.get(_SIGNAL_RUN)
+    if run is None or run["transaction"] is not session.get_transaction():
+        run = session.info[_SIGNAL_RUN] = {"transaction": session.get_transaction(), "before": None,
+                                           "claimed": False, "poisoned": False}
+    return run
+
+
+def claim_signal_writes(session: Session) -> None:
+    """Called by a write that refreshes the stored signals (signal_store.refresh), before it writes:
+    the bumps until that refresh are its own."""
+    session.connection()  # the transaction begun, so the claim is on it
+    _signal_run(session)["claimed"] = True
+
+
+def signal_version_before(session: Session) -> int | None:
+    """The signal_version before the bumps a claiming write made in this transaction (read back from
+    the updates themselves, so a concurrent writer's bump is never mistaken for one), or None: no
+    bump, or a bump by a write that did not claim (its changes are not known to be read again)."""
+    run = _signal_run(session)
+    return None if run["poisoned"] else run["before"]
+
+
+def signal_writes_carried(session: Session) -> None:
+    """The stored signals are carried over to the current signal_version: later bumps start afresh."""
+    run = _signal_run(session)
+    run.update(before=None, claimed=False)
+
+
+def signal_version(session: Session) -> int:
+    """The counter of writes that can change an authenticity signal (see bump_version)."""
+    return session.execute(select(DataVersion.signal_version).where(DataVersion.id == 1)).scalar_one()
 
 
 def status_version(session: Session) -> int:

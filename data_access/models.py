@@ -527,6 +527,39 @@ class DataVersion(Base):
     # surveys, policy deliveries, persons, households, pairings; see db.bump_version): stored
     # evidence (case_evidence_sets) is keyed on it, so a reminder or an account does not invalidate it.
     evidence_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped by every write except those that cannot change an authenticity signal (needs, cases,
+    # accounts): stored signal evaluations (signal_store) are valid for the value they were made at.
+    signal_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SignalEvaluation(Base):
+    """One stored evaluation of the authenticity signals (signals.located_counts over the whole
+    database) for one as-of day and one reading of their settings, valid while signal_version is
+    `signal_version` (signal_store)."""
+
+    __tablename__ = "signal_evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    policy_key: Mapped[str] = mapped_column(String(300))
+    signal_version: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    build_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_signal_evaluations_lookup", "as_of", "policy_key", "signal_version"),)
+
+
+class SignalCount(Base):
+    """A row of signals.located_counts in a stored evaluation: a cadre's records behind one signal
+    whose household lies in one township."""
+
+    __tablename__ = "signal_counts"
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("signal_evaluations.id"), primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String(12), primary_key=True)
+    signal: Mapped[str] = mapped_column(String(10), primary_key=True)
+    records: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_signal_counts_township", "evaluation_id", "township"),)
 
 
 class StatusSnapshot(Base):

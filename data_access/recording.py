@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit, daily_counts, db, freshness, permissions
+from data_access import assessment_store, audit, daily_counts, db, freshness, permissions, signals
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
 from data_access.scope import Scope
@@ -118,6 +118,7 @@ def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, co
                 gift_yuan: object = None, *, actor: permissions.Actor, now: dt.datetime | None = None) -> Recorded:
     """Store one contact of the pairing, entered now."""
     permissions.check(actor, "record_contacts")
+    db.claim_signal_writes(session)  # it refreshes the stored signals (signals.refresh_stored)
     now, today = _clock(now)
     pairing, household, cadre = _pairing(session, pairing_id, actor)
     day = _day(day, today, "联系日期")
@@ -155,6 +156,8 @@ def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, co
                  pairing_id=pairing.id)
     # the county's count of that day (daily_counts), in this transaction like the evaluations
     daily_counts.keep(session, [household.village_code], contact_days=[day], coverage=False)
+    # and the stored authenticity signals: the cadre's, and those of cadres with the same note text
+    signals.refresh_stored(session, [cadre.id], [contact.note_key])
     return Recorded(contact.id, "联系记录", household.code, cadre.name, day, method, now)
 
 
@@ -163,6 +166,7 @@ def add_return_visit(session: Session, pairing_id: int, day: dt.date, method: st
                      actor: permissions.Actor, now: dt.datetime | None = None) -> Recorded:
     """Store one 满意度回访 about the pairing's cadre, entered now."""
     permissions.check(actor, "record_contacts")
+    db.claim_signal_writes(session)  # it refreshes the stored signals (signals.refresh_stored)
     now, today = _clock(now)
     pairing, household, cadre = _pairing(session, pairing_id, actor)
     day = _day(day, today, "回访日期")
@@ -188,6 +192,7 @@ def add_return_visit(session: Session, pairing_id: int, day: dt.date, method: st
     _after_write(session, actor, "record_return_visit", household, f"满意度回访 {household.code}/{cadre.code}",
                  {"satisfaction_id": visit.id, "pairing_id": pairing.id, "date": day.isoformat(), "method": method,
                   "level": level, "cadre_came": cadre_came}, now, status_inputs=False, day=day)
+    signals.refresh_stored(session, [cadre.id])  # 回访不符 of the cadre, in the stored signals
     return Recorded(visit.id, "满意度回访", household.code, cadre.name, day, method, now)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from data_access import assessment_store, audit, compliance, permissions, signals
 from data_access.config import current_date
-from data_access.db import bump_version
+from data_access.db import bump_version, claim_signal_writes
 from data_access.masking import mask_name
 from data_access.models import (
     Cadre,
@@ -118,7 +118,7 @@ def _create(session: Session, scope: Scope, chosen: list[tuple[int, str]], who: 
     session.flush()
     audit.record(session, actor.username, "return_visit_tasks", scope.prefix or None, list_no,
                  {"count": len(chosen), "inspectors": who, "due": due, "as_of": as_of})
-    bump_version(session, status_inputs=False, assessment_inputs=False)
+    bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False)  # a task changes no signal until its result
     return TaskList(list_no, len(chosen), tuple(dict.fromkeys(who[: len(chosen)])), due)
 
 
@@ -267,6 +267,7 @@ def record_result(
     and closes the task. Refused for a closed task, a task outside the actor's region, a date in the
     future or before the task was assigned, or a value not in the vocabulary."""
     permissions.check(actor, "manage_return_visits")
+    claim_signal_writes(session)  # it refreshes the stored signals (signals.refresh_stored)
     now = now or dt.datetime.now()
     task = session.get(ReturnVisitTask, task_id)
     village = session.scalar(select(Household.village_code).where(Household.id == task.household_id)) if task else None
@@ -299,4 +300,5 @@ def record_result(
                  {"households": household, "level": level, "cadre_came": cadre_came, "method": method})
     assessment_store.keep(session, [village], survey_date)  # a 回访 dated inside an ended quarter counts there
     bump_version(session, status_inputs=False, assessment_inputs=False)
+    signals.refresh_stored(session, [task.cadre_id])  # 回访不符 of the cadre, in the stored signals
     return Result(task.id, survey.id, household, cadre, cadre_came)

@@ -31,7 +31,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
-from data_access import audit, compliance, exporting, permissions
+from data_access import audit, compliance, exporting, permissions, signal_store
 from data_access.config import current_date
 from data_access.entry_times import days_between, entry_day, plus_days, three_months_before
 from data_access.models import (
@@ -376,11 +376,24 @@ class SignalFilter:
 
 
 def located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
-                   signals: tuple[str, ...] = SIGNALS) -> list[tuple[int, str, str, int]]:
+                   signals: tuple[str, ...] = SIGNALS, cadre_ids=None) -> list[tuple[int, str, str, int]]:
     """(cadre_id, township code, signal, records behind it) for the records in scope whose household
     lies in that township — every count of this module is a sum of these rows (a record is about one
-    household, so sums over townships are exact)."""
-    rows = signal_records(scope, as_of, policy, signals, located=True).subquery("signal_records")
+    household, so sums over townships are exact). Only those of `cadre_ids` when given. Read from
+    the stored evaluation of the day when one is valid (signal_store: the same rows, kept by the
+    write path), else live."""
+    cadre_ids = None if cadre_ids is None else sorted(set(cadre_ids))
+    if len(scope.prefix) <= 9:  # the stored rows are per township
+        stored = signal_store.find(session, as_of, policy)
+        if stored is not None:
+            return signal_store.counts(session, stored, scope, signals, cadre_ids)
+    return live_located_counts(session, scope, as_of, policy, signals, cadre_ids)
+
+
+def live_located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                        signals: tuple[str, ...] = SIGNALS, cadres=None) -> list[tuple[int, str, str, int]]:
+    """located_counts read from the records (of `cadres` only, when given): one grouped query."""
+    rows = signal_records(scope, as_of, policy, signals, located=True, cadres=cadres).subquery("signal_records")
     township = func.substr(rows.c.village_code, 1, 9)
     statement = (
         select(rows.c.cadre_id, township, rows.c.signal, func.count(func.distinct(rows.c.record_id)))
@@ -390,10 +403,35 @@ def located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Polic
     return [(int(c), str(t), str(sig), int(n)) for c, t, sig, n in session.execute(statement)]
 
 
+def store(session: Session, as_of: dt.date, policy: Policy) -> int:
+    """Store the signals of `as_of` over the whole database (signal_store.store); its id."""
+    return signal_store.store(session, as_of, policy, lambda cadres: live_located_counts(
+        session, EVERYWHERE, as_of, policy, cadres=cadres))
+
+
+def ensure_stored(session: Session, as_of: dt.date, policy: Policy) -> int:
+    """The valid stored evaluation of `as_of`, stored first when there is none (upkeep)."""
+    return signal_store.find(session, as_of, policy) or store(session, as_of, policy)
+
+
+def refresh_stored(session: Session, cadre_ids, note_keys=(), policy: Policy | None = None) -> list[int]:
+    """For a write, in its transaction after its last version bump: keep the stored evaluations valid
+    by reading again the signals of the cadres it touched (and of those sharing a note text it wrote
+    or replaced: `note_keys`). signal_store.refresh."""
+    from data_access.policy import load_policy
+
+    policy = policy or load_policy(session)
+    return signal_store.refresh(
+        session, policy, cadre_ids,
+        lambda as_of, cadres: live_located_counts(session, EVERYWHERE, as_of, policy, cadres=cadres),
+        note_keys,
+    )
+
+
 def _counts_by_cadre(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
-                     flt: SignalFilter) -> dict[int, dict[str, int]]:
+                     flt: SignalFilter, cadre_ids=None) -> dict[int, dict[str, int]]:
     found: dict[int, dict[str, int]] = {}
-    for cadre_id, township, signal, n in located_counts(session, scope, as_of, policy):
+    for cadre_id, township, signal, n in located_counts(session, scope, as_of, policy, cadre_ids=cadre_ids):
         if (flt.signal and signal != flt.signal) or (flt.township and not township.startswith(flt.township)):
             continue
         by_signal = found.setdefault(cadre_id, {})
@@ -415,6 +453,10 @@ CADRE_SORTS = (
 def _cadre_details(session: Session, cadre_ids) -> dict[int, tuple]:
     found = {}
     ids = list(cadre_ids)
+    if len(ids) > 20_000:  # a province's cadres with signals: one pass over the cadres beats chunks
+        wanted = set(ids)
+        statement = select(Cadre.id, Cadre.code, Cadre.name, Unit.id, Unit.name).join(Unit, Unit.id == Cadre.unit_id)
+        return {r[0]: tuple(r[1:]) for r in session.execute(statement) if r[0] in wanted}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         statement = (select(Cadre.id, Cadre.code, Cadre.name, Unit.id, Unit.name)
@@ -441,16 +483,12 @@ def cadre_signals(session: Session, scope: Scope, as_of: dt.date, policy: Policy
 
 
 def cadre_signal_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> dict[str, int]:
-    """One cadre's signals: signal → records behind it in scope (signals found only) — the rows of
-    `signal_records` read for this cadre only, through the cadre's own pairings (干部详情, at any
-    scope: the province's signals are not computed to pick one cadre's)."""
-    rows = signal_records(scope, as_of, policy, cadres=(cadre_id,)).subquery("cadre_signal_records")
-    found = dict(session.execute(
-        select(rows.c.signal, func.count(func.distinct(rows.c.record_id)))
-        .where(rows.c.cadre_id == cadre_id)
-        .group_by(rows.c.signal)
-    ).all())
-    return {s: int(found[s]) for s in SIGNALS if s in found}
+    """One cadre's signals: signal → records behind it in scope (signals found only) — that cadre's
+    rows only: from the stored signals of the day when valid, else `signal_records` read for this
+    cadre through the cadre's own pairings (干部详情, at any scope: the province's signals are not
+    computed to pick one cadre's)."""
+    found = _counts_by_cadre(session, scope, as_of, policy, SignalFilter(), [cadre_id]).get(cadre_id, {})
+    return {s: found[s] for s in SIGNALS if s in found}
 
 
 def cadre_ids_query(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
@@ -561,20 +599,19 @@ def month_figures(session: Session, scope: Scope, start: dt.date, end: dt.date, 
         .where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, scope.within(Household.village_code))
     )
     total, answered = session.execute(surveys).one()
-    rows = signal_records(scope, end, policy).subquery("signal_records")
-    is_survey = rows.c.signal == DISAGREES
-    # One pass over the signal records: cadres per signal, and the month's 回访不符 records.
-    found = session.execute(
-        select(rows.c.signal, func.count(func.distinct(rows.c.cadre_id)),
-               func.count(func.distinct(case((Satisfaction.survey_date >= start, rows.c.record_id)))))
-        .select_from(rows)
-        .outerjoin(Satisfaction, and_(is_survey, Satisfaction.id == rows.c.record_id))
-        .group_by(rows.c.signal)
-    ).all()
-    by_signal = {signal: cadres for signal, cadres, _ in found}
-    disagreeing = sum(records for signal, _, records in found if signal == DISAGREES)
+    cadres: dict[str, set[int]] = {}
+    for cadre_id, _, signal, _ in located_counts(session, scope, end, policy):
+        cadres.setdefault(signal, set()).add(cadre_id)
+    # the month's 回访 (in the year to its end) that disagree: 回访不符's records dated in the month
+    disagreeing = session.execute(
+        select(func.count())
+        .select_from(Satisfaction)
+        .join(Household, Household.id == Satisfaction.household_id)
+        .where(Satisfaction.survey_date >= max(start, dt.date(end.year, 1, 1)), Satisfaction.survey_date <= end,
+               scope.within(Household.village_code), disagrees())
+    ).scalar_one()
     return MonthFigures(int(total), int(answered), int(disagreeing or 0),
-                        {s: int(by_signal.get(s, 0)) for s in SIGNALS})
+                        {s: len(cadres.get(s, ())) for s in SIGNALS})
 
 
 def township_options(session: Session, scope: Scope) -> list[tuple[str, str]]:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from data_access import assessment_store, audit, compliance, entry_times, exporting, permissions, sorting
 from data_access.config import current_date
-from data_access.db import bump_version, is_postgres, status_version
+from data_access.db import bump_version, claim_signal_writes, is_postgres, status_version
 from data_access.models import (
     ActionResponse,
     ActionStoreState,
@@ -424,6 +424,17 @@ def pending_on(session: Session, pairing_ids: list[int], day: dt.date, policy: P
     return found
 
 
+def _refresh_signals(session: Session, pairing_ids, policy: Policy | None = None) -> None:
+    """The stored authenticity signals of the pairings' cadres (signals.refresh_stored)."""
+    from data_access import signals
+
+    ids = sorted(set(pairing_ids))
+    cadres = set()
+    for start in range(0, len(ids), 500):
+        cadres.update(session.scalars(select(Pairing.cadre_id).where(Pairing.id.in_(ids[start:start + 500]))))
+    signals.refresh_stored(session, cadres, policy=policy)
+
+
 def issue(
     session: Session,
     scope: Scope,
@@ -447,6 +458,7 @@ def issue(
     The pairings must be active on `as_of` inside `scope` and the actor's region; otherwise nothing
     is written."""
     permissions.check(actor, "issue_reminders", scope)
+    claim_signal_writes(session)  # it refreshes the stored signals (_refresh_signals)
     if kind not in ACTION_KINDS:
         raise ValueError(f"未知的督办类型：{kind}")
     ids = sorted(set(pairing_ids))
@@ -503,6 +515,7 @@ def issue(
     )
     assessment_store.keep(session, {r["village_code"] for r in rows}, earliest)
     bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    _refresh_signals(session, ids, policy)  # 临检突击 reads the deadlines on the cadres' pairings
     return IssueResult(batch_no, len(rows), cadres, deadline, len(pending))
 
 
@@ -539,6 +552,7 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
     new actions are removed (no cadre has acted on a notice of today yet); actions it escalated go
     back to what they were before; the audit log keeps what it was."""
     permissions.check(actor, "issue_reminders")
+    claim_signal_writes(session)  # it refreshes the stored signals (_refresh_signals)
     today = today or current_date()
     escalated = {
         e.action_id: e
@@ -579,6 +593,7 @@ def withdraw(session: Session, batch_no: str, *, actor: permissions.Actor, today
     assessment_store.keep(session, {r.village_code for r in rows},
                           min([*(r.deadline for r in rows), *(e.from_deadline for e in escalated.values())]))
     bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    _refresh_signals(session, [r.pairing_id for r in rows])
     return Withdrawal(batch_no, kind, len(rows), cadres)
 
 

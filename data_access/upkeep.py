@@ -1,5 +1,6 @@
 """What the write path does once a write has committed, so the first viewer after it reads stored
-figures instead of computing them: today's evaluation of the rule stored when the write found none
+figures instead of computing them: today's evaluation of the rule (and of the authenticity
+signals, signal_store) stored when the write found none
 to refresh (status_store.refresh keeps the stored ones up to date inside the write), the
 evaluations no page will ask for again deleted (status_store.prune), and the 季考核 inputs of the
 quarters that page opens on stored when a write left them invalid (assessment_store.store_default:
@@ -78,7 +79,24 @@ def after_write(session: Session, policy: Policy, today: dt.date | None = None, 
     evidence_store.store_default(session, today, policy)  # 案例挖掘's evidence, when the write left none valid
     if assessment:
         assessment_store.store_default(session, policy, today)
+    store_signals(session, policy, today)
     return snapshot
+
+
+def signal_days(today: dt.date) -> list[dt.date]:
+    """The days whose authenticity signals are stored ahead of their viewers: the end of last month
+    (月通报) and today (真实性核查, 干部详情)."""
+    return [today.replace(day=1) - dt.timedelta(days=1), today]
+
+
+def store_signals(session: Session, policy: Policy, today: dt.date) -> None:
+    """The signals of `signal_days` stored where no valid evaluation is (a write that refreshed
+    them leaves nothing to do), and invalid ones pruned (signal_store)."""
+    from data_access import signal_store, signals
+
+    for day in signal_days(today):
+        signals.ensure_stored(session, day, policy)
+    signal_store.prune(session, policy)
 
 
 def evaluated_days(today: dt.date) -> list[dt.date]:
@@ -100,6 +118,7 @@ def after_rule_change(session: Session, policy: Policy, today: dt.date | None = 
     supervision.store_responses(session, policy)
     evidence_store.store_default(session, today or current_date(), policy)
     assessment_store.store_default(session, policy, today or current_date())
+    store_signals(session, policy, today or current_date())
     return ids
 
 

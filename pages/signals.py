@@ -16,6 +16,7 @@ from data_access.config import current_date
 from data_access.scope import ScopeError
 
 ANY = "全部"
+SHOWN = 500  # rows of the cadre list on screen (a province has six-figure counts; the export has all)
 
 ctx = get_context()
 policy = ctx.policy
@@ -76,9 +77,11 @@ with tab_list:
     if cadres.empty:
         ui.empty(f"{ctx.region_name}{ctx.year}年截至 {ctx.as_of:%Y-%m-%d} 没有发现所选信号。")
         st.stop()
-    st.caption(f"共 {len(cadres)} 名干部。表中数字为各信号涉及的记录条数；勾选一行查看记录明细并处理。")
     order = ui.sort_choice(sorting.labels(signals.CADRE_SORTS), "sg_sort", where=st.columns([1, 2])[0])
     cadres = sorting.sort_frame(cadres, signals.CADRE_SORTS, order)
+    shown = f"，按所选排序列出前 {SHOWN} 名（全部名单请导出）" if len(cadres) > SHOWN else ""
+    st.caption(f"共 {ui.fmt_int(len(cadres))} 名干部{shown}。表中数字为各信号涉及的记录条数；勾选一行查看记录明细并处理。")
+    cadres = cadres.head(SHOWN)
     event = st.dataframe(
         cadres.drop(columns=["cadre_id"]), hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"sg_table_{sorting.labels(signals.CADRE_SORTS).index(order)}",
@@ -91,7 +94,8 @@ with tab_list:
             f"真实性核查_{ctx.region_name}_{ctx.as_of:%Y%m%d}.xlsx", key="sg_export", help="每名干部每个信号一行（干部编号、姓名、单位、信号、记录数）；导出记入审计日志。",
         )
     picked = event.selection.rows if event and event.selection else []
-    labels = {int(r["cadre_id"]): f"{r['干部姓名']}（{r['干部编号']}，{r['工作单位']}）" for _, r in cadres.iterrows()}
+    labels = {int(c): f"{name}（{code}，{unit}）" for c, name, code, unit in zip(
+        cadres["cadre_id"], cadres["干部姓名"], cadres["干部编号"], cadres["工作单位"], strict=True)}
     if picked:
         st.session_state["sg_cadre"] = int(cadres.iloc[picked[0]]["cadre_id"])
     if st.session_state.get("sg_cadre") not in labels:

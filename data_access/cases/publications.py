@@ -77,7 +77,7 @@ def record_publication(session: Session, scope: Scope, today: dt.date, case_id: 
     session.flush()
     audit.record(session, actor.username, "case_publication", household.village_code, case_target(case_id),
                  {"channel": channel, "published_on": published_on, "link": link, "note": note})
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     return entry.id
 
 

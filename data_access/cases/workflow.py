@@ -54,7 +54,7 @@ def _set_status(session: Session, username: str, row: TypicalCase, household: Ho
     row.updated_at = dt.datetime.now().replace(microsecond=0)
     audit.record(session, username, "case_status", household.village_code, case_target(row.id),
                  {"from": old, "to": new, **detail})
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     return new
 
 
@@ -93,7 +93,7 @@ def create_case(
     session.flush()
     audit.record(session, username, "case_status", household.village_code, case_target(row.id),
                  {"from": None, "to": CASE_CANDIDATE, "pairing_id": pairing.id})
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     return row.id
 
 
@@ -270,5 +270,5 @@ def edit_case(
     row.updated_at = dt.datetime.now().replace(microsecond=0)
     audit.record(session, username, "case_edit", household.village_code, case_target(row.id),
                  {"fields": [labels[k] for k in changed]})
-    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False)
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     return [labels[k] for k in changed]

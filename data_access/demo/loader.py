@@ -28,7 +28,7 @@ PROGRAMME_TABLES = tuple(COLUMNS)
 DERIVED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups", "status_snapshots",
                   "action_responses", "action_store_state", "contact_corrections", "data_freshness",
                   "supervision_escalations", "return_visit_tasks", "accountability_steps", "contact_days",
-                  "coverage_changes", "case_publications")
+                  "coverage_changes", "case_publications", "signal_evaluations", "signal_counts")
 _DEFERRED_INDEX_TABLES = ("persons", "pairings", "contacts", "need_events", "policy_deliveries", "satisfaction")
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit, compliance, daily_counts, db, supervision, upkeep
+from data_access import assessment_store, audit, compliance, daily_counts, db, signals, supervision, upkeep
 from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.imports.loader import (
@@ -29,6 +29,7 @@ from data_access.imports.loader import (
     evidence_pairings,
     load,
     register_changed,
+    touched_cadres,
     touched_counties,
     touched_pairings,
 )
@@ -118,6 +119,7 @@ def run_import(
     write = not dry_run and not refused
     if write:
         tell("正在写入数据……")
+        db.claim_signal_writes(session)  # it refreshes the stored signals (signals.refresh_stored)
     loader = load(session, checked, policy, today, write=write, username=username, now=started)
     counts = dict(loader.counts)
     if dry_run:
@@ -130,7 +132,7 @@ def run_import(
     if keep_valid and checked.problems:
         result.rejects = rejects_workbook(book, checked.rejected, checked.problems)
     if not dry_run:
-        result.run_id = _record(session, result, username, scope)
+        result.run_id = _record(session, result, username, scope, write)
     if write:
         # The write path pays: every stored evaluation of the rule is brought up to date for the
         # pairings this import touched, in this transaction (see status_store.refresh); once it
@@ -162,12 +164,15 @@ def run_import(
         if keeps_assessment:
             tell("正在更新已存的季考核计分数据……")
             assessment_store.keep(session, counties, loader.earliest_day, policy)
+        # and the stored authenticity signals of the cadres it touched (signal_store.refresh)
+        tell("正在更新已存的真实性核查信号……")
+        signals.refresh_stored(session, touched_cadres(session, checked, loader, touched), loader.note_keys, policy)
         upkeep.after_commit(session, tell=progress, assessment=not keeps_assessment)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result
 
 
-def _record(session: Session, result: ImportResult, username: str, scope: Scope) -> int:
+def _record(session: Session, result: ImportResult, username: str, scope: Scope, wrote: bool) -> int:
     """ImportRun row, audit entry and data version bump, in the import's own transaction."""
     counts = {name: c.as_dict() for name, c in result.counts.items()}
     counts["problems"] = len(result.problems)
@@ -184,8 +189,9 @@ def _record(session: Session, result: ImportResult, username: str, scope: Scope)
     session.flush()
     audit.record(session, username, "import", scope.prefix or None, result.file_name,
                  {"outcome": result.outcome, "sha256": result.sha256, "counts": counts})
-    # status_version: bumped by status_store.refresh; the 季考核 inputs: kept by run_import
-    db.bump_version(session, status_inputs=False, assessment_inputs=False)
+    # status_version: bumped by status_store.refresh; the 季考核 inputs: kept by run_import; a refused
+    # import changes no signal
+    db.bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=wrote)
     return run.id
 
 

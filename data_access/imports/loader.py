@@ -115,6 +115,9 @@ class Loader:
         # pairings whose status can change besides those of the households the workbook names: a
         # contact found by its record number under another household's pairing is moved away from it
         self.moved_from: set[int] = set()
+        # the note texts (notes.key) of the contacts this import wrote or replaced: the cadres whose
+        # records carry them can gain or lose 雷同记录 (signal_store)
+        self.note_keys: set[str | None] = set()
         # cadres moved to another unit by this import: cadre id → the unit they were in (the figures
         # per unit kept with the stored evaluations move with them, status_store.refresh)
         self.moved_units: dict[int, int] = {}
@@ -445,6 +448,9 @@ class Loader:
             if old is not None:
                 self.contact_days.add(old["contact_date"])
             values = dict(attrs, pairing_id=self.pairing_ids.get(pairing), note_key=note_key(attrs["content"]))
+            self.note_keys.add(values["note_key"])
+            if old is not None:
+                self.note_keys.add(note_key(old["content"]))
             if state == "new":
                 entered = row.refs.get("entered_at")
                 inserts.append(dict(values, entered_at=entered or self.now, entered_by=self.username,
@@ -705,3 +711,16 @@ def evidence_pairings(session: Session, checked: Checked, loader: Loader) -> lis
             select(Pairing.id).join(Person, Person.household_id == Pairing.household_id)
             .where(Person.id_number.in_(batch)).distinct()))
     return sorted(found)
+
+
+def touched_cadres(session: Session, checked: Checked, loader: Loader, pairing_ids: list[int]) -> set[int]:
+    """Every cadre whose authenticity signals the import can have changed: the cadres of the touched
+    pairings (`touched_pairings`) and those a contact or 回访 row names."""
+    found: set[int] = set()
+    for batch in chunks(pairing_ids):
+        found.update(session.scalars(select(Pairing.cadre_id).where(Pairing.id.in_(batch))))
+    named = {r.refs.get("cadre") for sheet in (CONTACTS, RETURN_VISITS) for r in checked.valid.get(sheet, [])}
+    found.update(loader.cadre_ids[code] for code in named if code in loader.cadre_ids)
+    for batch in chunks(sorted(code for code in named if code and code not in loader.cadre_ids)):
+        found.update(session.scalars(select(Cadre.id).where(Cadre.code.in_(batch))))
+    return found
