@@ -79,9 +79,10 @@ with tab_list:
         st.stop()
     order = ui.sort_choice(sorting.labels(signals.CADRE_SORTS), "sg_sort", where=st.columns([1, 2])[0])
     cadres = sorting.sort_frame(cadres, signals.CADRE_SORTS, order)
-    shown = f"，按所选排序列出前 {SHOWN} 名（全部名单请导出）" if len(cadres) > SHOWN else ""
+    limit = ui.page_size(SHOWN)
+    shown = f"，按所选排序列出前 {limit} 名（全部名单请导出）" if len(cadres) > limit else ""
     st.caption(f"共 {ui.fmt_int(len(cadres))} 名干部{shown}。表中数字为各信号涉及的记录条数；勾选一行查看记录明细并处理。")
-    cadres = cadres.head(SHOWN)
+    cadres = cadres.head(limit)
     event = st.dataframe(
         cadres.drop(columns=["cadre_id"]), hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"sg_table_{sorting.labels(signals.CADRE_SORTS).index(order)}",
