@@ -101,4 +101,4 @@ if ctx.actor.may("view_lists"):
     if stale:
         st.warning(f"{len(stale)} 个乡镇的数据超过 {ctx.policy.freshness_warn_days} 天没有更新（导入或录入），"
                    "请督促按时报送。", icon=":material/schedule:")
-    ui.table(freshness.frame(towns))
+    ui.table(ui.paged(freshness.frame(towns), "home_towns_page", unit="个"))

@@ -29,7 +29,7 @@ ui.table(summary, percent=("落实率",), column_config={"落实率": RATE})
 
 st.subheader("分乡镇落实情况")
 townships = query(policy_delivery.by_township, ctx.scope, ctx.as_of)
-ui.table(townships.drop(columns=["乡镇代码"]), percent=("落实率",),
+ui.table(ui.paged(townships.drop(columns=["乡镇代码"]), "pd_towns_page", unit="个"), percent=("落实率",),
          column_config={"落实率": RATE, "应享人项": st.column_config.NumberColumn("应享人项", help="在册人数 × 各自应享政策项数")})
 
 st.subheader("政策未落实名单")
