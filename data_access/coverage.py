@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from data_access import compliance, daily_counts, needs, regions
+from data_access import compliance, daily_counts, gap_store, needs, regions
 from data_access.compliance import ComplianceSummary, active_on
 from data_access.models import Contact, Household, Need, Pairing, Person
 from data_access.needs import NeedsSummary
@@ -260,7 +260,16 @@ def by_region(
     cadre_rows: dict[str, tuple[int, int]] = {}
     for length in sorted({len(region_prefix(r.code)) for r in rows}):
         cadre_rows.update(compliance.region_cadre_counts(session, scope, as_of, policy, length))
-    overdue_rows = _by_prefix(session, rows, overdue)
+    if gap_store.usable(session, as_of, policy):  # kept by the write path
+        overdue_rows = {}
+        wanted = {region_prefix(r.code) for r in rows}
+        for length in sorted({len(p) for p in wanted}):
+            for prefix, _unit, n in gap_store.counts(session, gap_store.KIND_NEEDS, scope, as_of, length,
+                                                          by_unit=False):
+                if prefix in wanted:
+                    overdue_rows[prefix] = [(overdue_rows.get(prefix, [(0,)])[0][0] + n,)]
+    else:
+        overdue_rows = _by_prefix(session, rows, overdue)
     records = []
     for region in rows:
         key = region_prefix(region.code)

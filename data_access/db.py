@@ -119,7 +119,7 @@ def upgrade(url: str | None = None) -> None:
 
 
 def bump_version(session: Session, *, status_inputs: bool = True, evidence_inputs: bool = True,
-                 assessment_inputs: bool = True, signal_inputs: bool = True) -> None:
+                 assessment_inputs: bool = True, signal_inputs: bool = True, gap_inputs: bool = False) -> None:
     """Call inside every write transaction so cached figures are recomputed after it commits.
 
     `status_inputs=False` is for writes that cannot change any pairing's status (they touch no
@@ -133,7 +133,9 @@ def bump_version(session: Session, *, status_inputs: bool = True, evidence_input
     `signal_inputs=False` is for writes that cannot change any authenticity signal (they touch no
     household, pairing, contact, 回访 or 提醒督办): stored signal evaluations (signal_store) stay
     valid. A write that keeps them valid claims its bumps first (claim_signal_writes), then calls
-    signal_store.refresh; a bump by any other write leaves them invalid (read live, never stale)."""
+    signal_store.refresh; a bump by any other write leaves them invalid (read live, never stale).
+    `gap_inputs` (implied by `status_inputs`): the write can change what gap_store keeps (needs,
+    cadres' status); the write keeps it with gap_store.keep, or its readers read live."""
     values = {"version": DataVersion.version + 1}
     if status_inputs:
         values["status_version"] = DataVersion.status_version + 1
@@ -141,6 +143,8 @@ def bump_version(session: Session, *, status_inputs: bool = True, evidence_input
         values["evidence_version"] = DataVersion.evidence_version + 1
     if signal_inputs:
         values["signal_version"] = DataVersion.signal_version + 1
+    if status_inputs or gap_inputs:
+        values["gap_version"] = DataVersion.gap_version + 1
     table = DataVersion.__table__
     bumped = session.execute(
         update(table).where(table.c.id == 1).values(**values).returning(table.c.signal_version)

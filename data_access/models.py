@@ -261,6 +261,9 @@ class SupervisionAction(Base):
     # The kind of contact that answers it (RULES.md): 实地走访 when visits were short, else any (null).
     required_method: Mapped[str | None] = mapped_column(String(10))
 
+    # 提醒督办's newest first: the first page's earliest issue day found by index (supervision.action_page)
+    __table_args__ = (Index("ix_supervision_actions_issued", "issued_date", "batch_no"),)
+
 
 class ActionResponse(Base):
     """For each reminder/督办 about a pairing, the two dates its outcome on any day D follows from
@@ -530,6 +533,9 @@ class DataVersion(Base):
     # Bumped by every write except those that cannot change an authenticity signal (needs, cases,
     # accounts): stored signal evaluations (signal_store) are valid for the value they were made at.
     signal_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped by every write that can change what gap_store keeps (needs, pairings, persons,
+    # households, cadres: gap_store.keep); the kept days are valid at the gap_version they name.
+    gap_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SignalEvaluation(Base):
@@ -585,6 +591,9 @@ class StatusRow(Base):
     __table_args__ = (
         Index("ix_status_rows_region", "snapshot_id", "village_code"),
         Index("ix_status_rows_cadre", "snapshot_id", "cadre_id"),
+        # 逾期事项's 认门逾期 (compliance.first_visit_rows): the few percent of a day's rows flagged
+        Index("ix_status_rows_first_visit", "snapshot_id", "start_date",
+              sqlite_where=text("first_visit_overdue = 1"), postgresql_where=text("first_visit_overdue = 1")),
     )
     snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -820,3 +829,33 @@ class CoverageChange(Base):
     paired: Mapped[int] = mapped_column(BigInteger)
     households: Mapped[int] = mapped_column(BigInteger)
     pairings: Mapped[int] = mapped_column(BigInteger)
+
+
+class GapItem(Base):
+    """One item of a kind gap_store keeps per stored day (逾期诉求, 结对断档, 待调整结对, 未结对对象):
+    the need, pairing or person, the village it lies in, the cadre it counts under (the need's
+    answering cadre, the former or departed cadre; none for a person) and the date it is listed by.
+    Derived: kept by the write path (gap_store), valid while its day's GapDay row is."""
+
+    __tablename__ = "gap_items"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+    cadre_id: Mapped[int | None] = mapped_column(Integer)
+    sort_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index("ix_gap_items_place", "day", "kind", "village_code"),
+        Index("ix_gap_items_order", "day", "kind", "sort_date", "item_id"),
+    )
+
+
+class GapDay(Base):
+    """A day gap_store keeps: valid while DataVersion.gap_version equals `gap_version` and the
+    successor gap setting (结对断档) is `successor_gap_days`."""
+
+    __tablename__ = "gap_days"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    gap_version: Mapped[int] = mapped_column(Integer)
+    successor_gap_days: Mapped[int] = mapped_column(Integer)

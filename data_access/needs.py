@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit
+from data_access import assessment_store, audit, gap_store
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.joins import Places
@@ -156,8 +156,9 @@ def responsible_cadre_id():
     return func.coalesce(own, active)
 
 
-def overdue_query(scope: Scope, as_of: dt.date):
-    """Subquery: one row per need overdue on `as_of` inside `scope`.
+def overdue_query(scope: Scope, as_of: dt.date, only=None):
+    """Subquery: one row per need overdue on `as_of` inside `scope` (and, given `only`, a SELECT of
+    need ids, among those: gap_store's first rows of a list).
 
     Columns: need_id, code, household_code, village_code, township, village, category, content,
     level, raised_date, due_date, cadre_id."""
@@ -173,7 +174,8 @@ def overdue_query(scope: Scope, as_of: dt.date):
             ).join(Household, Household.id == Need.household_id),
             Household.village_code,
         )
-        .where(overdue_on(as_of), scope.within(Household.village_code))
+        .where(overdue_on(as_of), scope.within(Household.village_code),
+               *([Need.id.in_(only)] if only is not None else []))
         .subquery("overdue_needs")
     )
 
@@ -627,7 +629,8 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
                  {"事项": event.kind, "日期": on_date, "责任层级": event.level, "说明": event.note})
     # only a need due inside an ended quarter counts there (closed by its due date or not)
     assessment_store.keep(session, [found.village_code], found.due_date)
-    bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False)
+    bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False, gap_inputs=True)
+    gap_store.keep(session, [found.village_code])  # the county's overdue needs
     session.flush()
     merged = seen_version is not None and found.version != seen_version
     message = done_message + ("该诉求在您打开后已被他人更新，您的操作已在最新记录上保存，请查看办理记录。" if merged else "")

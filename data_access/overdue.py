@@ -22,10 +22,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import audit, compliance, gaps, needs, sorting, supervision
+from data_access import audit, compliance, gap_store, gaps, needs, sorting, supervision
 from data_access.exporting import ExportStamp, to_xlsx_bytes
 from data_access.joins import Places
-from data_access.models import Cadre, Household, Region, Unit
+from data_access.models import ActionResponse, Cadre, Household, Region, Unit
 from data_access.permissions import Actor, check
 from data_access.policy import Policy
 from data_access.scope import Scope
@@ -40,6 +40,10 @@ TOTAL = "合计"
 NO_UNIT = "（未关联结对干部）"
 
 # The column a row is linked to its detail by: the need, the cadre, or the household.
+# The kinds gap_store keeps per day (same names there).
+STORED_KINDS = (KIND_NEEDS, KIND_NO_SUCCESSOR)
+assert all(kind in gap_store.KINDS for kind in STORED_KINDS)
+
 LINK_COLUMNS = {KIND_NEEDS: "诉求编号", KIND_FIRST_VISITS: "干部编号", KIND_UNANSWERED: "干部编号",
                 KIND_NO_SUCCESSOR: "户编号"}
 
@@ -70,8 +74,8 @@ def _unanswered_query(scope: Scope, as_of: dt.date, policy: Policy):
     )
 
 
-def _needs_query(scope: Scope, as_of: dt.date):
-    rows = needs.overdue_query(scope, as_of)
+def _needs_query(scope: Scope, as_of: dt.date, only=None):
+    rows = needs.overdue_query(scope, as_of, only)
     return (
         select(*rows.c, Cadre.code.label("cadre_code"), Cadre.name.label("cadre_name"), Unit.id.label("unit_id"),
                Unit.name.label("unit_name"))
@@ -110,9 +114,14 @@ def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Ov
     length, area, parent = (12, "村", "乡镇") if len(scope.prefix) >= 9 else (9, "乡镇", "县区")
     grouped = []
     scope = compliance.effective_scope(session, scope)
+    kept = gap_store.usable(session, as_of, policy)
     for kind, rows in _kind_queries(session, scope, as_of, policy).items():
         if kind == KIND_UNANSWERED and supervision.responses_valid(session, policy):
             grouped += _stored_unanswered(session, scope, as_of, length)  # kept by the write path
+            continue
+        if kind in STORED_KINDS and kept:  # kept by the write path (gap_store)
+            grouped += [(kind, code, unit or NO_UNIT, n)
+                        for code, unit, n in gap_store.counts(session, kind, scope, as_of, length)]
             continue
         place = func.substr(rows.c.village_code, 1, length)
         statement = select(place, rows.c.unit_name, func.count()).group_by(place, rows.c.unit_name)
@@ -127,18 +136,39 @@ def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Ov
     return OverdueCounts(totals, area, by_region.reset_index(drop=True), by_unit)
 
 
+def totals(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> dict[str, int]:
+    """kind -> how many on D: `counts`' totals without grouping (the week-on-week change)."""
+    scope = compliance.effective_scope(session, scope)
+    kept = gap_store.usable(session, as_of, policy)
+    found = {}
+    for kind, rows in _kind_queries(session, scope, as_of, policy).items():
+        if kind == KIND_UNANSWERED and supervision.responses_valid(session, policy):
+            stored = ActionResponse.__table__
+            found[kind] = sum(int(n) for _outcome, n in supervision.stored_counts(
+                session, scope, as_of, lambda rows: [], supervision.stored_outcome(stored, as_of) == supervision.UNANSWERED))
+        elif kind in STORED_KINDS and kept:
+            found[kind] = gap_store.count(session, kind, scope, as_of)
+        else:
+            found[kind] = int(session.scalar(select(func.count()).select_from(rows)) or 0)
+    return found
+
+
 def _stored_unanswered(session: Session, scope: Scope, as_of: dt.date, length: int) -> list[tuple]:
     """(kind, place, unit name, count) of the unanswered reminders, from the dates the write path
     keeps (supervision.stored_counts): the same actions as _unanswered_query's."""
     found = supervision.stored_counts(session, scope, as_of,
-                                      lambda rows: [func.substr(rows.c.village_code, 1, length), rows.c.unit_id])
+                                      lambda rows: [func.substr(rows.c.village_code, 1, length), rows.c.unit_id],
+                                      supervision.stored_outcome(ActionResponse.__table__, as_of) == supervision.UNANSWERED)
     found = [(place, unit_id, n) for place, unit_id, outcome, n in found if outcome == supervision.UNANSWERED]
-    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_({u for _, u, _ in found}))).all())
+    units = {u for _, u, _ in found}
+    # every unit's name (6 thousand at province) rather than an IN list of thousands of ids
+    names = dict(session.execute(select(Unit.id, Unit.name) if len(units) > 500
+                                 else select(Unit.id, Unit.name).where(Unit.id.in_(units))).all())
     return [(KIND_UNANSWERED, place, names[unit_id], int(n)) for place, unit_id, n in found]
 
 
 def _pivot(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    table = frame.pivot_table(index=by, columns="kind", values="n", aggfunc="sum", fill_value=0)
+    table = frame.groupby([by, "kind"])["n"].sum().unstack(fill_value=0)
     table = table.reindex(columns=list(KINDS), fill_value=0).astype(int)
     table[TOTAL] = table.sum(axis=1)
     table.columns.name = None
@@ -168,9 +198,13 @@ SORTS = (Sort("逾期最久的在前"), Sort(sorting.BY_PLACE), Sort(sorting.BY_
 
 
 def needs_rows(session: Session, scope: Scope, as_of: dt.date, limit: int | None = None,
-               order: str = "") -> pd.DataFrame:
-    """Overdue needs with the cadre and unit answering for them, longest overdue first."""
-    rows = _needs_query(scope, as_of)
+               order: str = "", policy: Policy | None = None) -> pd.DataFrame:
+    """Overdue needs with the cadre and unit answering for them, longest overdue first (the first
+    rows drawn from the ids gap_store keeps when its day is valid for `policy`)."""
+    only = None
+    if limit is not None and sorting.worst_first(order) and policy is not None and gap_store.usable(session, as_of, policy):
+        only = gap_store.first_ids(session, gap_store.KIND_NEEDS, scope, as_of, limit)
+    rows = _needs_query(scope, as_of, only)
     result = session.execute(
         select(rows.c.code, rows.c.due_date, rows.c.township, rows.c.village, rows.c.category, rows.c.content,
                rows.c.level, rows.c.cadre_name, rows.c.unit_name, rows.c.due_date, rows.c.raised_date,
@@ -206,7 +240,7 @@ def rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: 
     LINK_COLUMNS column to open its detail."""
     scope = compliance.effective_scope(session, scope)  # every kind reads only rows of households
     return {
-        KIND_NEEDS: needs_rows(session, scope, as_of, limit, order),
+        KIND_NEEDS: needs_rows(session, scope, as_of, limit, order, policy),
         KIND_FIRST_VISITS: first_visit_rows(session, scope, as_of, policy, limit, order),
         KIND_UNANSWERED: supervision.unanswered_actions(session, scope, as_of, policy, limit, order=order),
         KIND_NO_SUCCESSOR: gaps.ended_without_successor(session, scope, as_of, policy, limit, order=order),

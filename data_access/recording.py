@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit, daily_counts, db, freshness, permissions, signals
+from data_access import assessment_store, audit, daily_counts, db, freshness, gap_store, permissions, signals
 from data_access.config import current_date
 from data_access.models import Cadre, Contact, Household, Pairing, Satisfaction
 from data_access.scope import Scope
@@ -158,6 +158,7 @@ def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, co
     daily_counts.keep(session, [household.village_code], contact_days=[day], coverage=False)
     # and the stored authenticity signals: the cadre's, and those of cadres with the same note text
     signals.refresh_stored(session, [cadre.id], [contact.note_key])
+    gap_store.keep(session, ())  # a contact changes none of its items: carried over
     return Recorded(contact.id, "联系记录", household.code, cadre.name, day, method, now)
 
 

@@ -45,6 +45,11 @@ BY_PLACE = "按乡镇、村排列"
 BY_UNIT = "按工作单位排列"
 
 
+def worst_first(label: str | None) -> bool:
+    """Whether `label` orders a list by its own worst-first keys (not by place or unit)."""
+    return label not in (BY_PLACE, BY_UNIT)
+
+
 def list_order(rows, label: str | None, worst: tuple) -> tuple:
     """ORDER BY keys: by place or by unit (each then worst first; missing names last on both
     databases), else `worst`."""

@@ -239,6 +239,7 @@ def _chunks(ids: list[int], size: int = 2000):
 def stored_counts(session: Session, scope: Scope, as_of: dt.date, by, *conditions) -> list[tuple]:
     """From action_responses (valid: see responses_valid): the actions issued by D about pairings in
     `scope` matching `conditions`, counted per `by(rows)` columns and outcome on D."""
+    scope = effective_scope(session, scope)  # a province database from its province: no range on the index
     rows = ActionResponse.__table__
     keys = by(rows)
     outcome = stored_outcome(rows, as_of)
@@ -267,11 +268,11 @@ def issued_by(username: str):
 
 
 def actions_query(
-    scope: Scope, as_of: dt.date, policy: Policy, outcome: str | None = None, known: bool = False
+    scope: Scope, as_of: dt.date, policy: Policy, outcome: str | None = None, known: bool = False, only=None
 ) -> Select:
     """One row per action issued on or before `as_of` about a pairing inside `scope`, with its outcome
-    (only those with `outcome`, when given); `known` (or the view's `policy.as_known`): read as known
-    on D (按录入时间).
+    (only those with `outcome`, when given; only the action ids SELECTed by `only`, when given);
+    `known` (or the view's `policy.as_known`): read as known on D (按录入时间).
 
     Columns: action_id, batch_no, kind, issued_date, deadline, reason, cadre_id, cadre_code,
     cadre_name, unit_id, unit_name, pairing_id, household_code, township, village, responded_on, outcome.
@@ -311,6 +312,7 @@ def actions_query(
             SupervisionAction.issued_date <= as_of,
             scope.within(Household.village_code),
             *([outcome_condition(outcome, as_of, policy, known)] if outcome else []),
+            *([SupervisionAction.id.in_(only)] if only is not None else []),
         )
         .subquery("actions")
     )
@@ -327,8 +329,18 @@ def unanswered_actions(
     order: str = "",
 ) -> pd.DataFrame:
     """Actions unanswered on `as_of` (RULES.md): deadline passed, no contact since issued.
-    Longest overdue first (or by place or unit: sorting.list_order); columns UNANSWERED_COLUMNS."""
-    rows = actions_query(scope, as_of, policy, UNANSWERED, known).subquery("with_outcome")
+    Longest overdue first (or by place or unit: sorting.list_order); columns UNANSWERED_COLUMNS.
+    The first `limit` longest overdue are drawn from the actions the kept dates say are unanswered
+    (action_responses, when valid) up to the `limit`-th one's deadline, ties included."""
+    only = None
+    if limit is not None and sorting.worst_first(order) and not known and responses_valid(session, policy):
+        stored = ActionResponse.__table__
+        where = (stored.c.issued_date <= as_of, scope.within(stored.c.village_code),
+                 stored_outcome(stored, as_of) == UNANSWERED)
+        cutoff = session.scalar(select(stored.c.deadline).where(*where).order_by(stored.c.deadline)
+                                .offset(max(limit, 1) - 1).limit(1))
+        only = select(stored.c.action_id).where(*where, *([stored.c.deadline <= cutoff] if cutoff else []))
+    rows = actions_query(scope, as_of, policy, UNANSWERED, known, only).subquery("with_outcome")
     statement = (
         select(
             rows.c.batch_no, rows.c.kind, rows.c.cadre_code, rows.c.cadre_name, rows.c.unit_name,
@@ -346,6 +358,11 @@ def unanswered_before(session: Session, scope: Scope, as_of: dt.date, policy: Po
                       kind: str | None = None, known: bool = False) -> int:
     """Actions (of `kind`, when given) issued before `since` and unanswered on D: what 逾期事项
     counts (every unanswered action, whenever issued) beyond 提醒督办's 逾期未回应 from `since`."""
+    if not known and responses_valid(session, policy):  # kept by the write path: one scan, no probes
+        stored = ActionResponse.__table__
+        found = stored_counts(session, scope, as_of, lambda rows: [], stored.c.issued_date < since,
+                              *([stored.c.kind == kind] if kind else []))
+        return int(sum(n for outcome, n in found if outcome == UNANSWERED))
     rows = actions_query(scope, as_of, policy, UNANSWERED, known).subquery("unanswered_before")
     return int(session.scalar(
         select(func.count()).select_from(rows).where(rows.c.issued_date < since, *([rows.c.kind == kind] if kind else []))
@@ -669,9 +686,14 @@ def action_page(
 
     # The page's ids first (no response looked up), then the response of those rows only: sorted
     # with their responses, every action in scope had its contacts probed (0.6 s at province).
+    # Without an outcome, only the actions issued on or after the page's last row's issue day can
+    # be on it: wider than a county, that day is found by the issue-date index, so not every action
+    # in scope is sorted (a county's few thousand are found through its households).
+    wide = len(effective_scope(session, scope).prefix) < 6
+    earliest = [] if outcome or not wide else _earliest_on_page(session, scope, as_of, kind, since, page * page_size)
     page_ids = (
         select(rows.c.action_id)
-        .where(*narrowed(rows))
+        .where(*narrowed(rows), *(rows.c.issued_date >= day for day in earliest))
         .order_by(*newest_first(rows))
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
@@ -681,6 +703,23 @@ def action_page(
     found = session.execute(statement).mappings().all()
     total = counts.get(outcome, 0) if outcome else sum(counts.values())
     return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found))
+
+
+def _earliest_on_page(session: Session, scope: Scope, as_of: dt.date, kind: str | None, since: dt.date | None,
+                      rows_up_to: int) -> list[dt.date]:
+    """[the issue day of the `rows_up_to`-th action newest first] among actions_query's actions
+    (issued by D about a pairing in scope, of `kind`, since `since`), or [] when there are fewer."""
+    action = SupervisionAction
+    statement = select(action.issued_date).where(
+        action.pairing_id.is_not(None), action.issued_date <= as_of,
+        *([action.kind == kind] if kind else []), *([action.issued_date >= since] if since else []))
+    scope = effective_scope(session, scope)
+    if scope.prefix:
+        statement = (statement.join(Pairing, Pairing.id == action.pairing_id)
+                     .join(Household, Household.id == Pairing.household_id)
+                     .where(scope.within(Household.village_code)))
+    day = session.scalar(statement.order_by(action.issued_date.desc()).offset(max(rows_up_to, 1) - 1).limit(1))
+    return [] if day is None else [day]
 
 
 def cadre_actions(
@@ -705,7 +744,9 @@ def unit_effect(
         for unit_id, outcome, n in stored_counts(session, scope, as_of, lambda rows: [rows.c.unit_id],
                                                  *([stored.c.issued_date >= since] if since else [])):
             per_unit.setdefault(unit_id, {})[outcome] = int(n)
-        names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(per_unit)))).all())
+        # every unit's name (6 thousand at province) rather than an IN list of thousands of ids
+        names = dict(session.execute(select(Unit.id, Unit.name) if len(per_unit) > 500
+                                     else select(Unit.id, Unit.name).where(Unit.id.in_(list(per_unit)))).all())
         data = [(names[u], sum(c.values()), *(c.get(o, 0) for o in (ANSWERED, LATE, UNANSWERED, PENDING)))
                 for u, c in per_unit.items()]
     else:

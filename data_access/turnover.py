@@ -16,10 +16,11 @@ import pandas as pd
 from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from data_access import audit, permissions
+from data_access import audit, gap_store, permissions
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.models import Cadre, Household, Pairing, Region, Unit
+from data_access.policy import load_policy
 from data_access.scope import Scope, ScopeError
 from data_access.vocabulary import CADRE_ACTIVE, CADRE_STATUSES
 
@@ -29,9 +30,9 @@ def _left_on(as_of: dt.date, cadre=Cadre):
     return (cadre.status != CADRE_ACTIVE) & (cadre.status_date <= as_of)
 
 
-def awaiting_query(scope: Scope, as_of: dt.date):
+def awaiting_query(scope: Scope, as_of: dt.date, only=None):
     """Subquery: the pairings active on `as_of` in scope whose cadre had left by then and whose
-    household has no successor pairing. Columns: pairing_id, household_code, village_code,
+    household has no successor pairing (given `only`, a SELECT of pairing ids, among those). Columns: pairing_id, household_code, village_code,
     township, village, cadre_id, cadre_code, cadre_name, unit_name, status, status_date, start_date."""
     other, other_cadre = aliased(Pairing), aliased(Cadre)
     village, township = Region.__table__.alias("village"), Region.__table__.alias("township")
@@ -55,6 +56,7 @@ def awaiting_query(scope: Scope, as_of: dt.date):
             Pairing.start_date <= as_of, or_(Pairing.end_date.is_(None), Pairing.end_date > as_of),
             scope.within(Household.village_code),
             not_(successor),
+            *([Pairing.id.in_(only)] if only is not None else []),
         )
         .subquery("awaiting_successor")
     )
@@ -64,12 +66,18 @@ AWAITING_COLUMNS = ["户编号", "乡镇", "村", "原干部编号", "原干部�
 
 
 def count_awaiting(session: Session, scope: Scope, as_of: dt.date) -> int:
+    if gap_store.usable(session, as_of, load_policy(session)):
+        return gap_store.count(session, gap_store.KIND_AWAITING, scope, as_of)
     return int(session.scalar(select(func.count()).select_from(awaiting_query(scope, as_of))) or 0)
 
 
 def awaiting(session: Session, scope: Scope, as_of: dt.date, limit: int | None = 500) -> pd.DataFrame:
-    """待调整结对: longest waiting first, with the days since the cadre left (AWAITING_COLUMNS)."""
-    rows = awaiting_query(scope, as_of)
+    """待调整结对: longest waiting first, with the days since the cadre left (AWAITING_COLUMNS). The
+    first rows are drawn from the ids gap_store keeps when its day is valid."""
+    only = None
+    if limit is not None and gap_store.usable(session, as_of, load_policy(session)):
+        only = gap_store.first_ids(session, gap_store.KIND_AWAITING, scope, as_of, limit)
+    rows = awaiting_query(scope, as_of, only)
     found = session.execute(
         select(rows.c.household_code, rows.c.township, rows.c.village, rows.c.cadre_code, rows.c.cadre_name,
                rows.c.unit_name, rows.c.status, rows.c.status_date)
@@ -110,7 +118,8 @@ def set_status(session: Session, cadre_id: int, status: str, status_date: dt.dat
     cadre.status, cadre.status_date = status, status_date
     audit.record(session, actor.username, "cadre_status", actor.scope.prefix or None, f"干部 {cadre.name}（{cadre.code}）",
                  {"old": old, "new": status, "date": status_date})
-    bump_version(session, status_inputs=False, assessment_inputs=False)
+    bump_version(session, status_inputs=False, assessment_inputs=False, gap_inputs=True)
+    gap_store.keep(session, gap_store.counties_of_cadres(session, [cadre_id]))  # 待调整结对
     return StatusChange(cadre.name, old, status, status_date)
 
 

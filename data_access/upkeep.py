@@ -21,7 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, compliance, status_store, supervision, weekly
+from data_access import assessment_store, compliance, gap_store, status_store, supervision, weekly
 from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.policy import Policy, load_policy
@@ -80,6 +80,7 @@ def after_write(session: Session, policy: Policy, today: dt.date | None = None, 
     if assessment:
         assessment_store.store_default(session, policy, today)
     store_signals(session, policy, today)
+    store_gaps(session, policy, today)
     return snapshot
 
 
@@ -119,7 +120,18 @@ def after_rule_change(session: Session, policy: Policy, today: dt.date | None = 
     evidence_store.store_default(session, today or current_date(), policy)
     assessment_store.store_default(session, policy, today or current_date())
     store_signals(session, policy, today or current_date())
+    store_gaps(session, policy, today or current_date())
     return ids
+
+
+def store_gaps(session: Session, policy: Policy, today: dt.date) -> None:
+    """gap_store's days (逾期事项 and 覆盖情况 read today and the same day last week), those not
+    valid stored afresh, the others deleted; commits."""
+    days = [weekly.same_day_last_week(today), today]
+    for day in days:
+        gap_store.store(session, day, policy)
+    gap_store.prune(session, days)
+    session.commit()
 
 
 def reads_any(settings) -> bool:

@@ -47,13 +47,14 @@ def laggard_change(session: Session, scope: Scope, as_of: dt.date, policy: Polic
 def overdue_change(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> dict[str, int]:
     """Per kind of 逾期事项 (and 合计): the count on the as-of day minus the count a week earlier."""
     now = overdue.counts(session, scope, as_of, policy)
-    return overdue_difference(now, overdue.counts(session, scope, same_day_last_week(as_of), policy))
+    return overdue_difference(now, overdue.totals(session, scope, same_day_last_week(as_of), policy))
 
 
-def overdue_difference(now: overdue.OverdueCounts, before: overdue.OverdueCounts) -> dict[str, int]:
-    """overdue_change of counts already fetched (the 逾期事项 page has today's: not counted twice)."""
-    change = {kind: now.totals[kind] - before.totals[kind] for kind in overdue.KINDS}
-    change[overdue.TOTAL] = now.total - before.total
+def overdue_difference(now: overdue.OverdueCounts, before: dict[str, int]) -> dict[str, int]:
+    """overdue_change of counts already fetched (the 逾期事项 page has today's: not counted twice)
+    against last week's totals (overdue.totals)."""
+    change = {kind: now.totals[kind] - before[kind] for kind in overdue.KINDS}
+    change[overdue.TOTAL] = now.total - sum(before[kind] for kind in overdue.KINDS)
     return change
 
 

@@ -32,7 +32,7 @@ result = query(overdue.view, ctx.scope, ctx.as_of, policy)
 tally = result.counts
 
 # today's counts are the view's; last week's counted once more (not today's twice)
-week = weekly.overdue_difference(tally, query(overdue.counts, ctx.scope, weekly.same_day_last_week(ctx.as_of), policy))
+week = weekly.overdue_difference(tally, query(overdue.totals, ctx.scope, weekly.same_day_last_week(ctx.as_of), policy))
 since = f"与上周同日（{weekly.same_day_last_week(ctx.as_of):%m-%d}）相比"
 cols = st.columns(5)
 ui.metric(cols[0], "逾期事项合计", f"{ui.fmt_int(tally.total)} 项", **weekly.delta(week[overdue.TOTAL], "项"),

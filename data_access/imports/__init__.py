@@ -19,7 +19,17 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit, compliance, daily_counts, db, signals, supervision, upkeep
+from data_access import (
+    assessment_store,
+    audit,
+    compliance,
+    daily_counts,
+    db,
+    gap_store,
+    signals,
+    supervision,
+    upkeep,
+)
 from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.imports.loader import (
@@ -27,6 +37,7 @@ from data_access.imports.loader import (
     UNITS,
     SheetCounts,
     evidence_pairings,
+    gaps_changed,
     load,
     register_changed,
     touched_cadres,
@@ -167,6 +178,10 @@ def run_import(
         # and the stored authenticity signals of the cadres it touched (signal_store.refresh)
         tell("正在更新已存的真实性核查信号……")
         signals.refresh_stored(session, touched_cadres(session, checked, loader, touched), loader.note_keys, policy)
+        # and the overdue needs, pairings without successor, pairings awaiting one and unpaired
+        # persons kept per day (gap_store), of the same counties and those of the cadres it changed
+        gap_store.keep(session, (counties | gap_store.counties_of_cadres(session, loader.changed_cadres))
+                       if gaps_changed(loader) else (), policy)
         upkeep.after_commit(session, tell=progress, assessment=not keeps_assessment)
     result.seconds = (dt.datetime.now() - started).total_seconds()
     return result

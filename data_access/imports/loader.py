@@ -121,6 +121,7 @@ class Loader:
         # cadres moved to another unit by this import: cadre id → the unit they were in (the figures
         # per unit kept with the stored evaluations move with them, status_store.refresh)
         self.moved_units: dict[int, int] = {}
+        self.changed_cadres: set[int] = set()  # cadres the import updated (gap_store: 待调整结对)
         # (household, cadre) → [(start, end)] as they will be after this import
         self.periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
 
@@ -249,6 +250,7 @@ class Loader:
                 inserts.append(values)
             else:
                 updates.append(dict(values, id=old["id"]))
+                self.changed_cadres.add(old["id"])
                 if old["unit_id"] != values["unit_id"]:
                     self.moved_units[old["id"]] = old["unit_id"]
         self._insert(Cadre, inserts)
@@ -682,6 +684,13 @@ def register_changed(loader: Loader) -> bool:
     """Whether the import added or changed a person, household or pairing (else only contacts and
     other records: the register and pairing coverage stand)."""
     return any(loader.counts[sheet].new or loader.counts[sheet].updated for sheet in (PERSONS, PAIRINGS, HOUSEHOLDS))
+
+
+def gaps_changed(loader: Loader) -> bool:
+    """Whether the import added or changed a person, household, pairing, cadre or need: what
+    gap_store's items follow from (contacts, return visits and the rest change none of them)."""
+    return any(loader.counts[sheet].new or loader.counts[sheet].updated
+               for sheet in (PERSONS, PAIRINGS, HOUSEHOLDS, CADRES, NEEDS))
 
 
 def touched_pairings(session: Session, checked: Checked, loader: Loader) -> list[int]:
