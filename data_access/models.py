@@ -261,9 +261,6 @@ class SupervisionAction(Base):
     # The kind of contact that answers it (RULES.md): 实地走访 when visits were short, else any (null).
     required_method: Mapped[str | None] = mapped_column(String(10))
 
-    # 提醒督办's newest first: the first page's earliest issue day found by index (supervision.action_page)
-    __table_args__ = (Index("ix_supervision_actions_issued", "issued_date", "batch_no"),)
-
 
 class ActionResponse(Base):
     """For each reminder/督办 about a pairing, the two dates its outcome on any day D follows from

@@ -665,6 +665,7 @@ def action_page(
     known: bool = False,
 ) -> ActionPage:
     """Past actions (issued on or after `since`, up to D), newest first, with their outcome on D."""
+    scope = effective_scope(session, scope)  # the same rows; a province database from its province: no region range
 
     def narrowed(rows):
         return [
@@ -673,9 +674,14 @@ def action_page(
         ]
 
     every = actions_query(scope, as_of, policy, known=known).subquery("with_outcome")
+    per_day: dict[dt.date, int] | None = None  # actions per issue day, when the kept dates give them
     if not known and responses_valid(session, policy):  # kept by the write path: one scan, no probes
         stored = ActionResponse.__table__
-        counts = dict(stored_counts(session, scope, as_of, lambda rows: [], *narrowed(stored)))
+        counts, per_day = {}, {}
+        for day, found_outcome, n in stored_counts(session, scope, as_of, lambda rows: [rows.c.issued_date],
+                                                   *narrowed(stored)):
+            counts[found_outcome] = counts.get(found_outcome, 0) + n
+            per_day[day] = per_day.get(day, 0) + n
     else:
         counts = dict(session.execute(
             select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all())
@@ -687,10 +693,14 @@ def action_page(
     # The page's ids first (no response looked up), then the response of those rows only: sorted
     # with their responses, every action in scope had its contacts probed (0.6 s at province).
     # Without an outcome, only the actions issued on or after the page's last row's issue day can
-    # be on it: wider than a county, that day is found by the issue-date index, so not every action
-    # in scope is sorted (a county's few thousand are found through its households).
-    wide = len(effective_scope(session, scope).prefix) < 6
-    earliest = [] if outcome or not wide else _earliest_on_page(session, scope, as_of, kind, since, page * page_size)
+    # be on it: wider than a county, that day is found from the actions per issue day (a few dozen
+    # days), so not every action in scope is sorted with its cadre's code (a county's few thousand
+    # are found through its households).
+    earliest = []
+    if not outcome and len(scope.prefix) < 6:
+        if per_day is None:
+            per_day = _actions_per_day(session, scope, as_of, kind, since)
+        earliest = _earliest(per_day, page * page_size)
     page_ids = (
         select(rows.c.action_id)
         .where(*narrowed(rows), *(rows.c.issued_date >= day for day in earliest))
@@ -705,10 +715,20 @@ def action_page(
     return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found))
 
 
-def _earliest_on_page(session: Session, scope: Scope, as_of: dt.date, kind: str | None, since: dt.date | None,
-                      rows_up_to: int) -> list[dt.date]:
-    """[the issue day of the `rows_up_to`-th action newest first] among actions_query's actions
-    (issued by D about a pairing in scope, of `kind`, since `since`), or [] when there are fewer."""
+def _earliest(per_day: dict[dt.date, int], rows_up_to: int) -> list[dt.date]:
+    """[the issue day of the `rows_up_to`-th action newest first], or [] when there are fewer."""
+    found = 0
+    for day in sorted(per_day, reverse=True):
+        found += per_day[day]
+        if found >= rows_up_to:
+            return [day]
+    return []
+
+
+def _actions_per_day(session: Session, scope: Scope, as_of: dt.date, kind: str | None, since: dt.date | None
+                     ) -> dict[dt.date, int]:
+    """issue day -> actions among actions_query's (issued by D about a pairing in scope, of `kind`,
+    since `since`)."""
     action = SupervisionAction
     statement = select(action.issued_date).where(
         action.pairing_id.is_not(None), action.issued_date <= as_of,
@@ -718,8 +738,8 @@ def _earliest_on_page(session: Session, scope: Scope, as_of: dt.date, kind: str 
         statement = (statement.join(Pairing, Pairing.id == action.pairing_id)
                      .join(Household, Household.id == Pairing.household_id)
                      .where(scope.within(Household.village_code)))
-    day = session.scalar(statement.order_by(action.issued_date.desc()).offset(max(rows_up_to, 1) - 1).limit(1))
-    return [] if day is None else [day]
+    return {day: int(n) for day, n in session.execute(
+        statement.add_columns(func.count()).group_by(action.issued_date))}
 
 
 def cadre_actions(

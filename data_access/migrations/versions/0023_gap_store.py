@@ -1,8 +1,8 @@
 """items past their date kept per day by the write path: gap_items, gap_days, data_version.gap_version
 
 Overdue needs, pairings ended without a successor, pairings awaiting a successor and unpaired
-persons per stored day (data_access.gap_store); an index for 提醒督办's newest actions first and a
-partial one for the stored rows whose 认门 is overdue (逾期事项).
+persons per stored day (data_access.gap_store), and a partial index for the stored rows whose 认门
+is overdue (逾期事项).
 Not back-filled: the first write, change of settings or nightly `db evaluate` stores them (until
 then the pages read the records).
 
@@ -40,14 +40,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day"),
     )
     op.add_column("data_version", sa.Column("gap_version", sa.Integer(), nullable=False, server_default="0"))
-    op.create_index("ix_supervision_actions_issued", "supervision_actions", ["issued_date", "batch_no"])
     op.create_index("ix_status_rows_first_visit", "status_rows", ["snapshot_id", "start_date"],
                     sqlite_where=sa.text("first_visit_overdue = 1"), postgresql_where=sa.text("first_visit_overdue = 1"))
 
 
 def downgrade() -> None:
     op.drop_index("ix_status_rows_first_visit", table_name="status_rows")
-    op.drop_index("ix_supervision_actions_issued", table_name="supervision_actions")
     with op.batch_alter_table("data_version") as batch_op:
         batch_op.drop_column("gap_version")
     op.drop_table("gap_days")
