@@ -192,9 +192,13 @@ def cases_by_group(frame: pd.DataFrame) -> go.Figure:
     return chart
 
 
+TOWNSHIPS_CHARTED = 30  # a province has ~1,300 townships: the chart shows those with most cases
+
+
 def cases_by_township(frame: pd.DataFrame) -> go.Figure:
-    """案例展示: cases per township (cases.gallery_figures().by_township), most at the top."""
-    towns = frame.sort_values(["案例数", "乡镇"], ascending=[True, True])
+    """案例展示: cases per township (cases.gallery_figures().by_township), most at the top; at most
+    TOWNSHIPS_CHARTED townships (the page's table lists them all)."""
+    towns = frame.sort_values(["案例数", "乡镇"], ascending=[True, True]).tail(TOWNSHIPS_CHARTED)
     chart = px.bar(towns, x="案例数", y="乡镇", orientation="h", hover_data=["在册对象", "每千人案例"], text="案例数",
                    color_discrete_sequence=["#2c7bb6"])
     chart.update_traces(textposition="outside", textangle=0, cliponaxis=False)

@@ -110,6 +110,26 @@ def paged(frame: pd.DataFrame, key: str, rows: int = 100, where=st, unit: str = 
     return frame.iloc[(page - 1) * size:page * size]
 
 
+OPTIONS_SHOWN = 200  # a select longer than this is searched first (a province has ~6,000 units)
+
+
+def narrowed(names: dict, key: str, where=st, noun: str = "单位") -> list:
+    """The keys of `names` a select under `key` offers: all of them up to OPTIONS_SHOWN (or
+    max_rows(), if lower), else those whose name contains the text typed in a search box above it
+    (as many, the chosen one kept), so a province's thousands of names are not sent to the browser
+    on every run."""
+    limit = min(OPTIONS_SHOWN, max_rows())
+    if len(names) <= limit:
+        return list(names)
+    text = where.text_input(f"查找{noun}（共 {len(names):,} 个，输入名称中的字）", key=f"{key}_find",
+                            placeholder=f"输入{noun}名称的一部分").strip()
+    found = [k for k, name in names.items() if text in name][:limit] if text else []
+    chosen = st.session_state.get(key)
+    if chosen in names and chosen not in found:
+        found.insert(0, chosen)
+    return found
+
+
 class TooManyRows(RuntimeError):
     """A table longer than max_rows() reached the browser unpaged (raised under test)."""
 

@@ -84,7 +84,7 @@ with tabs[0]:
                "各项得分 = 100 × 完成比例；较上季为与上季度得分之差（上季度已冻结的按冻结结果）。")
     ui.table(ui.blank_gaps(_page(units, "as_units_page")), column_config=SCORE_FORMAT)
     unit_names = {line.key: line.name for line in sheet.units}
-    picked = st.selectbox("查看单位内各干部的完成情况", [None, *unit_names],
+    picked = st.selectbox("查看单位内各干部的完成情况", [None, *ui.narrowed(unit_names, "as_unit")],
                           format_func=lambda k: "请选择单位" if k is None else unit_names[k], key="as_unit",
                           placeholder="请选择")
     if picked is not None:

@@ -44,6 +44,8 @@ with left:
 with right:
     st.markdown("**各乡镇案例数**")
     st.plotly_chart(charts.cases_by_township(figures.by_township), width="stretch")
+    if len(figures.by_township) > charts.TOWNSHIPS_CHARTED:
+        st.caption(f"图中为案例最多的 {charts.TOWNSHIPS_CHARTED} 个乡镇（共 {len(figures.by_township):,} 个），全部乡镇见下方表格。")
 with st.expander("按乡镇查看案例与在册对象（看宣传是否分布均衡）"):
     ui.table(ui.paged(figures.by_township.sort_values(["每千人案例", "乡镇"], ascending=[False, True]), "cg_towns_page",
                       unit="个"))

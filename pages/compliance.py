@@ -100,7 +100,7 @@ unit_names = {unit_id: name for unit_id, name in units}
 with st.container(border=True):
     st.markdown("**筛选**（地区、截至日期在左侧栏选择）")
     row = st.columns([2, 1, 1.4, 1.2])
-    unit_id = row[0].selectbox("工作单位", [None] + list(unit_names), key="cp_unit",
+    unit_id = row[0].selectbox("工作单位", [None, *ui.narrowed(unit_names, "cp_unit", where=row[0])], key="cp_unit",
                                format_func=lambda u: ANY if u is None else unit_names[u], placeholder="请选择")
     rank = row[1].selectbox("职级", [ANY, *RANKS], key="cp_rank", placeholder="请选择")
     group = row[2].selectbox("对象类别", [ANY, *GROUPS], key="cp_group", placeholder="请选择")
