@@ -28,7 +28,9 @@ PROGRAMME_TABLES = tuple(COLUMNS)
 DERIVED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups", "status_snapshots",
                   "action_responses", "action_store_state", "contact_corrections", "data_freshness",
                   "supervision_escalations", "return_visit_tasks", "accountability_steps", "contact_days",
-                  "coverage_changes", "case_publications", "signal_evaluations", "signal_counts")
+                  "coverage_changes", "case_publications", "signal_evaluations", "signal_counts",
+                  "assessment_input_sets", "assessment_inputs", "case_evidence_sets", "case_evidence_rows",
+                  "festival_reach", "gap_items", "gap_days")
 _DEFERRED_INDEX_TABLES = ("persons", "pairings", "contacts", "need_events", "policy_deliveries", "satisfaction")
 
 
