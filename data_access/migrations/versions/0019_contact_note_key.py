@@ -9,6 +9,7 @@ Revises: 0018
 import sqlalchemy as sa
 from alembic import op
 
+from data_access import notes
 from data_access.notes import note_text
 
 revision = "0019"
@@ -20,6 +21,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("contacts") as batch:
         batch.add_column(sa.Column("note_key", sa.Text(), nullable=True))
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":  # on a connection not made by db.py (alembic's own, a test's)
+        notes.register_sqlite(bind.connection.driver_connection)
     contacts = sa.table("contacts", sa.column("content", sa.Text()), sa.column("note_key", sa.Text()))
     # note_text is notes.normalize on both backends (a registered function on SQLite)
     op.execute(
