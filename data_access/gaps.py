@@ -131,6 +131,13 @@ def ended_without_successor_query(scope: Scope, as_of: dt.date, policy: Policy, 
     )
 
 
+def count_ended_without_successor(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> int:
+    if gap_store.usable(session, as_of, policy):
+        return gap_store.count(session, gap_store.KIND_NO_SUCCESSOR, scope, as_of)
+    return int(session.scalar(select(func.count()).select_from(ended_without_successor_query(scope, as_of, policy)))
+               or 0)
+
+
 def ended_without_successor(
     session: Session, scope: Scope, as_of: dt.date, policy: Policy, limit: int | None = 500, order: str = ""
 ) -> pd.DataFrame:
@@ -155,26 +162,39 @@ def ended_without_successor(
     return frame
 
 
-def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
-                                   first: tuple = ()) -> pd.DataFrame:
-    """Children of the two child groups whose active pairing is with a cadre who is not a leading cadre,
-    by household (after the ORDER BY keys `first` when given: 数据核查's 排序)."""
-    village, township = _place_columns()
-    rows = session.execute(
-        select(Person.name, Person.group, Household.code, township.name, village.name, Cadre.code, Cadre.name,
-               Cadre.rank, Unit.name)
+def _children_without_leading_cadre(columns, scope: Scope, as_of: dt.date):
+    """SELECT `columns` of the children of the two child groups whose active pairing is with a cadre
+    who is not a leading cadre (the one definition for the list and its count)."""
+    return (
+        select(*columns)
+        .select_from(Person)
         .join(Household, Household.id == Person.household_id)
         .join(Pairing, and_(Pairing.household_id == Household.id, active_on(as_of)))
         .join(Cadre, Cadre.id == Pairing.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .join(village, village.code == Person.village_code)
-        .outerjoin(township, township.code == village.parent_code)
         .where(
             Person.group.in_(CHILD_GROUPS),
             in_register(as_of),
             scope.within(Person.village_code),
             not_(is_leading_cadre()),
         )
+    )
+
+
+def count_children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date) -> int:
+    return int(session.scalar(_children_without_leading_cadre([func.count()], scope, as_of)) or 0)
+
+
+def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
+                                   first: tuple = ()) -> pd.DataFrame:
+    """Children of the two child groups whose active pairing is with a cadre who is not a leading cadre,
+    by household (after the ORDER BY keys `first` when given: 数据核查's 排序)."""
+    village, township = _place_columns()
+    rows = session.execute(
+        _children_without_leading_cadre([Person.name, Person.group, Household.code, township.name, village.name,
+                                         Cadre.code, Cadre.name, Cadre.rank, Unit.name], scope, as_of)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .join(village, village.code == Person.village_code)
+        .outerjoin(township, township.code == village.parent_code)
         .order_by(*first, Household.code, Person.id)
         .limit(limit)
     ).all()

@@ -61,33 +61,45 @@ st.subheader("需要决策的缺口")
 unpaired_total = query(gaps.count_unpaired, ctx.scope, ctx.as_of)
 unpaired = query(gaps.unpaired_persons, ctx.scope, ctx.as_of)
 ended = query(gaps.ended_without_successor, ctx.scope, ctx.as_of, ctx.policy)
+ended_total = query(gaps.count_ended_without_successor, ctx.scope, ctx.as_of, ctx.policy)
 children = query(gaps.children_without_leading_cadre, ctx.scope, ctx.as_of)
+children_total = query(gaps.count_children_without_leading_cadre, ctx.scope, ctx.as_of)
 awaiting = query(turnover.awaiting, ctx.scope, ctx.as_of)
-tabs = st.tabs([f"未结对对象（{unpaired_total}）", f"结对断档（{len(ended)}）", f"儿童未由领导干部结对（{len(children)}）",
-                f"待调整结对（{len(awaiting)}）"])
+awaiting_total = query(turnover.count_awaiting, ctx.scope, ctx.as_of)
+tabs = st.tabs([f"未结对对象（{ui.fmt_int(unpaired_total)}）", f"结对断档（{ui.fmt_int(ended_total)}）",
+                f"儿童未由领导干部结对（{ui.fmt_int(children_total)}）", f"待调整结对（{ui.fmt_int(awaiting_total)}）"])
+
+
+def shown_of(shown: int, total: int, unit: str) -> None:
+    if total > shown:
+        st.caption(f"仅显示前 {ui.fmt_int(shown)} {unit}，共 {ui.fmt_int(total)} {unit}。")
+
+
 with tabs[0]:
     if unpaired.empty:
         ui.empty("所有在册对象都有在结对关系。")
     else:
         st.caption("在册对象所在户当前没有结对干部；未结对天数自上次结对解除起算（从未结对的为空）。")
         ui.table(unpaired)
-        if unpaired_total > len(unpaired):
-            st.caption(f"仅显示前 {len(unpaired)} 人，共 {unpaired_total} 人。")
+        shown_of(len(unpaired), unpaired_total, "人")
 with tabs[1]:
     if ended.empty:
         ui.empty(f"没有解除满 {ctx.policy.successor_gap_days} 天仍未接续的结对。")
     else:
         st.caption(f"结对解除满 {ctx.policy.successor_gap_days} 天、户内仍有在册对象但没有新的结对干部。")
         ui.table(ended)
+        shown_of(len(ended), ended_total, "条")
 with tabs[2]:
     if children.empty:
         ui.empty("孤儿、事实无人抚养儿童均由领导干部结对。")
     else:
         st.caption("孤儿、事实无人抚养儿童应由领导干部担任“爱心爸妈”，以下结对干部不是领导干部。")
         ui.table(children)
+        shown_of(len(children), children_total, "人")
 with tabs[3]:
     if awaiting.empty:
         ui.empty("没有结对干部已离岗（调离、退休等）而尚未接续的结对。")
     else:
         st.caption("结对干部已调离、退休等，但该户还没有新的结对干部；待调整天数自干部状态日期起算。")
         ui.table(awaiting, column_config={"状态日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+        shown_of(len(awaiting), awaiting_total, "条")

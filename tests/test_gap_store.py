@@ -110,6 +110,7 @@ def equal_to_live(url: str) -> None:
                                                                                     page_size=n)))
         _same(*_both(url, lambda s, sc=scope: gaps.count_unpaired(s, sc, D)))
         _same(*_both(url, lambda s, sc=scope: turnover.count_awaiting(s, sc, D)))
+        _same(*_both(url, lambda s, sc=scope: gaps.count_ended_without_successor(s, sc, D, POLICY)))
         _same(*_both(url, lambda s, sc=scope: supervision.unanswered_before(s, sc, D, POLICY, dt.date(2024, 5, 10))))
         _same(*_both(url, lambda s, sc=scope: coverage.by_region(s, sc, None, D, POLICY)))
 
@@ -119,6 +120,11 @@ def test_kept_items_equal_the_live_queries(kept_db):
         tally = overdue.counts(s, EVERYWHERE, D, POLICY)
         assert turnover.count_awaiting(s, EVERYWHERE, D) == 1
         assert gaps.count_unpaired(s, EVERYWHERE, D) == 2  # the never-paired household and H5
+        # the tabs of 覆盖情况 show these counts, not the length of their (capped) lists
+        assert gaps.count_ended_without_successor(s, EVERYWHERE, D, POLICY) == 1
+        assert gaps.count_children_without_leading_cadre(s, EVERYWHERE, D) == len(
+            gaps.children_without_leading_cadre(s, EVERYWHERE, D, limit=10_000))
+        assert len(gaps.children_without_leading_cadre(s, EVERYWHERE, D, limit=1)) <= 1
         kept = {kind: n for kind, n in s.execute(
             select(m.GapItem.kind, func.count()).where(m.GapItem.day == D).group_by(m.GapItem.kind))}
     assert tally.totals[overdue.KIND_NEEDS] == 7 and tally.totals[overdue.KIND_NO_SUCCESSOR] == 1
