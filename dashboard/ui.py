@@ -235,8 +235,31 @@ def table(frame: pd.DataFrame | list[dict], *, percent: tuple[str, ...] | list[s
         for c in shown:
             given = config.get(c) or {}
             config[c] = st.column_config.NumberColumn(given.get("label"), help=given.get("help"), format="%.1f%%")
+    frame, config = number_text(frame, config)
     st.dataframe(blank_gaps(frame, tuple(config)), hide_index=True, width="stretch", column_config=config or None,
                  **kwargs)
+
+
+def number_text(frame: pd.DataFrame, config: dict) -> tuple[pd.DataFrame, dict]:
+    """A number column given a format (column_config) that has empty cells: the grid shows a gap in
+    a number column as a grey "None" (also when blank_gaps already made it text). Write its numbers
+    as text in that format, right-aligned as numbers are, and leave the gaps empty."""
+    config = dict(config)
+    for name, given in config.items():
+        kind = given.get("type_config") if isinstance(given, dict) else None
+        if not kind or kind.get("type") != "number" or name not in frame.columns:
+            continue
+        values = frame[name]
+        blank = [pd.isna(v) or v == "" for v in values]
+        if not any(blank):
+            continue
+        pattern = kind.get("format") or ""
+        frame = frame.copy()
+        frame[name] = ["" if gap else (pattern % float(v) if "%" in pattern else str(v))
+                       for v, gap in zip(values, blank, strict=True)]
+        config[name] = {**given, "alignment": given.get("alignment") or "right",
+                        "type_config": {"type": "text", "max_chars": None, "validate": None}}
+    return frame, config
 
 
 def chinese_file_uploader(hint: str) -> None:

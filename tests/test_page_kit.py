@@ -148,3 +148,20 @@ def test_empty_cells_leave_a_column_the_grid_can_send_as_it_is():
     assert shown["上次结对解除日期"].tolist() == ["2026-01-05", ""]
     assert shown["未结对天数"].tolist() == ["332", ""]
     assert shown["户数"].tolist() == [3, 4]
+
+
+def test_a_formatted_number_column_with_gaps_shows_empty_cells_not_none():
+    """季考核's part scores: a part left out is empty; a NumberColumn over such a column (or over the
+    text blank_gaps made of it) showed a grey "None" in every gap."""
+    import streamlit as st
+
+    from dashboard import ui
+
+    frame = pd.DataFrame({"单位": ["甲", "乙"], "诉求得分": [None, 87.24], "得分": [99.46, 80.0]})
+    config = {"诉求得分": st.column_config.NumberColumn(format="%.1f"),
+              "得分": st.column_config.NumberColumn(format="%.1f")}
+    for given in (frame, ui.blank_gaps(frame)):
+        shown, used = ui.number_text(given, config)
+        assert shown["诉求得分"].tolist() == ["", "87.2"]
+        assert used["诉求得分"]["type_config"]["type"] == "text" and used["诉求得分"]["alignment"] == "right"
+        assert used["得分"] == config["得分"] and shown["得分"].tolist() == [99.46, 80.0]  # no gap: a number
