@@ -627,10 +627,14 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
     session.add(event)
     audit.record(session, username, "need_change", found.village_code, found.code,
                  {"事项": event.kind, "日期": on_date, "责任层级": event.level, "说明": event.note})
-    # only a need due inside an ended quarter counts there (closed by its due date or not)
-    assessment_store.keep(session, [found.village_code], found.due_date)
-    bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False, gap_inputs=True)
-    gap_store.keep(session, [found.village_code])  # the county's overdue needs
+    if values:
+        # only a need due inside an ended quarter counts there (closed by its due date or not)
+        assessment_store.keep(session, [found.village_code], found.due_date)
+        bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False, gap_inputs=True)
+        gap_store.keep(session, [found.village_code])  # the county's overdue needs
+    else:  # a note changes no column any figure reads: every stored set stays valid as it is
+        bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False,
+                     signal_inputs=False)
     session.flush()
     merged = seen_version is not None and found.version != seen_version
     message = done_message + ("该诉求在您打开后已被他人更新，您的操作已在最新记录上保存，请查看办理记录。" if merged else "")

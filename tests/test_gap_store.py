@@ -149,6 +149,22 @@ def test_closing_a_need_and_a_cadre_leaving_keep_them(kept_db):
     equal_to_live(kept_db)
 
 
+def test_a_note_on_a_need_leaves_every_stored_set_as_it_is(kept_db):
+    """A note (备注) changes no column a figure reads: it costs its writer no recount (it took 0.85 s
+    of the county demo's 1.07 s 添加备注 click) and its readers no re-store."""
+    with session_scope(kept_db) as s:
+        before = s.execute(select(m.DataVersion)).scalar_one()
+        before = (before.version, before.status_version, before.evidence_version, before.signal_version,
+                  before.gap_version)
+        needs.add_note(s, "N-a", "已电话联系民政办", D, actor=ADMIN)
+    with session_scope(kept_db) as s:
+        after = s.execute(select(m.DataVersion)).scalar_one()
+        assert after.version == before[0] + 1  # cached pages show the note
+        assert (after.status_version, after.evidence_version, after.signal_version, after.gap_version) == before[1:]
+        assert gap_store.usable(s, D, POLICY)
+    equal_to_live(kept_db)
+
+
 def test_a_write_that_does_not_keep_them_is_read_live(kept_db):
     with session_scope(kept_db) as s:
         s.execute(update(m.Need).where(m.Need.code == "N-d").values(closed_date=dt.date(2024, 6, 1), status="已办结"))
