@@ -65,12 +65,12 @@ with tab_area:
     if by_township.empty:
         ui.empty("没有发现信号。")
     else:
-        ui.table(by_township)
+        ui.table(ui.paged(by_township, "sg_township_page", unit="个乡镇"))
     st.markdown("##### 按工作单位（干部所在单位）")
     if by_unit.empty:
         ui.empty("没有发现信号。")
     else:
-        ui.table(by_unit)
+        ui.table(ui.paged(by_unit, "sg_unit_page", unit="个单位"))
     st.caption("各信号列为涉及的记录条数；“有信号干部”为有任一信号的干部人数。")
 
 with tab_list:
