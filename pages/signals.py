@@ -38,13 +38,14 @@ units = query(unit_options, ctx.scope, ctx.as_of)
 townships = query(signals.township_options, ctx.scope)
 row = st.columns(3)
 signal = row[0].selectbox("信号", [ANY, *signals.SIGNALS], key="sg_signal", placeholder="请选择")
-unit_names = {name: unit_id for unit_id, name in units}
-unit = row[1].selectbox("工作单位", [ANY, *unit_names], key="sg_unit", placeholder="请选择")
+unit_names = {unit_id: name for unit_id, name in units}  # a province has ~6,000: searched first
+unit_id = row[1].selectbox("工作单位", [None, *ui.narrowed(unit_names, "sg_unit", where=row[1])], key="sg_unit",
+                           format_func=lambda u: ANY if u is None else unit_names[u], placeholder="请选择")
 township_names = {name: code for code, name in townships}
 township = row[2].selectbox("乡镇", [ANY, *township_names], key="sg_township", placeholder="请选择") if len(townships) > 1 else ANY
 flt = signals.SignalFilter(
     signal=None if signal == ANY else signal,
-    unit_id=unit_names.get(unit),
+    unit_id=unit_id,
     township=township_names.get(township),
 )
 cadres = query(signals.cadre_signals, ctx.scope, ctx.as_of, policy, flt)
