@@ -173,40 +173,35 @@ if info.status == CASE_SHORTLISTED and can_manage:  # once registered, the conse
 elif info.status == CASE_SHORTLISTED:
     st.info("待宣传干部登记知情同意。", icon=":material/hourglass_top:")
 
+
+
+def guarded_step(step: str, write, done: str, waiting: str, key: str) -> None:
+    """审核通过 or 发布: a plain button, or — while the publicity guard holds — a leader's form that
+    takes the reason (cases/guard.py decides; the write checks it again and audits the override)."""
+    if can_approve and guard.holds and ctx.actor.may("override_publicity_guard"):
+        with st.form(key, enter_to_submit=False):
+            st.markdown(f"**说明理由并{step}**（结对干部有上述督查问题）")
+            why = st.text_area("理由（必填，记入审计日志）", max_chars=500, key=f"{key}_why",
+                               placeholder="如：所述事迹发生在问题之前且已核实，问题已督促整改")
+            if st.form_submit_button(f"说明理由并{step}", type="primary"):
+                act(write, ctx.scope, today, ctx.policy, info.id, override_reason=why,
+                    done=f"{done}，说明的理由已记入审计日志。")
+    elif can_approve and guard.holds:
+        st.info(f"结对干部有督查问题，须由领导说明理由后方可{step.removesuffix('通过')}。",
+                icon=":material/hourglass_top:")
+    elif can_approve:
+        if st.button(step, type="primary"):
+            act(write, ctx.scope, today, ctx.policy, info.id, done=f"{done}。")
+    else:
+        st.info(waiting, icon=":material/hourglass_top:")
+
+
 if info.status == CASE_CONSENTED:
     if can_manage and not can_approve:
         st.caption("知情同意已登记，不能再修改；如需更正，请“标为未采用”后重新入围并登记。")
-    if can_approve and guard.holds and ctx.actor.may("override_publicity_guard"):
-        with st.form("override", enter_to_submit=False):
-            st.markdown("**说明理由并审核通过**（结对干部有上述督查问题）")
-            why = st.text_area("理由（必填，记入审计日志）", max_chars=500,
-                               placeholder="如：所述事迹发生在问题之前且已核实，问题已督促整改")
-            if st.form_submit_button("说明理由并审核通过", type="primary"):
-                act(cases.approve, ctx.scope, today, ctx.policy, info.id, override_reason=why,
-                    done="已审核通过，说明的理由已记入审计日志。")
-    elif can_approve and guard.holds:
-        st.info("结对干部有督查问题，须由领导说明理由后方可审核。", icon=":material/hourglass_top:")
-    elif can_approve:
-        if st.button("审核通过", type="primary"):
-            act(cases.approve, ctx.scope, today, ctx.policy, info.id, done="已审核通过。")
-    else:
-        st.info("待领导审核。", icon=":material/hourglass_top:")
+    guarded_step("审核通过", cases.approve, "已审核通过", "待领导审核。", "override")
 if info.status == CASE_APPROVED:
-    if can_approve and guard.holds and ctx.actor.may("override_publicity_guard"):
-        with st.form("override_publish", enter_to_submit=False):
-            st.markdown("**说明理由并发布**（结对干部有上述督查问题）")
-            why = st.text_area("理由（必填，记入审计日志）", max_chars=500, key="publish_why",
-                               placeholder="如：所述事迹发生在问题之前且已核实，问题已督促整改")
-            if st.form_submit_button("说明理由并发布", type="primary"):
-                act(cases.publish, ctx.scope, today, ctx.policy, info.id, override_reason=why,
-                    done="案例已发布，说明的理由已记入审计日志。")
-    elif can_approve and guard.holds:
-        st.info("结对干部有督查问题，须由领导说明理由后方可发布。", icon=":material/hourglass_top:")
-    elif can_approve:
-        if st.button("发布", type="primary"):
-            act(cases.publish, ctx.scope, today, ctx.policy, info.id, done="案例已发布。")
-    else:
-        st.info("已审核，待领导发布。", icon=":material/hourglass_top:")
+    guarded_step("发布", cases.publish, "案例已发布", "已审核，待领导发布。", "override_publish")
 if info.status == CASE_REJECTED and can_manage and st.button("重新列为候选"):
     act(cases.reopen, ctx.scope, info.id, done="已重新列为候选。")
 
