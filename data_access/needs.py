@@ -26,7 +26,8 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit, gap_store
+from data_access import assessment_store, audit, db, gap_store
+from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.joins import Places
@@ -602,7 +603,7 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
     for _ in range(_MAX_ATTEMPTS):
         found = session.execute(
             select(Need.id, Need.code, Need.version, Need.level, Need.status, Need.closed_date, Need.raised_date,
-                   Need.due_date, Household.village_code)
+                   Need.due_date, Need.household_id, Household.village_code)
             .join(Household, Household.id == Need.household_id)
             .where(Need.code == code)
         ).one_or_none()
@@ -630,8 +631,11 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
     if values:
         # only a need due inside an ended quarter counts there (closed by its due date or not)
         assessment_store.keep(session, [found.village_code], found.due_date)
+        evidence_before = db.evidence_version(session)
         bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False, gap_inputs=True)
         gap_store.keep(session, [found.village_code])  # the county's overdue needs
+        # and 案例挖掘's stored evidence of the household's pairings (a need solved counts there)
+        evidence_store.keep_household(session, found.household_id, evidence_before)
     else:  # a note changes no column any figure reads: every stored set stays valid as it is
         bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False,
                      signal_inputs=False)

@@ -110,8 +110,7 @@ def _after_write(session: Session, actor: permissions.Actor, action: str, househ
         assessment_store.keep(session, [household.village_code], day, policy)  # after: it reads the evaluations
         upkeep.after_commit(session)
     # and 案例挖掘's stored evidence of the household's pairings (a contact or a survey of it)
-    evidence_store.keep(session, session.scalars(select(Pairing.id).where(Pairing.household_id == household.id)),
-                        load_policy(session), evidence_before)
+    evidence_store.keep_household(session, household.id, evidence_before)
 
 
 def add_contact(session: Session, pairing_id: int, day: dt.date, method: str, content: str | None = None,

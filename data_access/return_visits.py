@@ -19,7 +19,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access import assessment_store, audit, compliance, permissions, signals
+from data_access import assessment_store, audit, compliance, db, permissions, signals
+from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.db import bump_version, claim_signal_writes
 from data_access.masking import mask_name
@@ -299,6 +300,8 @@ def record_result(
     audit.record(session, actor.username, "return_visit_result", village, f"回访任务 {task.id}",
                  {"households": household, "level": level, "cadre_came": cadre_came, "method": method})
     assessment_store.keep(session, [village], survey_date)  # a 回访 dated inside an ended quarter counts there
+    evidence_before = db.evidence_version(session)
     bump_version(session, status_inputs=False, assessment_inputs=False)
     signals.refresh_stored(session, [task.cadre_id])  # 回访不符 of the cadre, in the stored signals
+    evidence_store.keep_household(session, task.household_id, evidence_before)  # 案例挖掘's stored evidence
     return Result(task.id, survey.id, household, cadre, cadre_came)

@@ -118,7 +118,9 @@ def set_status(session: Session, cadre_id: int, status: str, status_date: dt.dat
     cadre.status, cadre.status_date = status, status_date
     audit.record(session, actor.username, "cadre_status", actor.scope.prefix or None, f"干部 {cadre.name}（{cadre.code}）",
                  {"old": old, "new": status, "date": status_date})
-    bump_version(session, status_inputs=False, assessment_inputs=False, gap_inputs=True)
+    # a cadre's status feeds 待调整结对 only: no pairing's status, case evidence or signal reads it
+    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False,
+                 gap_inputs=True)
     gap_store.keep(session, gap_store.counties_of_cadres(session, [cadre_id]))  # 待调整结对
     return StatusChange(cadre.name, old, status, status_date)
 

@@ -365,5 +365,6 @@ def export(session: Session, key: str, scope: Scope, as_of: dt.date, policy: Pol
     what = f"数据核查：{check.title}（截至 {as_of:%Y-%m-%d}）"
     data = to_xlsx_bytes({check.title: frame}, ExportStamp(username, what, region_name, dt.datetime.now()))
     audit.record(session, username, "export", scope.prefix or None, what, {"rows": len(frame), "check": key})
-    db.bump_version(session, status_inputs=False, assessment_inputs=False)
+    # an export writes its audit line only: every stored set stays valid
+    db.bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     return data

@@ -13,7 +13,7 @@ import sys
 
 from sqlalchemy import select, update
 
-from data_access import cases, imports, recording
+from data_access import cases, imports, needs, recording, return_visits, turnover, verification
 from data_access import models as m
 from data_access.cases import evidence_store
 from data_access.cases.candidates import EVIDENCE_COLUMNS, evidence_rows
@@ -99,6 +99,39 @@ def test_a_write_that_does_not_keep_it_is_never_read_stale(db_url, monkeypatch):
     with session_scope(db_url) as s:
         bump_version(s, status_inputs=False, evidence_inputs=False)
     assert kept(db_url)[0] == set_id
+
+
+def test_a_need_solved_and_a_return_visit_keep_it_and_a_cadre_status_or_an_export_leaves_it(db_url):
+    """The writes of 诉求台账, 回访核实, 干部状态 and 数据核查's export: none leaves the set invalid for
+    the next viewer (who would store it afresh: 6 s CPU at province scale)."""
+    with session_scope(db_url) as s:
+        ids = sc.build(s)
+        code = s.scalar(select(m.Need.code).where(m.Need.id == sc.need(
+            s, ids.h1, ids.p1, dt.date(2025, 12, 1), "就医", "需要陪同复查")))
+        task = m.ReturnVisitTask(list_no="HF-1", inspector="admin", household_id=ids.h2, pairing_id=ids.p2,
+                                 cadre_id=ids.general, reason="随机抽查", assigned_date=dt.date(2025, 12, 10),
+                                 due_date=dt.date(2025, 12, 30), status="待回访", created_by="admin")
+        s.add(task)
+        s.flush()
+        task_id = task.id
+    with session_scope(db_url) as s:
+        first = evidence_store.store_default(s, sc.AS_OF, Policy())
+    closed_before = {r[0]: r for r in kept(db_url)[1]}[ids.p1][EVIDENCE_COLUMNS.index("needs_solved")]
+    with session_scope(db_url) as s:  # solved in 3 days, entered on 诉求台账
+        needs.close(s, code, "已陪同到县医院复查", dt.date(2025, 12, 4), actor=ADMIN)
+    set_id, rows = kept(db_url)
+    assert set_id == first and rows == live(db_url)
+    assert {r[0]: r for r in rows}[ids.p1][EVIDENCE_COLUMNS.index("needs_solved")] == closed_before + 1
+    with session_scope(db_url) as s:  # the family of H2 is not satisfied
+        return_visits.record_result(s, task_id, dt.date(2025, 12, 20), "电话", "不满意", "否",
+                                    now=dt.datetime(2025, 12, 20, 10), actor=ADMIN)
+    set_id, rows = kept(db_url)
+    assert set_id == first and rows == live(db_url)
+    assert {r[0]: r for r in rows}[ids.p2][EVIDENCE_COLUMNS.index("dissatisfied")] >= 1
+    with session_scope(db_url) as s:
+        turnover.set_status(s, ids.general, "调离", dt.date(2025, 12, 25), actor=ADMIN, today=sc.AS_OF)
+        verification.export(s, verification.CHECKS[0].key, EVERYWHERE, sc.AS_OF, Policy(), "全省", actor=ADMIN)
+    assert kept(db_url) == (first, live(db_url))
 
 
 TODAY = dt.date(2023, 6, 30)

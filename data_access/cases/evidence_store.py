@@ -176,5 +176,14 @@ def keep(session: Session, pairing_ids: Iterable[int], policy: Policy, version_b
     return [i for i, _, _ in kept]
 
 
+def keep_household(session: Session, household_id: int, version_before: int) -> list[int]:
+    """`keep` for a write about one household (a contact, a need, a survey): every pairing of it."""
+    from data_access.models import Pairing
+    from data_access.policy import load_policy
+
+    pairings = session.scalars(select(Pairing.id).where(Pairing.household_id == household_id))
+    return keep(session, pairings, load_policy(session), version_before)
+
+
 def stored_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CaseEvidenceSet))
