@@ -1,7 +1,7 @@
 """Concurrent sessions (issue 17): N users of a served app clicking through its pages at once.
 
     .venv/bin/python -m bench.sessions [--db URL] [--sessions 20] [--clicks 12] [--think 1.5 4]
-                                       [--region 620000] [--url http://127.0.0.1:8501]
+                                       [--region 620000] [--url http://127.0.0.1:8501] [--servers 2]
 
 Starts `streamlit run dashboard/server.py` (the served entry, as `make run` and deploy/systemd start it) on the database (or uses `--url`, an app already served on
 that database), makes one province-leader account per session, and drives each session the way a
@@ -16,6 +16,13 @@ run that did not finish within the timeout, or a dropped connection.
 Playwright with 20 Chromium pages does not fit a 2-core machine; this driver costs a few percent
 of a core. What it does not do: run the browser's JavaScript (Streamlit's frontend renders what
 the server sent; the server's work, which is what is measured, is the same).
+
+`--servers N` starts N app processes on the same database, as a province deployment runs them
+(deploy/: nginx in front, each session kept on one process). The driver plays the proxy's part: it
+keeps session i on process i mod N (nginx's consistent hash of a random route cookie spreads them
+about as evenly). Memory is then reported per process (the largest), since the target is per
+process. One Streamlit process runs its sessions' scripts under one interpreter lock: on two cores,
+one process can use one of them.
 """
 
 from __future__ import annotations
@@ -259,18 +266,18 @@ def server_pid(base_url: str, process: subprocess.Popen | None) -> int | None:
     return None
 
 
-async def sample_rss(pid: int | None, peak: list[float], stop: asyncio.Event) -> None:
+async def sample_rss(pids: list[int | None], peak: list[float], stop: asyncio.Event) -> None:
+    """The largest RSS of any one app process (with its children) seen while the sessions run."""
     import psutil
 
-    if pid is None:
-        return
-    process = psutil.Process(pid)
-    while not stop.is_set():
-        try:
-            rss = process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
-        except psutil.Error:
-            return
-        peak[0] = max(peak[0], rss / 2**20)
+    processes = [psutil.Process(pid) for pid in pids if pid is not None]
+    while processes and not stop.is_set():
+        for process in processes:
+            try:
+                rss = process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+            except psutil.Error:
+                return
+            peak[0] = max(peak[0], rss / 2**20)
         await asyncio.sleep(0.5)
 
 
@@ -283,6 +290,7 @@ class Result:
     logins: list[Run]
     peak_rss_mb: float
     seconds: float
+    servers: int = 1
 
     @property
     def errors(self) -> list[str]:
@@ -319,37 +327,44 @@ async def one_user(index: int, base_url: str, username: str, clicks: int, think:
         await session.close()
 
 
-async def drive(base_url: str, usernames: list[str], clicks: int, think: tuple[float, float], timeout: float,
-                pid: int | None, seed: int) -> Result:
+async def drive(base_urls: list[str], usernames: list[str], clicks: int, think: tuple[float, float], timeout: float,
+                pids: list[int | None], seed: int) -> Result:
     peak, stop = [0.0], asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(pid, peak, stop))
+    sampler = asyncio.create_task(sample_rss(pids, peak, stop))
     out: list[Click] = []
     logins: list[Run] = []
     seen: set[str] = set()
     started = time.perf_counter()
-    await asyncio.gather(*(one_user(i, base_url, name, clicks, think, timeout, seen, out, logins,
+    await asyncio.gather(*(one_user(i, base_urls[i % len(base_urls)], name, clicks, think, timeout, seen, out, logins,
                                     random.Random(seed + i)) for i, name in enumerate(usernames)))
     seconds = time.perf_counter() - started
     stop.set()
     await sampler
-    return Result(len(usernames), out, logins, peak[0], seconds)
+    return Result(len(usernames), out, logins, peak[0], seconds, len(base_urls))
 
 
 def run_sessions(db_url: str, region: str, sessions: int, clicks: int, think: tuple[float, float],
                  timeout: float = 120, base_url: str | None = None, seed: int = 17,
-                 profile: str | None = None) -> Result:
-    """Start the app on `db_url` (unless `base_url` is given), drive `sessions` users, stop it."""
+                 profile: str | None = None, servers: int = 1) -> Result:
+    """Start `servers` app processes on `db_url` (unless `base_url` is given), drive `sessions`
+    users, stop them."""
     usernames = make_accounts(db_url, region, sessions)
-    process = None
+    processes: list[subprocess.Popen | None] = [None]
+    base_urls = [base_url]
     if base_url is None:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        process = start_server(db_url, port, ROOT / "data" / "bench-sessions-server.log", profile)
+        ports = [free_port() for _ in range(servers)]
+        base_urls = [f"http://127.0.0.1:{port}" for port in ports]
+        processes = [start_server(db_url, port, ROOT / "data" / f"bench-sessions-server{i or ''}.log",
+                                  profile if i == 0 else None) for i, port in enumerate(ports)]
     try:
-        wait_healthy(base_url, process)
-        return asyncio.run(drive(base_url, usernames, clicks, think, timeout, server_pid(base_url, process), seed))
+        for url, process in zip(base_urls, processes, strict=True):
+            wait_healthy(url, process)
+        pids = [server_pid(url, process) for url, process in zip(base_urls, processes, strict=True)]
+        return asyncio.run(drive(base_urls, usernames, clicks, think, timeout, pids, seed))
     finally:
-        if process is not None:
+        for process in processes:
+            if process is None:
+                continue
             process.terminate()
             try:
                 process.wait(20)
@@ -364,13 +379,15 @@ def report(result: Result, label: str) -> list[Target]:
     clicks = result.clicks
     logins = [r.seconds for r in result.logins if not r.errors]
     median, p95 = result.quantile(0.5), result.quantile(0.95)
+    on = f"，{result.servers} 个应用进程（每个会话固定在其中一个）" if result.servers > 1 else ""
     print(f"\n{label}：{result.sessions} 个会话同时点击（自写的 websocket 驱动 bench/sessions.py，"
-          f"按 Streamlit 协议发送点击），共 {len(clicks)} 次点击，历时 {result.seconds:.0f} 秒")
+          f"按 Streamlit 协议发送点击{on}），共 {len(clicks)} 次点击，历时 {result.seconds:.0f} 秒")
     if logins:
         print(f"  登录 {len(logins)} 次：中位数 {statistics.median(logins):.2f} 秒，最慢 {max(logins):.2f} 秒")
     print(f"  每次点击：中位数 {median:.2f} 秒，95% 分位 {p95:.2f} 秒，最慢 {max((c.seconds for c in clicks), default=0):.2f} 秒；"
           f"其中各页首次打开（缓存为空）中位数 {result.quantile(0.5, True):.2f} 秒，再次打开 {result.quantile(0.5, False):.2f} 秒")
-    print(f"  应用进程内存峰值（psutil RSS）：{result.peak_rss_mb:,.0f} MB；错误 {len(result.errors)} 个")
+    print(f"  应用进程内存峰值（psutil RSS{'，最大的一个进程' if result.servers > 1 else ''}）：{result.peak_rss_mb:,.0f} MB；"
+          f"错误 {len(result.errors)} 个")
     for error in result.errors[:10]:
         print(f"    {error}")
     by_page: dict[str, list[Click]] = {}
@@ -382,7 +399,7 @@ def report(result: Result, label: str) -> list[Target]:
         print(f"  {pad(page, 14)}{len(found):<6}{first:<10.2f}{statistics.median(c.seconds for c in found):<12.2f}"
               f"{max(c.seconds for c in found):<10.2f}{max(c.max_rows for c in found):<14,}{max(c.bytes for c in found) / 1024:,.0f}")
     rows = max((c.max_rows for c in clicks), default=0)
-    n = result.sessions
+    n = result.sessions if result.servers == 1 else f"{result.sessions}（{result.servers} 个应用进程）"
     return [
         Target(f"{n} 个会话同时点击：中位数 ≤ {MEDIAN_TARGET} 秒", f"{median:.2f} 秒", ratio(median, MEDIAN_TARGET),
                median <= MEDIAN_TARGET, f"{len(clicks)} 次点击"),
@@ -408,15 +425,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=PROVINCE[0], help="登录账号的区划（默认全省）")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--url", default=None, help="已在运行的应用地址（同一数据库）；默认自行启动")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="自行启动的应用进程数（省级部署在反向代理后运行多个进程；默认 1）")
     parser.add_argument("--profile", default=None, metavar="FILE",
                         help="对自行启动的应用采样各线程调用栈，写入 FILE（python -m bench.sampler --summary FILE 查看）")
     args = parser.parse_args(argv)
     if args.db == DEFAULT_DB:
         ensure_demo(args.db, DEFAULT_SEED, False)
     result = run_sessions(args.db, args.region, args.sessions, args.clicks, tuple(args.think), args.timeout, args.url,
-                          profile=args.profile)
+                          profile=args.profile, servers=args.servers)
     targets = report(result, "并发会话")
-    label = f"{args.sessions} 个会话同时点击（{args.db.rsplit('/', 1)[-1]}，websocket 驱动 bench/sessions.py）"
+    on = f"，{args.servers} 个应用进程" if args.servers > 1 and args.url is None else ""
+    label = f"{args.sessions} 个会话同时点击（{args.db.rsplit('/', 1)[-1]}{on}，websocket 驱动 bench/sessions.py）"
     record("sessions", label, targets)
     return 0
 
