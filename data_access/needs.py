@@ -27,7 +27,6 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from data_access import assessment_store, audit, db, gap_store
-from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.db import bump_version
 from data_access.joins import Places
@@ -635,6 +634,8 @@ def _change(session, actor: Actor, code, on_date, seen_version, apply, done_mess
         bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False, gap_inputs=True)
         gap_store.keep(session, [found.village_code])  # the county's overdue needs
         # and 案例挖掘's stored evidence of the household's pairings (a need solved counts there)
+        from data_access.cases import evidence_store  # the cases package reads needs
+
         evidence_store.keep_household(session, found.household_id, evidence_before)
     else:  # a note changes no column any figure reads: every stored set stays valid as it is
         bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False,

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import assessment_store, audit, compliance, db, permissions, signals
-from data_access.cases import evidence_store
 from data_access.config import current_date
 from data_access.db import bump_version, claim_signal_writes
 from data_access.masking import mask_name
@@ -303,5 +302,7 @@ def record_result(
     evidence_before = db.evidence_version(session)
     bump_version(session, status_inputs=False, assessment_inputs=False)
     signals.refresh_stored(session, [task.cadre_id])  # 回访不符 of the cadre, in the stored signals
+    from data_access.cases import evidence_store  # the cases package reads 回访 through compliance
+
     evidence_store.keep_household(session, task.household_id, evidence_before)  # 案例挖掘's stored evidence
     return Result(task.id, survey.id, household, cadre, cadre_came)
