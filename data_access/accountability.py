@@ -137,21 +137,28 @@ def _unanswered_orders(session: Session, scope: Scope, as_of: dt.date, issued_by
     return rows, conditions
 
 
-def open_proposal_count(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None = None,
-                        policy: Policy | None = None) -> int:
-    """How many 督办 `proposals(..., open_only=True)` lists in all."""
-    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, True, policy)
+def proposal_count(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None = None,
+                   open_only: bool = False, policy: Policy | None = None) -> int:
+    """How many 督办 `proposals` lists in all (its pages together)."""
+    rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, open_only, policy)
     return int(session.scalar(select(func.count()).select_from(rows).where(*conditions)) or 0)
 
 
+def open_proposal_count(session: Session, scope: Scope, as_of: dt.date, issued_by: str | None = None,
+                        policy: Policy | None = None) -> int:
+    """How many 督办 `proposals(..., open_only=True)` lists in all."""
+    return proposal_count(session, scope, as_of, issued_by, True, policy)
+
+
 def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
-              issued_by: str | None = None, open_only: bool = False, policy: Policy | None = None) -> pd.DataFrame:
+              issued_by: str | None = None, open_only: bool = False, policy: Policy | None = None,
+              offset: int = 0) -> pd.DataFrame:
     """Every 督办 unanswered past its deadline on `as_of` in scope (supervision's outcome), with the
     steps already recorded on it and the next step proposed (empty once 问责 is recorded); with
     `issued_by`, only the 督办 of batches that account issued (supervision.issued_by); with
     `open_only`, only those with a next step. `policy`: the view's reading (the page's, with
     按录入时间 in `as_known`: a contact entered after `as_of` has not answered yet); default the
-    stored settings, by contact date.
+    stored settings, by contact date. `limit` rows from `offset` (a page; proposal_count: all).
     Columns PROPOSAL_COLUMNS and cadre_id (for opening the cadre, not shown)."""
     rows, conditions = _unanswered_orders(session, scope, as_of, issued_by, open_only, policy)
     found = session.execute(
@@ -159,7 +166,7 @@ def proposals(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
                rows.c.unit_name, rows.c.household_code, rows.c.township, rows.c.village, rows.c.deadline)
         .where(*conditions)
         .order_by(rows.c.deadline, rows.c.cadre_code, rows.c.action_id)
-        .limit(limit)
+        .limit(limit).offset(offset)
     ).all()
     steps: dict[int, list[str]] = {}
     ids = [r.action_id for r in found]

@@ -13,6 +13,8 @@ from data_access.config import current_date
 from data_access.scope import ScopeError
 from data_access.vocabulary import ACCOUNTABILITY_STEPS
 
+PAGE_SIZE = ui.page_size(200)
+
 ctx = get_context()
 ui.header(ctx)
 st.caption("督办回应期限已过、干部仍未联系结对户的，系统提出下一步处理建议（约谈 → 通报批评 → 问责），"
@@ -23,11 +25,16 @@ if flash := st.session_state.pop("ac_done", None):
 
 proposals_tab, units_tab = st.tabs(["逾期未回应的督办", "按单位查看处理情况"])
 with proposals_tab:
-    proposals = query(accountability.proposals, ctx.scope, ctx.as_of, policy=ctx.policy)
+    total = query(accountability.proposal_count, ctx.scope, ctx.as_of, policy=ctx.policy)
+    page = ui.pager(total, PAGE_SIZE, "ac_page")
+    proposals = query(accountability.proposals, ctx.scope, ctx.as_of, limit=PAGE_SIZE,
+                      offset=(page - 1) * PAGE_SIZE, policy=ctx.policy)
     if proposals.empty:
         ui.empty(f"{ctx.region_name}截至 {ctx.as_of:%Y-%m-%d} 没有逾期未回应的督办。")
     else:
-        st.caption(f"共 {len(proposals)} 条，回应期限最早的在前。选中一行可登记处理。")
+        shown = (f"，本页为第 {(page - 1) * PAGE_SIZE + 1:,}–{(page - 1) * PAGE_SIZE + len(proposals):,} 条"
+                 if total > PAGE_SIZE else "")
+        st.caption(f"共 {ui.fmt_int(total)} 条{shown}，回应期限最早的在前。选中一行可登记处理。")
         picked = st.dataframe(proposals.drop(columns=["督办编号", "cadre_id"]), hide_index=True, width="stretch",
                               on_select="rerun", selection_mode="single-row", key="ac_rows",
                               column_config={"回应期限": st.column_config.DateColumn(format="YYYY-MM-DD")})

@@ -194,6 +194,31 @@ def test_accountability_page_proposes_the_next_step(county):
     assert "cadre_id" not in table.columns and "督办编号" not in table.columns
 
 
+def test_accountability_list_is_paged_with_its_true_count(county, monkeypatch):
+    """A province has thousands of unanswered 督办: the list shows its whole count and a page of it
+    (the first version stopped at 500 and said 共 500 条)."""
+    url, (zhang, *_) = county
+    with session_scope(url) as s:
+        civil = s.scalar(select(Cadre.unit_id).where(Cadre.id == zhang))
+        for i in range(30):
+            cadre = b.cadre(s, civil, f"干部{i:02d}")
+            pairing = b.pairing(s, b.household(s, b.VILLAGE_A2), cadre, D(2024, 1, 1))
+            s.add(SupervisionAction(cadre_id=cadre, pairing_id=pairing, kind="督办", issued_date=D(2025, 8, 1),
+                                    deadline=D(2025, 8, 12) + dt.timedelta(days=i), batch_no="DB20250801-02"))
+    with session_scope(url) as s:
+        whole = accountability.proposals(s, EVERYWHERE, AS_OF)
+        pages = [accountability.proposals(s, EVERYWHERE, AS_OF, limit=25, offset=o) for o in (0, 25)]
+        assert accountability.proposal_count(s, EVERYWHERE, AS_OF) == len(whole) == 31
+    assert [list(p["督办编号"]) for p in pages] == [list(whole["督办编号"][:25]), list(whole["督办编号"][25:])]
+    monkeypatch.setenv("DASHBOARD_MAX_ROWS", "25")
+    at = _open("pages/accountability.py", as_user("insp", "inspector", b.COUNTY, "督查组"))
+    assert len(at.dataframe[0].value) == 25 and "共 31 条，本页为第 1–25 条" in texts(at)
+    at.number_input(key="ac_page").set_value(2).run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["干部姓名"]) == list(whole["干部姓名"][25:])
+    assert "本页为第 26–31 条" in texts(at)
+
+
 def test_accountability_page_follows_the_as_known_switch(county):
     """The sidebar's 按录入时间 (?known=1) reaches 督办问责: a 督办 answered by a contact entered after the
     day shown is still proposed, as on the other as-of views."""
