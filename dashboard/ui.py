@@ -161,6 +161,14 @@ def pager(total: int, page_size: int, key: str, where=st, unit: str = "条") -> 
                                   key=key))
 
 
+def page_caption(page: int, size: int, shown: int, total: int, where=st) -> None:
+    """Under a list read a page at a time from the database: which rows of how many (nothing when
+    everything is on one page)."""
+    if total > size:
+        first = (page - 1) * size + 1
+        where.caption(f"第 {first:,}–{first + shown - 1:,} 条，共 {total:,} 条。")
+
+
 def share(part: int | float | None, whole: int | float | None) -> float | None:
     """part ÷ whole, or None (shown as —) when there is nothing to divide by."""
     return part / whole if whole else None

@@ -121,7 +121,8 @@ LIST_COLUMNS = ["回访日期", "乡镇", "村", "户编号", "对象", "干部"
                 "说明"]
 
 
-def _listing(session: Session, scope: Scope, start: dt.date, end: dt.date, condition, limit: int | None, *extra):
+def _listing(session: Session, scope: Scope, start: dt.date, end: dt.date, condition, limit: int | None, *extra,
+             offset: int = 0):
     cadre = aliased(Cadre)
     village = aliased(Region)
     township = aliased(Region)
@@ -139,15 +140,17 @@ def _listing(session: Session, scope: Scope, start: dt.date, end: dt.date, condi
         .outerjoin(Unit, Unit.id == cadre.unit_id)
         .where(_in_period(scope, start, end), condition)
         .order_by(Satisfaction.survey_date.desc(), Household.code, Satisfaction.id)
-        .limit(limit)
+        .limit(limit).offset(offset)
     ).all()
     return [(r[0], r[1] or "", r[2] or "", r[3], mask_name(r[4]), r[5] or "", r[6] or "", r[7] or "", r[8] or "",
              r[9], r[10] or "", r[11] or "", *r[12:]) for r in rows]
 
 
-def dissatisfied(session: Session, scope: Scope, start: dt.date, end: dt.date, limit: int | None = 500) -> pd.DataFrame:
-    """The checks answered 不满意 in the period, newest first; the family's name masked."""
-    rows = _listing(session, scope, start, end, Satisfaction.level == "不满意", limit)
+def dissatisfied(session: Session, scope: Scope, start: dt.date, end: dt.date, limit: int | None = 500,
+                 offset: int = 0) -> pd.DataFrame:
+    """The checks answered 不满意 in the period, newest first; the family's name masked. `limit` rows
+    from `offset` (a page: the summary's `dissatisfied` counts them all)."""
+    rows = _listing(session, scope, start, end, Satisfaction.level == "不满意", limit, offset=offset)
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
@@ -155,12 +158,13 @@ MISMATCH_COLUMNS = [*LIST_COLUMNS, "记录的最近走访", "此前三个月走�
 
 
 def mismatches(session: Session, scope: Scope, start: dt.date, end: dt.date, policy: Policy,
-               limit: int | None = 500) -> pd.DataFrame:
+               limit: int | None = 500, offset: int = 0) -> pd.DataFrame:
     """回访不符 in the period: the family says the cadre did not come while visits are recorded;
-    with the latest recorded visit and how many in the three months before the 回访."""
+    with the latest recorded visit and how many in the three months before the 回访. `limit` rows
+    from `offset` (a page: the summary's `mismatched` counts them all)."""
     latest = signals.recorded_visits(func.max(Contact.contact_date)).scalar_subquery()
     count = signals.recorded_visits(func.count()).scalar_subquery()
-    rows = _listing(session, scope, start, end, signals.disagrees(), limit, latest, count)
+    rows = _listing(session, scope, start, end, signals.disagrees(), limit, latest, count, offset=offset)
     frame = pd.DataFrame(rows, columns=MISMATCH_COLUMNS)
     # SQLite gives the subquery's date back as text
     frame["记录的最近走访"] = [dt.date.fromisoformat(str(d)) if d else None for d in frame["记录的最近走访"]]

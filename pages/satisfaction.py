@@ -9,6 +9,7 @@ from dashboard.cache import query
 from dashboard.context import get_context
 from data_access import satisfaction
 
+LIST_PAGE = ui.page_size(200)
 RATE = {"label": "满意率", "help": "（满意 + 基本满意）÷ 回访次数"}
 
 ctx = get_context()
@@ -42,17 +43,22 @@ with tab_unit:
 
 st.subheader("不满意名单")
 st.caption("评价为不满意的回访，对象姓名已脱敏；请结对干部及其单位逐户回应。")
-unhappy = query(satisfaction.dissatisfied, ctx.scope, start, end)
+page = ui.pager(overall.dissatisfied, LIST_PAGE, "sf_unhappy_page")
+unhappy = query(satisfaction.dissatisfied, ctx.scope, start, end, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE)
 if unhappy.empty:
     ui.empty("本季度没有评价为不满意的回访。")
 else:
     ui.table(unhappy)
+    ui.page_caption(page, LIST_PAGE, len(unhappy), overall.dissatisfied)
 
 st.subheader("回访不符")
 st.caption("家属说干部没有上门（干部是否上门 = 否），而该干部在回访日期前三个月内登记了实地走访（与真实性核查同一口径）："
            "请督查组核实走访记录的真实性。")
-mismatched = query(satisfaction.mismatches, ctx.scope, start, end, ctx.policy)
+page = ui.pager(overall.mismatched, LIST_PAGE, "sf_mismatch_page")
+mismatched = query(satisfaction.mismatches, ctx.scope, start, end, ctx.policy, limit=LIST_PAGE,
+                   offset=(page - 1) * LIST_PAGE)
 if mismatched.empty:
     ui.empty("本季度没有回访不符的记录。")
 else:
     ui.table(mismatched)
+    ui.page_caption(page, LIST_PAGE, len(mismatched), overall.mismatched)

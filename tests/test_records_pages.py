@@ -47,6 +47,19 @@ def test_satisfaction_page_equals_hand_counts(county):
     assert "刘小红" not in texts(at)
 
 
+def test_satisfaction_lists_are_read_a_page_at_a_time(county, monkeypatch):
+    """不满意名单 and 回访不符 are paged in the database (a province's quarter has thousands): with one
+    row a page, 不满意名单 shows its two families one after the other, with which of how many."""
+    monkeypatch.setenv("DASHBOARD_MAX_ROWS", "1")
+    at = open_at("pages/satisfaction.py", user=INSPECTOR)
+    assert list(at.dataframe[2].value["对象"]) == ["刘*红"] and "第 1–1 条，共 2 条。" in texts(at)
+    at.number_input(key="sf_unhappy_page").set_value(2).run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[2].value["对象"]) == ["陈*山"] and "第 2–2 条，共 2 条。" in texts(at)
+    assert list(at.dataframe[3].value["干部"]) == ["张明"]  # one 回访不符: one page, no pager
+    assert not [n for n in at.number_input if n.key == "sf_mismatch_page"]
+
+
 def test_satisfaction_page_earlier_quarter(county):
     at = open_at("pages/satisfaction.py")
     at.selectbox(key="sat_quarter").select("2024年第1季度").run()
