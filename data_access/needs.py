@@ -34,7 +34,7 @@ from data_access.masking import mask_id_number, mask_name, mask_phone
 from data_access.models import Cadre, Household, Need, NeedEvent, Pairing, Person, Unit, User
 from data_access.permissions import Actor, allowed, check
 from data_access.policy import Policy
-from data_access.scope import Scope, ScopeError
+from data_access.scope import Scope, ScopeError, effective_scope
 from data_access.sorting import Sort, pick
 from data_access.vocabulary import (
     ESCALATION_LEVELS,
@@ -125,16 +125,16 @@ def summary(session: Session, scope: Scope, as_of: dt.date) -> NeedsSummary:
     def flag(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = session.execute(
-        select(
-            flag(and_(Need.raised_date >= year_start, exists_on(as_of))),
-            flag(open_on(as_of)),
-            flag(overdue_on(as_of)),
-            flag(and_(Need.closed_date >= year_start, Need.closed_date <= as_of)),
-        )
-        .join(Household, Household.id == Need.household_id)
-        .where(scope.within(Household.village_code), exists_on(as_of))
-    ).one()
+    statement = select(
+        flag(and_(Need.raised_date >= year_start, exists_on(as_of))),
+        flag(open_on(as_of)),
+        flag(overdue_on(as_of)),
+        flag(and_(Need.closed_date >= year_start, Need.closed_date <= as_of)),
+    ).where(exists_on(as_of))
+    if effective_scope(session, scope).prefix:  # else every need is inside: no lookup of each household
+        statement = statement.join(Household, Household.id == Need.household_id).where(
+            scope.within(Household.village_code))
+    row = session.execute(statement).one()
     return NeedsSummary(*(int(v) for v in row))
 
 

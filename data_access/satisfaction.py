@@ -27,7 +27,7 @@ from data_access import signals
 from data_access.masking import mask_name
 from data_access.models import Cadre, Contact, Household, Person, Region, Satisfaction, Unit
 from data_access.policy import Policy
-from data_access.scope import Scope
+from data_access.scope import Scope, effective_scope
 from data_access.vocabulary import CADRE_CAME_NO, SATISFACTION_LEVELS
 
 SATISFIED = ("满意", "基本满意")
@@ -62,15 +62,25 @@ def _in_period(scope: Scope, start: dt.date, end: dt.date):
     return and_(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, scope.within(Household.village_code))
 
 
+def _unfiltered(session: Session, scope: Scope, key) -> bool:
+    """Whether a count needs no household: no key and a scope holding every household (a province
+    database seen from its province: no lookup of each 回访's household for its village)."""
+    return key is None and not effective_scope(session, scope).prefix
+
+
 def _counts(session: Session, key, scope: Scope, start: dt.date, end: dt.date, policy: Policy, *joins) -> dict:
     columns = [func.count()] + [func.sum(case((Satisfaction.level == level, 1), else_=0)) for level in SATISFACTION_LEVELS]
     columns += [func.sum(case((Satisfaction.cadre_came == CADRE_CAME_NO, 1), else_=0)),
                 func.sum(case((signals.disagrees(), 1), else_=0))]
     keys = [key] if key is not None else []
-    query = select(*keys, *columns).select_from(Satisfaction).join(Household, Household.id == Satisfaction.household_id)
-    for target, onclause in joins:
-        query = query.outerjoin(target, onclause)
-    query = query.where(_in_period(scope, start, end))
+    query = select(*keys, *columns).select_from(Satisfaction)
+    if _unfiltered(session, scope, key) and not joins:
+        query = query.where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end)
+    else:
+        query = query.join(Household, Household.id == Satisfaction.household_id)
+        for target, onclause in joins:
+            query = query.outerjoin(target, onclause)
+        query = query.where(_in_period(scope, start, end))
     out = {}
     for row in session.execute(query.group_by(key) if key is not None else query):
         row = tuple(row) if key is not None else (None, *row)

@@ -37,6 +37,9 @@ def test_needs_as_of_boundaries(db_url):
     with session_scope(db_url) as s:
         frame = needs.overdue_frame(s, EVERYWHERE, D)
         summary = needs.summary(s, EVERYWHERE, D)
+        county = needs.summary(s, Scope.for_region(b.COUNTY), D)  # every household: counted without them
+        elsewhere = needs.summary(s, Scope.for_region(b.TOWNSHIP_B), D)
+    assert county == summary and (elsewhere.open, elsewhere.overdue) == (0, 0)
     assert list(frame["诉求编号"]) == ["closed-after-D", "due-yesterday"]
     assert list(frame["逾期天数"]) == [(D - dt.date(2024, 2, 1)).days, 1]
     assert frame.set_index("诉求编号").loc["due-yesterday", "责任层级"] == "单位"  # 上级 came after D

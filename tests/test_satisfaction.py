@@ -30,6 +30,8 @@ def test_figures_per_township_unit_and_quarter(db_url):
         units = satisfaction.by_unit(s, EVERYWHERE, START, END, Policy())
         quarter = satisfaction.rate(s, EVERYWHERE, START, END, Policy())
         inside_a = satisfaction.rate(s, Scope.for_region(b.TOWNSHIP_A), START, END, Policy())
+        county = satisfaction.rate(s, Scope.for_region(b.COUNTY), START, END, Policy())  # holds every household
+    assert county == quarter  # counted without the households (effective_scope), the same figures
     assert [tuple(r) for r in townships.itertuples(index=False)] == [
         ("汉源镇", 2, 1, 0, 1, 0.5, 2, 1),
         ("长道镇", 3, 1, 1, 1, 2 / 3, 1, 0),
