@@ -371,7 +371,9 @@ class Satisfaction(Base):
     entry_source: Mapped[str] = mapped_column(String(10), default=ENTRY_IN_APP)
     entered_by: Mapped[str | None] = mapped_column(String(60))
 
-    __table_args__ = (Index("ix_satisfaction_date", "survey_date", "household_id"),)
+    # the date index holds the answers too: a period's counts read the index alone (migration 0024)
+    __table_args__ = (Index("ix_satisfaction_answers", "survey_date", "household_id", "cadre_came", "level",
+                            "cadre_id"),)
 
 
 class DataFreshness(Base):
