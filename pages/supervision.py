@@ -13,6 +13,7 @@ from data_access.vocabulary import ACTION_KINDS
 
 PAGE_SIZE = ui.page_size(50)  # rows a page; lower under test (ui.max_rows)
 ANY = "全部"
+NOTICE_TAB = "通知下载"
 
 ctx = get_context()
 ui.header(ctx)
@@ -59,19 +60,21 @@ if issued == 0:
 linked_batch = st.query_params.get("batch")
 if linked_batch and linked_batch != st.session_state.get("_sv_url"):
     st.session_state["_sv_url"] = st.session_state["sv_batch"] = linked_batch
-list_tab, unit_tab, notice_tab = st.tabs(["提醒督办记录", "各单位回应情况", "通知下载"],
-                                         default="通知下载" if linked_batch else None)
-with list_tab:
+    st.session_state["sv_tab"] = NOTICE_TAB
+
+
+def show_list() -> None:
     st.subheader(f"{outcome if outcome_value else '全部'}记录 {ui.fmt_int(result.total)} 条")
     if result.rows.empty:
         ui.empty("没有符合条件的记录。")
-    else:
-        ui.table(result.rows, column_config={
-            c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("发出日期", "回应期限", "首次联系日期")
-        })
-        ui.pager(result.total, PAGE_SIZE, "sv_page")
+        return
+    ui.table(result.rows, column_config={
+        c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("发出日期", "回应期限", "首次联系日期")
+    })
+    ui.pager(result.total, PAGE_SIZE, "sv_page")
 
-with unit_tab:
+
+def show_units() -> None:
     effect = query(supervision.unit_effect, ctx.scope, ctx.as_of, ctx.policy, since)
     if kind_value:
         st.caption("各单位统计包含提醒和督办两类。")
@@ -81,32 +84,40 @@ with unit_tab:
                         width="stretch")
     ui.table(ui.paged(effect, "sv_units_page", unit="个"), percent=("回应率",))
 
-with notice_tab:
+
+def show_notices() -> None:
     batch_rows = query(supervision.batches, ctx.scope, ctx.as_of)
     if not batch_rows:
         ui.empty("没有可下载通知的批次。")
-    else:
-        names = {b[0]: f"{b[0]} · {b[1]} · {b[2]:%Y-%m-%d} · {b[3]} 条" for b in batch_rows}
-        if linked_batch and linked_batch not in names and query(supervision.notice, ctx.scope, linked_batch):
-            names[linked_batch] = linked_batch  # an older batch than the list's newest
-        if st.session_state.get("sv_batch") not in names:
-            st.session_state.pop("sv_batch", None)
-        batch_no = st.selectbox("批次", list(names), format_func=names.get, key="sv_batch", placeholder="请选择")
-        item = query(supervision.notice, ctx.scope, batch_no)
-        st.markdown(f"**{item.title}**　发出 {item.issued_date:%Y-%m-%d}，回应期限 {item.deadline:%Y-%m-%d}")
-        ui.table(item.rows, column_config={"回应期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
-        if ctx.actor.may("export_lists"):
-            cols = st.columns([1, 1, 3])
-            ui.download(
-                "下载通知（Word）",
-                lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "docx",
-                              actor=ctx.actor),
-                f"{item.title}.docx", where=cols[0],
-            )
-            ui.download(
-                "下载名单（Excel）",
-                lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "xlsx",
-                              actor=ctx.actor),
-                f"{item.title}.xlsx", where=cols[1],
-            )
-            cols[2].caption("通知列出干部、单位和存在问题，可打印下发；下载会记入审计日志。")
+        return
+    names = {b[0]: f"{b[0]} · {b[1]} · {b[2]:%Y-%m-%d} · {b[3]} 条" for b in batch_rows}
+    if linked_batch and linked_batch not in names and query(supervision.notice, ctx.scope, linked_batch):
+        names[linked_batch] = linked_batch  # an older batch than the list's newest
+    if st.session_state.get("sv_batch") not in names:
+        st.session_state.pop("sv_batch", None)
+    batch_no = st.selectbox("批次", list(names), format_func=names.get, key="sv_batch", placeholder="请选择")
+    item = query(supervision.notice, ctx.scope, batch_no)
+    st.markdown(f"**{item.title}**　发出 {item.issued_date:%Y-%m-%d}，回应期限 {item.deadline:%Y-%m-%d}")
+    ui.table(item.rows, column_config={"回应期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if ctx.actor.may("export_lists"):
+        cols = st.columns([1, 1, 3])
+        ui.download(
+            "下载通知（Word）",
+            lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "docx", actor=ctx.actor),
+            f"{item.title}.docx", where=cols[0],
+        )
+        ui.download(
+            "下载名单（Excel）",
+            lambda: write(supervision.notice_file, ctx.scope, ctx.region_name, batch_no, "xlsx", actor=ctx.actor),
+            f"{item.title}.xlsx", where=cols[1],
+        )
+        cols[2].caption("通知列出干部、单位和存在问题，可打印下发；下载会记入审计日志。")
+
+
+# Only the open tab runs (choosing another reruns the page): the notice tab's batches are grouped
+# from every action in scope (350k at province), which a viewer of the list does not need.
+tabs = st.tabs(["提醒督办记录", "各单位回应情况", NOTICE_TAB], key="sv_tab", on_change="rerun")
+for tab, show in zip(tabs, (show_list, show_units, show_notices), strict=True):
+    if tab.open:
+        with tab:
+            show()
