@@ -3,7 +3,9 @@
 - 逾期诉求: needs overdue on D (needs.overdue_query), under the cadre answering for them;
 - 结对断档: pairings ended with no successor (gaps.ended_without_successor_query), under the former cadre;
 - 待调整结对: pairings of a departed cadre awaiting a successor (turnover.awaiting_query);
-- 未结对对象: persons in the register whose household has no active pairing (gaps.unpaired_query).
+- 未结对对象: persons in the register whose household has no active pairing (gaps.unpaired_query);
+- 儿童未由领导干部结对: the children whose active pairing is with a cadre who is not a leading cadre
+  (gaps.children_without_leading_cadre's rows), one item per child.
 
 One row per item and stored day (`gap_items`): its id, village, cadre and the date its list is
 ordered by. At province scope 逾期事项 and 覆盖情况 count these rows per township and unit, and take
@@ -41,7 +43,8 @@ KIND_NEEDS = "逾期诉求"
 KIND_NO_SUCCESSOR = "结对断档"
 KIND_AWAITING = "待调整结对"
 KIND_UNPAIRED = "未结对对象"
-KINDS = (KIND_NEEDS, KIND_NO_SUCCESSOR, KIND_AWAITING, KIND_UNPAIRED)
+KIND_CHILDREN = "儿童未由领导干部结对"
+KINDS = (KIND_NEEDS, KIND_NO_SUCCESSOR, KIND_AWAITING, KIND_UNPAIRED, KIND_CHILDREN)
 COLUMNS = ["day", "kind", "item_id", "village_code", "cadre_id", "sort_date"]
 COUNTY_DIGITS = 6
 
@@ -54,6 +57,7 @@ def definitions(scope: Scope, day: dt.date, policy: Policy) -> dict[str, object]
     ended = gaps.ended_without_successor_query(scope, day, policy)
     awaiting = turnover.awaiting_query(scope, day)
     unpaired = gaps.unpaired_query(scope, day)
+    children = gaps.children_query(scope, day)
     return {
         KIND_NEEDS: select(literal(day), literal(KIND_NEEDS), overdue.c.need_id, overdue.c.village_code,
                            overdue.c.cadre_id, overdue.c.due_date),
@@ -63,6 +67,8 @@ def definitions(scope: Scope, day: dt.date, policy: Policy) -> dict[str, object]
                               awaiting.c.cadre_id, awaiting.c.status_date),
         KIND_UNPAIRED: select(literal(day), literal(KIND_UNPAIRED), unpaired.c.person_id, unpaired.c.village_code,
                               null(), unpaired.c.last_end),
+        KIND_CHILDREN: select(literal(day), literal(KIND_CHILDREN), children.c.person_id, children.c.village_code,
+                              null(), null()),
     }
 
 
@@ -107,6 +113,11 @@ def counts(session: Session, kind: str, scope: Scope, day: dt.date, length: int,
         .group_by(place, Unit.id, Unit.name)
     )
     return [(p, unit, int(n)) for p, unit, n in session.execute(statement)]
+
+
+def ids(kind: str, scope: Scope, day: dt.date):
+    """A SELECT of the ids of every kept item of `kind` in `scope` on `day`."""
+    return select(GapItem.item_id).where(*_rows(kind, scope, day))
 
 
 def first_ids(session: Session, kind: str, scope: Scope, day: dt.date, limit: int, exact: bool = False):

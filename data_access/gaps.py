@@ -162,9 +162,10 @@ def ended_without_successor(
     return frame
 
 
-def _children_without_leading_cadre(columns, scope: Scope, as_of: dt.date):
+def _children_without_leading_cadre(columns, scope: Scope, as_of: dt.date, only=None):
     """SELECT `columns` of the children of the two child groups whose active pairing is with a cadre
-    who is not a leading cadre (the one definition for the list and its count)."""
+    who is not a leading cadre (given `only`, a SELECT of person ids, among those): the one
+    definition for the list, its count and the children gap_store keeps."""
     return (
         select(*columns)
         .select_from(Person)
@@ -176,22 +177,41 @@ def _children_without_leading_cadre(columns, scope: Scope, as_of: dt.date):
             in_register(as_of),
             scope.within(Person.village_code),
             not_(is_leading_cadre()),
+            *([Person.id.in_(only)] if only is not None else []),
         )
     )
 
 
+def children_query(scope: Scope, as_of: dt.date):
+    """Subquery: each child of `_children_without_leading_cadre` once (a child whose household has
+    two such pairings is one child): person_id, village_code. What gap_store keeps."""
+    return (_children_without_leading_cadre([Person.id.label("person_id"), Person.village_code], scope, as_of)
+            .distinct().subquery("children_without_leading_cadre"))
+
+
+def _kept_children(session: Session, scope: Scope, as_of: dt.date):
+    """The ids of the children gap_store keeps for the day (every child the list can show), or None
+    when its day is not valid."""
+    if not gap_store.usable(session, as_of, load_policy(session)):
+        return None
+    return gap_store.ids(gap_store.KIND_CHILDREN, scope, as_of)
+
+
 def count_children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date) -> int:
-    return int(session.scalar(_children_without_leading_cadre([func.count()], scope, as_of)) or 0)
+    only = _kept_children(session, scope, as_of)
+    return int(session.scalar(_children_without_leading_cadre([func.count()], scope, as_of, only)) or 0)
 
 
 def children_without_leading_cadre(session: Session, scope: Scope, as_of: dt.date, limit: int = 500,
                                    first: tuple = ()) -> pd.DataFrame:
     """Children of the two child groups whose active pairing is with a cadre who is not a leading cadre,
-    by household (after the ORDER BY keys `first` when given: 数据核查's 排序)."""
+    by household (after the ORDER BY keys `first` when given: 数据核查's 排序); read for the children
+    gap_store keeps when its day is valid (the same rows: the kept children are every child here)."""
     village, township = _place_columns()
     rows = session.execute(
         _children_without_leading_cadre([Person.name, Person.group, Household.code, township.name, village.name,
-                                         Cadre.code, Cadre.name, Cadre.rank, Unit.name], scope, as_of)
+                                         Cadre.code, Cadre.name, Cadre.rank, Unit.name], scope, as_of,
+                                        _kept_children(session, scope, as_of))
         .join(Unit, Unit.id == Cadre.unit_id)
         .join(village, village.code == Person.village_code)
         .outerjoin(township, township.code == village.parent_code)

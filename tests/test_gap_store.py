@@ -25,6 +25,7 @@ from data_access.db import bump_version, session_scope
 from data_access.permissions import Actor
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
+from data_access.vocabulary import CHILD_GROUPS
 from tests import builders as b
 from tests.test_overdue_view import D, build
 
@@ -45,6 +46,17 @@ def _more(url: str) -> None:
         s.execute(update(m.Cadre).where(m.Cadre.id == gone).values(status="调离", status_date=dt.date(2024, 6, 1)))
         lonely = b.household(s, b.VILLAGE_B1)
         b.person(s, lonely, b.VILLAGE_B1)
+        # two orphans of one household, each with two cadres who are not leading cadres (four rows of
+        # the list, two children kept), and an orphan paired with a leading cadre (none)
+        orphans = b.household(s, b.VILLAGE_B1)
+        for name in ("小明", "小红"):
+            b.person(s, orphans, b.VILLAGE_B1, group=CHILD_GROUPS[0], birth_date=dt.date(2015, 1, 1), name=name)
+        office = b.unit(s, "县妇联")
+        for name in ("赵一", "钱二"):
+            b.pairing(s, orphans, b.cadre(s, office, name=name), dt.date(2024, 1, 1))
+        led = b.household(s, b.VILLAGE_A1)
+        b.person(s, led, b.VILLAGE_A1, group=CHILD_GROUPS[0], birth_date=dt.date(2016, 1, 1), name="小刚")
+        b.pairing(s, led, b.cadre(s, office, name="孙三", is_leader=True), dt.date(2024, 1, 1))
         for i in range(4):
             s.add(m.Need(code=f"N-t{i}", household_id=house, raised_date=dt.date(2024, 5, 1), category="生活",
                          content="协调解决", due_date=dt.date(2024, 5, 20), status="办理中"))
@@ -108,6 +120,10 @@ def equal_to_live(url: str) -> None:
             _same(*_both(url, lambda s, sc=scope, n=limit: supervision.action_page(s, sc, D, POLICY, page_size=n)))
             _same(*_both(url, lambda s, sc=scope, n=limit: supervision.action_page(s, sc, D, POLICY, page=2,
                                                                                     page_size=n)))
+        for day in (D, LAST_WEEK):
+            for limit in (1, 3, 500):  # 1 and 3: the cut falls between the two pairings of one child
+                _same(*_both(url, lambda s, sc=scope, d=day, n=limit: gaps.children_without_leading_cadre(s, sc, d, n)))
+            _same(*_both(url, lambda s, sc=scope, d=day: gaps.count_children_without_leading_cadre(s, sc, d)))
         _same(*_both(url, lambda s, sc=scope: gaps.count_unpaired(s, sc, D)))
         _same(*_both(url, lambda s, sc=scope: turnover.count_awaiting(s, sc, D)))
         _same(*_both(url, lambda s, sc=scope: gaps.count_ended_without_successor(s, sc, D, POLICY)))
@@ -122,6 +138,7 @@ def test_kept_items_equal_the_live_queries(kept_db):
         assert gaps.count_unpaired(s, EVERYWHERE, D) == 2  # the never-paired household and H5
         # the tabs of 覆盖情况 show these counts, not the length of their (capped) lists
         assert gaps.count_ended_without_successor(s, EVERYWHERE, D, POLICY) == 1
+        assert gaps.count_children_without_leading_cadre(s, EVERYWHERE, D) == 4  # two orphans, two cadres each
         assert gaps.count_children_without_leading_cadre(s, EVERYWHERE, D) == len(
             gaps.children_without_leading_cadre(s, EVERYWHERE, D, limit=10_000))
         assert len(gaps.children_without_leading_cadre(s, EVERYWHERE, D, limit=1)) <= 1
@@ -129,7 +146,7 @@ def test_kept_items_equal_the_live_queries(kept_db):
             select(m.GapItem.kind, func.count()).where(m.GapItem.day == D).group_by(m.GapItem.kind))}
     assert tally.totals[overdue.KIND_NEEDS] == 7 and tally.totals[overdue.KIND_NO_SUCCESSOR] == 1
     assert kept == {gap_store.KIND_NEEDS: 7, gap_store.KIND_NO_SUCCESSOR: 1, gap_store.KIND_AWAITING: 1,
-                    gap_store.KIND_UNPAIRED: 2}
+                    gap_store.KIND_UNPAIRED: 2, gap_store.KIND_CHILDREN: 2}
     equal_to_live(kept_db)
 
 
