@@ -3,14 +3,14 @@
 The kept days hold no row of the new kind, so they are dropped: the next write, change of settings
 or nightly `db evaluate` stores them again with it (until then the pages read the records).
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
