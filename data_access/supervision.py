@@ -639,6 +639,7 @@ class ActionPage:
     total: int
     counts: dict[str, int]  # outcome → actions, over all matching actions
     rows: pd.DataFrame  # ACTION_COLUMNS
+    unanswered_before: int = 0  # unanswered_before(since, kind): those issued before `since`, unanswered on D
 
     @property
     def issued(self) -> int:
@@ -664,7 +665,8 @@ def action_page(
     page_size: int = 50,
     known: bool = False,
 ) -> ActionPage:
-    """Past actions (issued on or after `since`, up to D), newest first, with their outcome on D."""
+    """Past actions (issued on or after `since`, up to D), newest first, with their outcome on D, and
+    how many issued before `since` are unanswered on D (unanswered_before)."""
     scope = effective_scope(session, scope)  # the same rows; a province database from its province: no region range
 
     def narrowed(rows):
@@ -677,14 +679,19 @@ def action_page(
     per_day: dict[dt.date, int] | None = None  # actions per issue day, when the kept dates give them
     if not known and responses_valid(session, policy):  # kept by the write path: one scan, no probes
         stored = ActionResponse.__table__
-        counts, per_day = {}, {}
+        counts, per_day, before = {}, {}, 0
+        # every issue day (not only since `since`): the same scan counts unanswered_before's actions
         for day, found_outcome, n in stored_counts(session, scope, as_of, lambda rows: [rows.c.issued_date],
-                                                   *narrowed(stored)):
+                                                   *([stored.c.kind == kind] if kind else [])):
+            if since and day < since:
+                before += n if found_outcome == UNANSWERED else 0
+                continue
             counts[found_outcome] = counts.get(found_outcome, 0) + n
             per_day[day] = per_day.get(day, 0) + n
     else:
         counts = dict(session.execute(
             select(every.c.outcome, func.count()).where(*narrowed(every)).group_by(every.c.outcome)).all())
+        before = unanswered_before(session, scope, as_of, policy, since, kind, known) if since else 0
     rows = actions_query(scope, as_of, policy, outcome, known).subquery("listed") if outcome else every
 
     def newest_first(rows):
@@ -712,7 +719,7 @@ def action_page(
     statement = select(shown).where(shown.c.action_id.in_(page_ids)).order_by(*newest_first(shown))
     found = session.execute(statement).mappings().all()
     total = counts.get(outcome, 0) if outcome else sum(counts.values())
-    return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found))
+    return ActionPage(int(total), {k: int(v) for k, v in counts.items()}, _action_frame(found), int(before))
 
 
 def _earliest(per_day: dict[dt.date, int], rows_up_to: int) -> list[dt.date]:

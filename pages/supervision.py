@@ -46,7 +46,7 @@ ui.metric(cols[3], "待回应", f"{ui.fmt_int(counts.get(supervision.PENDING, 0)
 ui.metric(cols[4], "回应率", ui.fmt_pct(result.response_rate),
           help="已回应 ÷（全部 − 待回应）：期限已到或已回应的提醒督办中，期限内得到落实的比例")
 
-earlier = query(supervision.unanswered_before, ctx.scope, ctx.as_of, ctx.policy, since, kind_value)
+earlier = result.unanswered_before
 if earlier:
     st.caption(f"另有 {ui.fmt_int(earlier)} 次{kind_value or '提醒督办'}在 {since:%Y-%m-%d} 之前发出、至今仍未回应，"
                "不在上面的统计内；“逾期事项”页不论何时发出，一并计入“提醒督办未回应”。")

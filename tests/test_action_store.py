@@ -35,6 +35,10 @@ def demo(db_url):
     return db_url
 
 
+def earlier_since(day: dt.date) -> dt.date:
+    return day.replace(month=6, day=1)
+
+
 def _figures(session, scope: Scope, day: dt.date) -> tuple:
     since = dt.date(day.year, 1, 1)
     every = supervision.action_page(session, scope, day, POLICY, page_size=5)
@@ -43,7 +47,10 @@ def _figures(session, scope: Scope, day: dt.date) -> tuple:
     effect = sorted(tuple(r) for r in effect.drop(columns="回应率").itertuples(index=False))
     counts = overdue.counts(session, scope, day, POLICY)
     unanswered = counts.by_unit[["工作单位", overdue.KIND_UNANSWERED]]
-    return (every.counts, every.total, list(every.rows["批次号"]), this_year.counts, effect,
+    earlier = supervision.action_page(session, scope, day, POLICY, since=earlier_since(day), page_size=5)
+    assert earlier.unanswered_before == supervision.unanswered_before(session, scope, day, POLICY, earlier_since(day))
+    return (every.counts, every.total, list(every.rows["批次号"]), this_year.counts, this_year.unanswered_before,
+            earlier.counts, earlier.unanswered_before, effect,
             counts.totals[overdue.KIND_UNANSWERED], sorted(tuple(r) for r in unanswered.itertuples(index=False)),
             list(counts.by_region[overdue.KIND_UNANSWERED]))
 

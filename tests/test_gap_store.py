@@ -99,7 +99,7 @@ def _same(kept, live) -> None:
         _same(kept.by_region, live.by_region)
         _same(kept.by_unit, live.by_unit)
     elif isinstance(kept, supervision.ActionPage):
-        assert (kept.total, kept.counts) == (live.total, live.counts)
+        assert (kept.total, kept.counts, kept.unanswered_before) == (live.total, live.counts, live.unanswered_before)
         _same(kept.rows, live.rows)
     else:
         assert kept == live
