@@ -123,6 +123,8 @@ def counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> Ov
             grouped += [(kind, code, unit or NO_UNIT, n)
                         for code, unit, n in gap_store.counts(session, kind, scope, as_of, length)]
             continue
+        if kind == KIND_FIRST_VISITS:  # the pairings themselves and their cadre's unit: no household or places
+            rows = _first_visit_units(session, scope, as_of, policy)
         place = func.substr(rows.c.village_code, 1, length)
         statement = select(place, rows.c.unit_name, func.count()).group_by(place, rows.c.unit_name)
         grouped += [(kind, code, unit or NO_UNIT, n) for code, unit, n in session.execute(statement)]
@@ -149,8 +151,20 @@ def totals(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> di
         elif kind in STORED_KINDS and kept:
             found[kind] = gap_store.count(session, kind, scope, as_of)
         else:
+            if kind == KIND_FIRST_VISITS:  # the pairings themselves (a stored day's by its partial index)
+                rows = compliance.first_visit_rows(session, scope, as_of, policy).subquery("first_visits")
             found[kind] = int(session.scalar(select(func.count()).select_from(rows)) or 0)
     return found
+
+
+def _first_visit_units(session: Session, scope: Scope, as_of: dt.date, policy: Policy):
+    """The 认门逾期 pairings (compliance.first_visit_rows) with their cadre's unit: village_code,
+    unit_name. The same rows as _first_visit_query's (its joins to the household, cadre, unit and
+    village follow non-null foreign keys), without the names a count does not read."""
+    status = compliance.first_visit_rows(session, scope, as_of, policy).subquery("first_visits")
+    return (select(status.c.village_code, Unit.name.label("unit_name"))
+            .join(Cadre, Cadre.id == status.c.cadre_id).join(Unit, Unit.id == Cadre.unit_id)
+            .subquery("first_visit_units"))
 
 
 def _stored_unanswered(session: Session, scope: Scope, as_of: dt.date, length: int) -> list[tuple]:
