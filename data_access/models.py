@@ -583,6 +583,9 @@ class StatusSnapshot(Base):
     units_kept: Mapped[bool] = mapped_column(Boolean, default=False)  # its status_unit_rollups are kept
 
 
+LAGGING = "is_behind = 1 OR is_silent = 1"  # ix_status_rows_lagging's rows (migration 0026)
+
+
 class StatusRow(Base):
     """A pairing_status row of one stored evaluation (the same columns, the same meaning)."""
 
@@ -593,6 +596,9 @@ class StatusRow(Base):
         # 逾期事项's 认门逾期 (compliance.first_visit_rows): the few percent of a day's rows flagged
         Index("ix_status_rows_first_visit", "snapshot_id", "start_date",
               sqlite_where=text("first_visit_overdue = 1"), postgresql_where=text("first_visit_overdue = 1")),
+        # 达标督查's laggard list and per-cadre roll-up (behind or silent): a seventh of a day's rows
+        Index("ix_status_rows_lagging", "snapshot_id", "village_code",
+              sqlite_where=text(LAGGING), postgresql_where=text(LAGGING)),
     )
     snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
