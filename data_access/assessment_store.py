@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from data_access import status_store
+from data_access import db, status_store
 from data_access.models import AssessmentInput, AssessmentInputSet, DataVersion
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
@@ -98,6 +98,7 @@ def store(session: Session, quarter, policy: Policy) -> int | None:
         if stale:
             builder.execute(delete(AssessmentInput).where(AssessmentInput.set_id.in_(stale)))
             builder.execute(delete(AssessmentInputSet).where(AssessmentInputSet.id.in_(stale)))
+        db.analyze(builder, "assessment_inputs")  # PostgreSQL: the new set id known to the planner
         builder.commit()
         return found.id
 

@@ -54,6 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from data_access import db
 from data_access.models import (
     Contact,
     ContactDay,
@@ -404,6 +405,7 @@ def rebuild(session: Session | Connection, only_if_data: bool = False, festivals
     # either waits for this one or is seen by it, never marked whole without its rows
     _mark(connection, None)
     refresh(connection, None, festivals=festivals)
+    db.analyze(connection, *(["contact_days", "coverage_changes"] + (["festival_reach"] if festivals else [])))
     if only_if_data and connection.execute(select(Person.id).limit(1)).first() is None \
             and connection.execute(select(Contact.id).limit(1)).first() is None:
         return

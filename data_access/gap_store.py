@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
+from data_access import db
 from data_access.models import Cadre, DataVersion, GapDay, GapItem, Household, Pairing, Unit
 from data_access.policy import Policy, load_policy
 from data_access.scope import EVERYWHERE, Scope
@@ -152,6 +153,7 @@ def store(session: Session, day: dt.date, policy: Policy) -> bool:
     if usable(session, day, policy):
         return False
     _fill(session, day, policy, None)
+    db.analyze(session, "gap_items")  # PostgreSQL: the day's rows known to the planner
     version = _version(session)
     state = session.get(GapDay, day)
     if state is None:

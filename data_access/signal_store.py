@@ -103,6 +103,7 @@ def store(session: Session, as_of: dt.date, policy: Policy, live: Live) -> int:
     _write(session, evaluation.id, rows)
     evaluation.build_ms = int((time.perf_counter() - started) * 1000)
     prune(session, policy, keep=evaluation.id)
+    db.analyze(session, "signal_counts")  # PostgreSQL: the new evaluation id known to the planner
     return evaluation.id
 
 

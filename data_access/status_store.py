@@ -212,24 +212,7 @@ def store(engine: Engine, as_of: dt.date, policy: Policy, rule: Select, figures:
     key = policy_key(policy)
     which = (as_of, key) if engine.dialect.name == "postgresql" else ()
     with single_flight(("status_store.store", engine.url.render_as_string(), *which)):
-        stored = _store(engine, as_of, key, rule, figures, cadre_figures)
-        if engine.dialect.name == "postgresql":
-            _analyze(engine, stored)
-        return stored
-
-
-def _analyze(engine: Engine, snapshot_id: int) -> None:
-    """PostgreSQL: refresh the planner's statistics of status_rows when they count fewer rows than
-    the evaluation just stored holds. Never analysed (autovacuum off, or not yet come round after a
-    store), the planner guessed ~9k rows of an evaluation instead of 390k and 季考核's count of needs
-    ran for over 17 minutes; 4.8 s after ANALYZE (bench.postgres, province demo). Once they count
-    one evaluation, later ones of the same size are estimated right (rows ÷ evaluations)."""
-    with engine.connect() as connection:
-        known = connection.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'status_rows'::regclass"))
-        rows = connection.scalar(select(StatusSnapshot.pairings).where(StatusSnapshot.id == snapshot_id)) or 0
-        if known < rows:
-            connection.execute(text("ANALYZE status_rows"))
-            connection.commit()
+        return _store(engine, as_of, key, rule, figures, cadre_figures)
 
 
 def _store(engine: Engine, as_of: dt.date, key: str, rule: Select, figures: Figures | None,
@@ -271,6 +254,9 @@ def _store(engine: Engine, as_of: dt.date, key: str, rule: Select, figures: Figu
             )
             if connection.scalar(select(func.count()).select_from(StatusSnapshot)) > CAP:
                 _prune(connection, version, key)
+            # PostgreSQL: the planner's statistics know the new snapshot id before anyone reads it
+            # (db.analyze: else its rows are taken for one and 季考核 ran over 17 minutes)
+            db.analyze(connection, *STORED_TABLES)
             return snapshot_id
     except IntegrityError:
         with engine.connect() as connection:
@@ -306,6 +292,10 @@ def _prune(connection, version: int, key: str) -> int:
         connection.execute(delete(StatusUnitRollup).where(StatusUnitRollup.snapshot_id.in_(stale)))
         connection.execute(delete(StatusSnapshot).where(StatusSnapshot.id.in_(stale)))
     return len(stale)
+
+
+# Filled per snapshot id by `store`: analysed on PostgreSQL once a new one is stored (db.analyze).
+STORED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups")
 
 
 # Pairing ids per statement in `refresh`: a literal IN list is pushed into the rule's grouped

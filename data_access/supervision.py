@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from data_access import assessment_store, audit, compliance, entry_times, exporting, permissions, sorting
 from data_access.config import current_date
-from data_access.db import bump_version, claim_signal_writes, is_postgres, status_version
+from data_access.db import analyze, bump_version, claim_signal_writes, is_postgres, status_version
 from data_access.models import (
     ActionResponse,
     ActionStoreState,
@@ -191,6 +191,7 @@ def store_responses(session: Session, policy: Policy) -> bool:
     session.execute(delete(ActionResponse))
     session.execute(insert(ActionResponse).from_select(RESPONSE_COLUMNS, response_dates(policy)))
     _mark_valid(session, status_version(session), policy)
+    analyze(session, "action_responses")  # PostgreSQL: rebuilt whole, its statistics too
     session.commit()
     return True
 

@@ -123,6 +123,7 @@ def store(session: Session, as_of: dt.date, start: dt.date, policy: Policy) -> i
             connection.execute(update(CaseEvidenceSet).where(CaseEvidenceSet.id == set_id)
                                .values(build_ms=int((time.perf_counter() - started) * 1000)))
             _prune(connection, version, key)
+            db.analyze(connection, "case_evidence_rows")  # PostgreSQL: the new set id known to the planner
             return set_id
     except IntegrityError:  # another process stored the same set meanwhile
         found = find(session, as_of, start, policy)
