@@ -242,6 +242,10 @@ def _store(engine: Engine, as_of: dt.date, key: str, rule: Select, figures: Figu
                     select(literal(snapshot_id), *(evaluated.c[name] for name in COLUMNS)),
                 )
             )
+            # PostgreSQL: the planner's statistics know the new snapshot id before it is read, by
+            # the figures below as by every reader after (db.analyze: else its rows are taken for
+            # about one, and 季考核's count over them ran for over 17 minutes)
+            db.analyze(connection, "status_rows")
             if figures is not None:
                 _store_figures(connection, snapshot_id, figures)
             if cadre_figures is not None:
@@ -254,9 +258,7 @@ def _store(engine: Engine, as_of: dt.date, key: str, rule: Select, figures: Figu
             )
             if connection.scalar(select(func.count()).select_from(StatusSnapshot)) > CAP:
                 _prune(connection, version, key)
-            # PostgreSQL: the planner's statistics know the new snapshot id before anyone reads it
-            # (db.analyze: else its rows are taken for one and 季考核 ran over 17 minutes)
-            db.analyze(connection, *STORED_TABLES)
+            db.analyze(connection, "status_rollups", "status_unit_rollups")  # likewise
             return snapshot_id
     except IntegrityError:
         with engine.connect() as connection:
@@ -292,10 +294,6 @@ def _prune(connection, version: int, key: str) -> int:
         connection.execute(delete(StatusUnitRollup).where(StatusUnitRollup.snapshot_id.in_(stale)))
         connection.execute(delete(StatusSnapshot).where(StatusSnapshot.id.in_(stale)))
     return len(stale)
-
-
-# Filled per snapshot id by `store`: analysed on PostgreSQL once a new one is stored (db.analyze).
-STORED_TABLES = ("status_rows", "status_rollups", "status_unit_rollups")
 
 
 # Pairing ids per statement in `refresh`: a literal IN list is pushed into the rule's grouped
