@@ -9,8 +9,14 @@ Two readings of a past day D: by **date** (what happened: every contact dated up
 entered) and **as known** on D (按录入时间: only contacts entered by the end of D). `known_by`
 is the condition of the second.
 
+A contact's **entry delay** (`contacts.entry_delay_days`: entry day minus date, in whole days) is a
+column the database computes from the row itself on every insert and update (`entry_delay_of`, a
+generated column), so the signals that read it (补录, 集中补录, 临检突击) range over an index
+instead of reading the year's contacts.
+
 Also the small date-arithmetic constructs the signals need, compiled per backend so one statement
-runs on SQLite and PostgreSQL.
+runs on SQLite and PostgreSQL. This module reads no model at import (models.py builds the
+generated column from it).
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ from sqlalchemy import Date, Integer, case, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from data_access.models import Contact
 from data_access.vocabulary import ENTRY_BACKFILLED
 
 READING_BY_DATE = "按联系日期"
@@ -113,13 +118,40 @@ def _three_months_before_default(element, compiler, **kw):
     return f"CAST(CAST({compiler.process(element.clauses, **kw)} AS DATE) - INTERVAL '3 months' AS DATE)"
 
 
-def entry_day(contact=Contact):
+def _contact():
+    from data_access.models import Contact
+
+    return Contact
+
+
+def entry_day_of(contact_date, entered_at, entry_source):
+    """SQL: the day a contact was entered, from its columns (its own date when the time is a
+    migration's estimate). The one definition: `entry_day` and the stored `entry_delay_of` read it."""
+    return case((entry_source == ENTRY_BACKFILLED, contact_date), else_=day_of(entered_at))
+
+
+def entry_delay_of(contact_date, entered_at, entry_source):
+    """SQL: whole days from a contact's date to its entry day (`entry_day_of`) — the expression of
+    the generated column contacts.entry_delay_days; 0 for a migration's estimated time."""
+    return days_between(contact_date, entry_day_of(contact_date, entered_at, entry_source))
+
+
+def entry_day(contact=None):
     """SQL: the day the contact was entered (its own date when the time is a migration's estimate)."""
-    return case((contact.entry_source == ENTRY_BACKFILLED, contact.contact_date), else_=day_of(contact.entered_at))
+    contact = _contact() if contact is None else contact
+    return entry_day_of(contact.contact_date, contact.entered_at, contact.entry_source)
 
 
-def known_by(day: dt.date, contact=Contact):
+def stored_entry_day(contact=None):
+    """SQL: `entry_day` read from the stored entry delay (date + entry_delay_days): the same day,
+    from columns an index can hold."""
+    contact = _contact() if contact is None else contact
+    return plus_days(contact.contact_date, contact.entry_delay_days)
+
+
+def known_by(day: dt.date, contact=None):
     """SQL: the contact was entered by the end of `day` (the 按录入时间 reading of `day`)."""
+    contact = _contact() if contact is None else contact
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
     return or_(
         contact.entered_at < end,

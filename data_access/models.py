@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -22,12 +23,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
     func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from data_access import notes
+from data_access import entry_times, notes
 from data_access.vocabulary import ENTRY_IN_APP, POLICY_DELIVERED, POLICY_UNDELIVERED
 
 
@@ -165,6 +167,12 @@ class Contact(Base):
     # an index instead of normalising every note of the year per read. Filled on insert by this
     # default (ORM and Core inserts), explicitly by the import (COPY, updates) and the demo build.
     note_key: Mapped[str | None] = mapped_column(Text, default=notes.contact_note_key)
+    # Entry day minus date in whole days (entry_times.entry_delay_of): computed by the database from
+    # the row on every insert and update — by the import (COPY too), recording, corrections, the
+    # demo build and any later writer alike — so 补录, 集中补录 and 临检突击 range over an index.
+    # Generated: VIRTUAL on SQLite (held in its index), STORED on PostgreSQL. Migration 0024.
+    entry_delay_days: Mapped[int | None] = mapped_column(Integer, Computed(entry_times.entry_delay_of(
+        column("contact_date"), column("entered_at"), column("entry_source"))))
 
     __table_args__ = (
         # Covers every per-pairing count and "last contact" seek the compliance rule makes.
@@ -174,6 +182,8 @@ class Contact(Base):
         Index("ix_contacts_date_covering", "contact_date", "pairing_id", "method", "gift_yuan"),
         # 雷同记录: the year's notes grouped by key, and the records carrying one key.
         Index("ix_contacts_note_key", "note_key", "contact_date", "pairing_id"),
+        # 补录 / 临检突击 (delay over late_entry_days) and 集中补录's candidate bursts: a range of delays.
+        Index("ix_contacts_entry_delay", "entry_delay_days", "contact_date", "pairing_id"),
     )
 
 

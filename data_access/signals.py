@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 
 from data_access import audit, compliance, exporting, permissions, signal_store
 from data_access.config import current_date
-from data_access.entry_times import days_between, entry_day, plus_days, three_months_before
+from data_access.entry_times import days_between, plus_days, stored_entry_day, three_months_before
 from data_access.models import (
     Cadre,
     Contact,
@@ -75,17 +75,16 @@ def _of_cadres(column, cadres):
     return true() if cadres is None else column.in_(cadres)
 
 
-def _year_contacts(scope: Scope, as_of: dt.date, cadres=None):
+def _year_contacts(scope: Scope, as_of: dt.date, cadres=None, *where):
     """The contacts dated in the year up to D of pairings of households in scope, with their cadre
-    (of `cadres` only, when given)."""
+    (of `cadres` only, when given) and entry day; those meeting `where` only."""
     return (
         select(
             Contact.id.label("record_id"),
             Pairing.cadre_id,
             Contact.pairing_id,
             Contact.contact_date,
-            entry_day().label("entry_day"),
-            Contact.content,
+            stored_entry_day().label("entry_day"),
             Household.village_code,
         )
         .join(Pairing, Pairing.id == Contact.pairing_id)
@@ -95,6 +94,7 @@ def _year_contacts(scope: Scope, as_of: dt.date, cadres=None):
             Contact.contact_date <= as_of,
             scope.within(Household.village_code),
             _of_cadres(Pairing.cadre_id, cadres),
+            *where,
         )
         .subquery("year_contacts")
     )
@@ -106,32 +106,57 @@ def _row(signal: str, cadre_id, record_id, village_code) -> list:
             village_code.label("village_code")]
 
 
-def _backfilled_condition(rows, policy: Policy):
-    return rows.c.entry_day > plus_days(rows.c.contact_date, policy.late_entry_days)
+def _delay(cadres):
+    """The stored entry delay (contacts.entry_delay_days), as a condition reads it: over the whole
+    database through its index (a range of delays); for the given cadres through their own pairings,
+    so the index is kept out of the plan (on SQLite an expression on a column uses no index)."""
+    return Contact.entry_delay_days if cadres is None else Contact.entry_delay_days + 0
+
+
+def _backfilled_rows(scope: Scope, as_of: dt.date, policy: Policy, cadres=None):
+    """The contacts of the year entered more than late_entry_days after their date: entry day − date
+    (the stored delay) > late_entry_days."""
+    return _year_contacts(scope, as_of, cadres, _delay(cadres) > policy.late_entry_days)
 
 
 def _backfilled(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
-    rows = _year_contacts(scope, as_of, cadres)
-    return select(*_row(BACKFILLED, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).where(_backfilled_condition(rows, policy))
+    rows = _backfilled_rows(scope, as_of, policy, cadres)
+    return select(*_row(BACKFILLED, rows.c.cadre_id, rows.c.record_id, rows.c.village_code))
 
 
 def _batch(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
     # The cadre's bursts are read over all their contacts (a cadre paired in two townships has one
-    # batch); the records shown are those in scope.
-    rows = _year_contacts(scope, as_of, cadres)
-    every = _year_contacts(EVERYWHERE, as_of, cadres)
+    # batch); the records shown are those in scope. A burst's dates span max(delay) − min(delay)
+    # days (date = entry day − delay), so one spanning burst_span_days or more has a member delayed
+    # burst_span_days or more, or one with a negative delay (a date corrected to after its entry):
+    # those members, found through the delay index, name the only (cadre, entry day) to count.
+    delay = _delay(cadres)
+    seeds = _year_contacts(EVERYWHERE, as_of, cadres, or_(delay >= policy.burst_span_days, delay < 0))
+    candidates = (
+        select(seeds.c.cadre_id, seeds.c.entry_day).where(seeds.c.cadre_id.is_not(None)).distinct()
+        .cte("burst_candidates").prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    # the candidate cadres' contacts of the year entered on a candidate day, read once through
+    # their pairings; counted per (cadre, entry day); those in scope are the records behind it
+    every = _year_contacts(EVERYWHERE, as_of, select(candidates.c.cadre_id) if cadres is None else cadres)
+    members = (
+        select(every)
+        .join(candidates, and_(candidates.c.cadre_id == every.c.cadre_id, candidates.c.entry_day == every.c.entry_day))
+        .cte("burst_members").prefix_with("MATERIALIZED")
+    )
     groups = (
-        select(every.c.cadre_id, every.c.entry_day)
-        .where(every.c.cadre_id.in_(select(rows.c.cadre_id)))
-        .group_by(every.c.cadre_id, every.c.entry_day)
+        select(members.c.cadre_id, members.c.entry_day)
+        .group_by(members.c.cadre_id, members.c.entry_day)
         .having(
             func.count() >= policy.burst_size,
-            days_between(func.min(every.c.contact_date), func.max(every.c.contact_date)) >= policy.burst_span_days,
+            days_between(func.min(members.c.contact_date), func.max(members.c.contact_date)) >= policy.burst_span_days,
         )
         .subquery("bursts")
     )
-    return select(*_row(BATCH, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).join(
-        groups, and_(groups.c.cadre_id == rows.c.cadre_id, groups.c.entry_day == rows.c.entry_day)
+    return (
+        select(*_row(BATCH, members.c.cadre_id, members.c.record_id, members.c.village_code))
+        .join(groups, and_(groups.c.cadre_id == members.c.cadre_id, groups.c.entry_day == members.c.entry_day))
+        .where(scope.within(members.c.village_code))
     )
 
 
@@ -144,7 +169,7 @@ def _quarter_end_windows(day, as_of: dt.date, window: int):
 
 
 def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) -> Select:
-    rows = _year_contacts(scope, as_of, cadres)
+    rows = _backfilled_rows(scope, as_of, policy, cadres)
     window = policy.deadline_window_days
     deadline = (
         select(SupervisionAction.id)
@@ -157,7 +182,6 @@ def _before_deadline(scope: Scope, as_of: dt.date, policy: Policy, cadres=None) 
         .exists()
     )
     return select(*_row(BEFORE_DEADLINE, rows.c.cadre_id, rows.c.record_id, rows.c.village_code)).where(
-        _backfilled_condition(rows, policy),
         or_(_quarter_end_windows(rows.c.entry_day, as_of, window), deadline),
     )
 

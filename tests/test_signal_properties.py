@@ -5,9 +5,9 @@ SQLite and PostgreSQL.
 
 `Reading` below is written from the text of RULES.md and shares no code with data_access (the
 compliance figures 只联不访 needs come from the plain-Python `Rules` of test_compliance_properties).
-Datasets lean on the boundaries: entered exactly `late_entry_days` after, notes differing only in
-spaces and punctuation, a burst of exactly `burst_size`, a span of exactly `burst_span_days`, entry on
-the first and last day of a deadline window, a visit exactly three months before a 回访, a response
+Datasets lean on the boundaries: entered exactly `late_entry_days` after, a date corrected to after
+its entry (a negative entry delay), notes differing only in spaces and punctuation, a burst of exactly
+`burst_size`, a span of exactly `burst_span_days`, entry on the first and last day of a deadline window, a visit exactly three months before a 回访, a response
 entered exactly `late_entry_grace_days` after the deadline.
 """
 
@@ -260,7 +260,9 @@ def datasets(draw):
         pairing_of = k
         if actions and draw_(st.booleans()):
             pairing_of = actions[draw_(st.integers(0, len(actions) - 1))].pairing
-        return C(pairing_of, day, draw_(st.sampled_from(METHODS)), max(entered, day), source, note)
+        # now and then a date corrected to after the record's entry (a negative entry delay)
+        entered = day - draw_(st.sampled_from([1, 3, 40])) * DAY if draw_(st.integers(0, 7)) == 0 else max(entered, day)
+        return C(pairing_of, day, draw_(st.sampled_from(METHODS)), entered, source, note)
 
     contacts = draw(st.lists(contact(), min_size=2, max_size=16))
     if draw(st.booleans()):
@@ -428,6 +430,14 @@ def test_a_burst_of_exactly_burst_size(db_url):
     with session_scope(db_url) as s:
         cadre = s.scalar(Pairing.__table__.select().with_only_columns(Pairing.cadre_id))
         assert signals.BATCH not in signals.cadre_signal_counts(s, EVERYWHERE, D(2024, 6, 30), Policy(), cadre)
+
+
+def test_a_burst_spanning_through_a_corrected_date(db_url):
+    """No member is entered burst_span_days after its date, yet the dates span 30 days: one was
+    corrected to a date after the day it was entered (a negative entry delay)."""
+    days = [D(2024, 3, 20), D(2024, 3, 25), D(2024, 3, 28), D(2024, 4, 1), D(2024, 4, 19)]
+    found = _one_cadre(db_url, [(d, D(2024, 4, 2), None) for d in days])
+    assert (found[signals.BATCH], found[signals.BACKFILLED]) == (5, 2)  # 03-20, 03-25: over 7 days late
 
 
 @PROPERTY_SETTINGS
