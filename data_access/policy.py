@@ -175,7 +175,9 @@ def change_setting(session: Session, key: str, value: int, *, actor: permissions
     _save_setting(session, key, value, actor.username)
     audit.record(session, username, "policy_setting", None, key,
                  {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
-    bump_version(session, status_inputs=False, assessment_inputs=False)
+    # A setting changes no record: the stored evaluations of the signals stay valid for the settings
+    # they were made under (their policy key), and those of the new reading are stored below.
+    bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False)
     _after_rule_change(session, key)
     return True
 
@@ -190,11 +192,25 @@ def _after_rule_change(session: Session, key: str) -> None:
     """The write path pays: when a setting the rule (or the reminders' outcome) reads changed, the
     evaluations the pages read by default under the new reading (today, last week's same day and
     the month ends of its year) are stored as soon as the change commits (upkeep), not by the first
-    viewer."""
-    from data_access import upkeep
+    viewer; when a setting only the authenticity signals read changed, the signals of the days
+    真实性核查 and 月通报 read (upkeep.signal_days), likewise — not by the next write's upkeep."""
+    from data_access import signal_store, upkeep
 
     if upkeep.reads_any([key]):
         upkeep.after_commit(session, rule_changed=True)
+    elif signal_store.reads_any([key]):
+        upkeep.after_commit(session)
+
+
+def saving_note(keys) -> str:
+    """What saving these settings recomputes before the settings page answers (its progress line)."""
+    from data_access import signal_store, upkeep
+
+    if upkeep.reads_any(keys):
+        return "正在保存，并按新口径计算全库结对达标情况（今天及今年各月末）和真实性核查信号……"
+    if signal_store.reads_any(keys):
+        return "正在保存，并按新口径重新核查全库的真实性核查信号（今天及上月末）……"
+    return "正在保存……"
 
 
 def as_dict(policy: Policy) -> dict[str, int]:

@@ -51,6 +51,11 @@ MOST_CADRES = 20_000
 Live = Callable[[list[int] | None], list[tuple[int, str, str, int]]]
 
 
+def reads_any(settings) -> bool:
+    """Whether changing these settings changes the signals (and so which evaluation is valid)."""
+    return bool(set(settings) & set(SIGNAL_SETTINGS)) or status_store.reads_any(settings)
+
+
 def policy_key(policy: Policy) -> str:
     return ";".join(f"{name}={getattr(policy, name)}" for name in SIGNAL_SETTINGS) + "|" + status_store.policy_key(policy)
 

@@ -47,7 +47,7 @@ if submitted:
         st.info("没有修改任何设置。")
     else:
         try:
-            with st.spinner("正在保存，并按新口径计算全库结对达标情况（今天及今年各月末）……"):
+            with st.spinner(policy.saving_note(changes)):
                 changed = write(policy.change_settings, changes, actor=ctx.actor)
         except (ValueError, KeyError, permissions.PermissionDenied) as exc:
             st.error(f"未能保存：{exc}")
