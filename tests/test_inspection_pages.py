@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from data_access import status_store, trends
+from data_access import signal_store, status_store, trends, upkeep
 from data_access.db import data_version, session_scope
 from data_access.models import AuditEntry, PolicySetting, SupervisionAction
-from data_access.policy import Policy
+from data_access.policy import Policy, load_policy
 from data_access.vocabulary import GROUP_DISABLED, GROUP_ORPHAN
 from tests import builders as b
 from tests.apptest import ROOT, app, as_user, downloads, open_page, texts
@@ -173,6 +173,21 @@ def test_policy_settings_change_is_audited_and_recomputes(town_db):
             (day, status_store.policy_key(Policy(silent_days=120))) for day in days
         ]
     assert data_version(url) > before
+
+
+def test_a_signal_setting_saved_on_the_page_stores_the_signals_of_the_new_reading(town_db):
+    """The save pays for the signals of the days 真实性核查 and 月通报 open on, under the new
+    setting: no later write, no viewer."""
+    url, _ = town_db
+    at = open_page("pages/policy_settings.py")
+    at.number_input(key="ps_late_entry_days").set_value(3)
+    next(btn for btn in at.button if btn.label == "保存修改").click().run()
+    assert not at.exception
+    assert any("补录判定天数 7→3" in s.value for s in at.success)
+    with session_scope(url) as s:
+        policy = load_policy(s)
+        assert policy.late_entry_days == 3
+        assert all(signal_store.find(s, day, policy) for day in upkeep.signal_days(TODAY))
 
 
 def test_policy_settings_refused_for_inspector(town_db):
