@@ -170,7 +170,7 @@ class Contact(Base):
     # Entry day minus date in whole days (entry_times.entry_delay_of): computed by the database from
     # the row on every insert and update — by the import (COPY too), recording, corrections, the
     # demo build and any later writer alike — so 补录, 集中补录 and 临检突击 range over an index.
-    # Generated: VIRTUAL on SQLite (held in its index), STORED on PostgreSQL. Migration 0026.
+    # Generated: VIRTUAL on SQLite (held in its index), STORED on PostgreSQL. Migration 0027.
     entry_delay_days: Mapped[int | None] = mapped_column(Integer, Computed(entry_times.entry_delay_of(
         column("contact_date"), column("entered_at"), column("entry_source"))))
 

@@ -46,7 +46,7 @@ def assert_all_equal(url: str) -> dict[int, int]:
 
 
 def test_the_migration_fills_the_stored_contacts(db_url):
-    _migrate(db_url, "0025")
+    _migrate(db_url, "0026")
     rows = [  # date, entry time, source -> delay
         ("2023-02-01", "2023-02-01 18:00:00", "导入", 0),
         ("2023-02-01", "2023-02-08 23:59:59", "来源系统", 7),

@@ -4,8 +4,8 @@ SQLite, STORED on PostgreSQL — so every write of a contact keeps it, and an in
 集中补录 and 临检突击 range over the delays instead of reading the year's contacts. The existing
 rows get it here (the index build computes it on SQLite; the column's addition on PostgreSQL).
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 """
 
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from alembic import op
 
 from data_access.entry_times import entry_delay_of
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
