@@ -175,9 +175,9 @@ def change_setting(session: Session, key: str, value: int, *, actor: permissions
     _save_setting(session, key, value, actor.username)
     audit.record(session, username, "policy_setting", None, key,
                  {"setting": POLICY_LABELS[key][0], "old": old, "new": value})
-    # A setting changes no record: the stored evaluations of the signals stay valid for the settings
+    # A setting changes no record: the stored signals and case evidence stay valid for the settings
     # they were made under (their policy key), and those of the new reading are stored below.
-    bump_version(session, status_inputs=False, assessment_inputs=False, signal_inputs=False)
+    bump_version(session, status_inputs=False, evidence_inputs=False, assessment_inputs=False, signal_inputs=False)
     _after_rule_change(session, key)
     return True
 
@@ -193,12 +193,14 @@ def _after_rule_change(session: Session, key: str) -> None:
     evaluations the pages read by default under the new reading (today, last week's same day and
     the month ends of its year) are stored as soon as the change commits (upkeep), not by the first
     viewer; when a setting only the authenticity signals read changed, the signals of the days
-    真实性核查 and 月通报 read (upkeep.signal_days), likewise — not by the next write's upkeep."""
+    真实性核查 and 月通报 read (upkeep.signal_days), likewise — not by the next write's upkeep; and
+    when a setting of the case score changed, 案例挖掘's evidence of today (upkeep.after_write)."""
     from data_access import signal_store, upkeep
+    from data_access.cases import evidence_store
 
     if upkeep.reads_any([key]):
         upkeep.after_commit(session, rule_changed=True)
-    elif signal_store.reads_any([key]):
+    elif signal_store.reads_any([key]) or evidence_store.reads_any([key]):
         upkeep.after_commit(session)
 
 
@@ -208,9 +210,14 @@ def saving_note(keys) -> str:
 
     if upkeep.reads_any(keys):
         return "正在保存，并按新口径计算全库结对达标情况（今天及今年各月末）和真实性核查信号……"
+    from data_access.cases import evidence_store
+
+    parts = []
     if signal_store.reads_any(keys):
-        return "正在保存，并按新口径重新核查全库的真实性核查信号（今天及上月末）……"
-    return "正在保存……"
+        parts.append("重新核查全库的真实性核查信号（今天及上月末）")
+    if evidence_store.reads_any(keys):
+        parts.append("重新计算案例挖掘的推荐得分")
+    return f"正在保存，并按新口径{'，'.join(parts)}……" if parts else "正在保存……"
 
 
 def as_dict(policy: Policy) -> dict[str, int]:

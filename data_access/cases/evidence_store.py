@@ -56,6 +56,14 @@ def policy_key(policy: Policy) -> str:
             f"w={weights}")
 
 
+def reads_any(settings) -> bool:
+    """Whether changing these settings changes the stored evidence (its policy_key)."""
+    from data_access.cases.scoring import SCORE_TERMS
+
+    read = {"case_fast_days", "case_note_chars", *(term.weight for term in SCORE_TERMS)}
+    return bool(set(settings) & read) or status_store.reads_any(settings)
+
+
 def _lookup(as_of: dt.date, start: dt.date, key: str, version) -> Select:
     return select(CaseEvidenceSet.id).where(
         CaseEvidenceSet.as_of == as_of, CaseEvidenceSet.period_start == start, CaseEvidenceSet.policy_key == key,
