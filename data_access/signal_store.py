@@ -27,7 +27,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from data_access import db, status_store
@@ -70,14 +70,21 @@ def find(session: Session, as_of: dt.date, policy: Policy) -> int | None:
     )
 
 
-def counts(session: Session, evaluation_id: int, scope: Scope, signals: tuple[str, ...],
-           cadre_ids: list[int] | None = None) -> list[tuple[int, str, str, int]]:
-    """The evaluation's rows whose township lies in `scope` (a township or wider), of `cadre_ids`
-    only when given."""
+def rows(evaluation_id: int, scope: Scope, signals: tuple[str, ...], cadre_ids: list[int] | None = None) -> Select:
+    """SQL: the evaluation's rows (cadre_id, township, signal, records) whose township lies in
+    `scope` (a township or wider), of `cadre_ids` only when given — what signals.py aggregates."""
     statement = select(SignalCount.cadre_id, SignalCount.township, SignalCount.signal, SignalCount.records).where(
         SignalCount.evaluation_id == evaluation_id, scope.within(SignalCount.township),
         SignalCount.signal.in_(signals),
     )
+    return statement if cadre_ids is None else statement.where(SignalCount.cadre_id.in_(cadre_ids))
+
+
+def counts(session: Session, evaluation_id: int, scope: Scope, signals: tuple[str, ...],
+           cadre_ids: list[int] | None = None) -> list[tuple[int, str, str, int]]:
+    """The evaluation's rows whose township lies in `scope` (a township or wider), of `cadre_ids`
+    only when given."""
+    statement = rows(evaluation_id, scope, signals)
     if cadre_ids is None:
         return [(int(c), str(t), str(s), int(n)) for c, t, s, n in session.execute(statement)]
     found = []

@@ -48,7 +48,7 @@ from data_access.models import (
 )
 from data_access.policy import Policy
 from data_access.scope import EVERYWHERE, Scope
-from data_access.sorting import Sort
+from data_access.sorting import Sort, pick
 from data_access.vocabulary import CADRE_CAME_NO, METHOD_VISIT
 
 BACKFILLED = "补录"
@@ -457,14 +457,34 @@ def located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Polic
 def live_located_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
                         signals: tuple[str, ...] = SIGNALS, cadres=None) -> list[tuple[int, str, str, int]]:
     """located_counts read from the records (of `cadres` only, when given): one grouped query."""
+    statement = live_rows(scope, as_of, policy, signals, cadres)
+    return [(int(c), str(t), str(sig), int(n)) for c, t, sig, n in session.execute(statement)]
+
+
+def live_rows(scope: Scope, as_of: dt.date, policy: Policy, signals: tuple[str, ...] = SIGNALS, cadres=None) -> Select:
+    """SQL: live_located_counts's rows (cadre_id, township, signal, records)."""
     rows = signal_records(scope, as_of, policy, signals, located=True, cadres=cadres).subquery("signal_records")
     township = func.substr(rows.c.village_code, 1, 9)
-    statement = (
-        select(rows.c.cadre_id, township, rows.c.signal, func.count(func.distinct(rows.c.record_id)))
+    return (
+        select(rows.c.cadre_id, township.label("township"), rows.c.signal,
+               func.count(func.distinct(rows.c.record_id)).label("records"))
         .where(rows.c.cadre_id.is_not(None))
         .group_by(rows.c.cadre_id, township, rows.c.signal)
     )
-    return [(int(c), str(t), str(sig), int(n)) for c, t, sig, n in session.execute(statement)]
+
+
+def located_rows(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                 signals: tuple[str, ...] = SIGNALS, cadre_ids=None) -> Select:
+    """SQL: located_counts's rows (cadre_id, township, signal, records) — the stored evaluation's
+    when one is valid and the scope is a township or wider, else read live (`live_rows`): the
+    pages' lists, totals and tables aggregate these in the database. Of `cadre_ids` only when given
+    (a few: 干部详情)."""
+    cadre_ids = None if cadre_ids is None else sorted(set(cadre_ids))
+    if len(scope.prefix) <= 9:  # the stored rows are per township
+        stored = signal_store.find(session, as_of, policy)
+        if stored is not None:
+            return signal_store.rows(stored, scope, signals, cadre_ids)
+    return live_rows(scope, as_of, policy, signals, cadre_ids)
 
 
 def store(session: Session, as_of: dt.date, policy: Policy) -> int:
@@ -492,20 +512,10 @@ def refresh_stored(session: Session, cadre_ids, note_keys=(), policy: Policy | N
     )
 
 
-def _counts_by_cadre(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
-                     flt: SignalFilter, cadre_ids=None) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = {}
-    for cadre_id, township, signal, n in located_counts(session, scope, as_of, policy, cadre_ids=cadre_ids):
-        if (flt.signal and signal != flt.signal) or (flt.township and not township.startswith(flt.township)):
-            continue
-        by_signal = found.setdefault(cadre_id, {})
-        by_signal[signal] = by_signal.get(signal, 0) + n
-    return found
-
-
 CADRE_COLUMNS = ["干部编号", "干部姓名", "工作单位", *SIGNALS, "信号数", "记录合计"]
 
-# The 排序 choices of the cadre list (one row per cadre with a signal: sorting.sort_frame).
+# The 排序 choices of the cadre list (one row per cadre with a signal), turned into ORDER BY by
+# `cadre_signals`; every order ends on 干部编号 (unique), so a page of the list is well defined.
 CADRE_SORTS = (
     Sort("信号多的在前", (("信号数", True), ("记录合计", True), ("干部编号", False))),
     Sort("记录多的在前", (("记录合计", True), ("信号数", True), ("干部编号", False))),
@@ -514,36 +524,75 @@ CADRE_SORTS = (
 )
 
 
-def _cadre_details(session: Session, cadre_ids) -> dict[int, tuple]:
-    found = {}
-    ids = list(cadre_ids)
-    if len(ids) > 20_000:  # a province's cadres with signals: one pass over the cadres beats chunks
-        wanted = set(ids)
-        statement = select(Cadre.id, Cadre.code, Cadre.name, Unit.id, Unit.name).join(Unit, Unit.id == Cadre.unit_id)
-        return {r[0]: tuple(r[1:]) for r in session.execute(statement) if r[0] in wanted}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        statement = (select(Cadre.id, Cadre.code, Cadre.name, Unit.id, Unit.name)
-                     .join(Unit, Unit.id == Cadre.unit_id).where(Cadre.id.in_(chunk)))
-        found.update({r[0]: tuple(r[1:]) for r in session.execute(statement)})
-    return found
+def _per_signal(rows) -> list:
+    """SQL aggregates over located rows: the records behind each signal (columns s0 .. s5, RULES.md order)."""
+    return [func.coalesce(func.sum(case((rows.c.signal == name, rows.c.records), else_=0)), 0).label(f"s{i}")
+            for i, name in enumerate(SIGNALS)]
+
+
+def _per_cadre(session: Session, scope: Scope, as_of: dt.date, policy: Policy, flt: SignalFilter, cadre_ids=None):
+    """SQL: one row per cadre with a signal (the filter's signal, in its township): cadre_id, s0 .. s5
+    (records behind each signal), signals (how many), records (their sum). The unit is the caller's
+    (it is the cadre's, not the record's)."""
+    rows = located_rows(session, scope, as_of, policy, (flt.signal,) if flt.signal else SIGNALS,
+                        cadre_ids).subquery("located")
+    sums = (
+        select(rows.c.cadre_id, *_per_signal(rows), func.sum(rows.c.records).label("records"))
+        .where(*([Scope(flt.township).within(rows.c.township)] if flt.township else []))
+        .group_by(rows.c.cadre_id)
+        .subquery("per_cadre_sums")
+    )
+    found = sum(case((sums.c[f"s{i}"] > 0, 1), else_=0) for i in range(len(SIGNALS)))  # cheaper than DISTINCT
+    return select(sums, found.label("signals")).subquery("per_cadre")
 
 
 def cadre_signals(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
-                  flt: SignalFilter = SignalFilter()) -> pd.DataFrame:
-    """Cadres with at least one signal, worst first (most signals, then most records, then code):
-    columns cadre_id, CADRE_COLUMNS (records behind each signal)."""
-    counts = _counts_by_cadre(session, scope, as_of, policy, flt)
-    details = _cadre_details(session, counts)
-    data = []
-    for cadre_id, by_signal in counts.items():
-        code, name, unit_id, unit = details[cadre_id]
-        if flt.unit_id and unit_id != flt.unit_id:
-            continue
-        data.append([cadre_id, code, name, unit, *(by_signal.get(s, 0) for s in SIGNALS), len(by_signal),
-                     sum(by_signal.values())])
-    frame = pd.DataFrame(data, columns=["cadre_id", *CADRE_COLUMNS])
-    return frame.sort_values(["信号数", "记录合计", "干部编号"], ascending=[False, False, True]).reset_index(drop=True)
+                  flt: SignalFilter = SignalFilter(), order: str | None = None, offset: int = 0,
+                  limit: int | None = None) -> pd.DataFrame:
+    """Cadres with at least one signal (of the filter's signal, unit and township): columns cadre_id,
+    CADRE_COLUMNS (records behind each signal), in the CADRE_SORTS order named `order` (default worst
+    first: most signals, then most records, then code); rows `offset` .. `offset + limit` only when
+    a limit is given (the page shows one page; the export takes all). Grouped, sorted and paged in
+    the database; names joined for the rows returned only."""
+    per = _per_cadre(session, scope, as_of, policy, flt)
+    keys = {**{name: per.c[f"s{i}"] for i, name in enumerate(SIGNALS)}, "信号数": per.c.signals,
+            "记录合计": per.c.records, "干部编号": Cadre.code, "工作单位": Unit.name}
+    statement = (
+        select(per.c.cadre_id, Cadre.code, Cadre.name, Unit.name, *(per.c[f"s{i}"] for i in range(len(SIGNALS))),
+               per.c.signals, per.c.records)
+        .join(Cadre, Cadre.id == per.c.cadre_id)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .where(*([Cadre.unit_id == flt.unit_id] if flt.unit_id else []))
+        .order_by(*(keys[name].desc() if desc else keys[name].asc() for name, desc in pick(CADRE_SORTS, order).keys))
+    )
+    if offset:
+        statement = statement.offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    data = [[int(r[0]), r[1], r[2], r[3], *(int(n) for n in r[4:])] for r in session.execute(statement)]
+    return pd.DataFrame(data, columns=["cadre_id", *CADRE_COLUMNS])
+
+
+@dataclass(frozen=True)
+class SignalTotals:
+    """How many cadres have a signal (`cadres`: any; `by_signal`: each) — the page's cards and the
+    length of its list, the bulletin's counts."""
+
+    cadres: int
+    by_signal: dict[str, int]
+
+
+def cadre_totals(session: Session, scope: Scope, as_of: dt.date, policy: Policy,
+                 flt: SignalFilter = SignalFilter()) -> SignalTotals:
+    """Cadres with a signal, in all and per signal, under the filter's signal, unit and township: the
+    counts of `cadre_signals`'s rows (one grouped query, no row sent back)."""
+    per = _per_cadre(session, scope, as_of, policy, flt)
+    statement = select(func.count(), *(func.coalesce(func.sum(case((per.c[f"s{i}"] > 0, 1), else_=0)), 0)
+                                       for i in range(len(SIGNALS)))).select_from(per)
+    if flt.unit_id:
+        statement = statement.join(Cadre, Cadre.id == per.c.cadre_id).where(Cadre.unit_id == flt.unit_id)
+    total, *each = session.execute(statement).one()
+    return SignalTotals(int(total), {name: int(n) for name, n in zip(SIGNALS, each, strict=True)})
 
 
 def cadre_signal_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy, cadre_id: int) -> dict[str, int]:
@@ -551,12 +600,19 @@ def cadre_signal_counts(session: Session, scope: Scope, as_of: dt.date, policy: 
     rows only: from the stored signals of the day when valid, else `signal_records` read for this
     cadre through the cadre's own pairings (干部详情, at any scope: the province's signals are not
     computed to pick one cadre's)."""
-    found = _counts_by_cadre(session, scope, as_of, policy, SignalFilter(), [cadre_id]).get(cadre_id, {})
-    return {s: found[s] for s in SIGNALS if s in found}
+    rows = located_rows(session, scope, as_of, policy, cadre_ids=[cadre_id]).subquery("located")
+    found = dict(session.execute(
+        select(rows.c.signal, func.sum(rows.c.records)).where(rows.c.cadre_id == cadre_id).group_by(rows.c.signal)
+    ).all())
+    return {s: int(found[s]) for s in SIGNALS if found.get(s)}
 
 
-def cadre_ids_query(scope: Scope, as_of: dt.date, policy: Policy) -> Select:
-    """SQL: ids of the cadres with any signal (the laggard list's filter "with signals")."""
+def cadre_ids_query(scope: Scope, as_of: dt.date, policy: Policy, session: Session | None = None) -> Select:
+    """SQL: ids of the cadres with any signal (the laggard list's filter "with signals") — from the
+    stored evaluation when a session is given and one is valid (located_rows), else live."""
+    if session is not None:
+        rows = located_rows(session, scope, as_of, policy).subquery("located")
+        return select(rows.c.cadre_id).distinct()
     rows = signal_records(scope, as_of, policy).subquery("signal_records")
     return select(rows.c.cadre_id).where(rows.c.cadre_id.is_not(None)).distinct()
 
@@ -566,28 +622,30 @@ AREA_COLUMNS = ["有信号干部", *SIGNALS]
 
 def area_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per township (of the household a record is about) and per work unit (of the cadre): cadres with
-    a signal and records behind each signal. Largest first."""
-    counts = located_counts(session, scope, as_of, policy)
-    details = _cadre_details(session, {cadre_id for cadre_id, *_ in counts})
-    townships = {code for _, code, *_ in counts}
-    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(sorted(townships)))).all())
-    by_township: dict[str, dict[str, int]] = {}
-    by_unit: dict[str, dict[str, int]] = {}
-    cadres_in: dict[tuple[str, str], set[int]] = {}
-    for cadre_id, code, signal, n in counts:
-        for kind, name, table in (("t", names.get(code, code), by_township), ("u", details[cadre_id][3], by_unit)):
-            row = table.setdefault(name, {})
-            row[signal] = row.get(signal, 0) + n
-            cadres_in.setdefault((kind, name), set()).add(cadre_id)
+    a signal (distinct) and records behind each signal. Largest first, then by name (then code, so
+    two of one name keep an order). Grouped in the database."""
+    rows = located_rows(session, scope, as_of, policy).subquery("located")
+    aggregates = (func.count(func.distinct(rows.c.cadre_id)).label("cadres"), *_per_signal(rows))
+    towns = select(rows.c.township, *aggregates).group_by(rows.c.township).subquery("per_township")
+    name = func.coalesce(Region.name, towns.c.township)
+    by_township = (
+        select(name, towns.c.cadres, *(towns.c[f"s{i}"] for i in range(len(SIGNALS))))
+        .select_from(towns).outerjoin(Region, Region.code == towns.c.township)
+        .order_by(towns.c.cadres.desc(), name, towns.c.township)
+    )
+    units = (select(Cadre.unit_id, *aggregates).select_from(rows).join(Cadre, Cadre.id == rows.c.cadre_id)
+             .group_by(Cadre.unit_id).subquery("per_unit"))
+    by_unit = (
+        select(Unit.name, units.c.cadres, *(units.c[f"s{i}"] for i in range(len(SIGNALS))))
+        .join(Unit, Unit.id == units.c.unit_id)
+        .order_by(units.c.cadres.desc(), Unit.name, Unit.id)
+    )
 
-    def table(label: str, kind: str, found: dict[str, dict[str, int]]) -> pd.DataFrame:
-        out = pd.DataFrame(
-            [[name, len(cadres_in[(kind, name)]), *(values.get(s, 0) for s in SIGNALS)] for name, values in found.items()],
-            columns=[label, *AREA_COLUMNS],
-        )
-        return out.sort_values(["有信号干部", label], ascending=[False, True]).reset_index(drop=True)
+    def table(label: str, statement: Select) -> pd.DataFrame:
+        data = [[r[0], *(int(n) for n in r[1:])] for r in session.execute(statement)]
+        return pd.DataFrame(data, columns=[label, *AREA_COLUMNS])
 
-    return table("乡镇", "t", by_township), table("工作单位", "u", by_unit)
+    return table("乡镇", by_township), table("工作单位", by_unit)
 
 
 CONTACT_RECORD_COLUMNS = ["日期", "录入时间", "录入方式", "方式", "户编号", "村", "内容"]
@@ -663,9 +721,6 @@ def month_figures(session: Session, scope: Scope, start: dt.date, end: dt.date, 
         .where(Satisfaction.survey_date >= start, Satisfaction.survey_date <= end, scope.within(Household.village_code))
     )
     total, answered = session.execute(surveys).one()
-    cadres: dict[str, set[int]] = {}
-    for cadre_id, _, signal, _ in located_counts(session, scope, end, policy):
-        cadres.setdefault(signal, set()).add(cadre_id)
     # the month's 回访 (in the year to its end) that disagree: 回访不符's records dated in the month
     disagreeing = session.execute(
         select(func.count())
@@ -675,7 +730,7 @@ def month_figures(session: Session, scope: Scope, start: dt.date, end: dt.date, 
                scope.within(Household.village_code), disagrees())
     ).scalar_one()
     return MonthFigures(int(total), int(answered), int(disagreeing or 0),
-                        {s: len(cadres.get(s, ())) for s in SIGNALS})
+                        cadre_totals(session, scope, end, policy).by_signal)
 
 
 def township_options(session: Session, scope: Scope) -> list[tuple[str, str]]:

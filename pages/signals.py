@@ -16,7 +16,7 @@ from data_access.config import current_date
 from data_access.scope import ScopeError
 
 ANY = "全部"
-SHOWN = 500  # rows of the cadre list on screen (a province has six-figure counts; the export has all)
+SHOWN = 500  # rows per page of the cadre list (a province has six-figure counts; the export has all)
 
 ctx = get_context()
 policy = ctx.policy
@@ -48,45 +48,52 @@ flt = signals.SignalFilter(
     unit_id=unit_id,
     township=township_names.get(township),
 )
-cadres = query(signals.cadre_signals, ctx.scope, ctx.as_of, policy, flt)
-# The cards count every signal (in the unit and township chosen), whichever signal the list shows.
-every = cadres if flt.signal is None else query(signals.cadre_signals, ctx.scope, ctx.as_of, policy,
-                                                dataclasses.replace(flt, signal=None))
+# The cards count every signal (in the unit and township chosen), whichever signal the list shows;
+# the list's length is one of them. Counted in the database: the list itself is read a page at a time.
+totals = query(signals.cadre_totals, ctx.scope, ctx.as_of, policy, dataclasses.replace(flt, signal=None))
+listed = totals.by_signal[flt.signal] if flt.signal else totals.cadres
 
 cols = st.columns(len(signals.SIGNALS))
 for col, name in zip(cols, signals.SIGNALS, strict=True):
-    flagged = int((every[name] > 0).sum()) if len(every) else 0
-    ui.metric(col, name, f"{ui.fmt_int(flagged)} 人", help=signals.EXPLANATIONS[name] + "（有该信号的干部人数）")
+    ui.metric(col, name, f"{ui.fmt_int(totals.by_signal[name])} 人", help=signals.EXPLANATIONS[name] + "（有该信号的干部人数）")
 
-tab_list, tab_area = st.tabs(["干部名单", "按乡镇、单位统计"])
+# Only the open tab runs (on_change="rerun"): a province's counts per township and unit are read
+# when that tab is opened, not with every view of the list.
+tab_list, tab_area = st.tabs(["干部名单", "按乡镇、单位统计"], key="sg_tab", on_change="rerun")
 
 with tab_area:
-    by_township, by_unit = query(signals.area_counts, ctx.scope, ctx.as_of, policy)
-    st.markdown("##### 按乡镇（记录所涉结对户所在乡镇）")
-    if by_township.empty:
-        ui.empty("没有发现信号。")
-    else:
-        ui.table(ui.paged(by_township, "sg_township_page", unit="个乡镇"))
-    st.markdown("##### 按工作单位（干部所在单位）")
-    if by_unit.empty:
-        ui.empty("没有发现信号。")
-    else:
-        ui.table(ui.paged(by_unit, "sg_unit_page", unit="个单位"))
-    st.caption("各信号列为涉及的记录条数；“有信号干部”为有任一信号的干部人数。")
+    if tab_area.open:
+        by_township, by_unit = query(signals.area_counts, ctx.scope, ctx.as_of, policy)
+        st.markdown("##### 按乡镇（记录所涉结对户所在乡镇）")
+        if by_township.empty:
+            ui.empty("没有发现信号。")
+        else:
+            ui.table(ui.paged(by_township, "sg_township_page", unit="个乡镇"))
+        st.markdown("##### 按工作单位（干部所在单位）")
+        if by_unit.empty:
+            ui.empty("没有发现信号。")
+        else:
+            ui.table(ui.paged(by_unit, "sg_unit_page", unit="个单位"))
+        st.caption("各信号列为涉及的记录条数；“有信号干部”为有任一信号的干部人数。")
+
+if not tab_list.open:
+    st.stop()
 
 with tab_list:
-    if cadres.empty:
+    if not listed:
         ui.empty(f"{ctx.region_name}{ctx.year}年截至 {ctx.as_of:%Y-%m-%d} 没有发现所选信号。")
         st.stop()
-    order = ui.sort_choice(sorting.labels(signals.CADRE_SORTS), "sg_sort", where=st.columns([1, 2])[0])
-    cadres = sorting.sort_frame(cadres, signals.CADRE_SORTS, order)
-    limit = ui.page_size(SHOWN)
-    shown = f"，按所选排序列出前 {limit} 名（全部名单请导出）" if len(cadres) > limit else ""
-    st.caption(f"共 {ui.fmt_int(len(cadres))} 名干部{shown}。表中数字为各信号涉及的记录条数；勾选一行查看记录明细并处理。")
-    cadres = cadres.head(limit)
+    controls = st.columns([1, 2])
+    order = ui.sort_choice(sorting.labels(signals.CADRE_SORTS), "sg_sort", where=controls[0])
+    size = ui.page_size(SHOWN)
+    page_no = ui.pager(listed, size, "sg_page", where=controls[1], unit="名")
+    cadres = query(signals.cadre_signals, ctx.scope, ctx.as_of, policy, flt, order, (page_no - 1) * size, size)
+    shown = (f"，按所选排序第 {(page_no - 1) * size + 1:,}–{(page_no - 1) * size + len(cadres):,} 名（全部名单请导出）"
+             if listed > size else "")
+    st.caption(f"共 {ui.fmt_int(listed)} 名干部{shown}。表中数字为各信号涉及的记录条数；勾选一行查看记录明细并处理。")
     event = st.dataframe(
         cadres.drop(columns=["cadre_id"]), hide_index=True, width="stretch", on_select="rerun",
-        selection_mode="single-row", key=f"sg_table_{sorting.labels(signals.CADRE_SORTS).index(order)}",
+        selection_mode="single-row", key=f"sg_table_{sorting.labels(signals.CADRE_SORTS).index(order)}_{page_no}",
     )
     if ctx.actor.may("export_lists"):
         ui.download(

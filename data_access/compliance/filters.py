@@ -40,11 +40,12 @@ class LaggardFilter:
     order: str = ""  # a LAGGARD_SORTS label (the 排序 select; the export keeps it); empty: worst first
 
 
-def with_signals(cadre_id, scope: Scope, as_of: dt.date, policy):
-    """SQL: the cadre has an authenticity signal in the year to D (the laggard list's filter)."""
+def with_signals(cadre_id, scope: Scope, as_of: dt.date, policy, session: Session | None = None):
+    """SQL: the cadre has an authenticity signal in the year to D (the laggard list's filter): read
+    from the stored signals of the day when `session` is given and they are valid, else live."""
     from data_access import signals  # signals reads the rule of this package
 
-    return cadre_id.in_(signals.cadre_ids_query(scope, as_of, policy))
+    return cadre_id.in_(signals.cadre_ids_query(scope, as_of, policy, session))
 
 
 def quiet_since(rows):

@@ -64,7 +64,7 @@ def _laggards(session: Session, scope: Scope, as_of: dt.date, policy: Policy, fl
     if flt.reminded_only:
         conditions.append(was_reminded(rows.c.cadre_id, as_of))
     if flt.signals_only:
-        conditions.append(with_signals(rows.c.cadre_id, scope, as_of, policy))
+        conditions.append(with_signals(rows.c.cadre_id, scope, as_of, policy, session))
     worst = ((rows.c.is_behind + 2 * rows.c.is_silent).desc(), shortfall(rows).desc(), silent_since)
     order = pick(LAGGARD_SORTS, flt.order).label
     if order == LAGGARD_SORTS[1].label:  # longest without contact first

@@ -333,7 +333,7 @@ def cadre_rollup(
     if flt.reminded_only:
         conditions.append(was_reminded(per_cadre.c.cadre_id, as_of))
     if flt.signals_only:
-        conditions.append(with_signals(per_cadre.c.cadre_id, scope, as_of, policy))
+        conditions.append(with_signals(per_cadre.c.cadre_id, scope, as_of, policy, session))
     statement = (
         select(per_cadre, func.count().over().label("total"))
         .where(*conditions)
