@@ -627,10 +627,12 @@ def area_counts(session: Session, scope: Scope, as_of: dt.date, policy: Policy) 
     rows = located_rows(session, scope, as_of, policy).subquery("located")
     aggregates = (func.count(func.distinct(rows.c.cadre_id)).label("cadres"), *_per_signal(rows))
     towns = select(rows.c.township, *aggregates).group_by(rows.c.township).subquery("per_township")
-    name = func.coalesce(Region.name, towns.c.township)
+    county = aliased(Region)
+    name = _township_label(scope, Region.name, county.name, towns.c.township)
     by_township = (
         select(name, towns.c.cadres, *(towns.c[f"s{i}"] for i in range(len(SIGNALS))))
         .select_from(towns).outerjoin(Region, Region.code == towns.c.township)
+        .outerjoin(county, county.code == func.substr(towns.c.township, 1, 6))
         .order_by(towns.c.cadres.desc(), name, towns.c.township)
     )
     units = (select(Cadre.unit_id, *aggregates).select_from(rows).join(Cadre, Cadre.id == rows.c.cadre_id)
@@ -733,9 +735,21 @@ def month_figures(session: Session, scope: Scope, start: dt.date, end: dt.date, 
                         cadre_totals(session, scope, end, policy).by_signal)
 
 
+def _township_label(scope: Scope, township_name, county_name, code):
+    """A township as the page names it: its name within a county; over a city or the province, with
+    its county's name before it (a province has dozens of 城关镇)."""
+    name = func.coalesce(township_name, code)
+    if len(scope.prefix) >= 6:
+        return name
+    return func.coalesce(county_name, "").concat(name)
+
+
 def township_options(session: Session, scope: Scope) -> list[tuple[str, str]]:
-    """Townships inside scope: (code, name), by code (the page's filter)."""
-    statement = (select(Region.code, Region.name)
+    """Townships inside scope: (code, name — with its county's over a city or the province), by code
+    (the page's filter)."""
+    county = aliased(Region)
+    statement = (select(Region.code, _township_label(scope, Region.name, county.name, Region.code))
+                 .outerjoin(county, county.code == func.substr(Region.code, 1, 6))
                  .where(Region.level == "township", scope.within(Region.code)).order_by(Region.code))
     return [tuple(r) for r in session.execute(statement)]
 

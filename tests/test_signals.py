@@ -101,9 +101,14 @@ def test_area_counts_per_township_and_unit(county):
     url, _ = county
     with session_scope(url) as s:
         by_township, by_unit = signals.area_counts(s, EVERYWHERE, AS_OF, Policy())
-    town = by_township.set_index("乡镇")
-    assert town.loc["汉源镇", ["有信号干部", "补录", "雷同记录", "回访不符"]].tolist() == [1, 5, 1, 1]
-    assert town.loc["长道镇", ["有信号干部", "雷同记录"]].tolist() == [1, 1]
+    town = by_township.set_index("乡镇")  # over the whole database: with the county's name (dozens of 城关镇)
+    assert town.loc["西和县汉源镇", ["有信号干部", "补录", "雷同记录", "回访不符"]].tolist() == [1, 5, 1, 1]
+    assert town.loc["西和县长道镇", ["有信号干部", "雷同记录"]].tolist() == [1, 1]
+    with session_scope(url) as s:
+        in_county, _ = signals.area_counts(s, Scope.for_region(b.COUNTY), AS_OF, Policy())
+        assert sorted(in_county["乡镇"]) == ["汉源镇", "长道镇"]
+        assert signals.township_options(s, EVERYWHERE) == [(b.TOWNSHIP_A, "西和县汉源镇"), (b.TOWNSHIP_B, "西和县长道镇")]
+        assert signals.township_options(s, Scope.for_region(b.COUNTY)) == [(b.TOWNSHIP_A, "汉源镇"), (b.TOWNSHIP_B, "长道镇")]
     assert by_unit.set_index("工作单位").loc["县民政局", "集中补录"] == 5
 
 
