@@ -140,10 +140,11 @@ def _contacts_per_day(session: Session, scope: Scope, start: dt.date, end: dt.da
     (or `live`) from the records (one definition: daily_counts.contact_measures)."""
     if daily_counts.usable(scope, session) and not live:
         return [(day, *figures) for *figures, day in daily_counts.contact_totals(session, scope, start, end, by_day=True)]
-    # Grouped by day (in the order of the date index, no sort of a year of contacts).
+    # Grouped by day, then put in day order here (a few hundred rows): the database returns a
+    # grouping in whatever order its plan gives (PostgreSQL's hash aggregate: any order).
     statement = _contacts_in_scope(effective_scope(session, scope), start, end).add_columns(
         Contact.contact_date, *daily_counts.contact_measures()).group_by(Contact.contact_date)
-    return session.execute(statement).all()
+    return sorted(session.execute(statement).all(), key=lambda row: row[0])
 
 
 def monthly_activity(session: Session, scope: Scope, as_of: dt.date) -> pd.DataFrame:
