@@ -54,7 +54,8 @@ flt = signals.SignalFilter(
 totals = query(signals.cadre_totals, ctx.scope, ctx.as_of, policy, dataclasses.replace(flt, signal=None))
 listed = totals.by_signal[flt.signal] if flt.signal else totals.cadres
 
-cols = st.columns(len(signals.SIGNALS))
+# Two rows of three: a province's six-figure counts did not fit six cards in a row (cut to "174,…").
+cols = [col for _ in range(2) for col in st.columns(3)]
 for col, name in zip(cols, signals.SIGNALS, strict=True):
     ui.metric(col, name, f"{ui.fmt_int(totals.by_signal[name])} 人", help=signals.EXPLANATIONS[name] + "（有该信号的干部人数）")
 
